@@ -1,0 +1,662 @@
+"""Semantic checks: every independent problem in an offer, collected, never raised.
+
+Each check speaks the marketer's language and points at the exact span that is wrong. The
+checks are the single source of truth for what a valid offer is; the JSON Schema gate that
+runs after emitting only catches what slipped through here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from . import nodes as n
+from .diagnostics import Diagnostic, did_you_mean, error, warning
+from .iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
+
+TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
+ITEM_KEYWORDS = [
+    "quantity",
+    "price",
+    "trial",
+    "billed",
+    "renew",
+    "discount",
+    "attribute",
+    "setup",
+]
+CONTACT_FIELDS = ["first", "last", "email", "company", "phone", "country", "language"]
+FEE_KEYWORDS = ["title", "price"]
+
+RENEW_MODES = ["auto", "manual", "opt-auto", "opt-manual"]
+QUANTITY_BEHAVIORS = ["allow", "lock", "hide"]
+INTERVAL_UNITS = {
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
+PARAM_TYPES = ["text", "email", "country", "language", "money", "integer", "product"]
+
+PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+TAGS_SOFT_LIMIT = 4000
+
+
+def minor_units(currency: str) -> int:
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def check(offer: n.Offer) -> list[Diagnostic]:
+    return _Checker(offer).run()
+
+
+class _Checker:
+    def __init__(self, offer: n.Offer) -> None:
+        self.offer = offer
+        self.out: list[Diagnostic] = []
+        self.params = {p.name.value: p for p in offer.of(n.Param)}
+
+    def run(self) -> list[Diagnostic]:
+        offer = self.offer
+        self._params()
+        self._once(offer.clauses, (n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
+        for clause in offer.clauses:
+            self._top(clause)
+        self._buyer()
+        self._keys(offer.of(n.Tag), "tag")
+        tag_chars = sum(len(_plain(t.key)) + len(_plain(t.value)) for t in offer.of(n.Tag))
+        if tag_chars > TAGS_SOFT_LIMIT:
+            first = offer.of(n.Tag)[0]
+            self.out.append(
+                warning(
+                    "W302",
+                    f"the tags add up to {tag_chars:,} characters; FastSpring may cut or reject "
+                    f"tags beyond about {TAGS_SOFT_LIMIT:,}",
+                    first.span,
+                    "keep order tags short; put long data in your own system and tag its id",
+                )
+            )
+        items = offer.items
+        if not items:
+            self.out.append(
+                error(
+                    "E221",
+                    "the offer has no items: a session needs at least one",
+                    n.Span(1, 1, 1, 2),
+                    "add a product, e.g. `item basic-laptop`",
+                )
+            )
+        seen: dict[str, n.Item] = {}
+        for item in items:
+            self._item(item)
+            product = _plain(item.product)
+            if product and product in seen:
+                self.out.append(
+                    error(
+                        "E208",
+                        f"`{product}` is listed twice; FastSpring refuses a session that names a "
+                        'product more than once ("Item exists.")',
+                        item.product.span,
+                        f"merge it with the item on line {seen[product].span.line}, or raise its quantity",
+                    )
+                )
+            elif product:
+                seen[product] = item
+        return self.out
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
+        word = u.name.value
+        if word in elsewhere:
+            self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, elsewhere[word]))
+            return
+        guess = did_you_mean(word, known)
+        hint = f"did you mean `{guess}`?" if guess else "known here: " + ", ".join(known)
+        self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
+
+    def _once(self, clauses: Iterable[n.Clause], kinds: tuple[type, ...]) -> None:
+        seen: dict[str, n.Clause] = {}
+        for c in clauses:
+            if not isinstance(c, kinds):
+                continue
+            key = c.keyword
+            if key in seen:
+                self.out.append(
+                    error(
+                        "E201",
+                        f"`{key}` is given twice",
+                        c.span,
+                        f"the first one is on line {seen[key].span.line}; keep one",
+                    )
+                )
+            else:
+                seen[key] = c
+
+    def _keys(self, clauses: list, what: str) -> None:
+        seen: dict[str, n.Clause] = {}
+        for c in clauses:
+            key = _plain(c.key)
+            if key is None:
+                continue
+            if key in seen:
+                self.out.append(
+                    error(
+                        "E226",
+                        f"{what} `{key}` is given twice",
+                        c.key.span,
+                        f"the first one is on line {seen[key].span.line}; a key holds one value",
+                    )
+                )
+            else:
+                seen[key] = c
+            if key == "":
+                self.out.append(error("E229", f"a {what} key cannot be empty", c.key.span))
+
+    def _whole(self, num: n.Number, what: str, low: int, high: int | None = None) -> bool:
+        v = num.value
+        ok = v == v.to_integral_value() and v >= low and (high is None or v <= high)
+        if not ok:
+            rng = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            self.out.append(error("E218", f"{what} must be a whole number {rng}, not `{num.text}`", num.span))
+        return ok
+
+    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
+        value = name.value
+        if value in codes:
+            return
+        guess = did_you_mean(value, codes)
+        hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
+        self.out.append(error(code, f"`{value}` is not a {what}", name.span, hint))
+
+    def _money(self, amounts: list[n.Money], what: str) -> None:
+        seen: dict[str, n.Money] = {}
+        for m in amounts:
+            cur = m.currency.value
+            self._code(m.currency, CURRENCIES, "E202", "ISO 4217 currency code", "USD")
+            if cur in seen:
+                self.out.append(
+                    error(
+                        "E220",
+                        f"{cur} appears twice in this {what}",
+                        m.currency.span,
+                        "give each currency once",
+                    )
+                )
+            seen[cur] = m
+            if isinstance(m.amount, n.ParamRef):
+                self._ref(m.amount, "money")
+                continue
+            self._amount(m.amount, cur)
+
+    def _amount(self, num: n.Number, currency: str) -> None:
+        v = num.value
+        if v < 0:
+            self.out.append(error("E205", f"amounts cannot be negative: `{num.text}`", num.span, None))
+            return
+        allowed = minor_units(currency)
+        if decimals(v) > allowed:
+            if allowed == 0:
+                msg = f"{currency} has no minor unit: write a whole amount, not `{num.text}`"
+            else:
+                msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
+                msg += f"to {allowed} decimals"
+            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`" if currency in CURRENCIES else None
+            self.out.append(error("E206", msg, num.span, hint))
+
+    def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
+        if ref.name not in self.params:
+            guess = did_you_mean(ref.name, self.params, fold_case=False)
+            hint = f"did you mean `${guess}`?" if guess else f"declare it: `param {ref.name} text`"
+            self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
+
+    def _text(self, value: n.Value, what: str) -> str | None:
+        """The literal text of a value, or None when it is a parameter (checked when bound)."""
+        if isinstance(value, n.ParamRef):
+            self._ref(value)
+            return None
+        if value.value == "":
+            self.out.append(error("E229", f"{what} cannot be empty", value.span))
+            return None
+        return value.value
+
+    # ---- parameters ---------------------------------------------------------------------------
+
+    def _params(self) -> None:
+        seen: dict[str, n.Param] = {}
+        for p in self.offer.of(n.Param):
+            if p.name.value in seen:
+                self.out.append(
+                    error(
+                        "E228",
+                        f"parameter `{p.name.value}` is declared twice",
+                        p.name.span,
+                        f"the first one is on line {seen[p.name.value].span.line}",
+                    )
+                )
+            seen[p.name.value] = p
+            if p.type.value not in PARAM_TYPES:
+                guess = did_you_mean(p.type.value, PARAM_TYPES)
+                self.out.append(
+                    error(
+                        "E228",
+                        f"`{p.type.value}` is not a parameter type",
+                        p.type.span,
+                        f"did you mean `{guess}`?" if guess else "types: " + ", ".join(PARAM_TYPES),
+                    )
+                )
+
+    # ---- top level ----------------------------------------------------------------------------
+
+    def _top(self, c: n.Clause) -> None:
+        if isinstance(c, n.Unknown):
+            inside = {
+                k: f"`{k}` describes an item: put it inside an `item … {{ }}` block" for k in ITEM_KEYWORDS
+            }
+            inside.update(
+                {k: f"`{k}` is a contact field: put it inside `contact {{ }}`" for k in CONTACT_FIELDS}
+            )
+            self._unknown(c, TOP_KEYWORDS, "at the top level", inside)
+        elif isinstance(c, n.Account):
+            value = self._text(c.value, "the account id")
+            if value is not None:
+                self._account_id(c.value, value)
+        elif isinstance(c, n.Contact):
+            self._contact(c)
+        elif isinstance(c, n.Lookup):
+            value = self._text(c.value, "the lookup key")
+            if value is not None and not LOOKUP_KEY.fullmatch(value):
+                self.out.append(
+                    error(
+                        "E216",
+                        f"lookup key `{value}` must be at least 4 letters, digits, `_` or `-`",
+                        c.value.span,
+                        "FastSpring uses it to find the buyer's account, e.g. `crm-10042`",
+                    )
+                )
+        elif isinstance(c, n.Coupon):
+            self._text(c.value, "the coupon code")
+        elif isinstance(c, n.Expires):
+            v = c.days.value
+            if v == v.to_integral_value() and not 1 <= v <= 7:
+                self.out.append(
+                    error(
+                        "E207",
+                        f"a session can stay open 1 to 7 days, not {c.days.text}",
+                        c.days.span,
+                        "FastSpring's limit is 7 days; leave `expires` out for 24 hours",
+                    )
+                )
+            else:
+                self._whole(c.days, "the expiration", 1, 7)
+        elif isinstance(c, n.Tag):
+            self._text(c.key, "a tag key")
+            if isinstance(c.value, n.ParamRef):
+                self._ref(c.value)
+
+    def _account_id(self, node: n.Value, value: str) -> None:
+        if not ACCOUNT_ID.fullmatch(value):
+            self.out.append(
+                error(
+                    "E225",
+                    f"`{value}` is not a FastSpring account id (letters, digits, `_` and `-` only)",
+                    node.span,
+                    "copy the id from the account page, e.g. `abCdE1FGH2Hij3KLMnOpqR`",
+                )
+            )
+        elif len(value) != 22:
+            self.out.append(
+                warning(
+                    "W304",
+                    f"FastSpring account ids are 22 characters; this one has {len(value)}",
+                    node.span,
+                    "check that the whole id was copied",
+                )
+            )
+
+    def _contact(self, c: n.Contact) -> None:
+        for u in c.unknown:
+            elsewhere = {k: f"`{k}` belongs at the top level" for k in TOP_KEYWORDS}
+            self._unknown(u, CONTACT_FIELDS, "in a contact", elsewhere)
+        self._once_fields(c.fields)
+        given = {f.name: f for f in c.fields}
+        missing = [f for f in ("first", "last", "email") if f not in given]
+        if missing:
+            self.out.append(
+                error(
+                    "E211",
+                    "a contact needs " + _and([f"`{m}`" for m in missing]),
+                    n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7),
+                    "FastSpring needs first name, last name and email to create the buyer",
+                )
+            )
+        if "country" not in given:
+            self.out.append(
+                warning(
+                    "W301",
+                    "this contact has no country: FastSpring will bill the buyer as US, in USD",
+                    n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7),
+                    "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+                )
+            )
+        for f in c.fields:
+            value = self._text(f.value, f"`{f.name}`")
+            if value is None:
+                continue
+            if f.name == "country":
+                self._code(f.value, COUNTRIES, "E203", "ISO 3166 country code", "DE")
+            elif f.name == "language":
+                self._code(f.value, LANGUAGES, "E204", "ISO 639-1 language code", "de")
+            elif f.name == "email" and not EMAIL.fullmatch(value):
+                self.out.append(
+                    warning(
+                        "W305",
+                        f"`{value}` does not look like an email address",
+                        f.value.span,
+                        "FastSpring sends the receipt there",
+                    )
+                )
+
+    def _once_fields(self, fields: list[n.ContactField]) -> None:
+        seen: dict[str, n.ContactField] = {}
+        for f in fields:
+            if f.name in seen:
+                self.out.append(
+                    error(
+                        "E201",
+                        f"`{f.name}` is given twice",
+                        f.span,
+                        f"the first one is on line {seen[f.name].span.line}; keep one",
+                    )
+                )
+            else:
+                seen[f.name] = f
+
+    def _buyer(self) -> None:
+        accounts, contacts = self.offer.of(n.Account), self.offer.of(n.Contact)
+        if accounts and contacts:
+            self.out.append(
+                error(
+                    "E209",
+                    "the offer names both an account and a contact",
+                    contacts[0].span if contacts[0].span.line > accounts[0].span.line else accounts[0].span,
+                    "use `account` for an existing buyer, or `contact { … }` for a new one, not both",
+                )
+            )
+        elif not accounts and not contacts:
+            self.out.append(
+                error(
+                    "E210",
+                    "the offer does not say who the buyer is",
+                    n.Span(1, 1, 1, 2),
+                    "add `account <id>` or a `contact { first … last … email … }` block",
+                )
+            )
+
+    # ---- items --------------------------------------------------------------------------------
+
+    def _item(self, item: n.Item) -> None:
+        product = self._text(item.product, "the product path")
+        if product is not None and not PRODUCT_PATH.fullmatch(product):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-")
+            self.out.append(
+                error(
+                    "E217",
+                    f"`{product}` is not a product path: lower-case letters, digits and `-` only",
+                    item.product.span,
+                    f"did you mean `{suggestion}`?" if suggestion else None,
+                )
+            )
+        clauses = item.clauses
+        self._once(
+            clauses,
+            (
+                n.Quantity,
+                n.QuantityDefault,
+                n.QuantityBehavior,
+                n.Price,
+                n.Trial,
+                n.TrialPrice,
+                n.Billed,
+                n.Renew,
+                n.SetupFee,
+            ),
+        )
+        self._keys([c for c in clauses if isinstance(c, n.Attribute)], "attribute")
+        for c in clauses:
+            self._item_clause(c)
+        self._trial_rules(item)
+        self._discounts([c for c in clauses if isinstance(c, n.Discount)])
+
+    def _item_clause(self, c: n.Clause) -> None:
+        if isinstance(c, n.Unknown):
+            elsewhere = {
+                k: f"`{k}` applies to the whole session: put it at the top level, outside the item"
+                for k in TOP_KEYWORDS
+                if k != "item"
+            }
+            elsewhere["item"] = "items cannot be nested: close this item with `}` first"
+            self._unknown(c, ITEM_KEYWORDS, "in an item", elsewhere)
+        elif isinstance(c, n.Quantity):
+            self._whole(c.amount, "the quantity", 1)
+        elif isinstance(c, n.QuantityDefault):
+            self._whole(c.amount, "the default quantity", 1)
+        elif isinstance(c, n.QuantityBehavior):
+            self._choice(c.behavior, QUANTITY_BEHAVIORS, "quantity behaviour")
+        elif isinstance(c, n.Price | n.TrialPrice):
+            self._money(c.amounts, c.keyword)
+        elif isinstance(c, n.Trial):
+            if c.days is None and c.kind is None and c.card is None:
+                self.out.append(
+                    error(
+                        "E224",
+                        "`trial` needs a length, `free`/`paid` or a card rule",
+                        c.span,
+                        "e.g. `trial 14 days free, no card required`",
+                    )
+                )
+            if c.days is not None:
+                self._whole(c.days, "the trial length in days", 0)
+        elif isinstance(c, n.Billed):
+            self._billed(c)
+        elif isinstance(c, n.Renew):
+            self._choice(c.mode, RENEW_MODES, "renewal mode")
+        elif isinstance(c, n.Attribute):
+            self._text(c.key, "an attribute key")
+            if isinstance(c.value, n.ParamRef):
+                self._ref(c.value)
+        elif isinstance(c, n.SetupFee):
+            self._setup_fee(c)
+
+    def _choice(self, name: n.Name, choices: list[str], what: str) -> None:
+        if name.value in choices:
+            return
+        guess = did_you_mean(name.value, choices)
+        hint = f"did you mean `{guess}`?" if guess else "choose " + _or([f"`{x}`" for x in choices])
+        self.out.append(error("E219", f"`{name.value}` is not a {what}", name.span, hint))
+
+    def _billed(self, c: n.Billed) -> None:
+        unit = c.unit.value
+        if not c.every:
+            if unit == "adhoc":
+                return
+            if unit in INTERVAL_UNITS or unit in ("monthly", "yearly", "weekly", "daily"):
+                base = {"monthly": "month", "yearly": "year", "weekly": "week", "daily": "day"}
+                self.out.append(
+                    error(
+                        "E213",
+                        "the billing interval needs a length",
+                        c.span,
+                        f"write `billed every 1 {base.get(unit, INTERVAL_UNITS.get(unit, unit))}`",
+                    )
+                )
+                return
+            self._choice(c.unit, ["adhoc"], "billing mode (`billed adhoc` or `billed every …`)")
+            return
+        if unit not in INTERVAL_UNITS:
+            guess = did_you_mean(unit, list(INTERVAL_UNITS))
+            self.out.append(
+                error(
+                    "E219",
+                    f"`{unit}` is not a billing unit",
+                    c.unit.span,
+                    f"did you mean `{guess}`?" if guess else "use days, weeks, months or years",
+                )
+            )
+            return
+        if c.length is None:
+            self.out.append(
+                error(
+                    "E213",
+                    "the billing interval needs a length",
+                    c.span,
+                    f"write `billed every 1 {INTERVAL_UNITS[unit]}`",
+                )
+            )
+            return
+        self._whole(c.length, "the billing interval length", 1)
+
+    def _trial_rules(self, item: n.Item) -> None:
+        trials = [c for c in item.clauses if isinstance(c, n.Trial)]
+        prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
+        kind = next((t.kind for t in trials if t.kind), None)
+        if kind == "paid" and not prices:
+            t = next(t for t in trials if t.kind)
+            self.out.append(
+                error(
+                    "E212",
+                    "a paid trial needs a trial price",
+                    t.span,
+                    "add `trial price USD 1.00` (one amount per currency) to this item",
+                )
+            )
+        if kind == "free" and prices:
+            self.out.append(
+                warning(
+                    "W303",
+                    "this trial is free, so FastSpring ignores its trial price",
+                    prices[0].span,
+                    "make the trial `paid`, or remove the trial price",
+                )
+            )
+
+    def _discounts(self, discounts: list[n.Discount]) -> None:
+        if not discounts:
+            return
+        kinds = {("percent" if d.percent is not None else "amount") for d in discounts}
+        if len(kinds) > 1:
+            second = next(
+                d
+                for d in discounts
+                if ("percent" if d.percent is not None else "amount")
+                != ("percent" if discounts[0].percent is not None else "amount")
+            )
+            self.out.append(
+                error(
+                    "E215",
+                    "an item's discounts are all percent or all amounts, not both",
+                    second.span,
+                    "FastSpring reads every tier of an item the same way; pick one kind",
+                )
+            )
+        tiers: dict[Decimal, n.Discount] = {}
+        periods: n.Discount | None = None
+        for d in discounts:
+            if d.percent is not None:
+                v = d.percent.value
+                if not Decimal(0) < v <= Decimal(100):
+                    self.out.append(
+                        error(
+                            "E214",
+                            f"a percent discount is more than 0 and at most 100, not {d.percent.text}%",
+                            d.percent.span,
+                        )
+                    )
+            if d.amounts is not None:
+                self._money(d.amounts, "discount")
+            tier = Decimal(1)
+            if d.from_quantity is not None:
+                if not self._whole(d.from_quantity, "the tier's minimum quantity", 1):
+                    continue
+                tier = d.from_quantity.value
+            if tier in tiers:
+                self.out.append(
+                    error(
+                        "E222",
+                        f"two discounts start at quantity {tier}",
+                        d.span,
+                        f"the other is on line {tiers[tier].span.line}; each tier needs its own "
+                        "`on N or more`",
+                    )
+                )
+            tiers[tier] = d
+            if d.periods is not None:
+                self._whole(d.periods, "the number of discounted periods", 1)
+                if periods is not None:
+                    self.out.append(
+                        error(
+                            "E223",
+                            "the discount's number of periods is given twice",
+                            d.periods.span,
+                            f"it applies to every tier; keep the one on line {periods.span.line}",
+                        )
+                    )
+                else:
+                    periods = d
+
+    def _setup_fee(self, c: n.SetupFee) -> None:
+        for u in c.unknown:
+            self._unknown(u, FEE_KEYWORDS, "in a setup fee", {})
+        if not c.titles and not c.prices:
+            self.out.append(
+                error(
+                    "E227",
+                    "this setup fee is empty",
+                    c.span,
+                    'add `price USD 10.00` and, optionally, `title en "Setup fee"`',
+                )
+            )
+        seen: dict[str, n.FeeTitle] = {}
+        for t in c.titles:
+            self._code(t.language, LANGUAGES, "E204", "ISO 639-1 language code", "en")
+            if t.language.value in seen:
+                self.out.append(
+                    error(
+                        "E226",
+                        f"the setup fee has two titles in `{t.language.value}`",
+                        t.language.span,
+                        f"the first is on line {seen[t.language.value].span.line}",
+                    )
+                )
+            seen[t.language.value] = t
+            if isinstance(t.text, n.ParamRef):
+                self._ref(t.text)
+        self._once(c.prices, (n.FeePrice,))
+        for p in c.prices:
+            self._money(p.amounts, "setup fee")
+
+
+def _plain(v: n.Value) -> str | None:
+    return v.value if isinstance(v, n.Text) else None
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

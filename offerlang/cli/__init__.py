@@ -1,0 +1,110 @@
+"""`offer`: a thin click layer over the library API.
+
+Sub-commands live in their own modules and are imported only when run, so `offer --help`
+and `offer check` never pay for httpx, jsonschema or rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+
+import click
+
+from .. import __version__
+
+# Exit codes, documented in `offer --help` and the README.
+EXIT_OK = 0
+EXIT_INVALID = 1  # an offer (or input file) is invalid
+EXIT_USAGE = 2  # bad command line, missing file
+EXIT_REJECTED = 3  # FastSpring rejected a request
+EXIT_NETWORK = 4  # network failure, or retries exhausted
+EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
+EXIT_INTERRUPTED = 130
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, short help shown by `offer --help` without importing the module)
+    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
+    "check": ("check_cmd", "Check offer files and report every problem."),
+}
+
+EPILOG = """\b
+Exit codes:
+  0  success (warnings allowed)
+  1  an offer is invalid
+  2  usage error: bad option, missing or unreadable file
+  3  FastSpring rejected a request (send)
+  4  network failure or retries exhausted (send)
+  70 internal error in offerlang (please report it)
+"""
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from ..diagnostics import did_you_mean
+
+            guess = did_you_mean(args[0], COMMANDS) if args else None
+            if guess and "No such command" in str(exc):
+                raise click.UsageError(f"{exc.message} Did you mean '{guess}'?", ctx) from None
+            raise
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="offerlang")
+def cli() -> None:
+    """offerlang: write FastSpring checkout offers as reviewable files, compile them to
+    Sessions v1 payloads, and send them."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; never lets a traceback reach the user."""
+    try:
+        result = cli.main(args=argv, prog_name="offer", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("offer: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("offer: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`offer check | head`): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("OFFERLANG_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"offer: internal error: {type(exc).__name__}. This is a bug in offerlang; "
+            "run again with OFFERLANG_DEBUG=1 and report the output.",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())

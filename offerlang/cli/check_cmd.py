@@ -1,0 +1,40 @@
+"""`offer check PATH... [--format text|json|github]`."""
+
+from __future__ import annotations
+
+import click
+
+from ..diagnostics import has_errors
+from ..render import render_github, render_json, summary
+from . import EXIT_INVALID, EXIT_OK
+from .common import compile_path, offer_files, print_diagnostics
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for pull-request annotations.",
+)
+def command(paths: tuple[str, ...], fmt: str) -> int:
+    """Check offer files, or every *.offer under a directory (default: the current one).
+
+    Every problem in every file is reported in one run. Exits 1 if any offer is invalid.
+    """
+    files = list(offer_files(paths or (".",)))
+    if not files:
+        raise click.UsageError(f"no *.offer files under {', '.join(paths or ('.',))}")
+    results = [compile_path(f) for f in files]
+    diags = [d for r in results for d in r.diagnostics]
+    if fmt == "json":
+        click.echo(render_json(diags, [{"path": r.path, "valid": r.ok} for r in results]))
+    elif fmt == "github":
+        click.echo(render_github(diags), nl=False)
+    else:
+        print_diagnostics(diags, results, err=False)
+        click.echo(summary(diags, len(results)))
+    return EXIT_INVALID if has_errors(diags) else EXIT_OK

@@ -1,0 +1,133 @@
+"""One Diagnostic type for every phase and every renderer (terminal, JSON, GitHub, editors)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .nodes import Span
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None
+    hint: str | None = None
+    path: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict:
+        span = self.span
+        return {
+            "path": self.path,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "span": None
+            if span is None
+            else {
+                "line": span.line,
+                "column": span.column,
+                "end_line": span.end_line,
+                "end_column": span.end_column,
+            },
+        }
+
+
+def error(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, span, hint)
+
+
+def warning(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, span, hint)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    s = d.span
+    return (d.path or "", s.line if s else 0, s.column if s else 0, d.code)
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -> str | None:
+    """The closest choice to a mistyped word, or None when nothing is close."""
+    choices = list(choices)
+    if fold_case:
+        for c in choices:
+            if c.lower() == word.lower():
+                return c
+        lowered = {c.lower(): c for c in choices}
+        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        return lowered[found[0]] if found else None
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# Every code the tool can report, with a one-line title. docs/language.md lists the same table;
+# tests/test_docs.py keeps the two in step.
+CODES: dict[str, str] = {
+    # reading the file
+    "E001": "the file is not valid UTF-8",
+    "E002": "the file is binary",
+    "E003": "the file is too large",
+    # syntax
+    "E101": "unexpected character",
+    "E102": "unexpected token",
+    "E103": "unterminated string",
+    "E104": "unknown keyword",
+    "E105": "unexpected end of file",
+    "E106": "invalid escape in a string",
+    # meaning
+    "E201": "clause given twice",
+    "E202": "unknown currency",
+    "E203": "unknown country",
+    "E204": "unknown language",
+    "E205": "negative amount",
+    "E206": "too many decimals for the currency",
+    "E207": "expiration outside 1..7 days",
+    "E208": "product listed twice",
+    "E209": "both account and contact",
+    "E210": "no buyer",
+    "E211": "contact without first, last or email",
+    "E212": "paid trial without a trial price",
+    "E213": "billing interval without length",
+    "E214": "percent outside (0, 100]",
+    "E215": "percent and amount discounts in one item",
+    "E216": "lookup key shape",
+    "E217": "product path shape",
+    "E218": "not a whole number in range",
+    "E219": "unknown value",
+    "E220": "currency listed twice",
+    "E221": "no items",
+    "E222": "discount tier listed twice",
+    "E223": "discount periods given twice",
+    "E224": "trial that says nothing",
+    "E225": "account id shape",
+    "E226": "key given twice",
+    "E227": "empty setup fee",
+    "E228": "parameter problem",
+    "E229": "empty value",
+    # warnings: FastSpring would accept it, but may not do what the author expects
+    "W301": "contact without country",
+    "W302": "tags longer than about 4,000 characters",
+    "W303": "trial price on a free trial",
+    "W304": "unusual account id length",
+    "W305": "email address looks wrong",
+    # the final gate
+    "E901": "payload does not match the Sessions v1 schema",
+}

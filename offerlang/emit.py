@@ -1,0 +1,182 @@
+"""Checked syntax tree -> Sessions v1 request body, plus a map from JSON pointer to source span.
+
+The emitter writes exactly what the offer says, in one fixed field order, and invents no
+defaults. Amounts are Decimals written with the currency's minor units (`9.9` -> `9.90`, JPY
+`1200`), so formatting a file never changes the bytes of its payload.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from . import nodes as n
+from .checks import INTERVAL_UNITS, minor_units
+
+Payload = dict[str, Any]
+Pointers = dict[str, n.Span]
+
+
+def emit(offer: n.Offer) -> tuple[Payload, Pointers]:
+    """Build the payload. Call only on an offer that checked without errors and whose
+    parameters are all bound."""
+    return _Emitter().offer(offer)
+
+
+def money_value(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+
+
+def percent_value(value: Decimal) -> Decimal | int:
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
+class _Emitter:
+    def __init__(self) -> None:
+        self.pointers: Pointers = {}
+
+    def at(self, pointer: str, span: n.Span, value: Any) -> Any:
+        self.pointers[pointer] = span
+        return value
+
+    def text(self, v: n.Value) -> str:
+        assert isinstance(v, n.Text), "parameters must be bound before emitting"
+        return v.value
+
+    def money(self, pointer: str, amounts: list[n.Money]) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for m in amounts:
+            assert isinstance(m.amount, n.Number), "parameters must be bound before emitting"
+            cur = m.currency.value
+            out[cur] = self.at(f"{pointer}/{cur}", m.span, money_value(m.amount.value, cur))
+        return out
+
+    def offer(self, offer: n.Offer) -> tuple[Payload, Pointers]:
+        p: Payload = {}
+        self.pointers[""] = offer.span
+        for c in offer.of(n.Account):
+            p["account"] = self.at("/account", c.value.span, self.text(c.value))
+        for c in offer.of(n.Contact):
+            p["contact"] = self.at("/contact", c.span, self.contact(c))
+        for c in offer.of(n.Lookup):
+            p["lookup"] = self.at("/lookup", c.span, {"custom": self.text(c.value)})
+            self.at("/lookup/custom", c.value.span, None)
+        tags = offer.of(n.Tag)
+        if tags:
+            p["tags"] = self.at("/tags", tags[0].span, {})
+            for t in tags:
+                key = self.text(t.key)
+                p["tags"][key] = self.at(f"/tags/{_escape(key)}", t.value.span, self.text(t.value))
+        for c in offer.of(n.Coupon):
+            p["coupon"] = self.at("/coupon", c.value.span, self.text(c.value))
+        for c in offer.of(n.Expires):
+            p["expiration"] = self.at("/expiration", c.days.span, int(c.days.value))
+        p["items"] = [self.item(f"/items/{i}", item) for i, item in enumerate(offer.items)]
+        return p, self.pointers
+
+    def contact(self, c: n.Contact) -> dict[str, str]:
+        by_name = {f.name: f for f in c.fields}
+        out: dict[str, str] = {}
+        for name in ("first", "last", "email", "company", "phone", "country", "language"):
+            if name in by_name:
+                f = by_name[name]
+                out[name] = self.at(f"/contact/{name}", f.value.span, self.text(f.value))
+        return out
+
+    def item(self, ptr: str, item: n.Item) -> dict[str, Any]:
+        self.pointers[ptr] = item.span
+        out: dict[str, Any] = {
+            "product": self.at(f"{ptr}/product", item.product.span, self.text(item.product))
+        }
+        first = {type(c): c for c in reversed(item.clauses)}
+        q = first.get(n.Quantity)
+        if q is not None:
+            out["quantity"] = self.at(f"{ptr}/quantity", q.amount.span, int(q.amount.value))
+        pricing = self.pricing(f"{ptr}/pricing", item, first)
+        if pricing:
+            out["pricing"] = pricing
+        attributes = [c for c in item.clauses if isinstance(c, n.Attribute)]
+        if attributes:
+            out["attributes"] = self.at(f"{ptr}/attributes", attributes[0].span, {})
+            for a in attributes:
+                key = self.text(a.key)
+                out["attributes"][key] = self.at(
+                    f"{ptr}/attributes/{_escape(key)}", a.value.span, self.text(a.value)
+                )
+        return out
+
+    def pricing(self, ptr: str, item: n.Item, first: dict[type, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self.pointers[ptr] = item.span
+        trial: n.Trial | None = first.get(n.Trial)
+        if trial is not None:
+            if trial.days is not None:
+                out["trial"] = self.at(f"{ptr}/trial", trial.days.span, int(trial.days.value))
+            if trial.card is not None:
+                out["paymentCollected"] = self.at(f"{ptr}/paymentCollected", trial.span, trial.card)
+            if trial.kind is not None:
+                out["paidTrial"] = self.at(f"{ptr}/paidTrial", trial.span, trial.kind == "paid")
+        tp: n.TrialPrice | None = first.get(n.TrialPrice)
+        if tp is not None:
+            out["trialPrice"] = self.at(
+                f"{ptr}/trialPrice", tp.span, self.money(f"{ptr}/trialPrice", tp.amounts)
+            )
+        renew: n.Renew | None = first.get(n.Renew)
+        if renew is not None:
+            out["renew"] = self.at(f"{ptr}/renew", renew.mode.span, renew.mode.value)
+        billed: n.Billed | None = first.get(n.Billed)
+        if billed is not None:
+            unit = INTERVAL_UNITS.get(billed.unit.value, billed.unit.value)
+            out["interval"] = self.at(f"{ptr}/interval", billed.unit.span, unit)
+            if billed.length is not None:
+                out["intervalLength"] = self.at(
+                    f"{ptr}/intervalLength", billed.length.span, int(billed.length.value)
+                )
+        qb: n.QuantityBehavior | None = first.get(n.QuantityBehavior)
+        if qb is not None:
+            out["quantityBehavior"] = self.at(f"{ptr}/quantityBehavior", qb.behavior.span, qb.behavior.value)
+        qd: n.QuantityDefault | None = first.get(n.QuantityDefault)
+        if qd is not None:
+            out["quantityDefault"] = self.at(f"{ptr}/quantityDefault", qd.amount.span, int(qd.amount.value))
+        price: n.Price | None = first.get(n.Price)
+        if price is not None:
+            out["price"] = self.at(f"{ptr}/price", price.span, self.money(f"{ptr}/price", price.amounts))
+        discounts = [c for c in item.clauses if isinstance(c, n.Discount)]
+        if discounts:
+            kind = "percent" if discounts[0].percent is not None else "amount"
+            out["discountType"] = self.at(f"{ptr}/discountType", discounts[0].span, kind)
+            periods = next((d.periods for d in discounts if d.periods is not None), None)
+            if periods is not None:
+                out["discountDuration"] = self.at(f"{ptr}/discountDuration", periods.span, int(periods.value))
+            tiers: dict[str, Any] = {}
+            for d in discounts:
+                key = str(int(d.from_quantity.value)) if d.from_quantity is not None else "1"
+                tp_ptr = f"{ptr}/quantityDiscounts/{key}"
+                if d.percent is not None:
+                    tiers[key] = self.at(tp_ptr, d.percent.span, percent_value(d.percent.value))
+                else:
+                    tiers[key] = self.at(tp_ptr, d.span, self.money(tp_ptr, d.amounts or []))
+            out["quantityDiscounts"] = self.at(f"{ptr}/quantityDiscounts", discounts[0].span, tiers)
+        fee: n.SetupFee | None = first.get(n.SetupFee)
+        if fee is not None:
+            fee_out: dict[str, Any] = {}
+            fptr = f"{ptr}/setupFee"
+            if fee.titles:
+                fee_out["title"] = self.at(f"{fptr}/title", fee.titles[0].span, {})
+                for t in fee.titles:
+                    fee_out["title"][t.language.value] = self.at(
+                        f"{fptr}/title/{t.language.value}", t.text.span, self.text(t.text)
+                    )
+            if fee.prices:
+                fee_out["price"] = self.at(
+                    f"{fptr}/price", fee.prices[0].span, self.money(f"{fptr}/price", fee.prices[0].amounts)
+                )
+            out["setupFee"] = self.at(fptr, fee.span, fee_out)
+        return out
+
+
+def _escape(key: str) -> str:
+    """A JSON Pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,506 @@
+"""Source text -> typed syntax tree (nodes.Offer), with syntax errors as Diagnostics.
+
+Lark stays behind this module: its exceptions become our diagnostics here, and its trees are
+turned into nodes by a purely structural Transformer (no checks in it: that is checks.py).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import nodes as n
+from .diagnostics import Diagnostic, did_you_mean, error
+
+# Independent syntax errors reported in one run before we give up on recovering.
+MAX_SYNTAX_ERRORS = 20
+
+# How terminals read in "expected ..." messages.
+TERMINAL_WORDS = {
+    "NAME": "a word",
+    "NUMBER": "a number",
+    "STRING": "a quoted string",
+    "BARE": "a value",
+    "PARAM_REF": "a $parameter",
+    "_NL": "a new line",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "COMMA": "','",
+    "PERCENT": "'%'",
+    "$END": "end of file",
+}
+
+
+@cache
+def grammar_text() -> str:
+    return resources.files("offerlang").joinpath("grammar/offer.lark").read_text("utf-8")
+
+
+@cache
+def lark_parser() -> Lark:
+    # Built once per process. Lark's own cache=True is deliberately not used: it writes a
+    # predictable pickle into the shared temp dir.
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def keywords() -> set[str]:
+    """Every keyword of the language (for 'did you mean')."""
+    return {
+        t.pattern.value
+        for t in lark_parser().terminals
+        if t.pattern.type == "str" and re.fullmatch(r"[a-z]+", t.pattern.value)
+    }
+
+
+# ---- parse -------------------------------------------------------------------------------------
+
+
+def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
+    """Parse decoded source. Returns the tree (None if the syntax is broken) and diagnostics.
+
+    After a syntax error the offending line is blanked and the text parsed again, so that
+    independent mistakes on other lines are all reported in one run. A line that opens or
+    closes a block is never blanked (that would invent new errors), nor is the end of file.
+    """
+    diagnostics: list[Diagnostic] = []
+    work = text
+    seen_lines: set[int] = set()
+    while True:
+        comments: list[Token] = []
+        try:
+            tree = _parse_tree(work, comments)
+        except UnexpectedInput as exc:
+            diag = _syntax_diagnostic(exc, work)
+            diagnostics.append(diag)
+            line = diag.span.line if diag.span else 0
+            if (
+                isinstance(exc, UnexpectedEOF)
+                or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+                or line in seen_lines
+                or len(diagnostics) >= MAX_SYNTAX_ERRORS
+            ):
+                return None, diagnostics
+            seen_lines.add(line)
+            blanked = _blank_line(work, line)
+            if blanked is None:
+                return None, diagnostics
+            work = blanked
+            continue
+        if diagnostics:
+            return None, diagnostics
+        builder = _Builder(text)
+        offer = builder.transform(tree)
+        offer.comments = [n.Comment(str(t), _token_span(t)) for t in comments]
+        return offer, builder.diagnostics
+
+
+def _parse_tree(text: str, comments: list[Token]) -> Tree:
+    # Comments come from a small scan of their own rather than Lark's lexer_callbacks, so the
+    # parser shared by the whole process holds no per-parse state.
+    tree = lark_parser().parse(text)
+    comments.extend(_comments(text))
+    return tree
+
+
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*"?|#[^\r\n]*')
+
+
+def _comments(text: str) -> list[Token]:
+    out = []
+    line_starts = _line_starts(text)
+    for m in _COMMENT_OR_STRING.finditer(text):
+        if m.group().startswith("#"):
+            line, col = _line_col(line_starts, m.start())
+            out.append(
+                Token(
+                    "COMMENT",
+                    m.group(),
+                    start_pos=m.start(),
+                    line=line,
+                    column=col,
+                    end_line=line,
+                    end_column=col + len(m.group()),
+                    end_pos=m.end(),
+                )
+            )
+    return out
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer(r"\n", text))
+    return starts
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    import bisect
+
+    i = bisect.bisect_right(starts, offset) - 1
+    return i + 1, offset - starts[i] + 1
+
+
+def _blank_line(text: str, line: int) -> str | None:
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    code = _COMMENT_OR_STRING.sub(lambda m: "", lines[line - 1])
+    if "{" in code or "}" in code:
+        return None
+    lines[line - 1] = " " * len(lines[line - 1].rstrip("\r")) + (
+        "\r" if lines[line - 1].endswith("\r") else ""
+    )
+    return "\n".join(lines)
+
+
+# ---- syntax errors -> diagnostics ------------------------------------------------------------
+
+
+def _expected_words(expected: set[str]) -> list[str]:
+    parser = lark_parser()
+    by_name = {t.name: t for t in parser.terminals}
+    words = []
+    for name in sorted(expected):
+        term = by_name.get(name)
+        if term is not None and term.pattern.type == "str":
+            words.append(f"'{term.pattern.value}'")
+        else:
+            words.append(TERMINAL_WORDS.get(name, name))
+    # A keyword list reads best in the grammar's alphabetical order; generic ones go last.
+    return sorted(set(words), key=lambda w: (not w.startswith("'"), w))
+
+
+def _keywords_in(expected: set[str]) -> list[str]:
+    by_name = {t.name: t for t in lark_parser().terminals}
+    return [
+        by_name[e].pattern.value
+        for e in expected
+        if e in by_name and by_name[e].pattern.type == "str" and by_name[e].pattern.value.isalpha()
+    ]
+
+
+def _word_at(text: str, pos: int) -> str:
+    m = re.compile(r"[^\s\"#{},]+").match(text, pos)
+    return m.group() if m else text[pos : pos + 1]
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
+    if isinstance(exc, UnexpectedCharacters):
+        line, col, pos = exc.line, exc.column, exc.pos_in_stream
+        ch = text[pos] if pos < len(text) else ""
+        if ch == '"':
+            end = text.find("\n", pos)
+            end = len(text) if end == -1 else end
+            span = n.Span(line, col, line, col + len(text[pos:end].rstrip("\r")), pos, end)
+            return error(
+                "E103",
+                "this string is not closed before the end of the line",
+                span,
+                'add the closing `"`; a string cannot span lines (use `\\n` for a line break)',
+            )
+        word = _word_at(text, pos)
+        span = n.Span(line, col, line, col + max(len(word), 1), pos, pos + max(len(word), 1))
+        expected = _expected_words(set(exc.allowed or ()))
+        kws = _keywords_in(set(exc.allowed or ()))
+        guess = did_you_mean(word, kws) if kws else None
+        hint = f"did you mean `{guess}`?" if guess else None
+        if ch in "{}," or not word.strip():
+            what = f"`{ch}`" if ch.strip() else repr(ch)
+            return error("E101", f"unexpected {what} here; expected {_or(expected)}", span, hint)
+        return error("E102", f"unexpected `{word}`; expected {_or(expected)}", span, hint)
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            return _eof_diagnostic(text, set(exc.expected))
+        span = _token_span(tok)
+        expected = set(exc.expected)
+        kws = _keywords_in(expected)
+        value = str(tok)
+        if tok.type == "_NL":
+            span = n.Span(tok.line, tok.column, tok.line, tok.column + 1, tok.start_pos, tok.start_pos)
+            return error(
+                "E102",
+                f"this line ends too early; expected {_or(_expected_words(expected))}",
+                span,
+                None,
+            )
+        guess = did_you_mean(value, kws) if kws else None
+        hint = f"did you mean `{guess}`?" if guess else None
+        return error(
+            "E102",
+            f"unexpected `{value}`; expected {_or(_expected_words(expected))}",
+            span,
+            hint,
+        )
+    if isinstance(exc, UnexpectedEOF):
+        return _eof_diagnostic(text, set(exc.expected))
+    raise exc  # pragma: no cover - Lark has no other UnexpectedInput
+
+
+def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
+    lines = text.split("\n")
+    line = len(lines)
+    col = len(lines[-1].rstrip("\r")) + 1
+    if lines[-1].strip() == "" and line > 1:
+        line -= 1
+        col = len(lines[line - 1].rstrip("\r")) + 1
+    span = n.Span(line, col, line, col + 1, len(text), len(text))
+    if "RBRACE" in expected:
+        return error(
+            "E105",
+            "the file ends inside a block: a `}` is missing",
+            span,
+            "close every `{` with a `}` on its own line",
+        )
+    return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
+
+
+def _or(words: list[str]) -> str:
+    if not words:
+        return "something else"
+    if len(words) == 1:
+        return words[0]
+    if len(words) > 8:
+        return ", ".join(words[:8]) + ", …"
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _token_span(tok: Token) -> n.Span:
+    return n.Span(
+        tok.line or 1,
+        tok.column or 1,
+        tok.end_line or tok.line or 1,
+        tok.end_column or (tok.column or 1) + len(tok),
+        tok.start_pos or 0,
+        tok.end_pos or 0,
+    )
+
+
+def _meta_span(meta) -> n.Span:
+    if getattr(meta, "empty", True):
+        return n.Span(1, 1, 1, 1)
+    return n.Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
+
+
+# ---- tree -> nodes ---------------------------------------------------------------------------
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "$": "$"}
+_ESCAPE_RE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|u[0-9A-Fa-f]{4}|.)")
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Tree -> nodes. Structural only; the one thing it reports is a bad string escape, which
+    is lexical and can only be seen while unescaping."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.diagnostics: list[Diagnostic] = []
+
+    # leaves
+    def value(self, meta, children):
+        tok: Token = children[0]
+        span = _token_span(tok)
+        if tok.type == "STRING":
+            return n.Text(self._unescape(tok), span, quoted=True)
+        if tok.type == "PARAM_REF":
+            return n.ParamRef(str(tok)[1:], span)
+        return n.Text(str(tok), span)
+
+    def _unescape(self, tok: Token) -> str:
+        raw = str(tok)[1:-1]
+
+        def repl(m: re.Match) -> str:
+            esc = m.group(1)
+            if esc in _ESCAPES:
+                return _ESCAPES[esc]
+            if esc.startswith("u") and len(esc) > 1:
+                code = int(esc[2:-1] if esc.startswith("u{") else esc[1:], 16)
+                if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                    return chr(code)
+            offset = tok.start_pos + 1 + m.start()
+            col = tok.column + 1 + m.start()
+            self.diagnostics.append(
+                error(
+                    "E106",
+                    f"`\\{esc}` is not an escape offerlang knows",
+                    n.Span(tok.line, col, tok.line, col + len(m.group()), offset, offset + len(m.group())),
+                    'known escapes: \\" \\\\ \\n \\t \\r \\$ \\u0041 \\u{1F600}; '
+                    "write `\\\\` for a backslash",
+                )
+            )
+            return m.group()
+
+        return _ESCAPE_RE.sub(repl, raw)
+
+    def _number(self, tok: Token) -> n.Number:
+        return n.Number(str(tok), Decimal(str(tok)), _token_span(tok))
+
+    def _name(self, tok: Token) -> n.Name:
+        return n.Name(str(tok), _token_span(tok))
+
+    def _amount(self, tok: Token) -> n.Amount:
+        if tok.type == "PARAM_REF":
+            return n.ParamRef(str(tok)[1:], _token_span(tok))
+        return self._number(tok)
+
+    def money(self, meta, children):
+        cur, amount = children
+        return n.Money(self._name(cur), self._amount(amount), _meta_span(meta))
+
+    def money_list(self, meta, children):
+        return list(children)
+
+    # top level
+    def start(self, meta, children):
+        return n.Offer(list(children), span=_meta_span(meta))
+
+    def account(self, meta, children):
+        return n.Account(_meta_span(meta), children[0])
+
+    def contact_field(self, meta, children):
+        kw, value = children
+        return n.ContactField(_meta_span(meta), str(kw), value)
+
+    def contact(self, meta, children):
+        fields = [c for c in children if isinstance(c, n.ContactField)]
+        unknown = [c for c in children if isinstance(c, n.Unknown)]
+        return n.Contact(_meta_span(meta), fields, unknown)
+
+    def lookup(self, meta, children):
+        return n.Lookup(_meta_span(meta), children[0])
+
+    def coupon(self, meta, children):
+        return n.Coupon(_meta_span(meta), children[0])
+
+    def expires(self, meta, children):
+        return n.Expires(_meta_span(meta), self._number(children[0]))
+
+    def tag(self, meta, children):
+        return n.Tag(_meta_span(meta), children[0], children[1])
+
+    def param(self, meta, children):
+        return n.Param(_meta_span(meta), self._name(children[0]), self._name(children[1]))
+
+    # items
+    def item(self, meta, children):
+        product, body = children
+        return n.Item(_meta_span(meta), product, body or [], has_body=body is not None)
+
+    def item_body(self, meta, children):
+        return list(children)
+
+    def quantity(self, meta, children):
+        return n.Quantity(_meta_span(meta), self._number(children[0]))
+
+    def quantity_default(self, meta, children):
+        return n.QuantityDefault(_meta_span(meta), self._number(children[0]))
+
+    def quantity_behavior(self, meta, children):
+        return n.QuantityBehavior(_meta_span(meta), self._name(children[0]))
+
+    def price(self, meta, children):
+        return n.Price(_meta_span(meta), children[0])
+
+    def trial(self, meta, children):
+        length, kind, card = children
+        return n.Trial(_meta_span(meta), length, kind, card)
+
+    def trial_length(self, meta, children):
+        return self._number(children[0])
+
+    def trial_kind(self, meta, children):
+        return str(children[0])
+
+    def card(self, meta, children):
+        return children[-1]
+
+    def card_required(self, meta, children):
+        return True
+
+    def no_card_required(self, meta, children):
+        return False
+
+    def trial_price(self, meta, children):
+        return n.TrialPrice(_meta_span(meta), children[0])
+
+    def billed_every(self, meta, children):
+        length, unit = children
+        return n.Billed(
+            _meta_span(meta), True, self._number(length) if length is not None else None, self._name(unit)
+        )
+
+    def billed_plain(self, meta, children):
+        return n.Billed(_meta_span(meta), False, None, self._name(children[0]))
+
+    def renew(self, meta, children):
+        return n.Renew(_meta_span(meta), self._name(children[0]))
+
+    def discount(self, meta, children):
+        value, from_q, periods = children
+        kind, payload = value
+        return n.Discount(
+            _meta_span(meta),
+            payload if kind == "percent" else None,
+            payload if kind == "amount" else None,
+            from_q,
+            periods,
+        )
+
+    def percent_off(self, meta, children):
+        return ("percent", self._number(children[0]))
+
+    def amount_off(self, meta, children):
+        return ("amount", children[0])
+
+    def discount_from(self, meta, children):
+        return self._number(children[0])
+
+    def discount_for(self, meta, children):
+        return self._number(children[0])
+
+    def attribute(self, meta, children):
+        return n.Attribute(_meta_span(meta), children[0], children[1])
+
+    def setup_fee(self, meta, children):
+        return n.SetupFee(
+            _meta_span(meta),
+            [c for c in children if isinstance(c, n.FeeTitle)],
+            [c for c in children if isinstance(c, n.FeePrice)],
+            [c for c in children if isinstance(c, n.Unknown)],
+        )
+
+    def fee_title(self, meta, children):
+        return n.FeeTitle(_meta_span(meta), self._name(children[0]), children[1])
+
+    def fee_price(self, meta, children):
+        return n.FeePrice(_meta_span(meta), children[0])
+
+    def unknown(self, meta, children):
+        name = self._name(children[0])
+        args: list[str] = []
+        body: list[n.Unknown] = []
+        for c in children[1:]:
+            if isinstance(c, list):
+                body = c
+            elif isinstance(c, n.Text):
+                args.append(c.value)
+            elif isinstance(c, n.ParamRef):
+                args.append("$" + c.name)
+            elif isinstance(c, Token):
+                args.append(str(c))
+        return n.Unknown(_meta_span(meta), name, args, body)
+
+    def unknown_body(self, meta, children):
+        return [c for c in children if c is not None]

@@ -1,0 +1,112 @@
+"""Diagnostics -> text for people (terminal), for tools (JSON) and for GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from .diagnostics import Diagnostic, Severity
+
+JSON_FORMAT_VERSION = 1
+
+_COLORS = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "help": "\x1b[1;36m",
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "reset": "\x1b[0m",
+}
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], color: bool = False) -> str:
+    """Like a modern compiler: location, code, message, the source line, carets, a help line."""
+    c = _COLORS if color else {k: "" for k in _COLORS}
+    out: list[str] = []
+    for d in diags:
+        sev = d.severity.value
+        loc = d.path or "<input>"
+        if d.span is not None:
+            loc += f":{d.span.line}:{d.span.column}"
+        out.append(f"{c['bold']}{loc}{c['reset']}: {c[sev]}{sev}[{d.code}]{c['reset']}: {d.message}")
+        text = sources.get(d.path or "")
+        if d.span is not None and text is not None:
+            lines = text.split("\n")
+            if 1 <= d.span.line <= len(lines):
+                src = lines[d.span.line - 1].rstrip("\r")
+                number = str(d.span.line)
+                gutter = " " * len(number)
+                shown = src.replace("\t", " ")
+                start = d.span.column - 1
+                if d.span.end_line == d.span.line:
+                    width = max(d.span.end_column - d.span.column, 1)
+                else:
+                    width = max(len(src) - start, 1)
+                out.append(f"{c['dim']}{gutter} |{c['reset']}")
+                out.append(f"{c['dim']}{number} |{c['reset']} {shown}")
+                out.append(f"{c['dim']}{gutter} |{c['reset']} {' ' * start}{c[sev]}{'^' * width}{c['reset']}")
+        if d.hint:
+            out.append(f"  {c['help']}help{c['reset']}: {d.hint}")
+        out.append("")
+    return "\n".join(out)
+
+
+def summary(diags: list[Diagnostic], files: int) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diags)
+    warnings = len(diags) - errors
+    parts = [f"{files} file{'s' * (files != 1)} checked"]
+    parts.append(f"{errors} error{'s' * (errors != 1)}")
+    parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return ", ".join(parts)
+
+
+def render_json(diags: Iterable[Diagnostic], files: list[dict]) -> str:
+    """A stable, versioned document: {"version": 1, "files": [...], "diagnostics": [...]}."""
+    doc = {
+        "version": JSON_FORMAT_VERSION,
+        "files": files,
+        "diagnostics": [d.to_dict() for d in diags],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def render_github(diags: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the PR."""
+    out = []
+    for d in diags:
+        kind = "error" if d.severity is Severity.ERROR else "warning"
+        props = [f"file={_gh_escape(d.path or '', True)}"]
+        if d.span is not None:
+            props += [
+                f"line={d.span.line}",
+                f"col={d.span.column}",
+                f"endLine={d.span.end_line}",
+                f"endColumn={d.span.end_column}",
+            ]
+        props.append(f"title={_gh_escape(d.code, True)}")
+        message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
+        out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def stderr_is_tty() -> bool:
+    return use_color(sys.stderr)

@@ -1,0 +1,114 @@
+"""Bytes on disk -> source text, with every way that can fail as a located Diagnostic."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, error
+from .nodes import Span
+
+# An offer is a page of text; anything this big is a mistake (a log, a dump, a binary).
+MAX_BYTES = 1024 * 1024
+
+
+@dataclass
+class Source:
+    path: str
+    text: str | None  # None when the bytes could not be decoded
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class UnreadableFile(Exception):
+    """The path cannot be read at all (missing, a directory, no permission): a usage error."""
+
+
+def read_file(path: str | Path) -> Source:
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise UnreadableFile(f"{path}: is a directory, not an offer file")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except PermissionError:
+        raise UnreadableFile(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, path: str = "<stdin>") -> Source:
+    if len(data) > MAX_BYTES:
+        return Source(
+            path,
+            None,
+            [
+                _at(
+                    error(
+                        "E003",
+                        f"the file is larger than {MAX_BYTES // 1024} KiB; offer files are small text files",
+                        Span(1, 1, 1, 2),
+                        "is this the right file?",
+                    ),
+                    path,
+                )
+            ],
+        )
+    nul = data.find(b"\0")
+    if nul != -1:
+        line, col = _byte_position(data, nul)
+        return Source(
+            path,
+            None,
+            [
+                _at(
+                    error(
+                        "E002",
+                        "the file is binary (it contains a NUL byte), not offer text",
+                        Span(line, col, line, col + 1),
+                        "is this the right file?",
+                    ),
+                    path,
+                )
+            ],
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(data, exc.start)
+        bad = data[exc.start : exc.start + 1].hex()
+        return Source(
+            path,
+            None,
+            [
+                _at(
+                    error(
+                        "E001",
+                        f"the file is not valid UTF-8 (byte 0x{bad})",
+                        Span(line, col, line, col + 1),
+                        "save the file as UTF-8 in your editor",
+                    ),
+                    path,
+                )
+            ],
+        )
+    return Source(path, text)
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    # Columns count characters, so decode what precedes the offset on its line.
+    col = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return line, col
+
+
+def _at(d: Diagnostic, path: str) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(d, path=path)

@@ -1,0 +1,184 @@
+"""Writes offerlang/schemas/sessions-v1.request.schema.json from the contract and the ISO lists.
+
+Run it after changing offerlang/iso.py or a rule below; tests/test_schema.py fails while the
+committed file and this script disagree. Usage: python scripts/make_schema.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES  # noqa: E402
+
+SCHEMA_PATH = ROOT / "offerlang" / "schemas" / "sessions-v1.request.schema.json"
+
+
+def build() -> dict:
+    money = {
+        "description": "Amounts per ISO 4217 currency. At most 2 decimals (0 for zero-decimal "
+        "currencies such as JPY): offerlang checks that with exact decimals, which a "
+        "binary-float `multipleOf` cannot do reliably.",
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"$ref": "#/$defs/currency"},
+        "additionalProperties": {"type": "number", "minimum": 0},
+    }
+    text = {"type": "string", "minLength": 1}
+    strings = {
+        "type": "object",
+        "propertyNames": {"minLength": 1},
+        "additionalProperties": {"type": "string"},
+    }
+    pricing = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "price": {"$ref": "#/$defs/money"},
+            "trial": {"type": "integer", "minimum": 0, "description": "trial length in days; 0 is no trial"},
+            "paymentCollected": {"type": "boolean"},
+            "paidTrial": {"type": "boolean"},
+            "trialPrice": {"$ref": "#/$defs/money"},
+            "renew": {"enum": ["auto", "manual", "opt-auto", "opt-manual"]},
+            "interval": {"enum": ["adhoc", "day", "week", "month", "year"]},
+            "intervalLength": {"type": "integer", "minimum": 1},
+            "quantityBehavior": {"enum": ["allow", "lock", "hide"]},
+            "quantityDefault": {"type": "integer", "minimum": 1},
+            "discountType": {"enum": ["percent", "amount"]},
+            "discountDuration": {"type": "integer", "minimum": 1},
+            "quantityDiscounts": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+            },
+            "setupFee": {
+                "type": "object",
+                "additionalProperties": False,
+                "minProperties": 1,
+                "properties": {
+                    "title": {
+                        "type": "object",
+                        "propertyNames": {"$ref": "#/$defs/language"},
+                        "additionalProperties": {"type": "string"},
+                    },
+                    "price": {"$ref": "#/$defs/money"},
+                },
+            },
+        },
+        "dependentRequired": {
+            "intervalLength": ["interval"],
+            "discountType": ["quantityDiscounts"],
+            "quantityDiscounts": ["discountType"],
+            "discountDuration": ["quantityDiscounts"],
+        },
+        "allOf": [
+            {
+                "description": "a paid trial needs a trial price",
+                "if": {"required": ["paidTrial"], "properties": {"paidTrial": {"const": True}}},
+                "then": {"required": ["trialPrice"]},
+            },
+            {
+                "description": "every interval but adhoc needs a length; adhoc takes none",
+                "if": {"required": ["interval"], "properties": {"interval": {"const": "adhoc"}}},
+                "then": {"not": {"required": ["intervalLength"]}},
+                "else": {
+                    "if": {"required": ["interval"]},
+                    "then": {"required": ["intervalLength"]},
+                },
+            },
+            {
+                "description": "percent tiers are numbers in (0, 100]; amount tiers are money",
+                "if": {"required": ["discountType"], "properties": {"discountType": {"const": "percent"}}},
+                "then": {
+                    "properties": {
+                        "quantityDiscounts": {
+                            "additionalProperties": {
+                                "type": "number",
+                                "exclusiveMinimum": 0,
+                                "maximum": 100,
+                            }
+                        }
+                    }
+                },
+                "else": {
+                    "properties": {"quantityDiscounts": {"additionalProperties": {"$ref": "#/$defs/money"}}}
+                },
+            },
+        ],
+    }
+    item = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["product"],
+        "properties": {
+            "product": {
+                "type": "string",
+                "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                "description": "catalog product path",
+            },
+            "quantity": {"type": "integer", "minimum": 1},
+            "pricing": {"$ref": "#/$defs/pricing"},
+            "attributes": strings,
+        },
+    }
+    contact = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["first", "last", "email"],
+        "properties": {
+            "first": text,
+            "last": text,
+            "email": text,
+            "company": text,
+            "phone": text,
+            "country": {"$ref": "#/$defs/country"},
+            "language": {"$ref": "#/$defs/language"},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://offerlang.dev/schemas/sessions-v1.request.schema.json",
+        "title": "FastSpring Sessions v1 request body (POST /sessions)",
+        "description": "The request body offerlang emits, with the house decisions of "
+        "SESSIONS-V1.md: exactly one of account/contact, expiration 1..7, no fields "
+        "beyond the contract. Generated by scripts/make_schema.py.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["items"],
+        "properties": {
+            "account": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+            "contact": contact,
+            "lookup": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["custom"],
+                "properties": {"custom": {"type": "string", "pattern": "^[A-Za-z0-9_-]{4,}$"}},
+            },
+            "tags": strings,
+            "coupon": text,
+            "expiration": {"type": "integer", "minimum": 1, "maximum": 7},
+            "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/item"}},
+        },
+        "oneOf": [{"required": ["account"]}, {"required": ["contact"]}],
+        "$defs": {
+            "item": item,
+            "pricing": pricing,
+            "money": money,
+            "currency": {"enum": sorted(CURRENCIES)},
+            "country": {"enum": sorted(COUNTRIES)},
+            "language": {"enum": sorted(LANGUAGES)},
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_PATH.write_text(render(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH.relative_to(ROOT)}")
