@@ -181,7 +181,7 @@ class _Checker:
             return
         guess = did_you_mean(value, codes)
         hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
-        self.out.append(error(code, f"`{value}` is not a {what}", name.span, hint))
+        self.out.append(error(code, f"`{value}` is not an {what}", name.span, hint))
 
     def _money(self, amounts: list[n.Money], what: str) -> None:
         seen: dict[str, n.Money] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -60,7 +59,7 @@ def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], col
         if d.hint:
             out.append(f"  {c['help']}help{c['reset']}: {d.hint}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" if out else "")
 
 
 def summary(diags: list[Diagnostic], files: int) -> str:
@@ -106,7 +105,3 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
         message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
         out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
     return "\n".join(out) + ("\n" if out else "")
-
-
-def stderr_is_tty() -> bool:
-    return use_color(sys.stderr)
