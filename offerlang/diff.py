@@ -21,6 +21,7 @@ from .timeline import Timeline, fmt_amount, is_recurring, item_quantity, item_ti
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
+NOTHING = "no offer files to compare"
 EMPTY: dict[str, Any] = {"items": []}
 
 
@@ -109,7 +110,8 @@ def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     if "contact" in old and "contact" in new:
         out += _mapping(None, "buyer", old["contact"], new["contact"])
     elif buyer(old) != buyer(new):
-        out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}"))
+        who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
+        out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
     return out + _scalar(None, "lookup", "lookup key", old_key, new_key, str)
@@ -314,7 +316,7 @@ def status_line(d: OfferDiff) -> str:
 
 
 def to_plain(diffs: list[OfferDiff]) -> str:
-    out: list[str] = []
+    out: list[str] = [] if diffs else [NOTHING]
     for d in diffs:
         out.append(f"{d.path}: {status_line(d)}")
         out += [f"  {c.line}" for c in d.changes]
@@ -328,9 +330,7 @@ def to_blocks(diffs: list[OfferDiff]) -> list[Block]:
         blocks += [Heading(f"`{d.path}`: {status_line(d)}")]
         if d.changes:
             blocks.append(Table(("item", "change"), [(c.item or "(session)", c.text) for c in d.changes]))
-    if not any(d.changes for d in diffs):
-        blocks.append(Line(f"No offer changed: {NO_CHANGE}."))
-    return blocks
+    return blocks or [Line(NOTHING)]
 
 
 def to_json(diffs: list[OfferDiff], diagnostics: dict[str, list[dict[str, Any]]]) -> str:

@@ -85,15 +85,14 @@ def test_zero_decimal_currency_rounds_to_whole_yen_half_up():
         ("signup", "1020"),
         ("period 1", "1200"),
     ]
-    assert amounts("price JPY 125\nbilled every 1 month\ndiscount 10% for 1 period")["JPY"][0] == ("signup", "113")
+    half = amounts("price JPY 125\nbilled every 1 month\ndiscount 10% for 1 period")
+    assert half["JPY"][0] == ("signup", "113")
 
 
 def test_rounding_is_half_up_on_the_unit_price():
     # 0.05 - 50% = 0.025 -> 0.03 per unit (half even would say 0.02); x 3 = 0.09.
-    assert amounts("quantity 3\nprice USD 0.05\nbilled every 1 month\ndiscount 50% for 1 period")["USD"][0] == (
-        "signup",
-        "0.09",
-    )
+    got = amounts("quantity 3\nprice USD 0.05\nbilled every 1 month\ndiscount 50% for 1 period")
+    assert got["USD"][0] == ("signup", "0.09")
 
 
 def test_quantity_tier_is_the_highest_minimum_at_or_below_the_quantity():
@@ -105,13 +104,13 @@ def test_quantity_tier_is_the_highest_minimum_at_or_below_the_quantity():
 
 
 def test_default_quantity_counts_when_no_quantity_is_given():
-    assert amounts("quantity default 2\nprice USD 5.00\nbilled every 1 month")["USD"][0] == ("signup", "10.00")
+    got = amounts("quantity default 2\nprice USD 5.00\nbilled every 1 month")
+    assert got["USD"][0] == ("signup", "10.00")
 
 
 def test_setup_fee_is_added_once_at_signup():
-    got = charges(
-        "quantity 2\nprice USD 10.00\nbilled every 1 month\nsetup fee {\n price USD 25.00\n}"
-    )["USD"]
+    fee = "setup fee {\n price USD 25.00\n}"
+    got = charges(f"quantity 2\nprice USD 10.00\nbilled every 1 month\n{fee}")["USD"]
     assert got[0] == ("signup", "45.00", "regular price 10.00 × 2 + setup fee 25.00")
     assert got[1] == ("period 1", "20.00", "regular price 10.00 × 2")
 

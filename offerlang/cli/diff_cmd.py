@@ -81,7 +81,7 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
     """Each *.offer under `paths` in the working tree or at `rev`, compiled on both sides."""
     if git("rev-parse", "--is-inside-work-tree").returncode != 0:
-        raise click.UsageError("--base compares with a git revision, but this folder is not in a git repository")
+        raise click.UsageError("--base needs a git repository, and this folder is not in one")
     if git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
         raise click.UsageError(f"unknown git revision {rev!r}; check the name (e.g. origin/main)")
 
@@ -107,7 +107,8 @@ def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
 
             shown = git("show", f"{rev}:./{path}")
             if shown.returncode != 0:
-                raise click.UsageError(f"git show {rev}:{path}: {shown.stderr.decode(errors='replace').strip()}")
+                reason = shown.stderr.decode(errors="replace").strip()
+                raise click.UsageError(f"git show {rev}:{path}: {reason}")
             old = compile_bytes(shown.stdout, f"{rev}:{path}")
         new = compile_path(path) if path in in_tree else None
         pairs.append((path, old, new))
