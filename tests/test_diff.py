@@ -188,3 +188,26 @@ def test_offer_diff_runs_as_a_program(repo):
     )
     assert done.returncode == 1, done.stderr
     assert "prime-sub: price USD 9.99 → 7.99 (−20.0%)" in done.stdout
+
+
+def test_keyed_text_and_order_changes_each_get_a_line():
+    from offerlang.diff import diff_payloads
+
+    old = {
+        "contact": {"first": "Jane", "last": "Doe", "email": "jane@example.com"},
+        "tags": {"campaign": "spring"},
+        "items": [{"product": "a"}, {"product": "b", "attributes": {"seat": "1"}}],
+    }
+    new = {
+        "contact": {"first": "Jane", "last": "Doe", "email": "jd@example.com", "country": "DE"},
+        "tags": {"campaign": "summer", "owner": "growth"},
+        "items": [{"product": "b", "attributes": {"seat": "2"}}, {"product": "a"}],
+    }
+    assert [c.line for c in diff_payloads(old, new)] == [
+        "buyer email jane@example.com → jd@example.com",
+        "buyer country added: DE",
+        "tag campaign spring → summer",
+        "tag owner added: growth",
+        "item order a, b → b, a",
+        "b: attribute seat 1 → 2",
+    ]
