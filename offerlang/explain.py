@@ -240,6 +240,7 @@ def timeline_table(t: Timeline) -> Table:
             (c.when, "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
             for c in t.charges
         ],
+        right=(1,),
     )
 
 

@@ -25,6 +25,7 @@ class Table:
     header: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
     show_header: bool = True  # a two-column "what: detail" table reads better without one in text
+    right: tuple[int, ...] = ()  # columns of amounts, aligned on the right so decimals line up
 
 
 Block = Heading | Line | Table
@@ -46,7 +47,10 @@ def to_plain(blocks: list[Block]) -> str:
             rows = ([b.header] if b.show_header else []) + b.rows
             widths = [max(len(r[i]) for r in rows) for i in range(len(b.header))]
             for r in rows:
-                cells = [c.ljust(w) for c, w in zip(r, widths, strict=True)]
+                cells = [
+                    c.rjust(w) if i in b.right else c.ljust(w)
+                    for i, (c, w) in enumerate(zip(r, widths, strict=True))
+                ]
                 out.append((indent + "  ".join(cells)).rstrip())
     return "\n".join(out) + "\n"
 
@@ -62,7 +66,7 @@ def to_markdown(blocks: list[Block]) -> str:
         else:
             header = b.header if b.show_header else tuple("" for _ in b.header)
             out.append("| " + " | ".join(_md_cell(c) for c in header) + " |")
-            out.append("|" + "|".join("---" for _ in header) + "|")
+            out.append("|" + "|".join("---:" if i in b.right else "---" for i in range(len(header))) + "|")
             out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b.rows)
             out.append("")
     return "\n".join(out)

@@ -169,6 +169,8 @@ def test_git_errors_are_usage_errors(repo, tmp_path_factory, monkeypatch, capsys
     monkeypatch.chdir(repo)
     code, _, err = run(capsys, "diff", "--base", "no-such-rev")
     assert code == 2 and "unknown git revision 'no-such-rev'" in err
+    code, _, err = run(capsys, "diff", "--base", "--help")
+    assert code == 2 and "cannot start with '-'" in err
     code, _, err = run(capsys, "diff", "--base", "HEAD", "missing.offer")
     assert code == 2 and "missing.offer: no such file or directory, here or at HEAD" in err
     outside = tmp_path_factory.mktemp("not-a-repo")

@@ -80,6 +80,9 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
     """Each *.offer under `paths` in the working tree or at `rev`, compiled on both sides."""
+    if rev.startswith("-"):
+        # git would read it as an option, not a revision.
+        raise click.UsageError(f"unknown git revision {rev!r}: a revision cannot start with '-'")
     if git("rev-parse", "--is-inside-work-tree").returncode != 0:
         raise click.UsageError("--base needs a git repository, and this folder is not in one")
     if git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import EXIT_INVALID, EXIT_OK
 from .common import compile_path, offer_files, print_diagnostics
 
+if TYPE_CHECKING:
+    from ..report import Block
+
 FORMATS = ["text", "markdown", "json"]
 
 
-def format_option(what: str):
+def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--format",
         "fmt",
@@ -23,7 +28,7 @@ def format_option(what: str):
     )
 
 
-def echo_blocks(blocks: list, fmt: str) -> None:
+def echo_blocks(blocks: list[Block], fmt: str) -> None:
     """Markdown, or text: rich tables on a terminal, plain columns when piped."""
     from ..render import use_color
     from ..report import print_rich, to_markdown, to_plain
