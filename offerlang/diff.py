@@ -45,6 +45,7 @@ class OfferDiff:
     path: str
     status: str
     changes: list[Change]
+    problems: tuple[str, ...] = ()  # one line per error of an invalid offer, for markdown
 
 
 # ---- comparing ------------------------------------------------------------------------------
@@ -311,14 +312,16 @@ def status_line(d: OfferDiff) -> str:
         "added": "new offer",
         "removed": "offer removed",
         "changed": f"{len(d.changes)} change{'s' if len(d.changes) != 1 else ''}",
-        "invalid": "does not compile (see the problems above)",
+        "invalid": "does not compile",
     }[d.status]
 
 
 def to_plain(diffs: list[OfferDiff]) -> str:
     out: list[str] = [] if diffs else [NOTHING]
     for d in diffs:
-        out.append(f"{d.path}: {status_line(d)}")
+        # The problems themselves, with source lines and carets, went to standard error.
+        where = " (its problems are on standard error)" if d.status == "invalid" else ""
+        out.append(f"{d.path}: {status_line(d)}{where}")
         out += [f"  {c.line}" for c in d.changes]
     return "\n".join(out) + "\n"
 
@@ -328,6 +331,8 @@ def to_blocks(diffs: list[OfferDiff]) -> list[Block]:
     blocks: list[Block] = []
     for d in diffs:
         blocks += [Heading(f"`{d.path}`: {status_line(d)}")]
+        if d.problems:
+            blocks.append(Table(("problem",), [(p,) for p in d.problems]))
         if d.changes:
             blocks.append(Table(("item", "change"), [(c.item or "(session)", c.text) for c in d.changes]))
     return blocks or [Line(NOTHING)]

@@ -213,3 +213,11 @@ def test_keyed_text_and_order_changes_each_get_a_line():
         "item order a, b → b, a",
         "b: attribute seat 1 → 2",
     ]
+
+
+def test_markdown_lists_the_problems_of_an_offer_that_does_not_compile(capsys):
+    argv = ["diff", "--format", "markdown", f"{DIFF}/base.offer", f"{DIFF}/broken.offer"]
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and "error[E219]" in err
+    assert out.splitlines()[0].endswith(": does not compile")
+    assert f"| {DIFF}/broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode |" in out

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..api import CompileResult
+from ..diagnostics import Diagnostic
 from . import EXIT_INVALID, EXIT_OK
 from .common import compile_path, offer_files, print_diagnostics
 from .explain_cmd import format_option
@@ -50,7 +51,8 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
         invalid = [r for r in (old, new) if r is not None and not r.ok]
         if invalid:
             broken += invalid
-            diffs.append(OfferDiff(label, "invalid", []))
+            problems = tuple(one_line(d) for r in invalid for d in r.errors)
+            diffs.append(OfferDiff(label, "invalid", [], problems))
         else:
             diffs.append(diff_offers(label, old and old.payload, new and new.payload))
     print_diagnostics([d for r in broken for d in r.diagnostics], broken)
@@ -69,6 +71,14 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
     if broken:
         return EXIT_INVALID
     return EXIT_INVALID if exit_code and any(d.changes for d in diffs) else EXIT_OK
+
+
+def one_line(d: Diagnostic) -> str:
+    """`path:line:col: error[CODE]: message`, for a pull-request comment that has no stderr."""
+    where = d.path or "<input>"
+    if d.span is not None:
+        where += f":{d.span.line}:{d.span.column}"
+    return f"{where}: {d.severity.value}[{d.code}]: {d.message}"
 
 
 def git(*args: str) -> subprocess.CompletedProcess[bytes]:
