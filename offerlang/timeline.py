@@ -168,7 +168,9 @@ def _trial_charge(
 ) -> tuple[Decimal | None, str]:
     days = pricing.get("trial")
     length = f"{days}-day" if days else "trial length from the catalog,"
-    if not pricing.get("paidTrial"):
+    if "paidTrial" not in pricing:
+        return None, f"{length} trial, free or paid: the catalog's"
+    if not pricing["paidTrial"]:
         return round_money(Decimal(0), currency), f"{length} free trial"
     price = pricing.get("trialPrice", {}).get(currency)
     if price is None:

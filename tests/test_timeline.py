@@ -135,6 +135,14 @@ def test_without_a_price_override_nothing_is_invented():
     assert charges("trial 14 days free\nrenew auto") == {}
 
 
+def test_a_trial_that_does_not_say_free_or_paid_is_the_catalogs():
+    got = charges("price USD 9.99\nbilled every 1 month\ntrial 7 days")
+    assert got["USD"][:2] == [
+        ("signup", "None", "7-day trial, free or paid: the catalog's"),
+        ("period 1", "9.99", "regular price"),
+    ]
+
+
 def test_a_paid_trial_without_this_currency_is_the_catalogs():
     got = charges("price USD 9.99, EUR 8.99\nbilled every 1 month\ntrial 7 days paid\ntrial price USD 1.00")
     assert got["EUR"][0] == ("signup", "None", "7-day paid trial, no EUR trial price: the catalog's")
