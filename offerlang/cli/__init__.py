@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
     "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
+    "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
+    "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
 }
 
 EPILOG = """\b

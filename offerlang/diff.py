@@ -1,0 +1,358 @@
+"""Two compiled payloads -> the changes a buyer (or the reviewer) would notice, in offer terms.
+
+Payloads, not source text, are compared: the emitter writes one fixed form, so reformatting a
+file or editing its comments gives equal payloads and "no change to what buyers see". Each
+change is one line, scoped to the session or to an item (by product path); the buyer
+timelines (timeline.py) are compared period by period so that a price or discount change
+also shows what the buyer now pays, and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from . import jsonout
+from .explain import billing, buyer, discount
+from .report import Block, Heading, Line, Table
+from .timeline import Timeline, fmt_amount, is_recurring, item_quantity, item_timelines
+
+JSON_VERSION = 1
+NO_CHANGE = "no change to what buyers see"
+NOTHING = "no offer files to compare"
+EMPTY: dict[str, Any] = {"items": []}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    item: str | None  # the product path, or None for the session
+    field: str  # a stable name for tools: price, trial, renewal, coupon, item, timeline, ...
+    text: str
+    old: Any = None
+    new: Any = None
+
+    @property
+    def line(self) -> str:
+        return f"{self.item}: {self.text}" if self.item else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDiff:
+    """One offer compared. `status`: changed, unchanged, added, removed or invalid."""
+
+    path: str
+    status: str
+    changes: list[Change]
+    problems: tuple[str, ...] = ()  # one line per error of an invalid offer, for markdown
+
+
+# ---- comparing ------------------------------------------------------------------------------
+
+
+def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    out += _buyer(old, new)
+    out += _scalar(None, "coupon", "coupon", old.get("coupon"), new.get("coupon"), str)
+    if old.get("expiration") != new.get("expiration"):
+        out.append(
+            Change(
+                None,
+                "expiry",
+                f"expires {_days(old.get('expiration'))} → {_days(new.get('expiration'))}",
+                old.get("expiration"),
+                new.get("expiration"),
+            )
+        )
+    out += _mapping(None, "tag", old.get("tags", {}), new.get("tags", {}))
+    old_items = {it["product"]: it for it in old["items"]}
+    new_items = {it["product"]: it for it in new["items"]}
+    out += [Change(None, "item", f"item {p} removed", p, None) for p in old_items if p not in new_items]
+    out += [Change(None, "item", f"item {p} added", None, p) for p in new_items if p not in old_items]
+    kept_old = [p for p in old_items if p in new_items]
+    kept_new = [p for p in new_items if p in old_items]
+    if kept_old != kept_new:
+        out.append(
+            Change(
+                None, "order", f"item order {', '.join(kept_old)} → {', '.join(kept_new)}", kept_old, kept_new
+            )
+        )
+    for product in kept_new:
+        out += diff_items(old_items[product], new_items[product])
+    return out
+
+
+def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    p = old["product"]
+    op, np = old.get("pricing", {}), new.get("pricing", {})
+    out: list[Change] = []
+    out += _scalar(
+        p, "quantity", "quantity", old.get("quantity"), new.get("quantity"), str, absent="not set (1)"
+    )
+    for field, label in (("quantityDefault", "quantity default"), ("quantityBehavior", "quantity behavior")):
+        out += _scalar(p, field, label, op.get(field), np.get(field), str, absent="from the catalog")
+    out += _amounts(p, "price", "price", op.get("price"), np.get("price"))
+    out += _trial(p, op, np)
+    out += _scalar(p, "renewal", "renewal", op.get("renew"), np.get("renew"), str, absent="from the catalog")
+    if billing(op) != billing(np):
+        out.append(Change(p, "billing", f"billing {billing(op)} → {billing(np)}"))
+    out += _discount(p, old, new)
+    ofee, nfee = op.get("setupFee", {}), np.get("setupFee", {})
+    out += _amounts(p, "setupFee", "setup fee", ofee.get("price"), nfee.get("price"))
+    out += _mapping(p, "setup fee title", ofee.get("title", {}), nfee.get("title", {}))
+    out += _mapping(p, "attribute", old.get("attributes", {}), new.get("attributes", {}))
+    out += diff_timelines(p, old, new)
+    return out
+
+
+def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    if "contact" in old and "contact" in new:
+        out += _mapping(None, "buyer", old["contact"], new["contact"])
+    elif buyer(old) != buyer(new):
+        who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
+        out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
+    old_key = old.get("lookup", {}).get("custom")
+    new_key = new.get("lookup", {}).get("custom")
+    return out + _scalar(None, "lookup", "lookup key", old_key, new_key, str)
+
+
+def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    ot, nt = op.get("trial"), np.get("trial")
+    if ot != nt:
+        both_days = bool(ot and nt)
+        text = f"trial {ot} → {nt} days" if both_days else f"trial {_trial_days(ot)} → {_trial_days(nt)}"
+        out.append(Change(p, "trial", text, ot, nt))
+    out += _scalar(p, "paidTrial", "trial", _kind(op), _kind(np), str, absent="free or paid from the catalog")
+    out += _amounts(p, "trialPrice", "trial price", op.get("trialPrice"), np.get("trialPrice"))
+    out += _scalar(
+        p, "paymentCollected", "trial", _card(op), _card(np), str, absent="card rule from the catalog"
+    )
+    return out
+
+
+def _kind(pricing: dict[str, Any]) -> str | None:
+    return None if "paidTrial" not in pricing else ("paid" if pricing["paidTrial"] else "free")
+
+
+def _card(pricing: dict[str, Any]) -> str | None:
+    if "paymentCollected" not in pricing:
+        return None
+    return "card required" if pricing["paymentCollected"] else "no card required"
+
+
+def _trial_days(days: int | None) -> str:
+    if days is None:
+        return "from the catalog"
+    return "none" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+
+
+def _days(days: int | None) -> str:
+    return "after 24 hours (default)" if days is None else f"after {days} day{'s' if days != 1 else ''}"
+
+
+def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    op, np = old.get("pricing", {}), new.get("pricing", {})
+    od, nd = discount(op, item_quantity(old)), discount(np, item_quantity(new))
+    if od == nd:
+        return []
+    same_tiers = (op.get("discountType"), op.get("quantityDiscounts")) == (
+        np.get("discountType"),
+        np.get("quantityDiscounts"),
+    )
+    if od and nd and same_tiers:
+        o, n = op.get("discountDuration"), np.get("discountDuration")
+        return [Change(p, "discount", f"discount periods {o or 'all'} → {n or 'all'}", o, n)]
+    if od is None:
+        return [Change(p, "discount", f"discount added: {nd}", None, nd)]
+    if nd is None:
+        return [Change(p, "discount", f"discount removed (was {od})", od, None)]
+    return [Change(p, "discount", f"discount {od} → {nd}", od, nd)]
+
+
+def _scalar(
+    item: str | None,
+    field: str,
+    label: str,
+    old: Any,
+    new: Any,
+    show: Callable[[Any], str],
+    absent: str | None = None,
+) -> list[Change]:
+    """A single value: `label A → B`; with no `absent` wording, `label A added` / `removed`."""
+    if old == new:
+        return []
+    if absent is not None or (old is not None and new is not None):
+        o = absent if old is None else show(old)
+        n = absent if new is None else show(new)
+        return [Change(item, field, f"{label} {o} → {n}", old, new)]
+    if old is None:
+        return [Change(item, field, f"{label} {show(new)} added", None, new)]
+    return [Change(item, field, f"{label} {show(old)} removed", old, None)]
+
+
+def _mapping(item: str | None, label: str, old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    """Keyed text (tags, attributes, contact fields): one line per key added, removed or changed."""
+    out: list[Change] = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        o, n = old.get(key), new.get(key)
+        if o == n:
+            continue
+        if o is None:
+            out.append(Change(item, label, f"{label} {key} added: {n}", None, n))
+        elif n is None:
+            out.append(Change(item, label, f"{label} {key} removed (was {o})", o, None))
+        else:
+            out.append(Change(item, label, f"{label} {key} {o} → {n}", o, n))
+    return out
+
+
+def _amounts(
+    item: str, field: str, label: str, old: dict[str, Decimal] | None, new: dict[str, Decimal] | None
+) -> list[Change]:
+    """Money per currency: `price USD 9.99 → 7.99 (−20.0%)`, a currency added or removed."""
+    old, new = old or {}, new or {}
+    out: list[Change] = []
+    for cur in [*old, *(c for c in new if c not in old)]:
+        o, n = old.get(cur), new.get(cur)
+        if o == n:
+            continue
+        if o is None:
+            out.append(Change(item, field, f"{label} {cur} {fmt_amount(n, cur)} added", None, n))
+        elif n is None:
+            out.append(Change(item, field, f"{label} {cur} {fmt_amount(o, cur)} removed", o, None))
+        else:
+            text = f"{label} {cur} {fmt_amount(o, cur)} → {fmt_amount(n, cur)}{percent_change(o, n)}"
+            out.append(Change(item, field, text, o, n))
+    if old and not new and field == "price":
+        out.append(Change(item, field, "the catalog price applies again"))
+    return out
+
+
+def percent_change(old: Decimal, new: Decimal) -> str:
+    """` (−20.0%)`, one decimal, half up; nothing when there is no old amount to compare to."""
+    if old == 0:
+        return ""
+    change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    return f" ({sign}{abs(change)}%)"
+
+
+def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What the buyer pays per period, where it differs, in ranges of equal before/after."""
+    olds = {t.currency: t for t in item_timelines(old)}
+    news = {t.currency: t for t in item_timelines(new)}
+    op, np = old.get("pricing", {}), new.get("pricing", {})
+    # Periods only mean the same thing when both sides bill in periods; otherwise the billing
+    # line already says what changed, and only the charge at signup is comparable.
+    both_recurring = is_recurring(op) and is_recurring(np)
+    out: list[Change] = []
+    for cur in (c for c in news if c in olds):
+        ot, nt = olds[cur], news[cur]
+        horizon = max(ot.horizon, nt.horizon) if both_recurring else 0
+        pairs = [(ot.at(i), nt.at(i)) for i in range(horizon + 1)]
+        start = 0
+        for i in range(1, horizon + 2):
+            if i <= horizon and pairs[i] == pairs[start]:
+                continue
+            o, n = pairs[start]
+            if o != n:
+                when = _when(start, i - 1, onward=both_recurring and i - 1 == horizon)
+                text = f"buyer pays {cur} {when}: {_amount(o, ot)} → {_amount(n, nt)}"
+                out.append(Change(p, "timeline", text, o, n))
+            start = i
+    return out
+
+
+def _when(first: int, last: int, onward: bool) -> str:
+    if first == 0:
+        return "at signup" if last == 0 else f"at signup and in periods 1–{last}"
+    if onward:
+        return f"from period {first} on"
+    return f"in period {first}" if first == last else f"in periods {first}–{last}"
+
+
+def _amount(value: Decimal | None, t: Timeline) -> str:
+    return "the catalog's" if value is None else fmt_amount(value, t.currency)
+
+
+def diff_offers(path: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> OfferDiff:
+    """None on one side: the offer file was added or removed."""
+    if old is None and new is None:
+        raise ValueError("nothing to compare")
+    if old is None:
+        return OfferDiff(
+            path, "added", [Change(None, "item", f"item {p} added", None, p) for p in _products(new)]
+        )
+    if new is None:
+        return OfferDiff(
+            path, "removed", [Change(None, "item", f"item {p} removed", p, None) for p in _products(old)]
+        )
+    changes = diff_payloads(old, new)
+    if not changes and old != new:
+        # A payload field no sentence above covers: say so rather than claim "no change".
+        changes = [
+            Change(None, "payload", "the payload changed", jsonout.dumps(old, None), jsonout.dumps(new, None))
+        ]
+    return OfferDiff(path, "changed" if changes else "unchanged", changes)
+
+
+def _products(payload: dict[str, Any] | None) -> list[str]:
+    return [it["product"] for it in (payload or EMPTY)["items"]]
+
+
+# ---- renderers ------------------------------------------------------------------------------
+
+
+def status_line(d: OfferDiff) -> str:
+    return {
+        "unchanged": NO_CHANGE,
+        "added": "new offer",
+        "removed": "offer removed",
+        "changed": f"{len(d.changes)} change{'s' if len(d.changes) != 1 else ''}",
+        "invalid": "does not compile",
+    }[d.status]
+
+
+def to_plain(diffs: list[OfferDiff]) -> str:
+    out: list[str] = [] if diffs else [NOTHING]
+    for d in diffs:
+        # The problems themselves, with source lines and carets, went to standard error.
+        where = " (its problems are on standard error)" if d.status == "invalid" else ""
+        out.append(f"{d.path}: {status_line(d)}{where}")
+        out += [f"  {c.line}" for c in d.changes]
+    return "\n".join(out) + "\n"
+
+
+def to_blocks(diffs: list[OfferDiff]) -> list[Block]:
+    """For markdown: a table per changed offer, ready to post as a pull-request comment."""
+    blocks: list[Block] = []
+    for d in diffs:
+        blocks += [Heading(f"`{d.path}`: {status_line(d)}")]
+        if d.problems:
+            blocks.append(Table(("problem",), [(p,) for p in d.problems]))
+        if d.changes:
+            blocks.append(Table(("item", "change"), [(c.item or "(session)", c.text) for c in d.changes]))
+    return blocks or [Line(NOTHING)]
+
+
+def to_json(diffs: list[OfferDiff], diagnostics: dict[str, list[dict[str, Any]]]) -> str:
+    doc = {
+        "version": JSON_VERSION,
+        "changed": any(d.changes for d in diffs),
+        "offers": [
+            {
+                "path": d.path,
+                "status": d.status,
+                "changes": [
+                    {"item": c.item, "field": c.field, "text": c.text, "old": c.old, "new": c.new}
+                    for c in d.changes
+                ],
+                "diagnostics": diagnostics.get(d.path, []),
+            }
+            for d in diffs
+        ],
+    }
+    return jsonout.dumps(doc) + "\n"

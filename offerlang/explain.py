@@ -1,0 +1,287 @@
+"""A compiled payload -> what the buyer gets, in the words a marketer and a reviewer use.
+
+`explain(payload, path)` builds an Explanation: facts (label, sentence) for the session and
+for each item, and a buyer timeline per item and currency (timeline.py). The renderers turn
+it into plain text, markdown or versioned JSON; none of them computes anything of its own.
+Only what the payload says is stated; what it leaves out is "from the catalog".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import jsonout
+from .report import Block, Heading, Line, Table
+from .timeline import (
+    Timeline,
+    discount_tier,
+    fmt_amount,
+    has_trial,
+    is_recurring,
+    item_quantity,
+    item_timelines,
+    round_money,
+)
+
+JSON_VERSION = 1
+CATALOG = "from the catalog"
+
+Facts = list[tuple[str, str]]
+
+QUANTITY_BEHAVIOR = {
+    "allow": "the buyer may change it",
+    "lock": "the buyer cannot change it",
+    "hide": "hidden; the buyer cannot change it",
+}
+RENEWAL = {
+    "auto": "renews automatically (auto)",
+    "manual": "the buyer pays each renewal by hand (manual)",
+    "opt-auto": "the buyer chooses at checkout, automatic preselected (opt-auto)",
+    "opt-manual": "the buyer chooses at checkout, manual preselected (opt-manual)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemExplanation:
+    product: str
+    quantity: int
+    payload: dict[str, Any]
+    facts: Facts
+    timelines: list[Timeline]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    path: str
+    payload: dict[str, Any]
+    session: Facts
+    items: list[ItemExplanation]
+
+
+def explain(payload: dict[str, Any], path: str) -> Explanation:
+    items = [
+        ItemExplanation(
+            it["product"],
+            item_quantity(it),
+            it,
+            item_facts(it),
+            item_timelines(it) if "pricing" in it else [],
+        )
+        for it in payload["items"]
+    ]
+    return Explanation(path, payload, session_facts(payload), items)
+
+
+# ---- sentences ------------------------------------------------------------------------------
+
+
+def money(amounts: dict[str, Decimal]) -> str:
+    return ", ".join(f"{cur} {fmt_amount(v, cur)}" for cur, v in amounts.items())
+
+
+def pairs(mapping: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in mapping.items())
+
+
+def buyer(payload: dict[str, Any]) -> str:
+    if "account" in payload:
+        return f"existing account {payload['account']}"
+    c = payload.get("contact", {})
+    name = " ".join(c[k] for k in ("first", "last") if k in c)
+    words = [f"{name} <{c['email']}>" if "email" in c else name]
+    words += [c["company"]] if "company" in c else []
+    words += [f"phone {c['phone']}"] if "phone" in c else []
+    words.append(
+        f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
+    )
+    words += [f"language {c['language']}"] if "language" in c else []
+    return "new buyer " + ", ".join(w for w in words if w)
+
+
+def expiry(payload: dict[str, Any]) -> str:
+    days = payload.get("expiration")
+    if days is None:
+        return "after 24 hours (FastSpring's default)"
+    return f"after {days} day{'s' if days != 1 else ''}"
+
+
+def session_facts(payload: dict[str, Any]) -> Facts:
+    facts: Facts = [("buyer", buyer(payload))]
+    if "lookup" in payload:
+        facts.append(("lookup", f"linked by custom key {payload['lookup']['custom']}"))
+    facts.append(("coupon", payload.get("coupon", "none")))
+    facts.append(("expires", expiry(payload)))
+    if "tags" in payload:
+        facts.append(("tags", pairs(payload["tags"])))
+    return facts
+
+
+def quantity(item: dict[str, Any]) -> str:
+    pricing = item.get("pricing", {})
+    words = [str(item["quantity"]) if "quantity" in item else "not set (1)"]
+    if "quantityDefault" in pricing:
+        words.append(f"default {pricing['quantityDefault']}")
+    behavior = pricing.get("quantityBehavior")
+    words.append(QUANTITY_BEHAVIOR[behavior] if behavior else "whether the buyer may change it: " + CATALOG)
+    return ", ".join(words)
+
+
+def billing(pricing: dict[str, Any]) -> str:
+    interval = pricing.get("interval")
+    if interval is None:
+        return CATALOG
+    if interval == "adhoc":
+        return "ad hoc: charged whenever the seller bills"
+    length = int(pricing.get("intervalLength", 1))
+    return f"every {interval}" if length == 1 else f"every {length} {interval}s"
+
+
+def trial(pricing: dict[str, Any]) -> str:
+    if "trial" in pricing and not has_trial(pricing):
+        return "none"
+    if not has_trial(pricing) and "paymentCollected" not in pricing:
+        return CATALOG
+    days = pricing.get("trial")
+    words = [f"{days} day{'s' if days != 1 else ''}" if days else "length " + CATALOG]
+    if "paidTrial" not in pricing:
+        words.append("free or paid: " + CATALOG)
+    elif pricing["paidTrial"]:
+        words.append(f"paid, {money(pricing.get('trialPrice', {}))}")
+    else:
+        words.append("free")
+    if "paymentCollected" in pricing:
+        words.append("card required" if pricing["paymentCollected"] else "no card required")
+    return ", ".join(words)
+
+
+def discount(pricing: dict[str, Any], qty: int) -> str | None:
+    tiers = pricing.get("quantityDiscounts")
+    if not tiers:
+        return None
+    percent = pricing.get("discountType") == "percent"
+
+    def one(value: Any) -> str:
+        return f"{jsonout.dumps(value)}% off" if percent else f"{money(value)} off each unit"
+
+    if list(tiers) == ["1"]:
+        words = one(tiers["1"])
+    else:
+        words = "; ".join(f"{one(v)} on {k} or more" for k, v in tiers.items())
+        applies = discount_tier(pricing, qty)
+        words += f" (quantity {qty}: " + (f"the {applies[0]} or more tier)" if applies else "no tier)")
+    duration = pricing.get("discountDuration")
+    if duration is None:
+        return words + ", every period"
+    return words + f", for the first {duration} billed period{'s' if duration != 1 else ''}"
+
+
+def setup_fee(fee: dict[str, Any]) -> str:
+    words = [f"{money(fee['price'])} once, at signup" if "price" in fee else "no amount: " + CATALOG]
+    words += [f'titled "{text}" ({lang})' for lang, text in fee.get("title", {}).items()]
+    return ", ".join(words)
+
+
+def item_facts(item: dict[str, Any]) -> Facts:
+    facts: Facts = [("quantity", quantity(item))]
+    pricing = item.get("pricing")
+    if pricing is None:
+        facts.append(("price", "the catalog price applies; every other term is as in the catalog"))
+    else:
+        price = pricing.get("price")
+        facts.append(
+            ("price", f"{money(price)} (this session only)" if price else "the catalog price applies")
+        )
+        facts += [("billing", billing(pricing)), ("trial", trial(pricing))]
+        facts.append(("renewal", RENEWAL[pricing["renew"]] if "renew" in pricing else CATALOG))
+        d = discount(pricing, item_quantity(item))
+        if d:
+            facts.append(("discount", d))
+        if "setupFee" in pricing:
+            facts.append(("setup fee", setup_fee(pricing["setupFee"])))
+    if "attributes" in item:
+        facts.append(("attributes", pairs(item["attributes"])))
+    return facts
+
+
+# ---- renderers ------------------------------------------------------------------------------
+
+
+def to_blocks(e: Explanation) -> list[Block]:
+    blocks: list[Block] = [Heading(e.path), Heading("Session", 2), _facts_table(e.session)]
+    for it in e.items:
+        blocks += [Heading(f"Item {it.product}", 2), _facts_table(it.facts)]
+        blocks.append(Line(_pays(it)))
+        for t in it.timelines:
+            blocks += [Heading(f"{t.currency} timeline", 3), timeline_table(t)]
+    return blocks
+
+
+def _pays(it: ItemExplanation) -> str:
+    if not it.timelines:
+        return "What the buyer pays: the catalog price applies, so there are no amounts to show."
+    if not is_recurring(it.payload.get("pricing", {})):
+        return (
+            f"What the buyer pays at signup (quantity {it.quantity}; "
+            "later charges, if any, follow the catalog):"
+        )
+    return f"What the buyer pays (quantity {it.quantity}):"
+
+
+def _facts_table(facts: Facts) -> Table:
+    return Table(("", ""), [(label, text) for label, text in facts], show_header=False)
+
+
+def timeline_table(t: Timeline) -> Table:
+    return Table(
+        ("when", t.currency, "how"),
+        [
+            (c.when, "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
+            for c in t.charges
+        ],
+        right=(1,),
+    )
+
+
+def timeline_json(t: Timeline) -> dict[str, Any]:
+    return {
+        "currency": t.currency,
+        "charges": [
+            {
+                "period": c.first,
+                "through": c.last,
+                "onward": c.onward,
+                "amount": None if c.amount is None else round_money(c.amount, t.currency),
+                "basis": c.basis,
+            }
+            for c in t.charges
+        ],
+    }
+
+
+def to_json(explanations: list[Explanation]) -> str:
+    def facts(f: Facts) -> list[dict[str, str]]:
+        return [{"label": label, "text": text} for label, text in f]
+
+    doc = {
+        "version": JSON_VERSION,
+        "offers": [
+            {
+                "path": e.path,
+                "session": {"facts": facts(e.session)},
+                "items": [
+                    {
+                        "product": it.product,
+                        "quantity": it.quantity,
+                        "facts": facts(it.facts),
+                        "timelines": [timeline_json(t) for t in it.timelines],
+                        "payload": it.payload,
+                    }
+                    for it in e.items
+                ],
+            }
+            for e in explanations
+        ],
+    }
+    return jsonout.dumps(doc) + "\n"

@@ -1,0 +1,223 @@
+"""`offer diff`: changes in offer terms, for a pair of offers per kind of change, and against git."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from offerlang.cli import main
+from offerlang.diff import percent_change
+from offerlang.jsonout import loads
+
+from .conftest import FIXTURES, ROOT
+
+DIFF = "tests/fixtures/diff"
+
+# (name, old, new): each pair differs in one kind of change.
+PAIRS = [
+    ("price", "base", "price"),
+    ("trial", "base", "trial"),
+    ("paid-trial-and-setup-fee", "base", "paid-trial"),
+    ("renewal", "base", "renewal"),
+    ("coupon-added", "coupon-removed", "base"),
+    ("coupon-removed", "base", "coupon-removed"),
+    ("coupon-changed", "base", "coupon-changed"),
+    ("item-added", "item-removed", "base"),
+    ("item-removed", "base", "item-removed"),
+    ("buyer", "base", "buyer"),
+    ("expiry", "base", "expiry"),
+    ("discount", "base", "discount"),
+    ("discount-periods", "base", "discount-periods"),
+    ("quantity", "base", "quantity"),
+    ("formatting-only", "base", "formatting"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(ROOT)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize(("name", "old", "new"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_diff_pair(name, old, new, fmt, capsys, snapshot):
+    code, out, err = run(capsys, "diff", "--format", fmt, f"{DIFF}/{old}.offer", f"{DIFF}/{new}.offer")
+    assert (code, err) == (0, "")
+    assert out == snapshot
+
+
+def test_the_examples_in_the_issue_read_as_written(capsys):
+    def lines(new: str, old: str = "base") -> list[str]:
+        _, out, _ = run(capsys, "diff", f"{DIFF}/{old}.offer", f"{DIFF}/{new}.offer")
+        return [line.strip() for line in out.splitlines()[1:]]
+
+    assert "prime-sub: price USD 9.99 → 7.99 (−20.0%)" in lines("price")
+    assert lines("trial") == ["prime-sub: trial 14 → 30 days"]
+    assert lines("renewal") == ["prime-sub: renewal auto → manual"]
+    assert lines("base", "coupon-removed") == ["coupon SPRING10 added"]
+    assert lines("item-removed") == ["item basic-laptop removed"]
+    # the timeline: what the buyer pays in each period, where it changed
+    assert "prime-sub: buyer pays USD from period 3 on: 9.99 → 7.99" in lines("price")
+
+
+def test_formatting_and_comments_change_nothing_buyers_see(capsys):
+    code, out, _ = run(capsys, "diff", "--exit-code", f"{DIFF}/base.offer", f"{DIFF}/formatting.offer")
+    assert code == 0
+    assert out.endswith(": no change to what buyers see\n")
+    base, reformatted = (FIXTURES / "diff" / f"{name}.offer" for name in ("base", "formatting"))
+    assert base.read_text() != reformatted.read_text()
+
+
+def test_exit_code_is_1_only_when_asked_and_buyers_would_see_a_change(capsys):
+    pair = (f"{DIFF}/base.offer", f"{DIFF}/price.offer")
+    assert run(capsys, "diff", *pair)[0] == 0
+    assert run(capsys, "diff", "--exit-code", *pair)[0] == 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_an_offer_that_does_not_compile_is_reported_with_its_diagnostics(fmt, capsys):
+    code, out, err = run(capsys, "diff", "--format", fmt, f"{DIFF}/base.offer", f"{DIFF}/broken.offer")
+    assert code == 1
+    assert "broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode" in err
+    if fmt == "json":
+        doc = loads(out)
+        assert doc["offers"][0]["status"] == "invalid"
+        assert [d["code"] for d in doc["offers"][0]["diagnostics"]] == ["E219"]
+    else:
+        assert "does not compile" in out
+
+
+def test_usage_errors(capsys):
+    code, _, err = run(capsys, "diff", f"{DIFF}/base.offer")
+    assert code == 2 and "give two offer files" in err
+    code, _, err = run(capsys, "diff", f"{DIFF}/base.offer", "no/such.offer")
+    assert code == 2 and "no/such.offer" in err
+
+
+def test_percent_change_is_rounded_half_up_to_one_decimal():
+    from decimal import Decimal as D
+
+    assert percent_change(D("9.99"), D("7.99")) == " (−20.0%)"
+    assert percent_change(D("3.00"), D("4.00")) == " (+33.3%)"
+    assert percent_change(D("40.00"), D("40.02")) == " (+0.1%)"  # 0.05 -> 0.1, where half even says 0.0
+    assert percent_change(D("0"), D("1.00")) == ""
+
+
+# ---- against a git revision -------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with two committed offers; then one is changed, one deleted, one added,
+    one only reformatted, and a hidden folder holds an offer that is never compared."""
+    fixtures = FIXTURES / "diff"
+    (tmp_path / "offers").mkdir()
+    (tmp_path / "offers" / "prime.offer").write_text((fixtures / "base.offer").read_text())
+    (tmp_path / "offers" / "laptop.offer").write_text((fixtures / "item-removed.offer").read_text())
+    (tmp_path / "offers" / "gone.offer").write_text((fixtures / "coupon-removed.offer").read_text())
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "offers")
+    (tmp_path / "offers" / "prime.offer").write_text((fixtures / "price.offer").read_text())
+    (tmp_path / "offers" / "laptop.offer").write_text(
+        (fixtures / "item-removed.offer").read_text().replace("# The offer", "# A comment changed: the offer")
+    )
+    (tmp_path / "offers" / "gone.offer").unlink()
+    (tmp_path / "offers" / "new.offer").write_text((fixtures / "trial.offer").read_text())
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "skip.offer").write_text("not an offer")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_diff_against_a_git_revision(repo, fmt, monkeypatch, capsys, snapshot):
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "diff", "--base", "HEAD", "--exit-code", "--format", fmt)
+    assert (code, err) == (1, "")
+    assert out == snapshot
+
+
+def test_diff_against_a_git_revision_from_a_sub_folder_and_for_one_path(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo / "offers")
+    code, out, _ = run(capsys, "diff", "--base", "HEAD", "gone.offer")
+    assert code == 0
+    assert out == "gone.offer: offer removed\n  item prime-sub removed\n  item basic-laptop removed\n"
+    code, out, _ = run(capsys, "diff", "--base", "HEAD", "--exit-code", "laptop.offer")
+    assert (code, out) == (0, "laptop.offer: no change to what buyers see\n")
+
+
+def test_git_errors_are_usage_errors(repo, tmp_path_factory, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    code, _, err = run(capsys, "diff", "--base", "no-such-rev")
+    assert code == 2 and "unknown git revision 'no-such-rev'" in err
+    code, _, err = run(capsys, "diff", "--base", "--help")
+    assert code == 2 and "cannot start with '-'" in err
+    code, _, err = run(capsys, "diff", "--base", "HEAD", "missing.offer")
+    assert code == 2 and "missing.offer: no such file or directory, here or at HEAD" in err
+    outside = tmp_path_factory.mktemp("not-a-repo")
+    monkeypatch.chdir(outside)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(outside.parent))
+    code, _, err = run(capsys, "diff", "--base", "HEAD")
+    assert code == 2 and "not in one" in err
+
+
+def test_offer_diff_runs_as_a_program(repo):
+    offer = Path(sys.executable).parent / "offer"
+    done = subprocess.run(
+        [str(offer), "diff", "--base", "HEAD", "--exit-code", "offers/prime.offer"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "prime-sub: price USD 9.99 → 7.99 (−20.0%)" in done.stdout
+
+
+def test_keyed_text_and_order_changes_each_get_a_line():
+    from offerlang.diff import diff_payloads
+
+    old = {
+        "contact": {"first": "Jane", "last": "Doe", "email": "jane@example.com"},
+        "tags": {"campaign": "spring"},
+        "items": [{"product": "a"}, {"product": "b", "attributes": {"seat": "1"}}],
+    }
+    new = {
+        "contact": {"first": "Jane", "last": "Doe", "email": "jd@example.com", "country": "DE"},
+        "tags": {"campaign": "summer", "owner": "growth"},
+        "items": [{"product": "b", "attributes": {"seat": "2"}}, {"product": "a"}],
+    }
+    assert [c.line for c in diff_payloads(old, new)] == [
+        "buyer email jane@example.com → jd@example.com",
+        "buyer country added: DE",
+        "tag campaign spring → summer",
+        "tag owner added: growth",
+        "item order a, b → b, a",
+        "b: attribute seat 1 → 2",
+    ]
+
+
+def test_markdown_lists_the_problems_of_an_offer_that_does_not_compile(capsys):
+    argv = ["diff", "--format", "markdown", f"{DIFF}/base.offer", f"{DIFF}/broken.offer"]
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and "error[E219]" in err
+    assert out.splitlines()[0].endswith(": does not compile")
+    assert f"| {DIFF}/broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode |" in out

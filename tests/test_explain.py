@@ -1,0 +1,96 @@
+"""`offer explain`: what the buyer gets, for every example, in each format."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from offerlang.cli import main
+from offerlang.explain import explain, to_blocks
+from offerlang.jsonout import loads
+from offerlang.report import print_rich
+
+from .conftest import EXAMPLES, FIXTURES, ROOT
+
+OFFERS = sorted((EXAMPLES / "fastspring").glob("*.offer"))
+
+
+@pytest.fixture(autouse=True)
+def _plain_output(monkeypatch):
+    # Output is piped in tests; make sure the environment cannot turn colour or tables on.
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(ROOT)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize("offer", OFFERS, ids=lambda p: p.stem)
+def test_explain_every_example(offer, fmt, capsys, snapshot):
+    code, out, err = run(capsys, "explain", "--format", fmt, str(offer.relative_to(ROOT)))
+    assert (code, err) == (0, "")
+    assert out == snapshot
+
+
+def test_half_price_then_regular_is_visible_as_numbers(capsys):
+    code, out, _ = run(capsys, "explain", "tests/fixtures/diff/base.offer")
+    assert code == 0
+    assert "50% off, for the first 2 billed periods" in out
+    lines = [line.split() for line in out.splitlines()]
+    assert ["signup", "0.00", "14-day", "free", "trial"] in lines
+    assert ["period", "1", "5.00", "50%", "off", "9.99"] in lines
+    assert ["period", "2", "5.00", "50%", "off", "9.99"] in lines
+    assert ["period", "3", "on", "9.99", "regular", "price"] in lines
+
+
+def test_json_is_versioned_with_exact_money(capsys):
+    code, out, _ = run(capsys, "explain", "--format", "json", "tests/fixtures/diff/base.offer")
+    doc = loads(out)
+    assert code == 0 and doc["version"] == 1
+    usd = doc["offers"][0]["items"][0]["timelines"][0]
+    assert usd["currency"] == "USD"
+    assert '"amount": 5.00' in out  # a JSON number with the currency's minor units, not "5.0" or a string
+    assert [str(c["amount"]) for c in usd["charges"]] == ["0.00", "5.00", "5.00", "9.99"]
+
+
+def test_an_offer_that_does_not_compile_is_reported_not_explained(capsys):
+    code, out, err = run(capsys, "explain", "tests/fixtures/diff/broken.offer")
+    assert code == 1
+    assert "broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode" in err
+    assert out == ""
+
+
+def test_a_missing_file_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "explain", "no/such.offer")
+    assert code == 2 and "no such file" in err
+
+
+def test_terminal_output_uses_rich_tables():
+    from offerlang import compile_file
+
+    result = compile_file(FIXTURES / "diff" / "base.offer")
+    stream = io.StringIO()
+    print_rich(to_blocks(explain(result.payload, "base.offer")), stream)
+    text = stream.getvalue()
+    assert "USD timeline" in text and "period 3 on" in text and "9.99" in text
+    assert "─" in text  # a rich table rule, which plain text never draws
+
+
+def test_offer_explain_runs_as_a_program_and_help_does_not_import_rich():
+    offer = Path(sys.executable).parent / "offer"  # the console script installed with the package
+    done = subprocess.run(
+        [str(offer), "explain", "tests/fixtures/diff/base.offer"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "period 3 on" in done.stdout and "\x1b[" not in done.stdout
+    probe = "import sys; from offerlang.cli import main; main(['--help']); print('rich' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip().endswith("False")
