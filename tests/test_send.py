@@ -138,7 +138,7 @@ def test_429_with_retry_after_is_honoured(server, capsys, offer):
     assert code == 0
     assert len(server.requests) == 2
     # The server's 0.2s, not the 10ms backoff base the tests use.
-    assert f"{offer}: retrying in 0.2s: HTTP 429 (rate limited) (attempt 2 of 5)\n" == err
+    assert f"{offer}: retrying in 0.2s: HTTP 429, rate limited (attempt 2 of 5)\n" == err
     assert server.requests[0].body == server.requests[1].body == BODY
 
 
@@ -147,7 +147,7 @@ def test_404_is_fastspring_rate_limit_and_retried(server, capsys, offer):
     code, out, err = send_to(server, capsys, offer)
     assert code == 0
     assert len(server.requests) == 2
-    assert "HTTP 404 (rate limited) (attempt 2 of 5)" in err
+    assert "HTTP 404, rate limited (attempt 2 of 5)" in err
     assert SESSION_ID in out
 
 

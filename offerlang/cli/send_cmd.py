@@ -31,7 +31,12 @@ RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
 
 @click.command("send")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
-@click.option("--store", required=True, help="FastSpring store id: the STORE in STORE.onfastspring.com.")
+@click.option(
+    "--store",
+    required=True,
+    metavar="STORE",
+    help="FastSpring store id: the STORE in STORE.onfastspring.com.",
+)
 @click.option("--test-store", is_flag=True, help="Build checkout links for the store's test mode.")
 @click.option(
     "--api-url",
@@ -163,6 +168,7 @@ class _Sender:
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
         self.current = ""  # the offer being sent, named in retry messages
+        self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
@@ -170,6 +176,9 @@ class _Sender:
             request = {"method": method, "url": url, "headers": headers, "body": result.payload}
             click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
             return
+        if self.shown:
+            click.echo("")
+        self.shown += 1
         click.echo(f"# {result.path}: not sent (--dry-run)")
         click.echo(f"{method} {url}")
         for name, value in headers:
@@ -241,13 +250,12 @@ class _Sender:
         self._session(receipt, "created", f"{receipt.offer}: session created")
 
     def already_sent(self, receipt: Receipt) -> None:
-        headline = f"{receipt.offer}: already sent on {receipt.created}; not sent again"
-        self._session(receipt, "already-sent", headline)
-        click.echo(
-            f"{receipt.offer}: note: an identical session is still valid (see {receipt.url}); "
-            "use --force to create another",
-            err=True,
+        sent = datetime.fromisoformat(receipt.created).astimezone()
+        headline = (
+            f"{receipt.offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
         )
+        self._session(receipt, "already-sent", headline)
+        click.echo(f"{receipt.offer}: note: not sent again; use --force to create another session", err=True)
 
     def _session(self, receipt: Receipt, status: str, headline: str) -> None:
         from ..send.client import popup_snippet

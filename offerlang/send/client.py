@@ -260,6 +260,8 @@ class FastSpringClient:
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
+                # Fixed, so that a request is the same whichever decoders httpx finds installed.
+                "Accept-Encoding": "gzip, deflate",
                 "Authorization": f"Basic {token}",
             },
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
@@ -356,7 +358,7 @@ class FastSpringClient:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
             return _Retryable(
-                f"HTTP {status} (rate limited)",
+                f"HTTP {status}, rate limited",
                 status,
                 retry_after,
                 rate_limited=True,
