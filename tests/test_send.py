@@ -344,3 +344,27 @@ def test_help_does_not_import_httpx():
     code = "import sys\nfrom offerlang.cli import main\nmain(['send', '-h'])\nprint('httpx' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.stdout.rstrip().endswith("False")
+
+
+def test_after_a_400_the_other_offers_are_still_sent(server, capsys, offer, tmp_path):
+    other = tmp_path / "other.offer"
+    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    server.script(Reply(400, {"message": "Can not parse request body."}), created())
+    code, out, err = send(capsys, str(offer), str(other), "--store", "acme", "--api-url", server.url)
+    assert code == 3
+    assert len(server.requests) == 2
+    assert f"{other}: session created" in out
+    assert f"{offer}: error: FastSpring rejected the session (HTTP 400)" in err
+
+
+def test_after_a_401_the_other_offers_are_skipped(server, capsys, offer, tmp_path):
+    other = tmp_path / "other.offer"
+    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    server.script(Reply(401, {"message": "Unauthorized"}), created())
+    args = (str(offer), str(other), "--store", "acme", "--api-url", server.url, "--format", "json")
+    code, out, _ = send(capsys, *args)
+    assert code == 3
+    assert len(server.requests) == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["status"] for r in records] == ["failed", "skipped"]
+    assert records[0]["error"] == {"kind": "auth", "status": 401, "message": "Unauthorized"}

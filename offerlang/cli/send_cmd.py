@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -218,6 +220,13 @@ class _Sender:
                 continue
             try:
                 session = client.create_session(payload)
+            except KeyboardInterrupt:
+                click.echo(
+                    f"{result.path}: interrupted while sending: FastSpring may have created a session "
+                    "that is not in the receipts",
+                    err=True,
+                )
+                raise
             except SendError as error:
                 self.failed(result, error)
                 if error.kind == "rejected":
@@ -352,21 +361,19 @@ def _at(diagnostic: Diagnostic, result: CompileResult) -> Diagnostic:
     return replace(diagnostic, path=result.path)
 
 
-class _verbose_log:
+@contextmanager
+def _verbose_log(enabled: bool) -> Iterator[None]:
     """With --verbose, the client's log lines go to standard error for the length of the command."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.handler = logging.StreamHandler(sys.stderr) if enabled else None
-
-    def __enter__(self) -> None:
-        if self.handler is not None:
-            self.handler.setFormatter(logging.Formatter("offer send: %(message)s"))
-            logger = logging.getLogger("offerlang.send")
-            logger.addHandler(self.handler)
-            logger.setLevel(logging.DEBUG)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.handler is not None:
-            logger = logging.getLogger("offerlang.send")
-            logger.removeHandler(self.handler)
-            logger.setLevel(logging.NOTSET)
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("offerlang.send")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("offer send: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
