@@ -368,3 +368,18 @@ def test_after_a_401_the_other_offers_are_skipped(server, capsys, offer, tmp_pat
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["status"] for r in records] == ["failed", "skipped"]
     assert records[0]["error"] == {"kind": "auth", "status": 401, "message": "Unauthorized"}
+
+
+def test_unwritable_receipts_stop_before_any_request(server, capsys, offer, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file where the receipts folder would go", "utf-8")
+    code, out, err = send_to(server, capsys, offer, "--receipts", str(taken / "receipts.jsonl"))
+    assert (code, out) == (2, "")
+    assert "cannot write receipts to" in err
+    assert server.requests == []
+
+
+def test_a_folder_without_offers_is_a_usage_error(server, capsys, tmp_path):
+    code, _, err = send(capsys, str(tmp_path), "--store", "acme", "--api-url", server.url)
+    assert code == 2
+    assert "no *.offer files" in err

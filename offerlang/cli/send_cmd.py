@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -108,6 +109,8 @@ def command(
     retry = retry_policy()
 
     results = [compile_path(f) for f in offer_files(paths)]
+    if not results:
+        raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
     print_diagnostics([d for r in results for d in r.diagnostics], results)
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
@@ -194,9 +197,12 @@ class _Sender:
         from ..send.client import SendError
         from ..send.receipts import Receipt, Receipts, default_path, payload_sha256
 
-        books: dict[str, Receipts] = {}
+        # Every receipts folder is created before the first request, so that one that cannot be
+        # written stops the run while nothing has been sent.
+        books: dict[Path, Receipts] = {}
+        book_of: list[Receipts] = []
         for result in results:
-            path = receipts_path or str(default_path(result.path))
+            path = Path(receipts_path) if receipts_path else default_path(result.path)
             if path not in books:
                 books[path] = Receipts(path)
                 try:
@@ -204,17 +210,20 @@ class _Sender:
                 except OSError as exc:
                     reason = exc.strerror or exc
                     raise click.UsageError(f"cannot write receipts to {path}: {reason}") from None
+            book_of.append(books[path])
 
         exit_code = EXIT_OK
-        for index, result in enumerate(results):
+        warned: set[Path] = set()
+        target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
+        for index, (result, book) in enumerate(zip(results, book_of, strict=True)):
             self.current = result.path
             payload = result.payload or {}
-            book = books[receipts_path or str(default_path(result.path))]
             sha256 = payload_sha256(payload)
-            target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
             existing = book.find_valid(sha256, **target)
-            for number in book.unreadable_lines:
-                click.echo(f"{book.path}:{number}: warning: not a receipt; ignored", err=True)
+            if book.path not in warned:
+                warned.add(book.path)
+                for number in book.unreadable_lines:
+                    click.echo(f"{book.path}:{number}: warning: not a receipt; ignored", err=True)
             if existing is not None and not force:
                 self.already_sent(existing)
                 continue
