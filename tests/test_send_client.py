@@ -178,3 +178,11 @@ def test_unreadable_expiry_is_refused(server):
         client.create_session({"items": []})
     assert caught.value.kind == "network"
     assert len(server.requests) == 1
+
+
+def test_garbled_content_encoding_is_not_retried(server):
+    server.script(Reply(200, b"not gzip at all", {"Content-Encoding": "gzip"}), created())
+    with client_for(server) as client, pytest.raises(SendError, match="could not be decoded") as caught:
+        client.create_session({"items": []})
+    assert caught.value.kind == "network"
+    assert len(server.requests) == 1

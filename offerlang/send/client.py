@@ -353,6 +353,13 @@ class FastSpringClient:
                     hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
                 ) from None
             return _Retryable(self._scrub(_transport_reason(exc)))
+        except httpx.DecodingError as exc:
+            # The answer arrived but its content encoding is broken: treated like a garbled body.
+            raise self._error(
+                "network",
+                f"an answer that could not be decoded ({exc}); a session may have been created, so the "
+                "request was not repeated",
+            ) from None
         log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
         status = response.status_code
         if 200 <= status < 300:
