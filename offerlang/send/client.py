@@ -172,7 +172,7 @@ def check_api_url(url: str) -> str:
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(
             f"--api-url {url!r} uses plain http, which would send the credentials unencrypted; "
-            "use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+            "use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"
         )
     return url.rstrip("/")
 
