@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check_cmd", "Check offer files and report every problem."),
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
+    "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
 }
 
 EPILOG = """\b
