@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import jsonout
-from .explain import billing, buyer, discount
+from .explain import CATALOG, billing, buyer, discount, quantity_count
 from .report import Block, Heading, Line, Table
-from .timeline import Timeline, fmt_amount, is_recurring, item_quantity, item_timelines
+from .timeline import Timeline, fmt_amount, has_trial, is_recurring, item_quantity, item_timelines, when
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
@@ -87,14 +87,30 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     p = old["product"]
     op, np = old.get("pricing", {}), new.get("pricing", {})
     out: list[Change] = []
+    if old.get("quantity") != new.get("quantity"):
+        text = f"quantity {quantity_count(old)} → {quantity_count(new)}"
+        out.append(Change(p, "quantity", text, old.get("quantity"), new.get("quantity")))
     out += _scalar(
-        p, "quantity", "quantity", old.get("quantity"), new.get("quantity"), str, absent="not set (1)"
+        p,
+        "quantityDefault",
+        "quantity default",
+        op.get("quantityDefault"),
+        np.get("quantityDefault"),
+        str,
+        absent="none",
     )
-    for field, label in (("quantityDefault", "quantity default"), ("quantityBehavior", "quantity behavior")):
-        out += _scalar(p, field, label, op.get(field), np.get(field), str, absent="from the catalog")
+    out += _scalar(
+        p,
+        "quantityBehavior",
+        "quantity behavior",
+        op.get("quantityBehavior"),
+        np.get("quantityBehavior"),
+        str,
+        absent=CATALOG,
+    )
     out += _amounts(p, "price", "price", op.get("price"), np.get("price"))
     out += _trial(p, op, np)
-    out += _scalar(p, "renewal", "renewal", op.get("renew"), np.get("renew"), str, absent="from the catalog")
+    out += _scalar(p, "renewal", "renewal", op.get("renew"), np.get("renew"), str, absent=CATALOG)
     if billing(op) != billing(np):
         out.append(Change(p, "billing", f"billing {billing(op)} → {billing(np)}"))
     out += _discount(p, old, new)
@@ -125,10 +141,10 @@ def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
         both_days = bool(ot and nt)
         text = f"trial {ot} → {nt} days" if both_days else f"trial {_trial_days(ot)} → {_trial_days(nt)}"
         out.append(Change(p, "trial", text, ot, nt))
-    out += _scalar(p, "paidTrial", "trial", _kind(op), _kind(np), str, absent="free or paid from the catalog")
+    out += _scalar(p, "paidTrial", "trial", _kind(op), _kind(np), str, absent="free or paid as " + CATALOG)
     out += _amounts(p, "trialPrice", "trial price", op.get("trialPrice"), np.get("trialPrice"))
     out += _scalar(
-        p, "paymentCollected", "trial", _card(op), _card(np), str, absent="card rule from the catalog"
+        p, "paymentCollected", "trial", _card(op), _card(np), str, absent="card rule as " + CATALOG
     )
     return out
 
@@ -145,7 +161,7 @@ def _card(pricing: dict[str, Any]) -> str | None:
 
 def _trial_days(days: int | None) -> str:
     if days is None:
-        return "from the catalog"
+        return CATALOG
     return "none" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
 
 
@@ -164,12 +180,25 @@ def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     )
     if od and nd and same_tiers:
         o, n = op.get("discountDuration"), np.get("discountDuration")
-        return [Change(p, "discount", f"discount periods {o or 'all'} → {n or 'all'}", o, n)]
+        if o == n:
+            return []  # the words differ only by "after the trial": the trial line says that
+        text = (
+            f"discount for {o} → {n} billing periods" if o and n else f"discount for {_span(o)} → {_span(n)}"
+        )
+        return [Change(p, "discount", text, o, n)]
     if od is None:
         return [Change(p, "discount", f"discount added: {nd}", None, nd)]
     if nd is None:
         return [Change(p, "discount", f"discount removed (was {od})", od, None)]
     return [Change(p, "discount", f"discount {od} → {nd}", od, nd)]
+
+
+def _span(periods: int | None) -> str:
+    return (
+        "every billing period"
+        if periods is None
+        else f"{periods} billing period{'s' if periods != 1 else ''}"
+    )
 
 
 def _scalar(
@@ -248,6 +277,9 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
     # Periods only mean the same thing when both sides bill in periods; otherwise the billing
     # line already says what changed, and only the charge at signup is comparable.
     both_recurring = is_recurring(op) and is_recurring(np)
+    # Named periods ("after the trial", "1st renewal") only match when both sides agree on the
+    # trial; otherwise when() counts charges.
+    trial = has_trial(np) if has_trial(op) == has_trial(np) else None
     out: list[Change] = []
     for cur in (c for c in news if c in olds):
         ot, nt = olds[cur], news[cur]
@@ -259,19 +291,13 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
                 continue
             o, n = pairs[start]
             if o != n:
-                when = _when(start, i - 1, onward=both_recurring and i - 1 == horizon)
-                text = f"buyer pays {cur} {when}: {_amount(o, ot)} → {_amount(n, nt)}"
+                periods = when(
+                    start, i - 1, onward=both_recurring and i - 1 == horizon, trial=trial, sentence=True
+                )
+                text = f"buyer pays {cur} {periods}: {_amount(o, ot)} → {_amount(n, nt)}"
                 out.append(Change(p, "timeline", text, o, n))
             start = i
     return out
-
-
-def _when(first: int, last: int, onward: bool) -> str:
-    if first == 0:
-        return "at signup" if last == 0 else f"at signup and in periods 1–{last}"
-    if onward:
-        return f"from period {first} on"
-    return f"in period {first}" if first == last else f"in periods {first}–{last}"
 
 
 def _amount(value: Decimal | None, t: Timeline) -> str:

@@ -3,7 +3,7 @@
 `explain(payload, path)` builds an Explanation: facts (label, sentence) for the session and
 for each item, and a buyer timeline per item and currency (timeline.py). The renderers turn
 it into plain text, markdown or versioned JSON; none of them computes anything of its own.
-Only what the payload says is stated; what it leaves out is "from the catalog".
+Only what the payload says is stated; what it leaves out is "set in the catalog".
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from .timeline import (
 )
 
 JSON_VERSION = 1
-CATALOG = "from the catalog"
+CATALOG = "set in the catalog"
 
 Facts = list[tuple[str, str]]
 
 QUANTITY_BEHAVIOR = {
     "allow": "the buyer may change it",
     "lock": "the buyer cannot change it",
-    "hide": "hidden; the buyer cannot change it",
+    "hide": "hidden from the buyer, who cannot change it",
+    None: "the catalog decides whether the buyer may change it",
 }
 RENEWAL = {
     "auto": "renews automatically (auto)",
@@ -118,14 +119,22 @@ def session_facts(payload: dict[str, Any]) -> Facts:
     return facts
 
 
+def quantity_count(item: dict[str, Any]) -> str:
+    """How many the buyer gets and where that number comes from."""
+    if "quantity" in item:
+        return str(item["quantity"])
+    default = item.get("pricing", {}).get("quantityDefault")
+    return "1 (FastSpring's default)" if default is None else f"{default} (the offer's default)"
+
+
 def quantity(item: dict[str, Any]) -> str:
     pricing = item.get("pricing", {})
-    words = [str(item["quantity"]) if "quantity" in item else "not set (1)"]
-    if "quantityDefault" in pricing:
-        words.append(f"default {pricing['quantityDefault']}")
-    behavior = pricing.get("quantityBehavior")
-    words.append(QUANTITY_BEHAVIOR[behavior] if behavior else "whether the buyer may change it: " + CATALOG)
-    return ", ".join(words)
+    count = quantity_count(item)
+    default = pricing.get("quantityDefault")
+    # A default the quantity overrides is only worth a word when the two differ.
+    if "quantity" in item and default is not None and default != item["quantity"]:
+        count += f" (overriding the default of {default})"
+    return f"{count}; {QUANTITY_BEHAVIOR[pricing.get('quantityBehavior')]}"
 
 
 def billing(pricing: dict[str, Any]) -> str:
@@ -140,20 +149,22 @@ def billing(pricing: dict[str, Any]) -> str:
 
 def trial(pricing: dict[str, Any]) -> str:
     if "trial" in pricing and not has_trial(pricing):
-        return "none"
-    if not has_trial(pricing) and "paymentCollected" not in pricing:
-        return CATALOG
-    days = pricing.get("trial")
-    words = [f"{days} day{'s' if days != 1 else ''}" if days else "length " + CATALOG]
-    if "paidTrial" not in pricing:
-        words.append("free or paid: " + CATALOG)
-    elif pricing["paidTrial"]:
-        words.append(f"paid, {money(pricing.get('trialPrice', {}))}")
-    else:
-        words.append("free")
+        return "no trial"
+    card = []
     if "paymentCollected" in pricing:
-        words.append("card required" if pricing["paymentCollected"] else "no card required")
-    return ", ".join(words)
+        card = ["card required" if pricing["paymentCollected"] else "no card required"]
+    if not has_trial(pricing):
+        return ", ".join([CATALOG, *card])
+    if "paidTrial" not in pricing:
+        kind = "free or paid as " + CATALOG
+    elif pricing["paidTrial"]:
+        prices = pricing.get("trialPrice")
+        kind = f"paid at {money(prices)}" if prices else "paid, price " + CATALOG
+    else:
+        kind = "free"
+    days = pricing.get("trial")
+    words = [f"{days} day{'s' if days != 1 else ''}", kind] if days else [kind, "length " + CATALOG]
+    return ", ".join(words + card)
 
 
 def discount(pricing: dict[str, Any], qty: int) -> str | None:
@@ -165,20 +176,26 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
     def one(value: Any) -> str:
         return f"{jsonout.dumps(value)}% off" if percent else f"{money(value)} off each unit"
 
+    # One discount for everyone reads as "50% off for ..."; a list of tiers needs a comma.
     if list(tiers) == ["1"]:
-        words = one(tiers["1"])
+        words, sep = one(tiers["1"]), " "
     else:
-        words = "; ".join(f"{one(v)} on {k} or more" for k, v in tiers.items())
+        sep = ", "
+        words = "; ".join(f"{one(v)} when buying {k} or more" for k, v in tiers.items())
         applies = discount_tier(pricing, qty)
-        words += f" (quantity {qty}: " + (f"the {applies[0]} or more tier)" if applies else "no tier)")
+        words += f" (at quantity {qty}, " + (
+            f"the {applies[0]}-or-more tier applies)" if applies else "no tier applies)"
+        )
     duration = pricing.get("discountDuration")
     if duration is None:
-        return words + ", every period"
-    return words + f", for the first {duration} billed period{'s' if duration != 1 else ''}"
+        return words + sep + "on every billing period"
+    periods = "billing period" if duration == 1 else f"{duration} billing periods"
+    after = " after the trial" if has_trial(pricing) else ""
+    return words + sep + f"for the first {periods}{after}, then the regular price"
 
 
 def setup_fee(fee: dict[str, Any]) -> str:
-    words = [f"{money(fee['price'])} once, at signup" if "price" in fee else "no amount: " + CATALOG]
+    words = [f"{money(fee['price'])}, once at signup" if "price" in fee else "amount " + CATALOG]
     words += [f'titled "{text}" ({lang})' for lang, text in fee.get("title", {}).items()]
     return ", ".join(words)
 
@@ -187,12 +204,10 @@ def item_facts(item: dict[str, Any]) -> Facts:
     facts: Facts = [("quantity", quantity(item))]
     pricing = item.get("pricing")
     if pricing is None:
-        facts.append(("price", "the catalog price applies; every other term is as in the catalog"))
+        facts.append(("price", "the catalog's price, and every other term as in the catalog"))
     else:
         price = pricing.get("price")
-        facts.append(
-            ("price", f"{money(price)} (this session only)" if price else "the catalog price applies")
-        )
+        facts.append(("price", f"{money(price)} (this session only)" if price else "the catalog's price"))
         facts += [("billing", billing(pricing)), ("trial", trial(pricing))]
         facts.append(("renewal", RENEWAL[pricing["renew"]] if "renew" in pricing else CATALOG))
         d = discount(pricing, item_quantity(item))
@@ -220,7 +235,7 @@ def to_blocks(e: Explanation) -> list[Block]:
 
 def _pays(it: ItemExplanation) -> str:
     if not it.timelines:
-        return "What the buyer pays: the catalog price applies, so there are no amounts to show."
+        return "What the buyer pays: the catalog's price, so there are no amounts to show."
     if not is_recurring(it.payload.get("pricing", {})):
         return (
             f"What the buyer pays at signup (quantity {it.quantity}; "
@@ -237,7 +252,7 @@ def timeline_table(t: Timeline) -> Table:
     return Table(
         ("when", t.currency, "how"),
         [
-            (c.when, "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
+            (t.when(c), "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
             for c in t.charges
         ],
         right=(1,),
@@ -249,6 +264,7 @@ def timeline_json(t: Timeline) -> dict[str, Any]:
         "currency": t.currency,
         "charges": [
             {
+                "label": t.when(c),
                 "period": c.first,
                 "through": c.last,
                 "onward": c.onward,

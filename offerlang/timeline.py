@@ -3,8 +3,9 @@
 Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md repeats them):
 
 - Period 0 is the charge at signup. With a trial it is the trial (0 when free, the trial price
-  when paid); without one it is the first billing period. Period N is the N-th charge after
-  signup, one per billing period.
+  when paid) and period 1, "after the trial", is the first billed period; without one, signup
+  is the first billed period. Every later period is a renewal: without a trial period N is the
+  N-th renewal, with one period N is renewal N-1. Labels (`when`) say so in the buyer's words.
 - Every charge is for the item's quantity: `quantity`, else `quantityDefault`, else 1.
 - The discount is the quantity tier with the highest minimum at or below that quantity. It
   applies to the first `discountDuration` billed (non-trial) periods, or to all of them when
@@ -41,19 +42,15 @@ class Charge:
     basis: str
     onward: bool = False
 
-    @property
-    def when(self) -> str:
-        if self.first == 0:
-            return "signup"
-        if self.onward:
-            return f"period {self.first} on"
-        return f"period {self.first}" if self.first == self.last else f"periods {self.first}–{self.last}"
-
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
     currency: str
     charges: tuple[Charge, ...]
+    trial: bool  # period 0 is a trial, so period 1 is the first billed one
+
+    def when(self, charge: Charge) -> str:
+        return when(charge.first, charge.last, onward=charge.onward, trial=self.trial)
 
     @property
     def horizon(self) -> int:
@@ -65,6 +62,43 @@ class Timeline:
             if c.first <= period <= c.last:
                 return c.amount
         return self.charges[-1].amount
+
+
+def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: bool = False) -> str:
+    """Periods `first`..`last` (and every later one when `onward`) in the buyer's words: "at
+    signup", "after the trial", "1st renewal", "renewals 4–24", "3rd renewal on". With
+    `sentence`, the words that follow "buyer pays USD": "at signup and at the 1st renewal",
+    "from the 2nd renewal on". `trial` None: the two sides of a diff disagree on the trial, so
+    a renewal on one side is not one on the other; the charges are counted instead ("2nd charge")."""
+    parts: list[str] = []
+    period = first
+    if period == 0:
+        parts.append("at signup (trial)" if trial else "at signup")
+        period = 1
+    if trial and period == 1 and (onward or period <= last):
+        parts.append("after the trial")
+        period = 2
+    if onward or period <= last:
+        # The number of the renewal (or charge) a period is.
+        shift = {True: 1, False: 0, None: -1}[trial]
+        noun = "charge" if trial is None else "renewal"
+        parts.append(_later(period - shift, last - shift, onward, noun, sentence))
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> str:
+    if onward:
+        if sentence:
+            return f"at every {noun}" if first == 1 else f"from the {ordinal(first)} {noun} on"
+        return f"every {noun}" if first == 1 else f"{ordinal(first)} {noun} on"
+    if first == last:
+        return f"at the {ordinal(first)} {noun}" if sentence else f"{ordinal(first)} {noun}"
+    return ("at " if sentence else "") + f"{noun}s {first}–{last}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def item_quantity(item: dict[str, Any]) -> int:
@@ -156,10 +190,10 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
         amount, how = rows[0]
         rows[0] = (
             None if amount is None else amount + fee,
-            f"{how} + setup fee {fmt_amount(fee, currency)}",
+            f"{how}, plus setup fee {fmt_amount(fee, currency)}",
         )
     return Timeline(
-        currency, _merge(rows, keep=first_paid + MIN_PAID_PERIODS, recurring=is_recurring(pricing))
+        currency, _merge(rows, keep=first_paid + MIN_PAID_PERIODS, recurring=is_recurring(pricing)), trial
     )
 
 
@@ -167,15 +201,18 @@ def _trial_charge(
     pricing: dict[str, Any], quantity: int, currency: str, times: str
 ) -> tuple[Decimal | None, str]:
     days = pricing.get("trial")
-    length = f"{days}-day" if days else "trial length from the catalog,"
+
+    def named(kind: str) -> str:
+        return f"{days}-day {kind}" if days else f"{kind} (length set in the catalog)"
+
     if "paidTrial" not in pricing:
-        return None, f"{length} trial, free or paid: the catalog's"
+        return None, named("trial") + ", free or paid as set in the catalog"
     if not pricing["paidTrial"]:
-        return round_money(Decimal(0), currency), f"{length} free trial"
+        return round_money(Decimal(0), currency), named("free trial")
     price = pricing.get("trialPrice", {}).get(currency)
     if price is None:
-        return None, f"{length} paid trial, no {currency} trial price: the catalog's"
-    return price * quantity, f"{length} paid trial at {fmt_amount(price, currency)}{times}"
+        return None, named("paid trial") + f", {currency} price set in the catalog"
+    return price * quantity, named(f"paid trial at {fmt_amount(price, currency)}{times}")
 
 
 def _merge(rows: list[tuple[Decimal | None, str]], keep: int, recurring: bool) -> tuple[Charge, ...]:

@@ -67,7 +67,21 @@ def test_the_examples_in_the_issue_read_as_written(capsys):
     assert lines("base", "coupon-removed") == ["coupon SPRING10 added"]
     assert lines("item-removed") == ["item basic-laptop removed"]
     # the timeline: what the buyer pays in each period, where it changed
-    assert "prime-sub: buyer pays USD from period 3 on: 9.99 → 7.99" in lines("price")
+    assert "prime-sub: buyer pays USD after the trial and at the 1st renewal: 5.00 → 4.00" in lines("price")
+    assert "prime-sub: buyer pays USD from the 2nd renewal on: 9.99 → 7.99" in lines("price")
+
+
+def test_timeline_lines_name_the_charges_and_never_print_a_one_period_range(capsys, tmp_path):
+    old = ROOT / "examples" / "fastspring" / "tags-attributes-subscription.offer"
+    new = tmp_path / "new.offer"
+    new.write_text(old.read_text().replace("discount 50%", "discount 56.25%"))
+    code, out, _ = run(capsys, "diff", str(old.relative_to(ROOT)), str(new))
+    assert code == 0
+    # 399.99 - 56.25% = 174.995625 -> 175.00; no trial, so signup is the first discounted period.
+    assert (
+        "some-monthly-subscription: buyer pays USD at signup and at the 1st renewal: 200.00 → 175.00" in out
+    )
+    assert "1–1" not in out and "period" not in out.replace("billing period", "")
 
 
 def test_formatting_and_comments_change_nothing_buyers_see(capsys):
@@ -221,3 +235,17 @@ def test_markdown_lists_the_problems_of_an_offer_that_does_not_compile(capsys):
     assert code == 1 and "error[E219]" in err
     assert out.splitlines()[0].endswith(": does not compile")
     assert f"| {DIFF}/broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode |" in out
+
+
+def test_a_trial_added_counts_charges_since_a_renewal_on_one_side_is_not_one_on_the_other(capsys, tmp_path):
+    body = "price USD 9.99\nbilled every 1 month\n{trial}discount 50% for 2 periods"
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    for path, trial in ((old, ""), (new, "trial 14 days free\n")):
+        path.write_text(f"account abCdE1FGH2Hij3KLMnOpqR\nitem p {{\n{body.format(trial=trial)}\n}}\n")
+    _, out, _ = run(capsys, "diff", str(old), str(new))
+    # old: 5.00, 5.00, 9.99, ...; new: 0.00 (trial), 5.00, 5.00, 9.99, ...
+    assert out.splitlines()[-2:] == [
+        "  p: buyer pays USD at signup: 5.00 → 0.00",
+        "  p: buyer pays USD at the 3rd charge: 9.99 → 5.00",
+    ]
+    assert "discount" not in out  # the same discount: only the trial line says what changed

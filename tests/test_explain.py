@@ -43,12 +43,25 @@ def test_explain_every_example(offer, fmt, capsys, snapshot):
 def test_half_price_then_regular_is_visible_as_numbers(capsys):
     code, out, _ = run(capsys, "explain", "tests/fixtures/diff/base.offer")
     assert code == 0
-    assert "50% off, for the first 2 billed periods" in out
+    assert "50% off for the first 2 billing periods after the trial, then the regular price" in out
     lines = [line.split() for line in out.splitlines()]
-    assert ["signup", "0.00", "14-day", "free", "trial"] in lines
-    assert ["period", "1", "5.00", "50%", "off", "9.99"] in lines
-    assert ["period", "2", "5.00", "50%", "off", "9.99"] in lines
-    assert ["period", "3", "on", "9.99", "regular", "price"] in lines
+    assert ["at", "signup", "(trial)", "0.00", "14-day", "free", "trial"] in lines
+    assert ["after", "the", "trial", "5.00", "50%", "off", "9.99"] in lines
+    assert ["1st", "renewal", "5.00", "50%", "off", "9.99"] in lines
+    assert ["2nd", "renewal", "on", "9.99", "regular", "price"] in lines
+
+
+def test_the_quantity_line_says_where_the_number_comes_from(capsys):
+    code, out, _ = run(capsys, "explain", "examples/fastspring/tags-attributes-subscription.offer")
+    assert code == 0
+    assert "quantity    1 (FastSpring's default); the catalog decides whether the buyer may change it" in out
+    assert "quantity    1; the buyer may change it" in out
+    assert "not set" not in out
+    # No trial: signup is the first billed period, then the renewals.
+    assert [line.split()[:2] for line in out.splitlines() if "200.00" in line] == [
+        ["at", "signup"],
+        ["1st", "renewal"],
+    ]
 
 
 def test_json_is_versioned_with_exact_money(capsys):
@@ -59,6 +72,13 @@ def test_json_is_versioned_with_exact_money(capsys):
     assert usd["currency"] == "USD"
     assert '"amount": 5.00' in out  # a JSON number with the currency's minor units, not "5.0" or a string
     assert [str(c["amount"]) for c in usd["charges"]] == ["0.00", "5.00", "5.00", "9.99"]
+    assert [c["label"] for c in usd["charges"]] == [
+        "at signup (trial)",
+        "after the trial",
+        "1st renewal",
+        "2nd renewal on",
+    ]
+    assert [c["period"] for c in usd["charges"]] == [0, 1, 2, 3]
 
 
 def test_an_offer_that_does_not_compile_is_reported_not_explained(capsys):
@@ -80,7 +100,7 @@ def test_terminal_output_uses_rich_tables():
     stream = io.StringIO()
     print_rich(to_blocks(explain(result.payload, "base.offer")), stream)
     text = stream.getvalue()
-    assert "USD timeline" in text and "period 3 on" in text and "9.99" in text
+    assert "USD timeline" in text and "2nd renewal on" in text and "9.99" in text
     assert "─" in text  # a rich table rule, which plain text never draws
 
 
@@ -90,7 +110,7 @@ def test_offer_explain_runs_as_a_program_and_help_does_not_import_rich():
         [str(offer), "explain", "tests/fixtures/diff/base.offer"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert "period 3 on" in done.stdout and "\x1b[" not in done.stdout
+    assert "2nd renewal on" in done.stdout and "\x1b[" not in done.stdout
     probe = "import sys; from offerlang.cli import main; main(['--help']); print('rich' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert shown.stdout.strip().endswith("False")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.timeline import item_timelines, timeline
+from offerlang.timeline import item_timelines, ordinal, timeline, when
 
 ACCOUNT = "account abCdE1FGH2Hij3KLMnOpqR\n"
 
@@ -18,7 +18,7 @@ def charges(item_body: str, product: str = "prime-sub") -> dict[str, list[tuple[
     result = compile_source(f"{ACCOUNT}item {product} {{\n{item_body}\n}}\n")
     assert result.ok, result.diagnostics
     return {
-        t.currency: [(c.when, str(c.amount), c.basis) for c in t.charges]
+        t.currency: [(t.when(c), str(c.amount), c.basis) for c in t.charges]
         for t in item_timelines(result.payload["items"][0])
     }
 
@@ -32,9 +32,9 @@ def test_half_price_for_two_months_then_regular():
     got = charges("price USD 9.99\nbilled every 1 month\ndiscount 50% for 2 periods")
     assert got == {
         "USD": [
-            ("signup", "5.00", "50% off 9.99"),
-            ("period 1", "5.00", "50% off 9.99"),
-            ("period 2 on", "9.99", "regular price"),
+            ("at signup", "5.00", "50% off 9.99"),
+            ("1st renewal", "5.00", "50% off 9.99"),
+            ("2nd renewal on", "9.99", "regular price"),
         ]
     }
 
@@ -42,7 +42,12 @@ def test_half_price_for_two_months_then_regular():
 def test_free_trial_comes_first_and_the_discount_counts_billed_periods_only():
     got = amounts("price USD 9.99\nbilled every 1 month\ntrial 14 days free\ndiscount 50% for 2 periods")
     assert got == {
-        "USD": [("signup", "0.00"), ("period 1", "5.00"), ("period 2", "5.00"), ("period 3 on", "9.99")]
+        "USD": [
+            ("at signup (trial)", "0.00"),
+            ("after the trial", "5.00"),
+            ("1st renewal", "5.00"),
+            ("2nd renewal on", "9.99"),
+        ]
     }
 
 
@@ -54,10 +59,10 @@ def test_paid_trial_is_the_trial_price_times_quantity_and_a_discount_without_dur
     )
     assert got == {
         "USD": [
-            ("signup", "3.00", "7-day paid trial at 1.00 × 3"),
-            ("period 1", "45.00", "25% off 20.00 × 3"),
-            ("period 2", "45.00", "25% off 20.00 × 3"),
-            ("period 3 on", "45.00", "25% off 20.00 × 3"),
+            ("at signup (trial)", "3.00", "7-day paid trial at 1.00 × 3"),
+            ("after the trial", "45.00", "25% off 20.00 × 3"),
+            ("1st renewal", "45.00", "25% off 20.00 × 3"),
+            ("2nd renewal on", "45.00", "25% off 20.00 × 3"),
         ]
     }
 
@@ -65,70 +70,70 @@ def test_paid_trial_is_the_trial_price_times_quantity_and_a_discount_without_dur
 def test_amount_discount_subtracts_per_unit_and_never_goes_below_zero():
     # (9.99 - 3.00) x 2 = 13.98 for one period, then 9.99 x 2 = 19.98.
     assert amounts("quantity 2\nprice USD 9.99\nbilled every 1 month\ndiscount USD 3.00 for 1 period") == {
-        "USD": [("signup", "13.98"), ("period 1", "19.98"), ("period 2 on", "19.98")]
+        "USD": [("at signup", "13.98"), ("1st renewal", "19.98"), ("2nd renewal on", "19.98")]
     }
     assert amounts("price USD 9.99\nbilled every 1 month\ndiscount USD 15.00 for 1 period")["USD"][0] == (
-        "signup",
+        "at signup",
         "0.00",
     )
 
 
 def test_amount_discount_without_the_currency_leaves_that_currency_at_the_regular_price():
     got = amounts("price USD 10.00, EUR 9.00\nbilled every 1 month\ndiscount USD 2.00")
-    assert got["USD"][0] == ("signup", "8.00")
-    assert got["EUR"][0] == ("signup", "9.00")
+    assert got["USD"][0] == ("at signup", "8.00")
+    assert got["EUR"][0] == ("at signup", "9.00")
 
 
 def test_zero_decimal_currency_rounds_to_whole_yen_half_up():
     # 1200 - 15% = 1020; 125 - 10% = 112.5 -> 113 (half up, not half even's 112).
     assert amounts("price JPY 1200\nbilled every 1 month\ndiscount 15% for 1 period")["JPY"][:2] == [
-        ("signup", "1020"),
-        ("period 1", "1200"),
+        ("at signup", "1020"),
+        ("1st renewal", "1200"),
     ]
     half = amounts("price JPY 125\nbilled every 1 month\ndiscount 10% for 1 period")
-    assert half["JPY"][0] == ("signup", "113")
+    assert half["JPY"][0] == ("at signup", "113")
 
 
 def test_rounding_is_half_up_on_the_unit_price():
     # 0.05 - 50% = 0.025 -> 0.03 per unit (half even would say 0.02); x 3 = 0.09.
     got = amounts("quantity 3\nprice USD 0.05\nbilled every 1 month\ndiscount 50% for 1 period")
-    assert got["USD"][0] == ("signup", "0.09")
+    assert got["USD"][0] == ("at signup", "0.09")
 
 
 def test_quantity_tier_is_the_highest_minimum_at_or_below_the_quantity():
     tiers = "price USD 100.00\nbilled every 1 month\ndiscount 10%\ndiscount 20% on 5 or more"
-    assert amounts(f"quantity 5\n{tiers}")["USD"][0] == ("signup", "400.00")  # 80.00 x 5
-    assert amounts(f"quantity 4\n{tiers}")["USD"][0] == ("signup", "360.00")  # 90.00 x 4
+    assert amounts(f"quantity 5\n{tiers}")["USD"][0] == ("at signup", "400.00")  # 80.00 x 5
+    assert amounts(f"quantity 4\n{tiers}")["USD"][0] == ("at signup", "360.00")  # 90.00 x 4
     only_big = "quantity 2\nprice USD 100.00\nbilled every 1 month\ndiscount 20% on 10 or more"
-    assert amounts(only_big)["USD"][0] == ("signup", "200.00")
+    assert amounts(only_big)["USD"][0] == ("at signup", "200.00")
 
 
 def test_default_quantity_counts_when_no_quantity_is_given():
     got = amounts("quantity default 2\nprice USD 5.00\nbilled every 1 month")
-    assert got["USD"][0] == ("signup", "10.00")
+    assert got["USD"][0] == ("at signup", "10.00")
 
 
 def test_setup_fee_is_added_once_at_signup():
     fee = "setup fee {\n price USD 25.00\n}"
     got = charges(f"quantity 2\nprice USD 10.00\nbilled every 1 month\n{fee}")["USD"]
-    assert got[0] == ("signup", "45.00", "regular price 10.00 × 2 + setup fee 25.00")
-    assert got[1] == ("period 1", "20.00", "regular price 10.00 × 2")
+    assert got[0] == ("at signup", "45.00", "regular price 10.00 × 2, plus setup fee 25.00")
+    assert got[1] == ("1st renewal", "20.00", "regular price 10.00 × 2")
 
 
 def test_a_long_discount_collapses_after_the_first_three_paid_periods():
     got = amounts("price USD 10.00\nbilled every 1 month\ntrial 30 days free\ndiscount 10% for 24 periods")
     assert got["USD"] == [
-        ("signup", "0.00"),
-        ("period 1", "9.00"),
-        ("period 2", "9.00"),
-        ("period 3", "9.00"),
-        ("periods 4–24", "9.00"),
-        ("period 25 on", "10.00"),
+        ("at signup (trial)", "0.00"),
+        ("after the trial", "9.00"),
+        ("1st renewal", "9.00"),
+        ("2nd renewal", "9.00"),
+        ("renewals 3–23", "9.00"),
+        ("24th renewal on", "10.00"),
     ]
 
 
 def test_an_item_that_does_not_say_it_recurs_has_only_its_charge_at_signup():
-    assert charges("price USD 10.00") == {"USD": [("signup", "10.00", "regular price")]}
+    assert charges("price USD 10.00") == {"USD": [("at signup", "10.00", "regular price")]}
 
 
 def test_without_a_price_override_nothing_is_invented():
@@ -138,14 +143,44 @@ def test_without_a_price_override_nothing_is_invented():
 def test_a_trial_that_does_not_say_free_or_paid_is_the_catalogs():
     got = charges("price USD 9.99\nbilled every 1 month\ntrial 7 days")
     assert got["USD"][:2] == [
-        ("signup", "None", "7-day trial, free or paid: the catalog's"),
-        ("period 1", "9.99", "regular price"),
+        ("at signup (trial)", "None", "7-day trial, free or paid as set in the catalog"),
+        ("after the trial", "9.99", "regular price"),
     ]
 
 
 def test_a_paid_trial_without_this_currency_is_the_catalogs():
     got = charges("price USD 9.99, EUR 8.99\nbilled every 1 month\ntrial 7 days paid\ntrial price USD 1.00")
-    assert got["EUR"][0] == ("signup", "None", "7-day paid trial, no EUR trial price: the catalog's")
+    assert got["EUR"][0] == ("at signup (trial)", "None", "7-day paid trial, EUR price set in the catalog")
+
+
+def test_labels_name_each_charge_as_the_buyer_meets_it():
+    # Without a trial signup is the first billed period and period N is the N-th renewal.
+    assert when(0, 0, onward=False, trial=False) == "at signup"
+    assert when(1, 1, onward=False, trial=False) == "1st renewal"
+    assert when(3, 3, onward=True, trial=False) == "3rd renewal on"
+    assert when(4, 24, onward=False, trial=False) == "renewals 4–24"
+    # With a trial, period 1 is the first billed one and renewals start at period 2.
+    assert when(0, 0, onward=False, trial=True) == "at signup (trial)"
+    assert when(1, 1, onward=False, trial=True) == "after the trial"
+    assert when(2, 2, onward=False, trial=True) == "1st renewal"
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th",
+    ]  # fmt: skip
+
+
+def test_sentence_labels_join_the_periods_without_a_one_period_range():
+    def say(first: int, last: int, onward: bool = False, trial: bool | None = False) -> str:
+        return when(first, last, onward=onward, trial=trial, sentence=True)
+
+    assert say(0, 1) == "at signup and at the 1st renewal"
+    assert say(0, 3) == "at signup and at renewals 1–3"
+    assert say(0, 0, onward=True) == "at signup and at every renewal"
+    assert say(2, 2, onward=True) == "from the 2nd renewal on"
+    assert say(0, 2, trial=True) == "at signup (trial), after the trial and at the 1st renewal"
+    assert say(1, 1, onward=True, trial=True) == "after the trial and at every renewal"
+    # The two sides of a diff disagree on the trial: charges are counted, not named.
+    assert say(0, 1, trial=None) == "at signup and at the 2nd charge"
+    assert say(2, 2, onward=True, trial=None) == "from the 3rd charge on"
 
 
 @given(
