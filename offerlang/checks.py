@@ -91,7 +91,7 @@ class _Checker:
                 )
             )
         items = offer.items
-        if not items:
+        if not items and not self._misspelt("item"):
             self.out.append(
                 error(
                     "E221",
@@ -119,6 +119,13 @@ class _Checker:
         return self.out
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    def _misspelt(self, *keywords: str) -> bool:
+        """Is one of these top-level keywords already reported as misspelt (E104 with "did you
+        mean")? Then "no buyer" or "no items" would only repeat that error in other words."""
+        return any(
+            did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown)
+        )
 
     def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
         word = u.name.value
@@ -397,7 +404,7 @@ class _Checker:
                     "use `account` for an existing buyer, or `contact { … }` for a new one, not both",
                 )
             )
-        elif not accounts and not contacts:
+        elif not accounts and not contacts and not self._misspelt("account", "contact"):
             self.out.append(
                 error(
                     "E210",

@@ -7,6 +7,8 @@ turned into nodes by a purely structural Transformer (no checks in it: that is c
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -33,6 +35,35 @@ TERMINAL_WORDS = {
     "COMMA": "','",
     "PERCENT": "'%'",
     "$END": "end of file",
+}
+
+# How each statement is written, keyed by its first word: the hint of a syntax error on a line
+# that starts with that word (`price USD 10 EUR 9` -> write it like `price USD 9.99, EUR 8.99`).
+USAGE: dict[str, tuple[str, ...]] = {
+    "account": ("account abCdE1FGH2Hij3KLMnOpqR",),
+    "contact": ("contact { … }",),
+    "first": ("first Jane",),
+    "last": ("last Doe",),
+    "email": ("email jane@example.com",),
+    "company": ('company "Example Inc."',),
+    "phone": ('phone "+1 555 0100"',),
+    "country": ("country DE",),
+    "language": ("language de",),
+    "lookup": ("lookup crm-10042",),
+    "coupon": ("coupon SPRING10",),
+    "expires": ("expires after 7 days",),
+    "tag": ('tag "campaign name" spring-2026',),
+    "param": ("param code text",),
+    "item": ("item basic-laptop { … }",),
+    "quantity": ("quantity 2", "quantity default 1", "quantity allow"),
+    "price": ("price USD 9.99, EUR 8.99",),
+    "trial": ("trial 14 days free, no card required", "trial price USD 1.00"),
+    "billed": ("billed every 1 month", "billed adhoc"),
+    "renew": ("renew auto",),
+    "discount": ("discount 10% on 5 or more for 2 periods", "discount USD 5.00, EUR 4.50"),
+    "attribute": ('attribute "gift wrap" yes',),
+    "setup": ("setup fee { … }",),
+    "title": ('title en "Setup fee"',),
 }
 
 
@@ -195,6 +226,25 @@ def _word_at(text: str, pos: int) -> str:
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
+    diag = _raw_syntax_diagnostic(exc, text)
+    if diag.hint is None and diag.span is not None:
+        diag = replace(diag, hint=_line_hint(text, diag.span.line))
+    return diag
+
+
+def _line_hint(text: str, line: int) -> str | None:
+    """A fallback hint for a syntax error: how the statement on that line is written."""
+    lines = text.split("\n")
+    source = lines[line - 1] if 1 <= line <= len(lines) else ""
+    if any(q in source for q in "\u201c\u201d\u2018\u2019"):
+        return 'use straight quotes `"…"`: curly quotes (from a word processor) do not start a string'
+    words = source.split()
+    if words and words[0] in USAGE:
+        return "write it like " + " or ".join(f"`{usage}`" for usage in USAGE[words[0]])
+    return None
+
+
+def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         line, col, pos = exc.line, exc.column, exc.pos_in_stream
         ch = text[pos] if pos < len(text) else ""
@@ -214,9 +264,27 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         kws = _keywords_in(set(exc.allowed or ()))
         guess = did_you_mean(word, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
-        if ch in "{}," or not word.strip():
-            what = f"`{ch}`" if ch.strip() else repr(ch)
-            return error("E101", f"unexpected {what} here; expected {_or(expected)}", span, hint)
+        if ch.isspace() or unicodedata.category(ch or " ") in ("Cf", "Cc"):
+            # Invisible characters (a no-break space pasted from a document, a zero-width
+            # space) look like nothing on screen: name them, or the message is a riddle.
+            span = n.Span(line, col, line, col + 1, pos, pos + 1)
+            if ch == "\r":
+                return error(
+                    "E101",
+                    "a carriage return (U+000D) on its own is not a line break here",
+                    span,
+                    "save the file with LF or CRLF line endings",
+                )
+            name = unicodedata.name(ch, "control character").lower()
+            return error(
+                "E101",
+                f"unexpected invisible character U+{ord(ch):04X} ({name})",
+                span,
+                "replace it with a plain space, or delete it; it often comes from copying text "
+                "out of a document or a web page",
+            )
+        if ch in "{},":
+            return error("E101", f"unexpected `{ch}` here; expected {_or(expected)}", span, hint)
         return error("E102", f"unexpected `{word}`; expected {_or(expected)}", span, hint)
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
@@ -233,6 +301,13 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 f"this line ends too early; expected {_or(_expected_words(expected))}",
                 span,
                 None,
+            )
+        if tok.type == "RBRACE" and "RBRACE" not in expected:
+            return error(
+                "E102",
+                "this `}` closes no block: every `{` above is already closed",
+                span,
+                "remove it, or check the braces above for one `}` too many",
             )
         guess = did_you_mean(value, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
