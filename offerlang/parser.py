@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
+from .iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
 MAX_SYNTAX_ERRORS = 20
@@ -168,6 +169,23 @@ def _comments(text: str) -> list[Token]:
     return out
 
 
+def _code_only(text: str) -> str:
+    """The text with strings and comments blanked out (same length), so braces and commas
+    inside them are not taken for syntax."""
+    return _COMMENT_OR_STRING.sub(lambda m: " " * len(m.group()), text)
+
+
+def _open_braces(code: str) -> list[int]:
+    """Offsets of the `{` still open at the end of `code` (innermost last)."""
+    stack: list[int] = []
+    for i, ch in enumerate(code):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+    return stack
+
+
 def _line_starts(text: str) -> list[int]:
     starts = [0]
     starts.extend(m.end() for m in re.finditer(r"\n", text))
@@ -302,12 +320,29 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 span,
                 None,
             )
-        if tok.type == "RBRACE" and "RBRACE" not in expected:
+        before = _code_only(text[: tok.start_pos])
+        if before.rstrip().endswith(","):
+            comma = len(before.rstrip()) - 1
+            line, col = _line_col(_line_starts(text), comma)
+            return error(
+                "E102",
+                "this `,` is not followed by another amount",
+                n.Span(line, col, line, col + 1, comma, comma + 1),
+                "remove the `,`, or add the next amount after it (e.g. `, EUR 8.99`)",
+            )
+        if tok.type == "RBRACE" and not _open_braces(before):
             return error(
                 "E102",
                 "this `}` closes no block: every `{` above is already closed",
                 span,
                 "remove it, or check the braces above for one `}` too many",
+            )
+        if tok.type == "NAME" and value in CURRENCIES and "COMMA" in expected:
+            return error(
+                "E102",
+                f"a `,` is missing before `{value}`",
+                span,
+                f"separate the amounts with commas, e.g. `USD 9.99, {value} 8.99`",
             )
         guess = did_you_mean(value, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
@@ -331,11 +366,16 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
         col = len(lines[line - 1].rstrip("\r")) + 1
     span = n.Span(line, col, line, col + 1, len(text), len(text))
     if "RBRACE" in expected:
+        unclosed = _open_braces(_code_only(text))
+        block = "every `{`"
+        if unclosed:
+            line_no, _ = _line_col(_line_starts(text), unclosed[-1])
+            block = f"`{lines[line_no - 1].strip()}` (line {line_no})"
         return error(
             "E105",
             "the file ends inside a block: a `}` is missing",
             span,
-            "close every `{` with a `}` on its own line",
+            f"close {block} with a `}}` on its own line",
         )
     return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
 
