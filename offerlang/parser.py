@@ -6,12 +6,14 @@ turned into nodes by a purely structural Transformer (no checks in it: that is c
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import unicodedata
 from dataclasses import replace
 from decimal import Decimal
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -70,20 +72,73 @@ USAGE: dict[str, tuple[str, ...]] = {
 
 @cache
 def grammar_text() -> str:
-    return resources.files("offerlang").joinpath("grammar/offer.lark").read_text("utf-8")
+    # Read beside this module, not through importlib.resources: that import alone (it pulls in
+    # tempfile, shutil and zipfile) costs `offer check` several ms of start-up.
+    return (Path(__file__).parent / "grammar" / "offer.lark").read_text("utf-8")
+
+
+LARK_OPTIONS = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "propagate_positions": True,
+    "maybe_placeholders": True,
+}
 
 
 @cache
 def lark_parser() -> Lark:
-    # Built once per process. Lark's own cache=True is deliberately not used: it writes a
-    # predictable pickle into the shared temp dir.
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
+    """The parser, built once per process, or loaded from the user's cache (building the LALR
+    tables is most of `offer check`'s start-up; loading them takes a tenth of that)."""
+    return cached_parser(cache_dir())
+
+
+def cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/offerlang (default ~/.cache/offerlang): the user's own, never the shared
+    temp dir. Lark's cache=True is deliberately not used: it writes a predictable pickle there."""
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.path.expanduser("~"), ".cache") if os.path.expanduser("~") != "~" else ""
     )
+    return Path(base) / "offerlang" if os.path.isabs(base) else None
+
+
+def cached_parser(directory: Path | None) -> Lark:
+    if directory is None:
+        return Lark(grammar_text(), **LARK_OPTIONS)
+    import hashlib
+    import tempfile  # only here: it costs `offer check` ~4 ms of start-up otherwise
+
+    import lark
+
+    key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
+    path = directory / f"parser-{key.hexdigest()[:32]}.lark"
+    if _trusted(directory) and _trusted(path):
+        # A stale or damaged cache file is rebuilt, never fatal.
+        with contextlib.suppress(Exception), path.open("rb") as fh:
+            return Lark.load(fh)
+    parser = Lark(grammar_text(), **LARK_OPTIONS)
+    with contextlib.suppress(OSError):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _trusted(directory):
+            # Atomic: another process never loads a half-written file.
+            fd, tmp = tempfile.mkstemp(prefix=".parser-", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    parser.save(fh)
+                os.replace(tmp, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+    return parser
+
+
+def _trusted(path: Path) -> bool:
+    """The cache is a pickle: only load it from a path that is ours and that no one else can
+    write to."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def keywords() -> set[str]:

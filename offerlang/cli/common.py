@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,14 @@ import click
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
 from ..render import render_text, use_color
+
+
+class InputError(click.UsageError):
+    """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
+    error, but one line only; the command line itself was fine, so no usage text."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 
 def offer_files(paths: Iterable[str]) -> Iterator[str]:
@@ -25,7 +32,7 @@ def offer_files(paths: Iterable[str]) -> Iterator[str]:
         elif raw == "-" or p.exists():
             yield raw
         else:
-            raise click.UsageError(f"{raw}: no such file or directory")
+            raise InputError(f"{raw}: no such file or directory")
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -42,6 +49,8 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename: never a half-written file."""
+    import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
+
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -72,4 +81,4 @@ def compile_path(path: str) -> CompileResult:
     try:
         return compile_file(path)
     except UnreadableFile as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(str(exc)) from None
