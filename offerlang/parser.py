@@ -95,10 +95,13 @@ def lark_parser() -> Lark:
 def cache_dir() -> Path | None:
     """$XDG_CACHE_HOME/offerlang (default ~/.cache/offerlang): the user's own, never the shared
     temp dir. Lark's cache=True is deliberately not used: it writes a predictable pickle there."""
-    base = os.environ.get("XDG_CACHE_HOME") or (
-        os.path.join(os.path.expanduser("~"), ".cache") if os.path.expanduser("~") != "~" else ""
-    )
-    return Path(base) / "offerlang" if os.path.isabs(base) else None
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: which the XDG spec says to ignore
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "offerlang"
 
 
 def cached_parser(directory: Path | None) -> Lark:

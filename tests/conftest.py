@@ -25,6 +25,15 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory):
+    """The parser cache of this test run (and of the `offer` processes it starts) goes to a
+    fresh directory, not the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 class PayloadSnapshot(JSONSnapshotExtension):
     """A payload snapshot is the payload file itself: written by jsonout, so field order is the
     emitter's and `19.90` stays `19.90` (syrupy's own JSON writer sorts keys and has no exact
