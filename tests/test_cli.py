@@ -255,12 +255,13 @@ def test_colour_on_a_terminal_and_none_with_no_color():
 
 
 def test_start_up_stays_lean():
-    # `offer --help` and `import offerlang.cli` must not pay for the network, schema or table
-    # libraries; `offer check` needs jsonschema (the schema gate) but never httpx or rich.
+    # `import offerlang.cli` and `offer --help` must not pay for the parser, the network, the
+    # schema or the table libraries; `offer check` needs Lark and jsonschema (the schema gate)
+    # but never httpx or rich.
     script = (
         "import sys\n"
         "import offerlang.cli\n"
-        "heavy = ('httpx', 'jsonschema', 'rich')\n"
+        "heavy = ('httpx', 'jsonschema', 'lark', 'rich')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "offerlang.cli.main(['--help'])\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
@@ -269,4 +270,4 @@ def test_start_up_stays_lean():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
-    assert lines == ["[]", "[]", "['jsonschema']"]
+    assert lines == ["[]", "[]", "['jsonschema', 'lark']"]
