@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from offerlang import compile_bytes, compile_file, schema
+from offerlang import compile_bytes, compile_file, compile_source, schema
 from offerlang.diagnostics import CODES
 from offerlang.render import render_text
 from offerlang.source import MAX_BYTES
@@ -125,3 +127,38 @@ def test_the_schema_gate_reports_at_the_source_span_that_produced_the_field():
     by_line = {d.span.line: d.message for d in diags}
     assert set(by_line) == {5, 9}  # `expires after 7 days`, `quantity 2`
     assert "/expiration" in by_line[5] and "/items/0/quantity" in by_line[9]
+
+
+# Pieces of the language, glued at random: reaches deep into the parser's error recovery.
+_PIECES = [
+    *'{},%$"#\n\t \r\\',
+    "account",
+    "contact",
+    "item",
+    "price",
+    "trial",
+    "discount",
+    "setup fee",
+    "billed every",
+    "USD",
+    "JPY",
+    "10.00",
+    "-1",
+    "basic-laptop",
+    '"campaign name"',
+    "\u00a0",
+    "\u201c",
+    "キャンペーン",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join)))
+def test_any_text_gets_diagnostics_never_an_exception(text):
+    result = compile_source(text, "fuzz.offer")
+    assert result.ok or result.errors
+    rendered = render_text(result.diagnostics, {"fuzz.offer": text})
+    for d in result.diagnostics:
+        assert d.code in CODES
+        assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
+    assert "Traceback" not in rendered
