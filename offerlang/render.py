@@ -72,19 +72,25 @@ def _display(src: str) -> tuple[str, list[int]]:
     """The source line as a terminal shows it, and the screen column where each character
     starts (plus one past the end), so that carets sit under the right characters even after
     tabs, wide CJK characters and emoji. Control characters are shown as their symbols (U+2400)
-    so that a stray carriage return cannot rewrite the line on screen."""
+    so that a stray carriage return cannot rewrite the line on screen; other invisible characters
+    (a no-break or zero-width space) as `␣`, so that the caret under them points at something."""
     parts: list[str] = []
     cols = [0]
     for ch in src:
+        invisible = ch != " " and unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cf")
         if ch == "\t":
             shown = " " * TAB_WIDTH
         elif ord(ch) < 0x20:
             shown = chr(0x2400 + ord(ch))
+        elif invisible:
+            shown = "␣"
         else:
             shown = ch
         parts.append(shown)
         if ch == "\t":
             width = TAB_WIDTH
+        elif invisible:
+            width = 1
         elif unicodedata.combining(ch):
             width = 0
         elif unicodedata.east_asian_width(ch) in ("W", "F"):
