@@ -92,7 +92,9 @@ def bench_compile(repeat: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=21, help="subprocess runs of each tool (default 21)")
     parser.add_argument("--repeat", type=int, default=50, help="in-process compiles per example (default 50)")
     parser.add_argument(

@@ -34,7 +34,8 @@ def _id(path):
 
 
 def test_the_marketer_examples_are_all_there():
-    assert [p.stem for p in MARKETER_EXAMPLES] == sorted(REQUIRED)
+    assert set(REQUIRED) <= {p.stem for p in MARKETER_EXAMPLES}
+    assert len(MARKETER_EXAMPLES) >= 10
 
 
 @pytest.mark.parametrize("path", MARKETER_EXAMPLES, ids=_id)
