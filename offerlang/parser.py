@@ -137,6 +137,8 @@ def cached_parser(directory: Path | None) -> Lark:
 def _trusted(path: Path) -> bool:
     """The cache is a pickle: only load it from a path that is ours and that no one else can
     write to."""
+    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): no cache, the parser is built
+        return False
     try:
         st = path.stat()
     except OSError:

@@ -63,6 +63,14 @@ def test_a_cache_others_can_write_to_is_neither_read_nor_written(tmp_path):
         os.chmod(tmp_path, 0o700)
 
 
+def test_a_changed_grammar_gets_its_own_cache_file(tmp_path, monkeypatch):
+    cached_parser(tmp_path)
+    grammar = offer_parser.grammar_text()
+    monkeypatch.setattr(offer_parser, "grammar_text", lambda: grammar + "\n// a change\n")
+    cached_parser(tmp_path)
+    assert len(_cache_files(tmp_path)) == 2
+
+
 def test_without_a_cache_dir_the_parser_is_built(monkeypatch):
     monkeypatch.setattr(offer_parser, "Lark", _NeverBuilt)
     with pytest.raises(AssertionError, match="built"):
