@@ -10,7 +10,7 @@ import pytest
 from offerlang import parser as offer_parser
 from offerlang.parser import cache_dir, cached_parser
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, FIXTURES
 
 SAMPLE = (EXAMPLES / "spring-promotion.offer").read_text("utf-8")
 
@@ -40,6 +40,22 @@ def test_the_next_run_loads_it_and_parses_the_same(tmp_path, monkeypatch):
     assert loaded.parse(SAMPLE) == built.parse(SAMPLE)
     # the options came back too: spans (propagate_positions) are what the diagnostics stand on
     assert loaded.parse(SAMPLE).children[0].meta.line == 3
+
+
+def test_a_loaded_parser_reports_syntax_errors_the_same(tmp_path, monkeypatch):
+    # Error messages read the grammar's terminals and the parser's expected tokens: they must
+    # survive the round trip through the cache file.
+    built = cached_parser(tmp_path)
+    monkeypatch.setattr(offer_parser, "Lark", _NeverBuilt)
+    loaded = cached_parser(tmp_path)
+    for path in sorted((FIXTURES / "invalid").glob("*.offer")):
+        text = path.read_text("utf-8")
+        with monkeypatch.context() as m:
+            m.setattr(offer_parser, "lark_parser", lambda: built)
+            expected = offer_parser.parse(text)[1]
+        with monkeypatch.context() as m:
+            m.setattr(offer_parser, "lark_parser", lambda: loaded)
+            assert offer_parser.parse(text)[1] == expected, path.name
 
 
 def test_a_damaged_cache_file_is_rebuilt(tmp_path):
