@@ -367,7 +367,9 @@ class _Checker:
             self._unknown(u, CONTACT_FIELDS, "in a contact", elsewhere)
         self._once_fields(c.fields)
         given = {f.name: f for f in c.fields}
-        missing = [f for f in ("first", "last", "email") if f not in given]
+        # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
+        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown}
+        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
         if missing:
             self.out.append(
                 error(
