@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import nodes as n
 from .checks import check
-from .diagnostics import Diagnostic, has_errors, sort_key
+from .diagnostics import Diagnostic, error, has_errors, sort_key
 from .emit import Pointers, emit
 from .parser import parse
 from .schema import validate
@@ -50,6 +51,8 @@ def parse_source(text: str, path: str = "<string>") -> tuple[n.Offer | None, lis
 def compile_source(text: str, path: str = "<string>") -> CompileResult:
     """Source text -> payload and diagnostics. Never raises for bad input."""
     offer, diags = parse_source(text, path)
+    if offer is not None and not has_errors(diags):
+        diags = diags + _located(_unbound_parameters(offer), path)
     if offer is None or has_errors(diags):
         return CompileResult(path, text, None, diags, offer)
     payload, pointers = emit(offer)
@@ -72,6 +75,31 @@ def _from_source(src: Source) -> CompileResult:
     if src.text is None:
         return CompileResult(src.path, None, None, src.diagnostics)
     return compile_source(src.text, src.path)
+
+
+def _unbound_parameters(offer: n.Offer) -> list[Diagnostic]:
+    """A `$name` left in the offer has no value yet: the payload cannot be written."""
+    return [
+        error(
+            "E228",
+            f"parameter `${ref.name}` has no value here",
+            ref.span,
+            "an offer with parameters is a campaign template: its values come from the campaign; "
+            f"to compile this file on its own, write the value in place of `${ref.name}`",
+        )
+        for ref in _param_refs(offer)
+    ]
+
+
+def _param_refs(node: object) -> Iterator[n.ParamRef]:
+    if isinstance(node, n.ParamRef):
+        yield node
+    elif isinstance(node, list):
+        for child in node:
+            yield from _param_refs(child)
+    elif is_dataclass(node):
+        for f in fields(node):
+            yield from _param_refs(getattr(node, f.name))
 
 
 def _located(diags: list[Diagnostic], path: str) -> list[Diagnostic]:

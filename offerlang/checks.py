@@ -43,6 +43,34 @@ INTERVAL_UNITS = {
 }
 PARAM_TYPES = ["text", "email", "country", "language", "money", "integer", "product"]
 
+# Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
+# three-letter and English names of languages are not ISO 639-1.
+CODE_MISTAKES = {
+    "uk": "GB",
+    "eng": "en",
+    "english": "en",
+    "ger": "de",
+    "deu": "de",
+    "german": "de",
+    "fre": "fr",
+    "fra": "fr",
+    "french": "fr",
+    "spa": "es",
+    "spanish": "es",
+    "ita": "it",
+    "italian": "it",
+    "jpn": "ja",
+    "japanese": "ja",
+    "jp": "ja",
+    "kor": "ko",
+    "korean": "ko",
+    "kr": "ko",
+    "chi": "zh",
+    "zho": "zh",
+    "chinese": "zh",
+    "cn": "zh",
+}
+
 PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -91,7 +119,7 @@ class _Checker:
                 )
             )
         items = offer.items
-        if not items:
+        if not items and not self._misspelt("item"):
             self.out.append(
                 error(
                     "E221",
@@ -119,6 +147,11 @@ class _Checker:
         return self.out
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    def _misspelt(self, *keywords: str) -> bool:
+        """Is one of these top-level keywords already reported as misspelt (E104 with "did you
+        mean")? Then "no buyer" or "no items" would only repeat that error in other words."""
+        return any(did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown))
 
     def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
         word = u.name.value
@@ -164,8 +197,6 @@ class _Checker:
                 )
             else:
                 seen[key] = c
-            if key == "":
-                self.out.append(error("E229", f"a {what} key cannot be empty", c.key.span))
 
     def _whole(self, num: n.Number, what: str, low: int, high: int | None = None) -> bool:
         v = num.value
@@ -179,7 +210,9 @@ class _Checker:
         value = name.value
         if value in codes:
             return
-        guess = did_you_mean(value, codes)
+        guess = CODE_MISTAKES.get(value.lower())
+        if guess not in codes:
+            guess = did_you_mean(value, codes)
         hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
         self.out.append(error(code, f"`{value}` is not an {what}", name.span, hint))
 
@@ -334,7 +367,9 @@ class _Checker:
             self._unknown(u, CONTACT_FIELDS, "in a contact", elsewhere)
         self._once_fields(c.fields)
         given = {f.name: f for f in c.fields}
-        missing = [f for f in ("first", "last", "email") if f not in given]
+        # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
+        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown}
+        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
         if missing:
             self.out.append(
                 error(
@@ -397,7 +432,7 @@ class _Checker:
                     "use `account` for an existing buyer, or `contact { … }` for a new one, not both",
                 )
             )
-        elif not accounts and not contacts:
+        elif not accounts and not contacts and not self._misspelt("account", "contact"):
             self.out.append(
                 error(
                     "E210",
@@ -450,6 +485,9 @@ class _Checker:
                 if k != "item"
             }
             elsewhere["item"] = "items cannot be nested: close this item with `}` first"
+            elsewhere.update(
+                {k: f"`{k}` is a contact field: put it inside `contact {{ }}`" for k in CONTACT_FIELDS}
+            )
             self._unknown(c, ITEM_KEYWORDS, "in an item", elsewhere)
         elif isinstance(c, n.Quantity):
             self._whole(c.amount, "the quantity", 1)

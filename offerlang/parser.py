@@ -6,16 +6,21 @@ turned into nodes by a purely structural Transformer (no checks in it: that is c
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import unicodedata
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, error
+from .iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
 MAX_SYNTAX_ERRORS = 20
@@ -35,23 +40,110 @@ TERMINAL_WORDS = {
     "$END": "end of file",
 }
 
+# How each statement is written, keyed by its first word: the hint of a syntax error on a line
+# that starts with that word (`price USD 10 EUR 9` -> write it like `price USD 9.99, EUR 8.99`).
+USAGE: dict[str, tuple[str, ...]] = {
+    "account": ("account abCdE1FGH2Hij3KLMnOpqR",),
+    "contact": ("contact { … }",),
+    "first": ("first Jane",),
+    "last": ("last Doe",),
+    "email": ("email jane@example.com",),
+    "company": ('company "Example Inc."',),
+    "phone": ('phone "+1 555 0100"',),
+    "country": ("country DE",),
+    "language": ("language de",),
+    "lookup": ("lookup crm-10042",),
+    "coupon": ("coupon SPRING10",),
+    "expires": ("expires after 7 days",),
+    "tag": ('tag "campaign name" spring-2026',),
+    "param": ("param code text",),
+    "item": ("item basic-laptop { … }",),
+    "quantity": ("quantity 2", "quantity default 1", "quantity allow"),
+    "price": ("price USD 9.99, EUR 8.99",),
+    "trial": ("trial 14 days free, no card required", "trial price USD 1.00"),
+    "billed": ("billed every 1 month", "billed adhoc"),
+    "renew": ("renew auto",),
+    "discount": ("discount 10% on 5 or more for 2 periods", "discount USD 5.00, EUR 4.50"),
+    "attribute": ('attribute "gift wrap" yes',),
+    "setup": ("setup fee { … }",),
+    "title": ('title en "Setup fee"',),
+}
+
 
 @cache
 def grammar_text() -> str:
-    return resources.files("offerlang").joinpath("grammar/offer.lark").read_text("utf-8")
+    # Read beside this module, not through importlib.resources, whose import pulls in tempfile,
+    # shutil and zipfile: offerlang always ships as files, so a plain path is enough.
+    return (Path(__file__).parent / "grammar" / "offer.lark").read_text("utf-8")
+
+
+LARK_OPTIONS = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "propagate_positions": True,
+    "maybe_placeholders": True,
+}
 
 
 @cache
 def lark_parser() -> Lark:
-    # Built once per process. Lark's own cache=True is deliberately not used: it writes a
-    # predictable pickle into the shared temp dir.
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    """The parser, built once per process, or loaded from the user's cache (building the LALR
+    tables is most of `offer check`'s start-up; loading them takes a tenth of that)."""
+    return cached_parser(cache_dir())
+
+
+def cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/offerlang (default ~/.cache/offerlang): the user's own, never the shared
+    temp dir. Lark's cache=True is deliberately not used: it writes a predictable pickle there."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: which the XDG spec says to ignore
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "offerlang"
+
+
+def cached_parser(directory: Path | None) -> Lark:
+    if directory is None:
+        return Lark(grammar_text(), **LARK_OPTIONS)
+    import hashlib
+    import tempfile  # only needed to write the cache; ~4 ms to import
+
+    import lark
+
+    key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
+    path = directory / f"parser-{key.hexdigest()[:32]}.lark"
+    if _trusted(directory) and _trusted(path):
+        # A stale or damaged cache file is rebuilt, never fatal.
+        with contextlib.suppress(Exception), path.open("rb") as fh:
+            return Lark.load(fh)
+    parser = Lark(grammar_text(), **LARK_OPTIONS)
+    with contextlib.suppress(OSError):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _trusted(directory):
+            # Atomic: another process never loads a half-written file.
+            fd, tmp = tempfile.mkstemp(prefix=".parser-", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    parser.save(fh)
+                os.replace(tmp, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+    return parser
+
+
+def _trusted(path: Path) -> bool:
+    """The cache is a pickle: only load it from a path that is ours and that no one else can
+    write to."""
+    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): no cache, the parser is built
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def keywords() -> set[str]:
@@ -137,6 +229,23 @@ def _comments(text: str) -> list[Token]:
     return out
 
 
+def _code_only(text: str) -> str:
+    """The text with strings and comments blanked out (same length), so braces and commas
+    inside them are not taken for syntax."""
+    return _COMMENT_OR_STRING.sub(lambda m: " " * len(m.group()), text)
+
+
+def _open_braces(code: str) -> list[int]:
+    """Offsets of the `{` still open at the end of `code` (innermost last)."""
+    stack: list[int] = []
+    for i, ch in enumerate(code):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+    return stack
+
+
 def _line_starts(text: str) -> list[int]:
     starts = [0]
     starts.extend(m.end() for m in re.finditer(r"\n", text))
@@ -195,6 +304,25 @@ def _word_at(text: str, pos: int) -> str:
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
+    diag = _raw_syntax_diagnostic(exc, text)
+    if diag.hint is None and diag.span is not None:
+        diag = replace(diag, hint=_line_hint(text, diag.span.line))
+    return diag
+
+
+def _line_hint(text: str, line: int) -> str | None:
+    """A fallback hint for a syntax error: how the statement on that line is written."""
+    lines = text.split("\n")
+    source = lines[line - 1] if 1 <= line <= len(lines) else ""
+    if any(q in source for q in "\u201c\u201d\u2018\u2019"):
+        return 'use straight quotes `"…"`: curly quotes (from a word processor) do not start a string'
+    words = source.split()
+    if words and words[0] in USAGE:
+        return "write it like " + " or ".join(f"`{usage}`" for usage in USAGE[words[0]])
+    return None
+
+
+def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         line, col, pos = exc.line, exc.column, exc.pos_in_stream
         ch = text[pos] if pos < len(text) else ""
@@ -214,9 +342,27 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         kws = _keywords_in(set(exc.allowed or ()))
         guess = did_you_mean(word, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
-        if ch in "{}," or not word.strip():
-            what = f"`{ch}`" if ch.strip() else repr(ch)
-            return error("E101", f"unexpected {what} here; expected {_or(expected)}", span, hint)
+        if ch.isspace() or unicodedata.category(ch or " ") in ("Cf", "Cc"):
+            # Invisible characters (a no-break space pasted from a document, a zero-width
+            # space) look like nothing on screen: name them, or the message is a riddle.
+            span = n.Span(line, col, line, col + 1, pos, pos + 1)
+            if ch == "\r":
+                return error(
+                    "E101",
+                    "a carriage return (U+000D) on its own is not a line break here",
+                    span,
+                    "save the file with LF or CRLF line endings",
+                )
+            name = unicodedata.name(ch, "control character").lower()
+            return error(
+                "E101",
+                f"unexpected invisible character U+{ord(ch):04X} ({name})",
+                span,
+                "replace it with a plain space, or delete it; it often comes from copying text "
+                "out of a document or a web page",
+            )
+        if ch in "{},":
+            return error("E101", f"unexpected `{ch}` here; expected {_or(expected)}", span, hint)
         return error("E102", f"unexpected `{word}`; expected {_or(expected)}", span, hint)
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
@@ -233,6 +379,30 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 f"this line ends too early; expected {_or(_expected_words(expected))}",
                 span,
                 None,
+            )
+        before = _code_only(text[: tok.start_pos])
+        if before.rstrip().endswith(","):
+            comma = len(before.rstrip()) - 1
+            line, col = _line_col(_line_starts(text), comma)
+            return error(
+                "E102",
+                "this `,` is not followed by another amount",
+                n.Span(line, col, line, col + 1, comma, comma + 1),
+                "remove the `,`, or add the next amount after it (e.g. `, EUR 8.99`)",
+            )
+        if tok.type == "RBRACE" and not _open_braces(before):
+            return error(
+                "E102",
+                "this `}` closes no block: every `{` above is already closed",
+                span,
+                "remove it, or check the braces above for one `}` too many",
+            )
+        if tok.type == "NAME" and value in CURRENCIES and "COMMA" in expected:
+            return error(
+                "E102",
+                f"a `,` is missing before `{value}`",
+                span,
+                f"separate the amounts with commas, e.g. `USD 9.99, {value} 8.99`",
             )
         guess = did_you_mean(value, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
@@ -256,11 +426,16 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
         col = len(lines[line - 1].rstrip("\r")) + 1
     span = n.Span(line, col, line, col + 1, len(text), len(text))
     if "RBRACE" in expected:
+        unclosed = _open_braces(_code_only(text))
+        block = "every `{`"
+        if unclosed:
+            line_no, _ = _line_col(_line_starts(text), unclosed[-1])
+            block = f"`{lines[line_no - 1].strip()}` (line {line_no})"
         return error(
             "E105",
             "the file ends inside a block: a `}` is missing",
             span,
-            "close every `{` with a `}` on its own line",
+            f"close {block} with a `}}` on its own line",
         )
     return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -47,19 +48,56 @@ def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], col
                 src = lines[d.span.line - 1].rstrip("\r")
                 number = str(d.span.line)
                 gutter = " " * len(number)
-                shown = src.replace("\t", " ")
                 start = d.span.column - 1
-                if d.span.end_line == d.span.line:
-                    width = max(d.span.end_column - d.span.column, 1)
-                else:
-                    width = max(len(src) - start, 1)
+                end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(src)
+                shown, cols = _display(src)
+                caret_start = cols[min(start, len(src))]
+                width = max(cols[min(max(end, start), len(src))] - caret_start, 1)
                 out.append(f"{c['dim']}{gutter} |{c['reset']}")
                 out.append(f"{c['dim']}{number} |{c['reset']} {shown}")
-                out.append(f"{c['dim']}{gutter} |{c['reset']} {' ' * start}{c[sev]}{'^' * width}{c['reset']}")
+                out.append(
+                    f"{c['dim']}{gutter} |{c['reset']} {' ' * caret_start}{c[sev]}{'^' * width}{c['reset']}"
+                )
         if d.hint:
             out.append(f"  {c['help']}help{c['reset']}: {d.hint}")
         out.append("")
     return "\n".join(out) + ("\n" if out else "")
+
+
+TAB_WIDTH = 4
+
+
+def _display(src: str) -> tuple[str, list[int]]:
+    """The source line as a terminal shows it, and the screen column where each character
+    starts (plus one past the end), so that carets sit under the right characters even after
+    tabs, wide CJK characters and emoji. Control characters are shown as their symbols (U+2400)
+    so that a stray carriage return cannot rewrite the line on screen; other invisible characters
+    (a no-break or zero-width space) as `␣`, so that the caret under them points at something."""
+    parts: list[str] = []
+    cols = [0]
+    for ch in src:
+        invisible = ch != " " and unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cf")
+        if ch == "\t":
+            shown = " " * TAB_WIDTH
+        elif ord(ch) < 0x20:
+            shown = chr(0x2400 + ord(ch))
+        elif invisible:
+            shown = "␣"
+        else:
+            shown = ch
+        parts.append(shown)
+        if ch == "\t":
+            width = TAB_WIDTH
+        elif invisible:
+            width = 1
+        elif unicodedata.combining(ch):
+            width = 0
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            width = 2
+        else:
+            width = 1
+        cols.append(cols[-1] + width)
+    return "".join(parts), cols
 
 
 def summary(diags: list[Diagnostic], files: int) -> str:

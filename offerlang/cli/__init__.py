@@ -59,6 +59,14 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def invoke(self, ctx: click.Context):
+        # Sub-commands return their exit code. main() passes it on; click's standalone mode
+        # (CliRunner, `python -m`) would drop it, so turn a non-zero code into an exit here.
+        code = super().invoke(ctx)
+        if isinstance(code, int) and code != EXIT_OK:
+            ctx.exit(code)
+        return code
+
     def resolve_command(self, ctx, args):
         try:
             return super().resolve_command(ctx, args)

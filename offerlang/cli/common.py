@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,14 @@ import click
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
 from ..render import render_text, use_color
+
+
+class InputError(click.UsageError):
+    """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
+    error, but one line only; the command line itself was fine, so no usage text."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 
 def offer_files(paths: Iterable[str]) -> Iterator[str]:
@@ -25,7 +32,7 @@ def offer_files(paths: Iterable[str]) -> Iterator[str]:
         elif raw == "-" or p.exists():
             yield raw
         else:
-            raise click.UsageError(f"{raw}: no such file or directory")
+            raise InputError(f"{raw}: no such file or directory")
 
 
 def _hidden(f: Path, root: Path) -> bool:
@@ -41,10 +48,16 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file."""
+    """Write via a temporary file in the same folder and rename: never a half-written file.
+    A path that cannot be written (no such folder, a directory, no permission) is an InputError."""
+    import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
+
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -57,8 +70,10 @@ def write_atomic(path: str | Path, text: str) -> None:
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
         raise
 
 
@@ -68,8 +83,9 @@ def compile_path(path: str) -> CompileResult:
     from ..source import UnreadableFile
 
     if path == "-":
-        return compile_bytes(click.get_binary_stream("stdin").read(), "<stdin>")
+        with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
+            return compile_bytes(stdin.read(), "<stdin>")
     try:
         return compile_file(path)
     except UnreadableFile as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(str(exc)) from None

@@ -1,0 +1,164 @@
+"""Invalid offers: each fixture's diagnostics, rendered as the user reads them, are a snapshot.
+
+The fixtures in tests/fixtures/invalid are named for what is wrong with them. Review a changed
+snapshot as a marketer would: is the caret under the right thing, are the words plain, does
+the help line say what to do?
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from offerlang import compile_bytes, compile_file, compile_source, schema
+from offerlang.diagnostics import CODES
+from offerlang.render import render_text
+from offerlang.source import MAX_BYTES
+
+from .conftest import FIXTURES, ROOT
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.offer"))
+
+# Bytes that cannot be stored as a readable fixture file: generated here instead.
+GENERATED: dict[str, bytes] = {
+    # the first bad byte is the lone 0xE9 (Latin-1 "é") on line 3, column 13 (é before it is fine)
+    "invalid-utf8": b"account abCdE1FGH2Hij3KLMnOpqR\n\ntag caf\xc3\xa9 caf\xe9\nitem basic-laptop\n",
+    "binary": b"account abCdE1FGH2Hij3KLMnOpqR\nitem \x00\x01\x02\xff",
+    "too-large": b"# " + b"x" * MAX_BYTES + b"\n",
+}
+
+# Fixtures that show a warning on an otherwise valid offer: they compile, with the warning.
+WARNING_FIXTURES = (
+    "contact-without-country",
+    "tags-too-long",
+    "trial-price-on-free-trial",
+    "account-id-wrong-length",
+    "email-looks-wrong",
+)
+
+
+def _rendered(result) -> str:
+    return render_text(result.diagnostics, {result.path: result.text}, color=False)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_offer_diagnostics(path, text_snapshot):
+    result = compile_file(_relative(path))
+    assert result.diagnostics, "an invalid fixture must report something"
+    if not path.stem.startswith(WARNING_FIXTURES):
+        assert not result.ok
+    assert _rendered(result) == text_snapshot
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_unreadable_bytes_diagnostics(name, text_snapshot):
+    result = compile_bytes(GENERATED[name], f"{name}.offer")
+    assert not result.ok and result.text is None
+    assert _rendered(result) == text_snapshot
+
+
+def test_invalid_utf8_is_reported_at_the_first_bad_byte():
+    (diag,) = compile_bytes(GENERATED["invalid-utf8"], "x.offer").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E001", 3, 13)
+
+
+def test_an_empty_file_is_reported_at_1_1():
+    result = compile_bytes(b"", "empty.offer")
+    assert result.errors and all((d.span.line, d.span.column) == (1, 1) for d in result.errors)
+
+
+def test_syntax_errors_on_different_lines_are_all_reported_in_one_run():
+    result = compile_file(FIXTURES / "invalid" / "several-syntax-errors.offer")
+    lines = [d.span.line for d in result.diagnostics]
+    assert len(lines) == len(set(lines)) == 4
+
+
+def test_every_problem_of_a_file_is_reported_in_one_run():
+    result = compile_file(FIXTURES / "invalid" / "several-problems.offer")
+    assert [d.code for d in result.diagnostics] == ["E207", "E217", "E202", "E205", "E219", "E214"]
+
+
+def test_carets_line_up_after_tabs():
+    result = compile_file(FIXTURES / "invalid" / "tabs-before-error.offer")
+    source_line, carets = _rendered(result).splitlines()[2:4]
+    start = carets.index("^")
+    assert source_line[start : start + len("899.001")] == "899.001"
+    assert carets.count("^") == len("899.001")
+
+
+def test_carets_line_up_after_wide_characters():
+    result = compile_file(FIXTURES / "invalid" / "wide-characters-before-error.offer")
+    source_line, carets = _rendered(result).splitlines()[2:4]
+    # キャンペーン and 春 take two columns each on a terminal
+    wide = sum(1 for ch in source_line[: source_line.index("extra")] if ord(ch) > 0x3000)
+    assert carets.index("^") == source_line.index("extra") + wide
+
+
+def test_every_code_is_exercised():
+    reported = {d.code for p in INVALID for d in compile_file(p).diagnostics}
+    reported |= {d.code for data in GENERATED.values() for d in compile_bytes(data).diagnostics}
+    # E901 is the schema gate behind the checks: no offer file should reach it (tested below).
+    assert set(CODES) - {"E901"} - reported == set()
+    assert reported <= set(CODES), "every reported code has a title in diagnostics.CODES"
+
+
+def test_each_warning_fixture_shows_only_its_warning():
+    for stem in WARNING_FIXTURES:
+        result = compile_file(FIXTURES / "invalid" / f"{stem}.offer")
+        assert result.ok and len(result.diagnostics) == 1, stem
+        assert result.diagnostics[0].code.startswith("W"), stem
+
+
+def test_the_schema_gate_reports_at_the_source_span_that_produced_the_field():
+    # What the checks would never let through: a hand-broken payload with a pointer map.
+    result = compile_file(ROOT / "examples" / "spring-promotion.offer")
+    payload = {**result.payload, "expiration": 8}
+    payload["items"] = [{**result.payload["items"][0], "quantity": Decimal("1.5")}]
+    diags = schema.validate(payload, result.pointers)
+    assert {d.code for d in diags} == {"E901"}
+    by_line = {d.span.line: d.message for d in diags}
+    assert set(by_line) == {5, 9}  # `expires after 7 days`, `quantity 2`
+    assert "/expiration" in by_line[5] and "/items/0/quantity" in by_line[9]
+
+
+# Pieces of the language, glued at random: reaches deep into the parser's error recovery.
+_PIECES = [
+    *'{},%$"#\n\t \r\\',
+    "account",
+    "contact",
+    "item",
+    "price",
+    "trial",
+    "discount",
+    "setup fee",
+    "billed every",
+    "USD",
+    "JPY",
+    "10.00",
+    "-1",
+    "basic-laptop",
+    '"campaign name"',
+    "\u00a0",
+    "\u201c",
+    "キャンペーン",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join)))
+def test_any_text_gets_diagnostics_never_an_exception(text):
+    result = compile_source(text, "fuzz.offer")
+    assert result.ok or result.errors
+    rendered = render_text(result.diagnostics, {"fuzz.offer": text})
+    for d in result.diagnostics:
+        assert d.code in CODES
+        assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
+    assert "Traceback" not in rendered
