@@ -49,7 +49,7 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 _at(
                     error(
                         "E003",
-                        f"the file is larger than {MAX_BYTES // 1024} KiB; offer files are small text files",
+                        f"the file is larger than {MAX_BYTES // 2**20} MiB; offer files are small text files",
                         Span(1, 1, 1, 2),
                         "is this the right file?",
                     ),
