@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
     "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
+    "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
+    "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
 }
 
 EPILOG = """\b

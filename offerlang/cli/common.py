@@ -13,6 +13,7 @@ import click
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
 from ..render import render_text, use_color
+from ..source import Source
 
 
 def offer_files(paths: Iterable[str]) -> Iterator[str]:
@@ -62,14 +63,23 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def compile_path(path: str) -> CompileResult:
-    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
-    from ..api import compile_bytes, compile_file
-    from ..source import UnreadableFile
+def read_source(path: str) -> Source:
+    """Decode a file, or standard input for `-`. An unreadable path is a usage error."""
+    from ..source import UnreadableFile, decode, read_file
 
     if path == "-":
-        return compile_bytes(click.get_binary_stream("stdin").read(), "<stdin>")
+        return decode(click.get_binary_stream("stdin").read(), "<stdin>")
     try:
-        return compile_file(path)
+        return read_file(path)
     except UnreadableFile as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def compile_path(path: str) -> CompileResult:
+    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
+    from ..api import compile_source
+
+    src = read_source(path)
+    if src.text is None:
+        return CompileResult(src.path, None, None, src.diagnostics)
+    return compile_source(src.text, src.path)
