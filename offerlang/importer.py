@@ -24,14 +24,16 @@ from .schema import schema_errors
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
+_GAP = "this is a gap in offer import; please report it with this payload"
 _CONTACT_FIELDS = ("first", "last", "email", "company", "phone", "country", "language")
 
 
 class _Inexpressible(Exception):
-    def __init__(self, pointer: str, reason: str) -> None:
+    def __init__(self, pointer: str, reason: str, hint: str | None = None) -> None:
         super().__init__(reason)
         self.pointer = pointer
         self.reason = reason
+        self.hint = hint
 
 
 def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[Diagnostic]]:
@@ -55,7 +57,7 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
                     "E602",
                     f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {message}",
                     None,
-                    "offerlang imports the request body of POST /sessions (see SESSIONS-V1.md)",
+                    "offer import reads the JSON request body of FastSpring's POST /sessions",
                 ),
                 path,
             )
@@ -71,11 +73,12 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
     result = compile_source(source, path)
     if not result.ok:
         first = result.errors[0].message
-        return None, [_inexpressible(_Inexpressible("", f"the offer would not compile: {first}"), path)]
+        reason = f"the offer would not compile: {first}"
+        return None, [_inexpressible(_Inexpressible("", reason, _GAP), path)]
     if result.payload != payload:
         where = _first_difference(payload, result.payload, "") or ""
         reason = "the offer would compile to a different value here"
-        return None, [_inexpressible(_Inexpressible(where, reason), path)]
+        return None, [_inexpressible(_Inexpressible(where, reason, _GAP), path)]
     return source, []
 
 
@@ -91,7 +94,7 @@ def _inexpressible(exc: _Inexpressible, path: str) -> Diagnostic:
             "E603",
             f"`{exc.pointer or '/'}` cannot be written as an offer: {exc.reason}",
             None,
-            "FastSpring would refuse this payload too; fix it and import again",
+            exc.hint,
         ),
         path,
     )
@@ -109,7 +112,9 @@ def _plain_json(value: Any, pointer: str) -> None:
     if isinstance(value, str):
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
             raise _Inexpressible(
-                pointer, "the text holds a lone UTF-16 surrogate (`\\ud8xx`), not a character"
+                pointer,
+                "the text holds a lone UTF-16 surrogate, which is not a character",
+                "fix the text where the payload is made",
             )
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -170,6 +175,7 @@ class _Builder:
                     f"/items/{i}/product",
                     f"`{product}` is already item {seen[product]}; FastSpring refuses a session that "
                     'names a product twice ("Item exists.")',
+                    "merge the two items into one, or raise its quantity",
                 )
             seen[product] = i
             clauses.append(self.item(item, f"/items/{i}"))
@@ -179,7 +185,9 @@ class _Builder:
         """An optional object field; an empty one cannot be said (the compiler leaves it out)."""
         value = parent.get(key)
         if value == {}:
-            raise _Inexpressible(_pointer(pointer, key), "an empty object; leave the field out instead")
+            raise _Inexpressible(
+                _pointer(pointer, key), "an offer has no way to say an empty object", "leave the field out"
+            )
         return value or {}
 
     def item(self, item: dict[str, Any], ptr: str) -> n.Item:
@@ -261,6 +269,7 @@ class _Builder:
                 raise _Inexpressible(
                     _pointer(ptr, currency),
                     f"`{format(exact, 'f')}` {currency}: FastSpring reads {currency} with {places}",
+                    f"round the amount to {places}",
                 )
             out.append(n.Money(_name(currency), _number(written), _NOWHERE))
         return out
