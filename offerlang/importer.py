@@ -269,7 +269,7 @@ class _Builder:
                 raise _Inexpressible(
                     _pointer(ptr, currency),
                     f"`{format(exact, 'f')}` {currency}: FastSpring reads {currency} with {places}",
-                    f"round the amount to {places}",
+                    f"round it to {digits} decimals" if digits else "round it to a whole amount",
                 )
             out.append(n.Money(_name(currency), _number(written), _NOWHERE))
         return out
