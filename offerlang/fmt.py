@@ -109,11 +109,10 @@ def amount_text(currency: str, amount: n.Amount) -> str:
     written: padding or rounding it would hide the mistake."""
     if isinstance(amount, n.ParamRef):
         return "$" + amount.name
-    plain = plain_number(amount.text)
-    whole, _, fraction = plain.partition(".")
     digits = minor_units(currency)
-    if currency not in CURRENCIES or len(fraction) > digits:
+    if currency not in CURRENCIES or len(amount.text.partition(".")[2]) > digits:
         return amount.text
+    whole, _, fraction = plain_number(amount.text).partition(".")
     return whole + ("." + fraction.ljust(digits, "0") if digits else "")
 
 

@@ -49,7 +49,13 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
         if check:
             click.echo(src.path)
         if not (check or diff):
-            write_atomic(path, formatted)
+            try:
+                write_atomic(path, formatted)
+            except OSError as exc:
+                click.echo(f"{src.path}: cannot be written ({exc.strerror or exc}); left untouched", err=True)
+                changed.pop()
+                failed += 1
+                continue
             click.echo(src.path)
     if paths != ("-",):
         click.echo(_summary(len(files), len(changed), failed, dry_run=check or diff), err=True)

@@ -36,7 +36,10 @@ def command(payload: str, out: str | None, force: bool) -> int:
         print_diagnostics(diags, [CompileResult(src.path, src.text, None, [])])
         return EXIT_INVALID
     if out:
-        write_atomic(out, source)
+        try:
+            write_atomic(out, source)
+        except OSError as exc:
+            raise click.UsageError(f"{out}: cannot be written ({exc.strerror or exc})") from None
     else:
         click.echo(source, nl=False)
     return EXIT_OK
