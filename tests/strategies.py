@@ -179,9 +179,9 @@ comment_texts = st.text(
 
 @st.composite
 def messy(draw, source: str, *, comments: bool) -> str:
-    """The same offer written carelessly: odd spacing and indentation, tabs, blank lines,
-    needless quotes, other number and unit spellings, money lists over several lines, CRLF,
-    a BOM, and (with `comments`) comments on their own lines and at line ends."""
+    """A canonical `source` written carelessly, meaning the same: odd spacing and indentation,
+    tabs, blank lines, needless quotes, other number and unit spellings, money lists over several
+    lines, CRLF, a BOM, and (with `comments`) comments on their own lines and at line ends."""
     out: list[str] = []
     pad = st.sampled_from(["", " ", "\t", "    ", " \t"])
     gap = st.sampled_from([" ", "  ", "\t", " \t "])
@@ -190,7 +190,7 @@ def messy(draw, source: str, *, comments: bool) -> str:
             out.append(draw(pad))
         if comments and draw(st.integers(0, 4)) == 0:
             out.append(draw(pad) + draw(comment_texts))
-        body = line.strip()
+        body, comment = _split_comment(line.strip())
         keyword = body.split(" ", 1)[0]
         if keyword in _VALUE_LINES and draw(st.booleans()):
             head, *values = _STRING.split(body)
@@ -204,12 +204,22 @@ def messy(draw, source: str, *, comments: bool) -> str:
             body = re.sub(r" (day|days|period|periods|month|year|week)\b", lambda m: _WORDS[m.group()], body)
         parts = _STRING.split(body)
         parts[::2] = [re.sub(r" +", lambda _: draw(gap), p) for p in parts[::2]]
-        body = "".join(parts)
-        if comments and draw(st.integers(0, 3)) == 0:
+        body = "".join(parts) + comment
+        if comments and not comment and draw(st.integers(0, 3)) == 0:
             body += draw(gap) + draw(comment_texts)
         out.append(draw(pad) + body + draw(st.sampled_from(["", " ", "\t"])))
     text = draw(st.sampled_from(["\n", "\r\n"])).join(out) + draw(st.sampled_from(["", "\n", "\n\n"]))
     return ("\ufeff" if draw(st.booleans()) else "") + text
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """(code, comment) of one line: the comment starts at the first `#` outside a string."""
+    parts = _STRING.split(line)
+    for i in range(0, len(parts), 2):
+        if "#" in parts[i]:
+            cut = len("".join(parts[:i])) + parts[i].index("#")
+            return line[:cut], line[cut:]
+    return line, ""
 
 
 def _respell(draw, m: re.Match) -> str:

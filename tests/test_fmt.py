@@ -221,7 +221,8 @@ def test_fmt_is_idempotent_and_keeps_payload_and_comments(data, payload):
 @SLOW
 @given(st.data(), st.sampled_from(EXAMPLE_FILES + [p for p in MESSY if p.stem not in UNFORMATTABLE]))
 def test_fmt_laws_hold_for_perturbed_examples(data, path):
-    written = data.draw(messy(_read(path), comments=True))
+    canonical, _ = format_source(_read(path))
+    written = data.draw(messy(canonical, comments=True))
     formatted, _ = format_source(written)
     assert formatted is not None
     assert format_source(formatted)[0] == formatted
