@@ -262,7 +262,10 @@ class _Builder:
             try:
                 written = money_value(exact, currency)
             except InvalidOperation:
-                written = None
+                # More digits than exact decimal arithmetic holds (28): no price is that large.
+                raise _Inexpressible(
+                    _pointer(ptr, currency), f"`{format(exact, 'f')}` is too large to be an amount"
+                ) from None
             if written != exact:
                 digits = minor_units(currency)
                 places = f"{digits} decimal{'s' * (digits != 1)}" if digits else "no decimals"
