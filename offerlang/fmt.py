@@ -13,6 +13,7 @@ changing what an offer means or losing a comment.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any
@@ -60,10 +61,8 @@ def print_offer(offer: n.Offer) -> str:
 
 
 @cache
-def _bare_pattern():
+def _bare_pattern() -> re.Pattern[str]:
     # The grammar's own BARE terminal, so the two can never drift apart.
-    import re
-
     bare = next(t for t in lark_parser().terminals if t.name == "BARE")
     return re.compile(bare.pattern.to_regexp())
 
