@@ -128,6 +128,10 @@ CODES: dict[str, str] = {
     "W303": "trial price on a free trial",
     "W304": "unusual account id length",
     "W305": "email address looks wrong",
+    # offer import: the payload being imported
+    "E601": "payload is not valid JSON",
+    "E602": "payload does not match the Sessions v1 schema",
+    "E603": "payload cannot be written as an offer",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
 }

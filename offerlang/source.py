@@ -18,6 +18,7 @@ class Source:
     path: str
     text: str | None  # None when the bytes could not be decoded
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    bom: bool = False  # the bytes began with a UTF-8 byte order mark (dropped from `text`)
 
 
 class UnreadableFile(Exception):
@@ -75,7 +76,8 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 )
             ],
         )
-    if data.startswith(codecs.BOM_UTF8):
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
         data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode("utf-8")
@@ -97,7 +99,7 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 )
             ],
         )
-    return Source(path, text)
+    return Source(path, text, bom=bom)
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
+    "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
+    "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
 }
 
 EPILOG = """\b

@@ -12,6 +12,7 @@ import click
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
 from ..render import render_text, use_color
+from ..source import Source
 
 
 class InputError(click.UsageError):
@@ -77,15 +78,24 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def compile_path(path: str) -> CompileResult:
-    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
-    from ..api import compile_bytes, compile_file
-    from ..source import UnreadableFile
+def read_source(path: str) -> Source:
+    """Decode a file, or standard input for `-`. An unreadable path is a usage error."""
+    from ..source import UnreadableFile, decode, read_file
 
     if path == "-":
         with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
-            return compile_bytes(stdin.read(), "<stdin>")
+            return decode(stdin.read(), "<stdin>")
     try:
-        return compile_file(path)
+        return read_file(path)
     except UnreadableFile as exc:
         raise InputError(str(exc)) from None
+
+
+def compile_path(path: str) -> CompileResult:
+    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
+    from ..api import compile_source
+
+    src = read_source(path)
+    if src.text is None:
+        return CompileResult(src.path, None, None, src.diagnostics)
+    return compile_source(src.text, src.path)

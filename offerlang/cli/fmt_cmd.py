@@ -1,0 +1,87 @@
+"""`offer fmt [--check] [--diff] PATH...`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import click
+
+from ..api import CompileResult
+from . import EXIT_INVALID, EXIT_OK
+from .common import InputError, offer_files, print_diagnostics, read_source, write_atomic
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--check", is_flag=True, help="Change nothing; list files that would change (exit 1 if any).")
+@click.option("--diff", is_flag=True, help="Change nothing; print a unified diff (exit 1 if any).")
+def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
+    """Rewrite offer files in the canonical layout, in place (default: every *.offer under the
+    current directory). `offer fmt -` reads standard input and writes standard output.
+
+    A file with a syntax error or an unknown keyword is left untouched and reported; the exit
+    code is then 1. Formatting never changes what an offer compiles to.
+    """
+    from ..fmt import format_source
+
+    files = list(offer_files(paths or (".",)))
+    if not files:
+        raise click.UsageError(f"no *.offer files under {', '.join(paths or ('.',))}")
+    changed: list[str] = []
+    failed = 0
+    for path in files:
+        src = read_source(path)
+        formatted, diags = format_source(src.text, src.path) if src.text is not None else (None, [])
+        if formatted is None:
+            failed += 1
+            print_diagnostics(diags or src.diagnostics, [CompileResult(src.path, src.text, None, [])])
+            continue
+        if path == "-" and not (check or diff):
+            click.echo(formatted, nl=False)
+            continue
+        if formatted == src.text and not src.bom:
+            continue
+        changed.append(src.path)
+        if diff:
+            before = ("\ufeff" if src.bom else "") + (src.text or "")
+            click.echo(_unified_diff(before, formatted, src.path), nl=False)
+        if check:
+            click.echo(src.path)
+        if not (check or diff):
+            try:
+                write_atomic(path, formatted)
+            except InputError as exc:  # the write failed; the original is still in place
+                click.echo(f"{exc.format_message()}; left untouched", err=True)
+                changed.pop()
+                failed += 1
+                continue
+            click.echo(src.path)
+    if paths != ("-",):
+        click.echo(_summary(len(files), len(changed), failed, dry_run=check or diff), err=True)
+    if failed or (changed and (check or diff)):
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _lines(text: str) -> list[str]:
+    # Only `\n` ends a line in an offer; str.splitlines would also split at \x0c, \x1c, \u2028...
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _unified_diff(before: str, after: str, path: str) -> str:
+    out = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), path, path):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _summary(total: int, changed: int, failed: int, *, dry_run: bool) -> str:
+    def files(count: int) -> str:
+        return f"{count} file{'s' * (count != 1)}"
+
+    verb = "would be reformatted" if dry_run else "reformatted"
+    parts = [f"{files(changed)} {verb}", f"{files(total - changed - failed)} already formatted"]
+    if failed:
+        parts.append(f"{files(failed)} with errors left untouched")
+    return ", ".join(parts)

@@ -1,0 +1,228 @@
+"""Hypothesis strategies: Sessions v1 payloads the schema accepts, and messy spellings of offers.
+
+`payloads()` covers every field of offerlang/schemas/sessions-v1.request.schema.json. It only
+generates what an offer can say: unique products, amounts within the currency's minor units
+and no empty objects (the importer refuses the rest, and tests/test_import.py checks that).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
+
+# Characters that need quoting or an escape in offer source, or look like syntax.
+AWKWARD = [" ", '"', "#", "{", "}", ",", "$", "\\", "\n", "\t", "\r", "'", "%", "=", ":", "-", "0"]
+AWKWARD += ["é", "ß", "日本", "😀", "\u200b", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028", "\ufeff"]
+
+_char = st.characters(exclude_categories=("Cs",))  # lone surrogates: see test_import
+
+
+def _texts(min_size: int) -> st.SearchStrategy[str]:
+    pieces = st.sampled_from(AWKWARD) | st.text(_char, min_size=1, max_size=3)
+    return st.one_of(
+        st.text(_char, min_size=min_size, max_size=12),
+        st.lists(pieces, min_size=min_size, max_size=6).map("".join),
+        st.sampled_from(["item", "price", "USD", "9.99", "-1", "$x", "true", "# not a comment", "a b"]),
+    )
+
+
+texts = _texts(0)
+non_empty = _texts(1)
+words = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,10}", fullmatch=True)
+
+# Zero-decimal currencies are few; draw them often.
+currencies = st.sampled_from(sorted(ZERO_DECIMAL_CURRENCIES)) | st.sampled_from(sorted(CURRENCIES))
+
+
+@st.composite
+def amounts(draw, currency: str) -> Decimal | int:
+    """An amount FastSpring reads exactly, spelled as a payload might: 10, 10.0, 10.00."""
+    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    units = draw(st.integers(0, 10**9) | st.integers(0, 1000))
+    value = Decimal(units).scaleb(-places)
+    spelling = draw(st.sampled_from(["exact", "int", "short"]))
+    if spelling == "int" and value == value.to_integral_value():
+        return int(value)
+    if spelling == "short":
+        return value.normalize() if value else Decimal(0)
+    return value
+
+
+@st.composite
+def money(draw) -> dict[str, Decimal | int]:
+    keys = draw(st.lists(currencies, min_size=1, max_size=4, unique=True))
+    return {k: draw(amounts(k)) for k in keys}
+
+
+percents = st.integers(1, 100) | st.decimals(
+    min_value=Decimal("0.0001"), max_value=Decimal(100), places=4, allow_nan=False, allow_infinity=False
+)
+
+
+@st.composite
+def pricing(draw) -> dict[str, Any]:
+    p: dict[str, Any] = {}
+    if draw(st.booleans()):
+        p["price"] = draw(money())
+    if draw(st.booleans()):
+        p["trial"] = draw(st.integers(0, 365))
+    if draw(st.booleans()):
+        p["paymentCollected"] = draw(st.booleans())
+    if draw(st.booleans()):
+        p["paidTrial"] = draw(st.booleans())
+    if p.get("paidTrial") or draw(st.booleans()):
+        p["trialPrice"] = draw(money())
+    if draw(st.booleans()):
+        p["renew"] = draw(st.sampled_from(["auto", "manual", "opt-auto", "opt-manual"]))
+    if draw(st.booleans()):
+        p["interval"] = draw(st.sampled_from(["adhoc", "day", "week", "month", "year"]))
+        if p["interval"] != "adhoc":
+            p["intervalLength"] = draw(st.integers(1, 36))
+    if draw(st.booleans()):
+        p["quantityBehavior"] = draw(st.sampled_from(["allow", "lock", "hide"]))
+    if draw(st.booleans()):
+        p["quantityDefault"] = draw(st.integers(1, 1000))
+    if draw(st.booleans()):
+        kind = draw(st.sampled_from(["percent", "amount"]))
+        p["discountType"] = kind
+        if draw(st.booleans()):
+            p["discountDuration"] = draw(st.integers(1, 24))
+        tiers = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=4, unique=True))
+        p["quantityDiscounts"] = {
+            str(t): draw(percents) if kind == "percent" else draw(money()) for t in tiers
+        }
+    if draw(st.booleans()):
+        fee: dict[str, Any] = {}
+        if draw(st.booleans()):
+            langs = draw(st.lists(st.sampled_from(sorted(LANGUAGES)), min_size=1, max_size=3, unique=True))
+            fee["title"] = {lang: draw(texts) for lang in langs}
+        if not fee or draw(st.booleans()):
+            fee["price"] = draw(money())
+        p["setupFee"] = fee
+    return p
+
+
+products = st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,8}){0,3}", fullmatch=True)
+attributes = st.dictionaries(non_empty, texts, min_size=1, max_size=4)
+
+
+@st.composite
+def item(draw, product: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"product": product}
+    if draw(st.booleans()):
+        out["quantity"] = draw(st.integers(1, 10**6))
+    prices = draw(pricing())
+    if prices:
+        out["pricing"] = prices
+    if draw(st.booleans()):
+        out["attributes"] = draw(attributes)
+    return out
+
+
+@st.composite
+def contacts(draw) -> dict[str, str]:
+    c = {"first": draw(non_empty), "last": draw(non_empty), "email": draw(non_empty | st.emails())}
+    for name in ("company", "phone"):
+        if draw(st.booleans()):
+            c[name] = draw(non_empty)
+    if draw(st.booleans()):
+        c["country"] = draw(st.sampled_from(sorted(COUNTRIES)))
+    if draw(st.booleans()):
+        c["language"] = draw(st.sampled_from(sorted(LANGUAGES)))
+    return c
+
+
+@st.composite
+def payloads(draw) -> dict[str, Any]:
+    """A Sessions v1 request body the schema accepts and an offer can say."""
+    p: dict[str, Any] = {}
+    if draw(st.booleans()):
+        p["account"] = draw(st.from_regex(r"[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{1,30}", fullmatch=True))
+    else:
+        p["contact"] = draw(contacts())
+    if draw(st.booleans()):
+        p["lookup"] = {"custom": draw(st.from_regex(r"[A-Za-z0-9_-]{4,20}", fullmatch=True))}
+    if draw(st.booleans()):
+        p["tags"] = draw(st.dictionaries(non_empty, texts, min_size=1, max_size=5))
+    if draw(st.booleans()):
+        p["coupon"] = draw(non_empty)
+    if draw(st.booleans()):
+        p["expiration"] = draw(st.integers(1, 7))
+    names = draw(st.lists(products, min_size=1, max_size=4, unique=True))
+    p["items"] = [draw(item(name)) for name in names]
+    return p
+
+
+# ---- messy spellings of an offer ---------------------------------------------------------------
+
+_STRING = re.compile(r'("(?:[^"\\\n]|\\.)*")')
+_VALUE_LINES = (
+    "account",
+    "coupon",
+    "lookup",
+    "tag",
+    "attribute",
+    *(["first", "last", "email", "company", "phone"]),
+)
+_MONEY_LINES = ("price", "trial price", "discount")
+_WORDS = {" day": " days", " days": " day", " period": " periods", " periods": " period"}
+_WORDS |= {" month": " months", " year": " years", " week": " weeks"}
+comment_texts = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\r\n"), max_size=15
+).map(lambda t: "#" + t)
+
+
+@st.composite
+def messy(draw, source: str, *, comments: bool) -> str:
+    """A canonical `source` written carelessly, meaning the same: odd spacing and indentation,
+    tabs, blank lines, needless quotes, other number and unit spellings, money lists over several
+    lines, CRLF, a BOM, and (with `comments`) comments on their own lines and at line ends."""
+    out: list[str] = []
+    pad = st.sampled_from(["", " ", "\t", "    ", " \t"])
+    gap = st.sampled_from([" ", "  ", "\t", " \t "])
+    for line in source.split("\n")[:-1]:
+        if draw(st.booleans()) and draw(st.booleans()):
+            out.append(draw(pad))
+        if comments and draw(st.integers(0, 4)) == 0:
+            out.append(draw(pad) + draw(comment_texts))
+        body, comment = _split_comment(line.strip())
+        keyword = body.split(" ", 1)[0]
+        if keyword in _VALUE_LINES and draw(st.booleans()):
+            head, *values = _STRING.split(body)
+            word, _, rest = head.partition(" ")
+            body = word + " " + re.sub(r"([^\s\"]+)", r'"\1"', rest) + "".join(values)
+        if body.startswith(_MONEY_LINES) and "%" not in body:
+            body = re.sub(r"\b([A-Z]{3}) (\d+)(\.\d+)?", lambda m: _respell(draw, m), body)
+            if draw(st.booleans()):
+                body = body.replace(", ", ",\n" + draw(pad))
+        if keyword in ("trial", "billed", "expires", "discount") and draw(st.booleans()):
+            body = re.sub(r" (day|days|period|periods|month|year|week)\b", lambda m: _WORDS[m.group()], body)
+        parts = _STRING.split(body)
+        parts[::2] = [re.sub(r" +", lambda _: draw(gap), p) for p in parts[::2]]
+        body = "".join(parts) + comment
+        if comments and not comment and draw(st.integers(0, 3)) == 0:
+            body += draw(gap) + draw(comment_texts)
+        out.append(draw(pad) + body + draw(st.sampled_from(["", " ", "\t"])))
+    text = draw(st.sampled_from(["\n", "\r\n"])).join(out) + draw(st.sampled_from(["", "\n", "\n\n"]))
+    return ("\ufeff" if draw(st.booleans()) else "") + text
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """(code, comment) of one line: the comment starts at the first `#` outside a string."""
+    parts = _STRING.split(line)
+    for i in range(0, len(parts), 2):
+        if "#" in parts[i]:
+            cut = len("".join(parts[:i])) + parts[i].index("#")
+            return line[:cut], line[cut:]
+    return line, ""
+
+
+def _respell(draw, m: re.Match) -> str:
+    currency, whole, fraction = m.group(1), m.group(2), (m.group(3) or "").rstrip("0").rstrip(".")
+    zeros = draw(st.sampled_from(["", "0", "00"]))
+    return f"{currency} {zeros}{whole}{fraction}"

@@ -1,0 +1,237 @@
+"""`offer import`: JSON payload -> offer source that compiles back to exactly that payload."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from offerlang import compile_source
+from offerlang.cli import main
+from offerlang.fmt import format_source
+from offerlang.importer import import_payload
+from offerlang.jsonout import dumps, loads
+from offerlang.schema import schema_errors
+
+from .conftest import DOCUMENTED, EXAMPLES
+from .strategies import payloads
+
+ACCOUNT = "abCdE1FGH2Hij3KLMnOpqR"
+PRICE = "/items/0/pricing/price"
+
+
+def _round_trip(payload_text: str) -> str:
+    source, diags = import_payload(payload_text, "payload.json")
+    assert diags == [] and source is not None
+    result = compile_source(source)
+    assert result.ok, result.diagnostics
+    assert result.payload == loads(payload_text)
+    assert format_source(source)[0] == source, "import writes formatted source"
+    return source
+
+
+@pytest.mark.parametrize("doc", DOCUMENTED, ids=lambda p: p.stem)
+def test_documented_example_round_trips(doc):
+    source = _round_trip(doc.read_text("utf-8"))
+    # ... and reads like the hand-written example, header comment aside.
+    example = (EXAMPLES / "fastspring" / f"{doc.stem}.offer").read_text("utf-8")
+    assert source == "".join(line for line in example.splitlines(True) if not line.startswith("#"))
+
+
+@given(payloads())
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_every_generated_payload_round_trips(payload):
+    assert schema_errors(payload) == []
+    _round_trip(dumps(payload))
+
+
+def test_awkward_text_is_quoted_and_escaped():
+    payload = {
+        "account": ACCOUNT,
+        "tags": {'key with "quotes"': "a # b", "{brace}": "$dollar", "tab\tnew\nline": "\\", "é": "日本"},
+        "coupon": "\u200bzero-width",
+        "items": [{"product": "a", "attributes": {"k,v": "", "x": "\x00"}}],
+    }
+    source = _round_trip(dumps(payload))
+    assert source == (
+        f"account {ACCOUNT}\n"
+        'tag "key with \\"quotes\\"" "a # b"\n'
+        'tag "{brace}" "\\$dollar"\n'
+        'tag "tab\\tnew\\nline" "\\\\"\n'
+        "tag é 日本\n"
+        'coupon "\\u200bzero-width"\n'
+        "\n"
+        "item a {\n"
+        '  attribute "k,v" ""\n'
+        '  attribute x "\\u0000"\n'
+        "}\n"
+    )
+
+
+def test_amounts_are_written_with_the_currency_minor_units():
+    payload = {
+        "account": ACCOUNT,
+        "items": [
+            {
+                "product": "a",
+                "pricing": {
+                    "price": {"USD": 9.9, "JPY": 1200.0, "EUR": 10},
+                    "discountType": "amount",
+                    "quantityDiscounts": {"1": {"USD": 1}, "10": {"USD": 2.5}},
+                    "discountDuration": 3,
+                },
+            }
+        ],
+    }
+    source = _round_trip(json.dumps(payload))
+    assert "  price USD 9.90, JPY 1200, EUR 10.00\n" in source
+    assert "  discount USD 1.00 for 3 periods\n  discount USD 2.50 on 10 or more\n" in source
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"items": [\n  {"product": "a",}\n]}', "payload.json:2:19"),
+        ("", "payload.json:1:1"),
+        ('{"items": []', "payload.json:1:13"),
+    ],
+)
+def test_malformed_json_is_located(text, where):
+    source, diags = import_payload(text, "payload.json")
+    assert source is None
+    assert [d.code for d in diags] == ["E601"]
+    d = diags[0]
+    assert f"{d.path}:{d.span.line}:{d.span.column}" == where
+    assert d.message.startswith("this is not valid JSON: ")
+
+
+@pytest.mark.parametrize(
+    ("payload", "pointers"),
+    [
+        ({"items": [{"product": "Falcon"}], "account": 5}, ["/account", "/items/0/product"]),
+        ({"account": ACCOUNT, "items": []}, ["/items"]),
+        ({"account": ACCOUNT, "contact": {"first": "a", "last": "b", "email": "c"}, "items": [{}]}, None),
+        ({"account": ACCOUNT, "items": [{"product": "a", "pricing": {"paidTrial": True}}]}, None),
+        ({"account": ACCOUNT, "items": [{"product": "a"}], "returnUrl": "x"}, [""]),
+        ([], [""]),
+    ],
+)
+def test_schema_invalid_payload_names_the_json_path(payload, pointers):
+    source, diags = import_payload(json.dumps(payload), "p.json")
+    assert source is None and diags
+    assert {d.code for d in diags} == {"E602"}
+    if pointers is not None:
+        assert {d.message.split("`")[1] for d in diags} == {p or "/" for p in pointers}
+
+
+@pytest.mark.parametrize(
+    ("payload", "pointer", "words"),
+    [
+        ({"items": [{"product": "a"}, {"product": "a"}]}, "/items/1/product", "is already item 0"),
+        (
+            {"items": [{"product": "a", "pricing": {"price": {"USD": 9.999}}}]},
+            "/items/0/pricing/price/USD",
+            "2",
+        ),
+        (
+            {"items": [{"product": "a", "pricing": {"price": {"JPY": 0.5}}}]},
+            "/items/0/pricing/price/JPY",
+            "no",
+        ),
+        ({"items": [{"product": "a", "pricing": {"price": {"USD": 10**30}}}]}, f"{PRICE}/USD", "too large"),
+        ({"tags": {}, "items": [{"product": "a"}]}, "/tags", "empty object"),
+        ({"items": [{"product": "a", "pricing": {}}]}, "/items/0/pricing", "empty object"),
+        ({"items": [{"product": "a", "attributes": {}}]}, "/items/0/attributes", "empty object"),
+        (
+            {"items": [{"product": "a", "pricing": {"setupFee": {"title": {}}}}]},
+            "/items/0/pricing/setupFee/title",
+            "empty object",
+        ),
+    ],
+)
+def test_schema_valid_but_inexpressible_payload_is_refused(payload, pointer, words):
+    payload = {"account": ACCOUNT, **payload}
+    assert schema_errors(loads(json.dumps(payload))) == []
+    source, diags = import_payload(json.dumps(payload), "p.json")
+    assert source is None
+    assert [d.code for d in diags] == ["E603"]
+    assert diags[0].message.startswith(f"`{pointer}` cannot be written as an offer")
+    assert words in diags[0].message
+
+
+@pytest.mark.parametrize(
+    "text", ['{"account": "\\ud800", "items": [{"product": "a"}]}', '{"account": NaN, "items": []}']
+)
+def test_text_json_allows_but_no_payload_can_hold_is_refused(text):
+    source, diags = import_payload(text, "p.json")
+    assert source is None and [d.code for d in diags] == ["E603"]
+    assert diags[0].message.startswith("`/account` cannot")
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+
+def test_import_writes_the_file_with_o(tmp_path, capsys):
+    out = tmp_path / "coupon.offer"
+    doc = next(d for d in DOCUMENTED if d.stem == "coupon")
+    assert main(["import", str(doc), "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    assert compile_source(out.read_text("utf-8")).payload == loads(doc.read_text("utf-8"))
+
+
+def test_import_never_overwrites_without_force(tmp_path, capsys):
+    out = tmp_path / "mine.offer"
+    out.write_text("# my work\n")
+    doc = str(DOCUMENTED[0])
+    assert main(["import", doc, "-o", str(out)]) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert out.read_text() == "# my work\n"
+    assert main(["import", doc, "-o", str(out), "--force"]) == 0
+    assert out.read_text() != "# my work\n"
+
+
+def test_import_error_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"items": [\n  {"product": "a",}\n]}')
+    out = tmp_path / "out.offer"
+    assert main(["import", str(bad), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2:19: error[E601]: this is not valid JSON" in err
+    assert "^" in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+def test_import_missing_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["import", str(tmp_path / "nope.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_import_from_stdin_in_a_real_process():
+    doc = next(d for d in DOCUMENTED if d.stem == "setup-fee-older-spec")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "offer"), "import", "-"],
+        input=doc.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert compile_source(proc.stdout.decode()).payload == loads(doc.read_text("utf-8"))
+
+
+def test_import_refuses_source_that_compiles_to_something_else(monkeypatch):
+    # The last gate: were the printer to write a wrong price, the compile-back check catches it.
+    import offerlang.importer as importer
+
+    real = importer.print_offer
+    monkeypatch.setattr(importer, "print_offer", lambda offer: real(offer).replace("9.99", "9.98"))
+    payload = {"account": ACCOUNT, "items": [{"product": "a", "pricing": {"price": {"USD": 9.99}}}]}
+    source, diags = import_payload(json.dumps(payload), "p.json")
+    assert source is None
+    assert [d.code for d in diags] == ["E603"]
+    assert diags[0].message.startswith(f"`{PRICE}/USD` cannot be written as an offer")
+    assert "gap in offer import" in diags[0].hint
