@@ -77,6 +77,9 @@ ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 TAGS_SOFT_LIMIT = 4000
+# No checkout sells anything for a trillion; a longer number is a typo (and beyond what exact
+# decimal arithmetic downstream is set up for).
+MAX_INTEGER_DIGITS = 12
 
 
 def minor_units(currency: str) -> int:
@@ -106,7 +109,7 @@ class _Checker:
             self._top(clause)
         self._buyer()
         self._keys(offer.of(n.Tag), "tag")
-        tag_chars = sum(len(_plain(t.key)) + len(_plain(t.value)) for t in offer.of(n.Tag))
+        tag_chars = sum(len(_plain(t.key) or "") + len(_plain(t.value) or "") for t in offer.of(n.Tag))
         if tag_chars > TAGS_SOFT_LIMIT:
             first = offer.of(n.Tag)[0]
             self.out.append(
@@ -240,6 +243,17 @@ class _Checker:
         v = num.value
         if v < 0:
             self.out.append(error("E205", f"amounts cannot be negative: `{num.text}`", num.span, None))
+            return
+        if v.adjusted() >= MAX_INTEGER_DIGITS:
+            self.out.append(
+                error(
+                    "E230",
+                    f"`{num.text}` is too large for an amount (at most {MAX_INTEGER_DIGITS} digits "
+                    "before the decimal point)",
+                    num.span,
+                    "check for a missing decimal point",
+                )
+            )
             return
         allowed = minor_units(currency)
         if decimals(v) > allowed:

@@ -122,6 +122,7 @@ CODES: dict[str, str] = {
     "E227": "empty setup fee",
     "E228": "parameter problem",
     "E229": "empty value",
+    "E230": "amount too large",
     # warnings: FastSpring would accept it, but may not do what the author expects
     "W301": "contact without country",
     "W302": "tags longer than about 4,000 characters",
