@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import click
@@ -13,6 +13,7 @@ import click
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
 from ..render import render_text, use_color
+from ..source import Source
 
 
 def offer_files(paths: Iterable[str]) -> Iterator[str]:
@@ -62,14 +63,23 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
-def compile_path(path: str) -> CompileResult:
-    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
-    from ..api import compile_bytes, compile_file
-    from ..source import UnreadableFile
+def compile_path(
+    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+) -> CompileResult:
+    """Compile a file, or standard input for `-`. An unreadable path is a usage error.
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    from ..api import compile_loaded
+
+    return compile_loaded(read_path(path), values, unbound_ok)
+
+
+def read_path(path: str) -> Source:
+    """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error."""
+    from ..source import UnreadableFile, decode, read_file
 
     if path == "-":
-        return compile_bytes(click.get_binary_stream("stdin").read(), "<stdin>")
+        return decode(click.get_binary_stream("stdin").read(), "<stdin>")
     try:
-        return compile_file(path)
+        return read_file(path)
     except UnreadableFile as exc:
         raise click.UsageError(str(exc)) from None
