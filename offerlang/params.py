@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from . import nodes as n
 from .checks import EMAIL, check, code_error, product_error
@@ -36,6 +36,7 @@ class Parameters:
     declared: dict[str, n.Param]
     first_use: dict[str, n.ParamRef]  # declared or not, in source order
     plan: _Plan
+    at: dict[tuple[int, int], str]  # (line, column) of every reference -> its parameter
 
     @property
     def used(self) -> set[str]:
@@ -44,10 +45,14 @@ class Parameters:
 
 def analyse(offer: n.Offer) -> Parameters:
     declared = {p.name.value: p for p in offer.of(n.Param)}
-    first_use: dict[str, n.ParamRef] = {}
+    refs: list[n.ParamRef] = []
     plan: _Plan = {}
-    _plan_node(offer, plan, first_use)
-    return Parameters(declared, first_use, plan)
+    _plan_node(offer, plan, refs)
+    first_use: dict[str, n.ParamRef] = {}
+    for ref in refs:
+        first_use.setdefault(ref.name, ref)
+    at = {(ref.span.line, ref.span.column): ref.name for ref in refs}
+    return Parameters(declared, first_use, plan, at)
 
 
 def bind(
@@ -79,16 +84,18 @@ def bind(
                     )
                 )
             continue
-        converted = _convert(param, values[name], params.first_use.get(name), source_label)
-        if isinstance(converted, Diagnostic):
-            diags.append(converted)
-        else:
-            literals[name] = converted
+        literal, problem = _convert(param, values[name], params.first_use.get(name), source_label)
+        if problem is not None:
+            diags.append(problem)
+        if literal is not None:
+            literals[name] = literal
     unknown = sorted(set(values) - set(params.declared))
     for name in unknown:
         diags.append(error("E228", f"`{name}` is not a parameter of this offer", None, _declared(params)))
-    if diags:
+    if unknown or len(literals) < len(params.declared):
         return None, diags
+    # A value that fails its type but can still stand as text (a bad email, country …) is bound
+    # anyway, so that the row's other problems are reported in the same run.
     bound = _bind_node(offer, params.plan, literals)
     return bound, _merge(diags + check(bound))
 
@@ -100,27 +107,25 @@ def _declared(params: Parameters) -> str:
 
 def _convert(
     param: n.Param, raw: str, ref: n.ParamRef | None, source_label: str | None
-) -> str | Decimal | Diagnostic:
+) -> tuple[str | Decimal | None, Diagnostic | None]:
     """A raw value as its declared type: text as given, the others without surrounding blanks.
-    A value that fails its type is an error at the reference it fills (or the declaration)."""
+    A value that fails its type is an error at the reference it fills (or the declaration);
+    an amount or a number that is not one has no literal at all."""
     kind = param.type.value
     if kind == "text":
-        return raw
+        return raw, None
     value = raw.strip()
     span = ref.span if ref is not None else param.name.span
     where = f" (from {source_label})" if source_label else ""
-    problem: Diagnostic | None = None
     if kind == "money":
         if not AMOUNT.fullmatch(value):
-            return error("E228", f"`{raw}` is not an amount{where}", span, "write it like `19.99`")
-        try:
-            return Decimal(value)
-        except InvalidOperation:  # pragma: no cover - AMOUNT only lets decimals through
-            return error("E228", f"`{raw}` is not an amount{where}", span)
+            return None, error("E228", f"`{raw}` is not an amount{where}", span, "write it like `19.99`")
+        return Decimal(value), None
     if kind == "integer":
         if not INTEGER.fullmatch(value):
-            return error("E228", f"`{raw}` is not a whole number{where}", span)
-        return value
+            return None, error("E228", f"`{raw}` is not a whole number{where}", span)
+        return value, None
+    problem: Diagnostic | None = None
     if kind == "email" and not EMAIL.fullmatch(value):
         problem = error("E228", f"`{value}` does not look like an email address{where}", span)
     elif kind == "country":
@@ -129,7 +134,7 @@ def _convert(
         problem = code_error(n.Text(value, span), LANGUAGES, "E204", "ISO 639-1 language code", "de")
     elif kind == "product":
         problem = product_error(value, span)
-    return problem if problem is not None else value
+    return value, problem
 
 
 def _merge(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -150,19 +155,19 @@ def _merge(diags: list[Diagnostic]) -> list[Diagnostic]:
 # ---- the tree walk ---------------------------------------------------------------------------
 
 
-def _plan_node(node: object, plan: _Plan, first_use: dict[str, n.ParamRef]) -> bool:
+def _plan_node(node: object, plan: _Plan, refs: list[n.ParamRef]) -> bool:
     """Record, for each node above a reference, which of its fields lead to one."""
     if isinstance(node, n.ParamRef):
-        first_use.setdefault(node.name, node)
+        refs.append(node)
         return True
     if isinstance(node, list):
         found = False
         for x in node:
-            found = _plan_node(x, plan, first_use) or found
+            found = _plan_node(x, plan, refs) or found
         return found
     if not is_dataclass(node) or isinstance(node, n.Span):
         return False
-    leading = [f.name for f in fields(node) if _plan_node(getattr(node, f.name), plan, first_use)]
+    leading = [f.name for f in fields(node) if _plan_node(getattr(node, f.name), plan, refs)]
     if leading:
         plan[id(node)] = leading
     return bool(leading)
