@@ -80,7 +80,7 @@ class _Checker:
             self._top(clause)
         self._buyer()
         self._keys(offer.of(n.Tag), "tag")
-        tag_chars = sum(len(_plain(t.key)) + len(_plain(t.value)) for t in offer.of(n.Tag))
+        tag_chars = sum(len(_plain(t.key) or "") + len(_plain(t.value) or "") for t in offer.of(n.Tag))
         if tag_chars > TAGS_SOFT_LIMIT:
             first = offer.of(n.Tag)[0]
             self.out.append(
