@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
     "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
+    "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
 }
 
 EPILOG = """\b

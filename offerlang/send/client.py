@@ -1,0 +1,464 @@
+"""FastSpring Sessions v1 over HTTPS: one POST per session, retried only where that is safe.
+
+Retried: 429, 404 (FastSpring's documented answer to a rate-limited call), 5xx, connection errors
+and timeouts, with exponential backoff, jitter and `Retry-After`, within a bounded number of
+attempts and a total deadline. Never retried: any other 4xx (400, 401, 403, ...) and a 2xx whose
+body cannot be read, since a session may then exist and FastSpring has no idempotency key.
+
+Credentials live only in the Authorization header of requests. Every message this module builds
+passes through `_scrub`, so neither the password nor the encoded header can reach an exception,
+a log line or the terminal, even if a proxy echoes the request back in an error page.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import ipaddress
+import logging
+import os
+import random
+import re
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .. import __version__
+from ..jsonout import dumps, loads
+
+if TYPE_CHECKING:
+    import httpx
+
+USERNAME_ENV = "FASTSPRING_API_USERNAME"
+PASSWORD_ENV = "FASTSPRING_API_PASSWORD"
+DEFAULT_API_URL = "https://api.fastspring.com"
+USER_AGENT = f"offerlang/{__version__}"
+REDACTED = "<redacted>"
+
+# FastSpring ids are URL-safe base64 (22 characters in every example); anything else would end
+# up inside a checkout URL, so it is refused rather than trusted.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
+# Shorter "secrets" are not worth masking: replacing every "ab" in a message would garble it.
+_MIN_SCRUBBED = 4
+
+log = logging.getLogger("offerlang.send")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 1.0  # seconds before the first retry, doubled for each one after it
+    max_delay: float = 30.0  # cap of the computed backoff (a server's Retry-After may exceed it)
+    deadline: float = 120.0  # seconds from the first attempt; no retry starts that would pass it
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if min(self.base_delay, self.max_delay, self.deadline) < 0:
+            raise ValueError("delays and the deadline cannot be negative")
+
+    def backoff(self, retry_number: int) -> float:
+        """Delay before retry `retry_number` (1 for the first). Half of it is fixed, so retries
+        always back off; half is random, so many clients that failed together do not retry in step."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class RetryInfo:
+    attempt: int  # the attempt about to be made: 2 for the first retry
+    max_attempts: int
+    reason: str  # why the previous attempt failed: "HTTP 503", "read timeout after 30s", ...
+    delay: float  # seconds until that attempt
+    status: int | None = None
+
+    def __str__(self) -> str:
+        return (
+            f"retrying in {format_seconds(self.delay)}: {self.reason} "
+            f"(attempt {self.attempt} of {self.max_attempts})"
+        )
+
+
+@dataclass(frozen=True)
+class SessionCreated:
+    id: str
+    expires_ms: int  # epoch milliseconds, as FastSpring answers
+    url: str  # the web storefront checkout link
+    popup: str  # the Store Builder Library call for a popup storefront
+    response: dict[str, Any]  # FastSpring's whole answer, numbers as exact Decimals
+
+
+class SendError(Exception):
+    """A request that did not create a session.
+
+    kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
+    credentials), "network" (no usable answer: connection, timeouts, retries exhausted, or an
+    unreadable answer). message is FastSpring's message where it gave one; params its `params`.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        status: int | None = None,
+        *,
+        params: tuple[Any, ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.params = params
+        self.hint = hint
+
+
+class MissingCredentials(Exception):
+    """The API username or password is not in the environment (the message names the variables)."""
+
+
+def credentials_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    env = os.environ if environ is None else environ
+    missing = [name for name in (USERNAME_ENV, PASSWORD_ENV) if not env.get(name)]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise MissingCredentials(
+            f"{' and '.join(missing)} {verb} not set: export the store's API username and password "
+            "(created in the FastSpring app under API Credentials) in the environment"
+        )
+    return env[USERNAME_ENV], env[PASSWORD_ENV]
+
+
+def check_store(store: str) -> str:
+    """The store id as it goes into checkout URLs; ValueError with the reason otherwise."""
+    if _STORE.fullmatch(store):
+        return store.lower()
+    hint = ""
+    if "onfastspring.com" in store:
+        store_id = store.split("://")[-1].split(".")[0]
+        hint = f" (give only the store id, e.g. {store_id}; add --test-store for test mode)"
+    raise ValueError(f"--store {store!r} is not a FastSpring store id{hint}")
+
+
+def check_api_url(url: str) -> str:
+    """The API base URL without a trailing slash; ValueError when it is unsafe or not a URL.
+
+    Plain http would put the Basic credentials on the wire in clear text, so it is allowed only
+    for a stand-in on this machine.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"--api-url {url!r} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--api-url {url!r} must be an http(s) URL such as {DEFAULT_API_URL}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"--api-url must not contain credentials; they are read from {USERNAME_ENV} and {PASSWORD_ENV}"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"--api-url {url!r} must not have a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"--api-url {url!r} uses plain http, which would send the credentials unencrypted; "
+            "use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )
+    return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checkout_url(store: str, test_store: bool, session_id: str) -> str:
+    domain = "test.onfastspring.com" if test_store else "onfastspring.com"
+    return f"https://{store}.{domain}/session/{session_id}"
+
+
+def popup_snippet(session_id: str) -> str:
+    return f'fastspring.builder.checkout("{session_id}")'
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110).
+
+    Fractional seconds are accepted too (a stand-in may send them); anything else is ignored.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:.1f}s" if seconds >= 0.1 else f"{seconds * 1000:.0f}ms"
+
+
+@dataclass
+class _Retryable:
+    reason: str
+    status: int | None = None
+    retry_after: float | None = None
+    rate_limited: bool = False
+    hint: str | None = None
+
+
+class FastSpringClient:
+    """POSTs payloads to `{api_url}/sessions`. One instance may serve many threads at once."""
+
+    def __init__(
+        self,
+        *,
+        store: str,
+        test_store: bool,
+        username: str,
+        password: str,
+        api_url: str = DEFAULT_API_URL,
+        retry: RetryPolicy = RetryPolicy(),  # frozen, so one shared default is safe
+        timeout: httpx.Timeout | None = None,
+        before_attempt: Callable[[], None] | None = None,
+        on_retry: Callable[[RetryInfo], None] | None = None,
+        on_rate_limited: Callable[[float], None] | None = None,
+    ) -> None:
+        import httpx
+
+        self.store = check_store(store)
+        self.test_store = test_store
+        self.api_url = check_api_url(api_url)
+        self.sessions_url = f"{self.api_url}/sessions"
+        self.retry = retry
+        self._before_attempt = before_attempt
+        self._on_retry = on_retry
+        self._on_rate_limited = on_rate_limited
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._secrets = sorted(
+            (s for s in {password, username, token} if len(s) >= _MIN_SCRUBBED), key=len, reverse=True
+        )
+        # The header is set here, not through httpx's auth flow, so that build_request() (and
+        # with it the dry run) shows exactly the request that is sent.
+        self._http = httpx.Client(
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Authorization": f"Basic {token}",
+            },
+            timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
+            follow_redirects=False,  # a redirect would re-send the credentials somewhere else
+        )
+
+    def __enter__(self) -> FastSpringClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def build_request(self, payload: dict[str, Any]) -> httpx.Request:
+        body = dumps(payload, None).encode("utf-8")
+        return self._http.build_request(
+            "POST", self.sessions_url, content=body, headers={"Content-Type": "application/json"}
+        )
+
+    def describe_request(self, payload: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]], bytes]:
+        """(method, url, headers, body) exactly as sent, with the Authorization value redacted."""
+        request = self.build_request(payload)
+        headers = []
+        for raw_name, raw_value in request.headers.raw:
+            name = raw_name.decode("latin-1")
+            value = f"Basic {REDACTED}" if name.lower() == "authorization" else raw_value.decode("latin-1")
+            headers.append((name, value))
+        return request.method, str(request.url), headers, request.content
+
+    def create_session(self, payload: dict[str, Any]) -> SessionCreated:
+        """Create one session, retrying per the module's rules. Raises SendError."""
+        request = self.build_request(payload)
+        started = time.monotonic()
+        policy = self.retry
+        attempt = 1
+        while True:
+            if self._before_attempt is not None:
+                self._before_attempt()
+            outcome = self._attempt(request, attempt)
+            if isinstance(outcome, SessionCreated):
+                return outcome
+            if attempt >= policy.max_attempts:
+                raise self._error(
+                    "network",
+                    f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}",
+                    outcome.status,
+                    hint=outcome.hint,
+                )
+            delay = outcome.retry_after if outcome.retry_after is not None else policy.backoff(attempt)
+            if time.monotonic() - started + delay > policy.deadline:
+                raise self._error(
+                    "network",
+                    f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}; waiting "
+                    f"{format_seconds(delay)} more would pass the {format_seconds(policy.deadline)} deadline",
+                    outcome.status,
+                    hint=outcome.hint,
+                )
+            if outcome.rate_limited and self._on_rate_limited is not None:
+                self._on_rate_limited(delay)
+            attempt += 1
+            if self._on_retry is not None:
+                self._on_retry(RetryInfo(attempt, policy.max_attempts, outcome.reason, delay, outcome.status))
+            time.sleep(delay)
+
+    def _attempt(self, request: httpx.Request, attempt: int) -> SessionCreated | _Retryable:
+        import httpx
+
+        log.debug(
+            "POST %s (attempt %d of %d, %d bytes)",
+            request.url,
+            attempt,
+            self.retry.max_attempts,
+            len(request.content),
+        )
+        sent = time.monotonic()
+        try:
+            response = self._http.send(request)
+        except httpx.TimeoutException as exc:
+            return _Retryable(self._scrub(_timeout_reason(exc, self._http.timeout)))
+        except httpx.TransportError as exc:
+            if _certificate_failure(exc):
+                raise self._error(
+                    "network",
+                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
+                ) from None
+            return _Retryable(self._scrub(_transport_reason(exc)))
+        log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
+        status = response.status_code
+        if 200 <= status < 300:
+            return self._session_from(response)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status in (404, 429):
+            return _Retryable(
+                f"HTTP {status} (rate limited)",
+                status,
+                retry_after,
+                rate_limited=True,
+                hint="FastSpring answers 404 when rate-limited; if it persists, check --api-url"
+                if status == 404
+                else None,
+            )
+        if status >= 500:
+            return _Retryable(f"HTTP {status}", status, retry_after)
+        message, params = _error_body(response)
+        if status in (401, 403):
+            raise self._error(
+                "auth",
+                message,
+                status,
+                hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
+            )
+        if 300 <= status < 400:
+            where = response.headers.get("Location", "elsewhere")
+            raise self._error("rejected", f"unexpected redirect to {where}", status, hint="check --api-url")
+        raise self._error("rejected", message, status, params=params)
+
+    def _session_from(self, response: httpx.Response) -> SessionCreated:
+        def unreadable(what: str) -> SendError:
+            return self._error(
+                "network",
+                f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
+                "been created, so the request was not repeated",
+                response.status_code,
+            )
+
+        try:
+            data = loads(response.content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise unreadable(f"not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise unreadable("not a JSON object")
+        session_id, expires = data.get("id"), data.get("expires")
+        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+            raise unreadable("no valid session id")
+        if isinstance(expires, bool) or not isinstance(expires, int):
+            raise unreadable("no expiry time in epoch milliseconds")
+        return SessionCreated(
+            id=session_id,
+            expires_ms=expires,
+            url=checkout_url(self.store, self.test_store, session_id),
+            popup=popup_snippet(session_id),
+            response=data,
+        )
+
+    def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
+        if extra.get("params"):
+            extra["params"] = tuple(self._scrub(str(p)) for p in extra["params"])
+        return SendError(kind, self._scrub(message), status, **extra)
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def _error_body(response: httpx.Response) -> tuple[str, tuple[Any, ...]]:
+    """FastSpring's `{"message": ..., "params": [...]}`, or the start of whatever came instead."""
+    try:
+        data = loads(response.content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str) and data["message"].strip():
+        params = data.get("params")
+        return data["message"].strip(), tuple(params) if isinstance(params, list) else ()
+    first_line = response.content.decode("utf-8", "replace").strip().split("\n", 1)[0][:200]
+    return (first_line or response.reason_phrase or f"HTTP {response.status_code}"), ()
+
+
+def _timeout_reason(exc: Exception, timeout: httpx.Timeout) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"connect timeout after {format_seconds(timeout.connect or 0)}"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"read timeout after {format_seconds(timeout.read or 0)}"
+    if isinstance(exc, httpx.WriteTimeout):
+        return f"write timeout after {format_seconds(timeout.write or 0)}"
+    return "timed out waiting for a connection"
+
+
+def _transport_reason(exc: Exception) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection dropped without an answer"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {exc}"
+    if isinstance(exc, httpx.ProxyError):
+        return f"proxy error: {exc}"
+    return f"connection error: {exc or type(exc).__name__}"
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,143 @@
+"""The local record of the sessions `offer send` created.
+
+FastSpring has no idempotency key and no way to list sessions, so this append-only JSON Lines
+file is the only guard against creating the same session twice by accident. One line per
+session: the offer, a sha256 of the exact request body, where it went, the session id, link and
+expiry, and when it was created. Lines are only ever appended (and fsynced), never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..jsonout import dumps, loads
+
+RECEIPTS_DIR = ".offer"
+RECEIPTS_FILE = "receipts.jsonl"
+
+
+def payload_sha256(payload: dict[str, Any]) -> str:
+    """The hash of the request body exactly as sent (compact, exact decimals)."""
+    return hashlib.sha256(dumps(payload, None).encode("utf-8")).hexdigest()
+
+
+def default_path(offer_path: str) -> Path:
+    """`.offer/receipts.jsonl` beside the offer; in the current folder for standard input."""
+    folder = Path.cwd() if offer_path in ("-", "<stdin>") else Path(offer_path).parent
+    return folder / RECEIPTS_DIR / RECEIPTS_FILE
+
+
+def iso_utc(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    offer: str
+    sha256: str
+    store: str
+    test_store: bool
+    api_url: str
+    id: str
+    url: str
+    expires_ms: int
+    expires: str  # the same instant as expires_ms, readable: ISO 8601 in UTC
+    created: str  # ISO 8601 in UTC
+
+    @staticmethod
+    def new(
+        offer: str,
+        sha256: str,
+        *,
+        store: str,
+        test_store: bool,
+        api_url: str,
+        session_id: str,
+        url: str,
+        expires_ms: int,
+    ) -> Receipt:
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        return Receipt(
+            offer,
+            sha256,
+            store,
+            test_store,
+            api_url,
+            session_id,
+            url,
+            expires_ms,
+            iso_utc(expires_ms),
+            created,
+        )
+
+    def same_target(self, sha256: str, store: str, test_store: bool, api_url: str) -> bool:
+        """The same body sent to the same place: a session on a stand-in or on another store
+        does not make a send to FastSpring a duplicate."""
+        mine = (self.sha256, self.store, self.test_store, self.api_url)
+        return mine == (sha256, store, test_store, api_url)
+
+
+_FIELDS = tuple(f.name for f in fields(Receipt))
+
+
+class Receipts:
+    """One receipts file. Safe to share between threads of one process."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.unreadable_lines: list[int] = []
+        self._lock = threading.Lock()
+
+    def prepare(self) -> None:
+        """Create the folder now, so that a path that cannot be written fails before any request."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise IsADirectoryError(f"{self.path} is a directory")
+
+    def read(self) -> Iterator[Receipt]:
+        """Every well-formed receipt; other lines (one cut short by a crash, say) are skipped and
+        their numbers kept in `unreadable_lines`."""
+        self.unreadable_lines = []
+        try:
+            lines = self.path.read_text("utf-8").split("\n")
+        except FileNotFoundError:
+            return
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = loads(line)
+                # Only the known fields: a line written by a newer offerlang still counts.
+                yield Receipt(**{name: record[name] for name in _FIELDS})
+            except (ValueError, TypeError, KeyError):
+                self.unreadable_lines.append(number)
+
+    def find_valid(
+        self, sha256: str, *, store: str, test_store: bool, api_url: str, now_ms: int | None = None
+    ) -> Receipt | None:
+        """The session for an identical request that has not expired yet (the latest to expire)."""
+        now = now_ms if now_ms is not None else int(datetime.now(UTC).timestamp() * 1000)
+        matches = [
+            r
+            for r in self.read()
+            if r.same_target(sha256, store, test_store, api_url)
+            and isinstance(r.expires_ms, int)
+            and r.expires_ms > now
+        ]
+        return max(matches, key=lambda r: r.expires_ms, default=None)
+
+    def append(self, receipt: Receipt) -> None:
+        line = dumps(asdict(receipt), None) + "\n"
+        with self._lock:
+            self.prepare()
+            with self.path.open("a", encoding="utf-8", newline="") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())

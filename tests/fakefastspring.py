@@ -1,0 +1,111 @@
+"""A scripted stand-in for FastSpring's POST /sessions: a real HTTP server on 127.0.0.1.
+
+Each test gives the answers in order (`server.script(Reply(...), ...)`); the server records every
+request it saw, headers and body bytes included, so tests can count and inspect them.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SESSION_ID = "FnE_y0t9R_WF5b2W0DI72Q"
+EXPIRES_MS = 1490109872476  # response-200.json: 2017-03-21T15:24:32Z
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+    hold: bool = False  # answer only when the test ends (the client's read timeout fires first)
+
+
+def created(session_id: str = SESSION_ID, expires_ms: int = EXPIRES_MS) -> Reply:
+    """A 200 shaped like FastSpring's documented answer."""
+    body = {
+        "id": session_id,
+        "currency": "USD",
+        "expires": expires_ms,
+        "order": None,
+        "account": "uKj7izONRfanVwBL9eiG_A",
+        "subtotal": 9.95,
+        "items": [{"product": "falcon", "quantity": 1}],
+    }
+    return Reply(200, body)
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        values = [v for k, v in self.headers if k.lower() == name.lower()]
+        assert len(values) <= 1, f"{name} sent {len(values)} times"
+        return values[0] if values else None
+
+
+class FakeFastSpring:
+    def __init__(self) -> None:
+        self.requests: list[Seen] = []
+        self._replies: list[Reply] = []
+        self._lock = threading.Lock()
+        self.release = threading.Event()  # set at teardown to let held replies go
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with fake._lock:
+                    fake.requests.append(Seen("POST", self.path, list(self.headers.items()), body))
+                    reply = fake._replies.pop(0) if fake._replies else Reply(500, b"script exhausted")
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if reply.hold:
+                    fake.release.wait(10)
+                    self.close_connection = True
+                data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up on a held reply: that is the point of holding it
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+
+    def script(self, *replies: Reply) -> FakeFastSpring:
+        with self._lock:
+            self._replies = list(replies)
+        return self
+
+    def start(self) -> FakeFastSpring:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join()

@@ -1,0 +1,346 @@
+"""`offer send` and its client against a real HTTP server on 127.0.0.1 (tests/fakefastspring.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from offerlang import __version__
+from offerlang.cli import main
+from offerlang.send.receipts import payload_sha256
+
+from .fakefastspring import EXPIRES_MS, SESSION_ID, FakeFastSpring, Reply, created
+
+USERNAME = "offer-test-user"
+PASSWORD = "pa55-W0rd-never-printed-7f3e"
+TOKEN = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+SECRETS = (PASSWORD, TOKEN)
+
+OFFER = """\
+account uKj7izONRfanVwBL9eiG_A
+
+item falcon {
+  quantity 1
+  price USD 19.99
+}
+"""
+BODY = (
+    b'{"account":"uKj7izONRfanVwBL9eiG_A","items":[{"product":"falcon","quantity":1,'
+    b'"pricing":{"price":{"USD":19.99}}}]}'
+)
+TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch):
+    monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
+    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("NO_COLOR", "1")
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    # Expiry is shown in local time: pin the zone so the output is the same everywhere.
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def server():
+    fake = FakeFastSpring().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def offer(tmp_path) -> Path:
+    path = tmp_path / "falcon.offer"
+    path.write_text(OFFER, "utf-8")
+    return path
+
+
+def send(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["send", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def send_to(server: FakeFastSpring, capsys, offer: Path, *args: str) -> tuple[int, str, str]:
+    return send(capsys, str(offer), "--store", "acme", "--api-url", server.url, *args)
+
+
+def receipts_text(offer: Path) -> str:
+    path = offer.parent / ".offer" / "receipts.jsonl"
+    return path.read_text("utf-8") if path.exists() else ""
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+# ---- the CLI against the stand-in ---------------------------------------------------------------
+
+
+def test_success_sends_exact_request_and_prints_links(server, capsys, offer, snapshot):
+    server.script(created())
+    code, out, err = send_to(server, capsys, offer)
+    assert (code, err) == (0, "")
+    assert len(server.requests) == 1
+    seen = server.requests[0]
+    assert (seen.method, seen.path) == ("POST", "/sessions")
+    assert seen.header("Authorization") == f"Basic {TOKEN}"
+    assert seen.header("User-Agent") == f"offerlang/{__version__}"
+    assert seen.header("Content-Type") == "application/json"
+    assert seen.body == BODY
+    assert out.replace(str(offer), "falcon.offer") == snapshot
+    assert f"https://acme.onfastspring.com/session/{SESSION_ID}" in out
+    # 1490109872476 ms is 15:24:32 UTC, shown in the local zone (pinned to Berlin above).
+    assert "2017-03-21 16:24:32 CET" in out
+    receipt = json.loads(receipts_text(offer))
+    assert receipt["id"] == SESSION_ID
+    assert receipt["sha256"] == payload_sha256(json.loads(BODY))
+    assert receipt["offer"] == str(offer)
+    assert receipt["expires_ms"] == EXPIRES_MS
+    assert_no_secret(out, err, receipts_text(offer))
+
+
+def test_test_store_links_and_json_output(server, capsys, offer):
+    server.script(created())
+    code, out, _ = send_to(server, capsys, offer, "--test-store", "--format", "json")
+    assert code == 0
+    record = json.loads(out)
+    assert record == {
+        "offer": str(offer),
+        "status": "created",
+        "id": SESSION_ID,
+        "url": f"https://acme.test.onfastspring.com/session/{SESSION_ID}",
+        "popup": f'fastspring.builder.checkout("{SESSION_ID}")',
+        "expires": "2017-03-21T16:24:32+01:00",
+        "expires_ms": EXPIRES_MS,
+    }
+
+
+def test_429_with_retry_after_is_honoured(server, capsys, offer):
+    server.script(Reply(429, {"message": "slow down"}, {"Retry-After": "0.2"}), created())
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 0
+    assert len(server.requests) == 2
+    # The server's 0.2s, not the 10ms backoff base the tests use.
+    assert f"{offer}: retrying in 0.2s: HTTP 429 (rate limited) (attempt 2 of 5)\n" == err
+    assert server.requests[0].body == server.requests[1].body == BODY
+
+
+def test_404_is_fastspring_rate_limit_and_retried(server, capsys, offer):
+    server.script(Reply(404, b""), created())
+    code, out, err = send_to(server, capsys, offer)
+    assert code == 0
+    assert len(server.requests) == 2
+    assert "HTTP 404 (rate limited) (attempt 2 of 5)" in err
+    assert SESSION_ID in out
+
+
+def test_503_twice_then_success(server, capsys, offer):
+    server.script(Reply(503), Reply(503), created())
+    code, out, err = send_to(server, capsys, offer)
+    assert code == 0
+    assert len(server.requests) == 3
+    assert SESSION_ID in out
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(": HTTP 503 (attempt 2 of 5)")
+    assert lines[1].endswith(": HTTP 503 (attempt 3 of 5)")
+    assert len(receipts_text(offer).splitlines()) == 1
+
+
+def test_dropped_connection_is_retried(server, capsys, offer):
+    server.script(Reply(drop=True), created())
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 0
+    assert len(server.requests) == 2
+    assert "connection dropped without an answer (attempt 2 of 5)" in err
+
+
+def test_read_timeout_is_retried(server, capsys, offer):
+    server.script(Reply(hold=True), created())
+    code, out, err = send_to(server, capsys, offer, "--timeout", "0.2")
+    assert code == 0
+    assert len(server.requests) == 2
+    assert "read timeout after 0.2s (attempt 2 of 5)" in err
+    assert SESSION_ID in out
+
+
+def test_retries_exhausted_exit_4(server, capsys, offer):
+    server.script(*[Reply(503)] * 5)
+    code, out, err = send_to(server, capsys, offer)
+    assert code == 4
+    assert len(server.requests) == 5
+    assert out == ""
+    assert err.splitlines()[-1] == f"{offer}: error: not sent: gave up after 5 attempts: HTTP 503"
+    assert receipts_text(offer) == ""
+
+
+def test_item_exists_points_at_the_repeated_item(server, capsys, tmp_path, snapshot):
+    offer = tmp_path / "two.offer"
+    offer.write_text("account uKj7izONRfanVwBL9eiG_A\n\nitem falcon\nitem falcon-monthly\n", "utf-8")
+    server.script(Reply(400, {"message": "Item exists.", "params": []}))
+    code, out, err = send_to(server, capsys, offer)
+    assert code == 3
+    assert len(server.requests) == 1
+    assert out == ""
+    assert f"{offer}:4:6: error[E208]" in err
+    assert err.replace(str(offer), "two.offer") == snapshot
+
+
+def test_400_shows_fastspring_message_without_retry(server, capsys, offer):
+    server.script(Reply(400, {"message": "Can not parse request body.", "params": []}))
+    code, out, err = send_to(server, capsys, offer)
+    assert (code, out) == (3, "")
+    assert len(server.requests) == 1
+    assert err == f"{offer}: error: FastSpring rejected the session (HTTP 400): Can not parse request body.\n"
+
+
+def test_401_names_the_variables_and_never_the_secret(server, capsys, offer):
+    # A proxy that echoes the request back must not make the credentials visible either.
+    echo = {"message": f"Unauthorized: Basic {TOKEN} ({USERNAME}:{PASSWORD})"}
+    server.script(Reply(401, echo), created())
+    code, out, err = send_to(server, capsys, offer, "--verbose")
+    assert code == 3
+    assert len(server.requests) == 1
+    assert "FastSpring refused the credentials (HTTP 401)" in err
+    assert "FASTSPRING_API_USERNAME and FASTSPRING_API_PASSWORD" in err
+    assert_no_secret(out, err, receipts_text(offer))
+
+
+def test_malformed_json_answer_is_not_retried(server, capsys, offer):
+    server.script(Reply(200, b"<html>gateway</html>"), created())
+    code, out, err = send_to(server, capsys, offer)
+    assert (code, out) == (4, "")
+    assert len(server.requests) == 1
+    assert "HTTP 200 with an unreadable answer (not JSON" in err
+    assert "a session may have been created" in err
+    assert receipts_text(offer) == ""
+
+
+def test_dry_run_prints_the_request_and_sends_nothing(server, capsys, offer, snapshot):
+    code, out, err = send(capsys, str(offer), "--store", "acme", "--dry-run")
+    assert (code, err) == (0, "")
+    assert "Authorization: Basic <redacted>\n" in out
+    assert out.endswith(BODY.decode() + "\n")
+    assert out.replace(str(offer), "falcon.offer") == snapshot
+    assert_no_secret(out)
+    assert not (offer.parent / ".offer").exists()
+
+
+def test_dry_run_needs_no_credentials(server, capsys, offer, monkeypatch):
+    monkeypatch.delenv("FASTSPRING_API_PASSWORD")
+    code, out, err = send(capsys, str(offer), "--store", "acme", "--dry-run", "--format", "json")
+    assert code == 0
+    assert "FASTSPRING_API_PASSWORD is not set" in err
+    record = json.loads(out)
+    assert record["request"]["url"] == "https://api.fastspring.com/sessions"
+    assert ["Authorization", "Basic <redacted>"] in record["request"]["headers"]
+    assert record["request"]["body"]["items"][0]["pricing"]["price"]["USD"] == 19.99
+
+
+def test_missing_credentials_exit_2_before_any_request(server, capsys, offer, monkeypatch):
+    monkeypatch.delenv("FASTSPRING_API_USERNAME")
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "")
+    code, out, err = send_to(server, capsys, offer)
+    assert (code, out) == (2, "")
+    assert server.requests == []
+    assert err == (
+        "offer send: error: FASTSPRING_API_USERNAME and FASTSPRING_API_PASSWORD are not set: export the "
+        "store's API username and password (created in the FastSpring app under API Credentials) in the "
+        "environment; nothing was sent\n"
+    )
+
+
+def test_plain_http_refused_for_remote_hosts(server, capsys, offer):
+    code, _, err = send(capsys, str(offer), "--store", "acme", "--api-url", "http://api.example.com")
+    assert code == 2
+    assert "plain http" in err and "unencrypted" in err
+    assert server.requests == []
+
+
+def test_invalid_offer_is_never_sent(server, capsys, tmp_path, offer):
+    bad = tmp_path / "bad.offer"
+    bad.write_text("item falcon\n", "utf-8")  # no buyer
+    code, _, err = send(capsys, str(offer), str(bad), "--store", "acme", "--api-url", server.url)
+    assert code == 1
+    assert server.requests == []
+    assert "E210" in err and "nothing was sent" in err
+
+
+def test_identical_valid_session_needs_force(server, capsys, offer):
+    server.script(created(expires_ms=TOMORROW_MS), created(session_id="second_session_id_0001", expires_ms=1))
+    assert send_to(server, capsys, offer)[0] == 0
+
+    code, out, err = send_to(server, capsys, offer)
+    assert code == 0
+    assert len(server.requests) == 1
+    assert f"https://acme.onfastspring.com/session/{SESSION_ID}" in out
+    assert "already sent" in out and "--force" in err
+
+    code, out, _ = send_to(server, capsys, offer, "--force")
+    assert code == 0
+    assert len(server.requests) == 2
+    assert "second_session_id_0001" in out
+    assert len(receipts_text(offer).splitlines()) == 2
+
+
+def test_receipts_for_another_store_do_not_block(server, capsys, offer):
+    server.script(created(expires_ms=TOMORROW_MS), created(expires_ms=TOMORROW_MS))
+    send_to(server, capsys, offer)
+    code, out, _ = send(capsys, str(offer), "--store", "other", "--api-url", server.url)
+    assert code == 0
+    assert len(server.requests) == 2
+    assert "session created" in out
+
+
+def test_receipts_option_and_a_damaged_line(server, capsys, offer, tmp_path):
+    book = tmp_path / "elsewhere" / "sent.jsonl"
+    book.parent.mkdir()
+    book.write_text('{"offer": "cut short by a cra\n', "utf-8")
+    server.script(created(expires_ms=TOMORROW_MS))
+    code, _, err = send_to(server, capsys, offer, "--receipts", str(book))
+    assert code == 0
+    assert f"{book}:1: warning: not a receipt; ignored" in err
+    assert not (offer.parent / ".offer").exists()
+    lines = book.read_text("utf-8").splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["id"] == SESSION_ID
+    assert_no_secret(book.read_text("utf-8"))
+
+
+def test_subprocess_run_never_shows_the_password(server, offer):
+    server.script(Reply(503), created())
+    offer_cmd = Path(sys.executable).with_name("offer")
+    env = {**os.environ, "OFFERLANG_RETRY_BASE": "0.01"}
+    run = subprocess.run(
+        [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url, "--verbose"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(server.requests) == 2
+    assert "offer send: POST " in run.stderr  # --verbose logs each attempt
+    assert_no_secret(run.stdout, run.stderr, receipts_text(offer))
+
+
+def test_help_does_not_import_httpx():
+    code = "import sys\nfrom offerlang.cli import main\nmain(['send', '-h'])\nprint('httpx' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.rstrip().endswith("False")

@@ -1,0 +1,158 @@
+"""The FastSpring client and the receipts file on their own, against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from offerlang.send.client import (
+    FastSpringClient,
+    MissingCredentials,
+    RetryPolicy,
+    SendError,
+    check_api_url,
+    check_store,
+    credentials_from_env,
+    parse_retry_after,
+)
+from offerlang.send.receipts import Receipt, Receipts
+
+from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
+
+USERNAME = "offer-test-user"
+PASSWORD = "pa55-W0rd-never-printed-7f3e"
+
+
+@pytest.fixture
+def server():
+    fake = FakeFastSpring().start()
+    yield fake
+    fake.stop()
+
+
+def client_for(server: FakeFastSpring, **options) -> FastSpringClient:
+    options.setdefault("retry", RetryPolicy(base_delay=0.01))
+    return FastSpringClient(
+        store="acme", test_store=False, username=USERNAME, password=PASSWORD, api_url=server.url, **options
+    )
+
+
+def test_client_callbacks_see_every_attempt_and_the_rate_limit(server):
+    server.script(Reply(429, headers={"Retry-After": "0.1"}), Reply(502), created())
+    attempts, retries, limited = [], [], []
+    with client_for(
+        server,
+        before_attempt=lambda: attempts.append(1),
+        on_retry=retries.append,
+        on_rate_limited=limited.append,
+    ) as client:
+        session = client.create_session({"items": [{"product": "falcon"}]})
+    assert session.id == SESSION_ID
+    assert len(attempts) == len(server.requests) == 3
+    assert limited == [0.1]
+    assert (retries[0].attempt, retries[0].status, retries[0].delay) == (2, 429, 0.1)
+    assert retries[1].attempt == 3 and retries[1].status == 502 and 0.005 <= retries[1].delay <= 0.02
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 422])
+def test_client_never_retries_client_errors(server, status):
+    server.script(Reply(status, {"message": "no", "params": ["items"]}), created())
+    with client_for(server) as client, pytest.raises(SendError) as caught:
+        client.create_session({"items": []})
+    assert len(server.requests) == 1
+    assert caught.value.status == status
+    assert caught.value.kind == ("auth" if status in (401, 403) else "rejected")
+    assert caught.value.message == "no"
+
+
+def test_client_stops_at_the_deadline_without_waiting(server):
+    server.script(Reply(503, headers={"Retry-After": "30"}), created())
+    policy = RetryPolicy(base_delay=0.01, deadline=5)
+    with client_for(server, retry=policy) as client, pytest.raises(SendError) as caught:
+        client.create_session({"items": []})
+    assert len(server.requests) == 1
+    assert caught.value.kind == "network"
+    assert "would pass the 5.0s deadline" in caught.value.message
+
+
+def test_client_is_thread_safe(server):
+    server.script(*(created(session_id=f"session_{i:02}") for i in range(8)))
+    with client_for(server) as client, ThreadPoolExecutor(4) as pool:
+        sessions = list(pool.map(client.create_session, [{"items": []}] * 8))
+    assert sorted(s.id for s in sessions) == [f"session_{i:02}" for i in range(8)]
+    assert len(server.requests) == 8
+
+
+def test_credentials_from_env_names_variables_only():
+    both = {"FASTSPRING_API_USERNAME": "u", "FASTSPRING_API_PASSWORD": "p"}
+    assert credentials_from_env(both) == ("u", "p")
+    with pytest.raises(MissingCredentials, match=r"^FASTSPRING_API_PASSWORD is not set"):
+        credentials_from_env({"FASTSPRING_API_USERNAME": "u"})
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://api.fastspring.com", True),
+        ("https://proxy.example.com/fastspring/", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://127.3.4.5", True),
+        ("http://[::1]:9000", True),
+        ("http://localhost:9000", True),
+        ("http://api.fastspring.com", False),
+        ("http://10.0.0.1", False),
+        ("https://user:secret@api.fastspring.com", False),
+        ("ftp://api.fastspring.com", False),
+        ("https://api.fastspring.com?x=1", False),
+        ("api.fastspring.com", False),
+    ],
+)
+def test_api_url_rules(url, accepted):
+    if accepted:
+        assert check_api_url(url) == url.rstrip("/")
+    else:
+        with pytest.raises(ValueError, match="--api-url"):
+            check_api_url(url)
+
+
+def test_store_id_rules():
+    assert check_store("Acme-Inc") == "acme-inc"
+    with pytest.raises(ValueError, match=r"give only the store id, e\.g\. acme"):
+        check_store("acme.test.onfastspring.com")
+
+
+def test_retry_after_forms():
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now) == 90.0
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=90), usegmt=True), now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("1e9", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+@given(
+    retry_number=st.integers(1, 40),
+    base=st.floats(0, 10, allow_nan=False),
+    cap=st.floats(0, 60, allow_nan=False),
+)
+def test_backoff_stays_between_half_and_all_of_its_ceiling(retry_number, base, cap):
+    ceiling = min(cap, base * 2 ** (retry_number - 1))
+    assert ceiling / 2 <= RetryPolicy(base_delay=base, max_delay=cap).backoff(retry_number) <= ceiling
+
+
+def test_receipt_lookup_ignores_expired_and_other_targets(tmp_path):
+    book = Receipts(tmp_path / "r.jsonl")
+    target = {"store": "acme", "test_store": False, "api_url": "https://api.fastspring.com"}
+    for session_id, expires in (("old", 1_000), ("live", 5_000)):
+        receipt = Receipt.new("a.offer", "abc", **target, session_id=session_id, url="u", expires_ms=expires)
+        book.append(receipt)
+    assert book.find_valid("abc", **target, now_ms=2_000).id == "live"
+    assert book.find_valid("abc", **target, now_ms=6_000) is None
+    assert book.find_valid("abc", **{**target, "test_store": True}, now_ms=2_000) is None
+    assert book.find_valid("other", **target, now_ms=2_000) is None
