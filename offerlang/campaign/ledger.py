@@ -121,7 +121,8 @@ class Ledger:
         self.path = Path(path)
         header, self.state = read_ledger(self.path)
         template = text_hash(template_text)
-        if header is not None and header.get("offer") != offer:
+        # By file name: the same campaign may be resumed from another directory.
+        if header is not None and Path(str(header.get("offer"))).name != Path(offer).name:
             raise LedgerError(
                 f"{self.path} records a campaign of {header.get('offer')}, not {offer}; use another ledger"
             )

@@ -171,9 +171,9 @@ class Runner:
             self.summary.interrupted = True
             self._stop.set()
         finally:
-            # Rows queued but not started are dropped (never marked started); rows in flight
-            # finish and are recorded. A second Ctrl-C here leaves them uncertain in the ledger.
-            pool.shutdown(wait=True, cancel_futures=True)
+            # After Ctrl-C, rows queued but not started are dropped (never marked started); rows
+            # in flight finish and are recorded. A second Ctrl-C here leaves them uncertain.
+            pool.shutdown(wait=True, cancel_futures=self._stop.is_set())
             progress.close()
         return self.summary
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ..jsonout import dumps
+from ..rows import parse_set
 from . import EXIT_INVALID, EXIT_OK
+from .campaign import compile_rows, key_option, rows_option, set_option
 from .common import compile_path, print_diagnostics, write_atomic
 
 
@@ -14,19 +16,9 @@ from .common import compile_path, print_diagnostics, write_atomic
 @click.option(
     "-o", "--output", "out", metavar="OUT", help="Write the payload to OUT instead of standard output."
 )
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Give parameter NAME the value VALUE (repeatable).",
-)
-@click.option(
-    "--rows",
-    metavar="ROWS",
-    help="Compile one payload per row of ROWS (.csv with a header, or .jsonl), one JSON line each.",
-)
-@click.option("--key", metavar="COLUMN", help="The column that identifies a row (default: the first).")
+@set_option
+@rows_option
+@key_option
 def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None, key: str | None) -> int:
     """Compile FILE (or - for standard input) to a Sessions v1 JSON payload.
 
@@ -34,15 +26,11 @@ def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None,
     Problems go to standard error; nothing is written when the offer is invalid.
     With --rows, every row is checked and nothing is written unless all of them are valid.
     """
-    from ..rows import parse_set
-
     try:
         values = parse_set(sets)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     if rows is not None:
-        from .campaign import compile_rows
-
         return compile_rows(file, rows, key, values, out)
     if key is not None:
         raise click.UsageError("--key needs --rows")
