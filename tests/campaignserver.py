@@ -62,7 +62,7 @@ class CampaignServer:
                 else:
                     self._answer(int(fault), {"message": "slow down"}, {"Retry-After": "0.01"})
 
-            def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _answer(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
