@@ -19,7 +19,7 @@ row whose payload has changed since is reported as changed and NOT sent again: i
 already has a session, and a second one must be a deliberate act (a new ledger).
 
 A process killed mid-write can leave a partial last line; it is ignored when reading, and the
-next record starts on a fresh line.
+next run starts on a fresh line (with its `campaign` record).
 """
 
 from __future__ import annotations
@@ -101,17 +101,23 @@ def _records(path: str | Path) -> Iterator[dict[str, Any]]:
     except OSError as exc:
         raise LedgerError(f"{path}: {exc.strerror or exc}") from None
     with fh:
+        # A line cut short by a killed process is the last one of its run: the next run starts
+        # on a fresh line with a `campaign` record. Anything else unreadable is not a ledger.
+        cut_short: int | None = None
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
                 record = jsonout.loads(line)
             except ValueError:
-                if line.endswith("\n"):
-                    raise LedgerError(f"{path}:{number}: not a ledger record (is it a ledger?)") from None
-                continue  # the last line, cut short by a killed process
+                record = None
+            if cut_short is not None and not (isinstance(record, dict) and record.get("event") == "campaign"):
+                raise LedgerError(f"{path}:{cut_short}: not a ledger record (is it a ledger?)")
+            cut_short = None
             if isinstance(record, dict):
                 yield record
+            else:
+                cut_short = number
 
 
 class Ledger:

@@ -16,10 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 
-MAX_SLOWDOWN = 16.0
-# Each permit granted after a rate-limit answer takes this fraction of the extra spacing
-# away: about 30 permits bring a doubled spacing back to normal.
-RECOVERY = 0.98
+MAX_SLOWDOWN = 8.0
+# Each permit granted after a rate-limit answer keeps this fraction of the extra spacing:
+# about 7 permits halve it, 30 bring a doubled spacing back to within 5% of normal.
+RECOVERY = 0.9
 
 _RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*")
 _PER_MINUTE = {None: 1.0, "m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0}
