@@ -138,7 +138,7 @@ def test_429_with_retry_after_is_honoured(server, capsys, offer):
     assert code == 0
     assert len(server.requests) == 2
     # The server's 0.2s, not the 10ms backoff base the tests use.
-    assert f"{offer}: retrying in 0.2s: HTTP 429 (rate limited) (attempt 2 of 5)\n" == err
+    assert f"{offer}: retrying in 0.2s: HTTP 429, rate limited (attempt 2 of 5)\n" == err
     assert server.requests[0].body == server.requests[1].body == BODY
 
 
@@ -147,7 +147,7 @@ def test_404_is_fastspring_rate_limit_and_retried(server, capsys, offer):
     code, out, err = send_to(server, capsys, offer)
     assert code == 0
     assert len(server.requests) == 2
-    assert "HTTP 404 (rate limited) (attempt 2 of 5)" in err
+    assert "HTTP 404, rate limited (attempt 2 of 5)" in err
     assert SESSION_ID in out
 
 
@@ -344,3 +344,42 @@ def test_help_does_not_import_httpx():
     code = "import sys\nfrom offerlang.cli import main\nmain(['send', '-h'])\nprint('httpx' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.stdout.rstrip().endswith("False")
+
+
+def test_after_a_400_the_other_offers_are_still_sent(server, capsys, offer, tmp_path):
+    other = tmp_path / "other.offer"
+    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    server.script(Reply(400, {"message": "Can not parse request body."}), created())
+    code, out, err = send(capsys, str(offer), str(other), "--store", "acme", "--api-url", server.url)
+    assert code == 3
+    assert len(server.requests) == 2
+    assert f"{other}: session created" in out
+    assert f"{offer}: error: FastSpring rejected the session (HTTP 400)" in err
+
+
+def test_after_a_401_the_other_offers_are_skipped(server, capsys, offer, tmp_path):
+    other = tmp_path / "other.offer"
+    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    server.script(Reply(401, {"message": "Unauthorized"}), created())
+    args = (str(offer), str(other), "--store", "acme", "--api-url", server.url, "--format", "json")
+    code, out, _ = send(capsys, *args)
+    assert code == 3
+    assert len(server.requests) == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["status"] for r in records] == ["failed", "skipped"]
+    assert records[0]["error"] == {"kind": "auth", "status": 401, "message": "Unauthorized"}
+
+
+def test_unwritable_receipts_stop_before_any_request(server, capsys, offer, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file where the receipts folder would go", "utf-8")
+    code, out, err = send_to(server, capsys, offer, "--receipts", str(taken / "receipts.jsonl"))
+    assert (code, out) == (2, "")
+    assert "cannot write receipts to" in err
+    assert server.requests == []
+
+
+def test_a_folder_without_offers_is_a_usage_error(server, capsys, tmp_path):
+    code, _, err = send(capsys, str(tmp_path), "--store", "acme", "--api-url", server.url)
+    assert code == 2
+    assert "no *.offer files" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang.send.client import (
+    REDACTED,
     FastSpringClient,
     MissingCredentials,
     RetryPolicy,
@@ -19,6 +21,7 @@ from offerlang.send.client import (
     check_store,
     credentials_from_env,
     parse_retry_after,
+    secret_scrubber,
 )
 from offerlang.send.receipts import Receipt, Receipts
 
@@ -156,3 +159,30 @@ def test_receipt_lookup_ignores_expired_and_other_targets(tmp_path):
     assert book.find_valid("abc", **target, now_ms=6_000) is None
     assert book.find_valid("abc", **{**target, "test_store": True}, now_ms=2_000) is None
     assert book.find_valid("other", **target, now_ms=2_000) is None
+
+
+@given(
+    secret=st.text(min_size=4).filter(lambda s: "<" not in s and ">" not in s and s not in REDACTED),
+    before=st.text(),
+    after=st.text(),
+)
+def test_no_message_can_carry_the_password(secret, before, after):
+    token = base64.b64encode(f"someone:{secret}".encode()).decode()
+    scrubbed = secret_scrubber("someone", secret)(before + secret + after + token)
+    assert secret not in scrubbed and token not in scrubbed
+
+
+def test_unreadable_expiry_is_refused(server):
+    server.script(Reply(200, {"id": SESSION_ID, "expires": 10**20}))
+    with client_for(server) as client, pytest.raises(SendError, match="no expiry time") as caught:
+        client.create_session({"items": []})
+    assert caught.value.kind == "network"
+    assert len(server.requests) == 1
+
+
+def test_garbled_content_encoding_is_not_retried(server):
+    server.script(Reply(200, b"not gzip at all", {"Content-Encoding": "gzip"}), created())
+    with client_for(server) as client, pytest.raises(SendError, match="could not be decoded") as caught:
+        client.create_session({"items": []})
+    assert caught.value.kind == "network"
+    assert len(server.requests) == 1

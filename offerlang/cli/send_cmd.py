@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -32,7 +35,12 @@ RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
 
 @click.command("send")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
-@click.option("--store", required=True, help="FastSpring store id: the STORE in STORE.onfastspring.com.")
+@click.option(
+    "--store",
+    required=True,
+    metavar="STORE",
+    help="FastSpring store id: the STORE in STORE.onfastspring.com.",
+)
 @click.option("--test-store", is_flag=True, help="Build checkout links for the store's test mode.")
 @click.option(
     "--api-url",
@@ -113,6 +121,8 @@ def command(
         )
 
     results = [compile_path(f, values or None) for f in offer_files(paths)]
+    if not results:
+        raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
     print_diagnostics([d for r in results for d in r.diagnostics], results)
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
@@ -186,6 +196,7 @@ class _Sender:
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
         self.current = ""  # the offer being sent, named in retry messages
+        self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
@@ -193,6 +204,9 @@ class _Sender:
             request = {"method": method, "url": url, "headers": headers, "body": result.payload}
             click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
             return
+        if self.shown:
+            click.echo("")
+        self.shown += 1
         click.echo(f"# {result.path}: not sent (--dry-run)")
         click.echo(f"{method} {url}")
         for name, value in headers:
@@ -206,9 +220,12 @@ class _Sender:
         from ..send.client import SendError
         from ..send.receipts import Receipt, Receipts, default_path, payload_sha256
 
-        books: dict[str, Receipts] = {}
+        # Every receipts folder is created before the first request, so that one that cannot be
+        # written stops the run while nothing has been sent.
+        books: dict[Path, Receipts] = {}
+        book_of: list[Receipts] = []
         for result in results:
-            path = receipts_path or str(default_path(result.path))
+            path = Path(receipts_path) if receipts_path else default_path(result.path)
             if path not in books:
                 books[path] = Receipts(path)
                 try:
@@ -216,22 +233,32 @@ class _Sender:
                 except OSError as exc:
                     reason = exc.strerror or exc
                     raise click.UsageError(f"cannot write receipts to {path}: {reason}") from None
+            book_of.append(books[path])
 
         exit_code = EXIT_OK
-        for index, result in enumerate(results):
+        warned: set[Path] = set()
+        target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
+        for index, (result, book) in enumerate(zip(results, book_of, strict=True)):
             self.current = result.path
             payload = result.payload or {}
-            book = books[receipts_path or str(default_path(result.path))]
             sha256 = payload_sha256(payload)
-            target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
             existing = book.find_valid(sha256, **target)
-            for number in book.unreadable_lines:
-                click.echo(f"{book.path}:{number}: warning: not a receipt; ignored", err=True)
+            if book.path not in warned:
+                warned.add(book.path)
+                for number in book.unreadable_lines:
+                    click.echo(f"{book.path}:{number}: warning: not a receipt; ignored", err=True)
             if existing is not None and not force:
                 self.already_sent(existing)
                 continue
             try:
                 session = client.create_session(payload)
+            except KeyboardInterrupt:
+                click.echo(
+                    f"{result.path}: interrupted while sending: FastSpring may have created a session "
+                    "that is not in the receipts",
+                    err=True,
+                )
+                raise
             except SendError as error:
                 self.failed(result, error)
                 if error.kind == "rejected":
@@ -264,13 +291,12 @@ class _Sender:
         self._session(receipt, "created", f"{receipt.offer}: session created")
 
     def already_sent(self, receipt: Receipt) -> None:
-        headline = f"{receipt.offer}: already sent on {receipt.created}; not sent again"
-        self._session(receipt, "already-sent", headline)
-        click.echo(
-            f"{receipt.offer}: note: an identical session is still valid (see {receipt.url}); "
-            "use --force to create another",
-            err=True,
+        sent = datetime.fromisoformat(receipt.created).astimezone()
+        headline = (
+            f"{receipt.offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
         )
+        self._session(receipt, "already-sent", headline)
+        click.echo(f"{receipt.offer}: note: not sent again; use --force to create another session", err=True)
 
     def _session(self, receipt: Receipt, status: str, headline: str) -> None:
         from ..send.client import popup_snippet
@@ -367,21 +393,19 @@ def _at(diagnostic: Diagnostic, result: CompileResult) -> Diagnostic:
     return replace(diagnostic, path=result.path)
 
 
-class _verbose_log:
+@contextmanager
+def _verbose_log(enabled: bool) -> Iterator[None]:
     """With --verbose, the client's log lines go to standard error for the length of the command."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.handler = logging.StreamHandler(sys.stderr) if enabled else None
-
-    def __enter__(self) -> None:
-        if self.handler is not None:
-            self.handler.setFormatter(logging.Formatter("offer send: %(message)s"))
-            logger = logging.getLogger("offerlang.send")
-            logger.addHandler(self.handler)
-            logger.setLevel(logging.DEBUG)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.handler is not None:
-            logger = logging.getLogger("offerlang.send")
-            logger.removeHandler(self.handler)
-            logger.setLevel(logging.NOTSET)
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("offerlang.send")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("offer send: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)

@@ -16,6 +16,7 @@ import base64
 import email.utils
 import ipaddress
 import logging
+import math
 import os
 import random
 import re
@@ -44,6 +45,8 @@ REDACTED = "<redacted>"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
+# Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
+_LAST_MS = 253_402_300_799_999
 # Shorter "secrets" are not worth masking: replacing every "ab" in a message would garble it.
 _MIN_SCRUBBED = 4
 
@@ -60,8 +63,9 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if min(self.base_delay, self.max_delay, self.deadline) < 0:
-            raise ValueError("delays and the deadline cannot be negative")
+        times = (self.base_delay, self.max_delay, self.deadline)
+        if not all(math.isfinite(t) and t >= 0 for t in times):
+            raise ValueError("delays and the deadline must be finite numbers of seconds, not negative")
 
     def backoff(self, retry_number: int) -> float:
         """Delay before retry `retry_number` (1 for the first). Half of it is fixed, so retries
@@ -168,7 +172,7 @@ def check_api_url(url: str) -> str:
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(
             f"--api-url {url!r} uses plain http, which would send the credentials unencrypted; "
-            "use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+            "use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"
         )
     return url.rstrip("/")
 
@@ -250,16 +254,16 @@ class FastSpringClient:
         self._before_attempt = before_attempt
         self._on_retry = on_retry
         self._on_rate_limited = on_rate_limited
-        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-        self._secrets = sorted(
-            (s for s in {password, username, token} if len(s) >= _MIN_SCRUBBED), key=len, reverse=True
-        )
+        token = basic_token(username, password)
+        self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
         # with it the dry run) shows exactly the request that is sent.
         self._http = httpx.Client(
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
+                # Fixed, so that a request is the same whichever decoders httpx finds installed.
+                "Accept-Encoding": "gzip, deflate",
                 "Authorization": f"Basic {token}",
             },
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
@@ -349,6 +353,13 @@ class FastSpringClient:
                     hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
                 ) from None
             return _Retryable(self._scrub(_transport_reason(exc)))
+        except httpx.DecodingError as exc:
+            # The answer arrived but its content encoding is broken: treated like a garbled body.
+            raise self._error(
+                "network",
+                f"an answer that could not be decoded ({exc}); a session may have been created, so the "
+                "request was not repeated",
+            ) from None
         log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
         status = response.status_code
         if 200 <= status < 300:
@@ -356,7 +367,7 @@ class FastSpringClient:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
             return _Retryable(
-                f"HTTP {status} (rate limited)",
+                f"HTTP {status}, rate limited",
                 status,
                 retry_after,
                 rate_limited=True,
@@ -397,7 +408,7 @@ class FastSpringClient:
         session_id, expires = data.get("id"), data.get("expires")
         if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
             raise unreadable("no valid session id")
-        if isinstance(expires, bool) or not isinstance(expires, int):
+        if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= _LAST_MS:
             raise unreadable("no expiry time in epoch milliseconds")
         return SessionCreated(
             id=session_id,
@@ -412,10 +423,23 @@ class FastSpringClient:
             extra["params"] = tuple(self._scrub(str(p)) for p in extra["params"])
         return SendError(kind, self._scrub(message), status, **extra)
 
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
+
+def basic_token(username: str, password: str) -> str:
+    return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
+    """A function that masks the credentials, and the Basic header value made of them, in a text."""
+    secrets = {password, username, basic_token(username, password)}
+    # Longest first, so that a password inside the token cannot leave the rest of the token behind.
+    ordered = sorted((s for s in secrets if len(s) >= _MIN_SCRUBBED), key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        for secret in ordered:
             text = text.replace(secret, REDACTED)
         return text
+
+    return scrub
 
 
 def _error_body(response: httpx.Response) -> tuple[str, tuple[Any, ...]]:
