@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
+from functools import cache
 
 from . import nodes as n
 from .checks import EMAIL, check, code_error, product_error
@@ -178,7 +179,19 @@ def _bind_node(node, plan: _Plan, literals: dict[str, str | Decimal]):
     if leading is None:
         return node
     amount = isinstance(node, n.Money)
-    return replace(node, **{f: _bind_value(getattr(node, f), plan, literals, amount) for f in leading})
+    # Positional construction in field order: several times faster than dataclasses.replace,
+    # and this runs for every node above a reference, for every row.
+    return type(node)(
+        *[
+            _bind_value(getattr(node, f), plan, literals, amount) if f in leading else getattr(node, f)
+            for f in _field_names(type(node))
+        ]
+    )
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _bind_value(value, plan: _Plan, literals: dict[str, str | Decimal], amount: bool):
@@ -189,5 +202,8 @@ def _bind_value(value, plan: _Plan, literals: dict[str, str | Decimal], amount: 
             return n.Number(str(literal), number, value.span)
         return n.Text(str(literal), value.span, quoted=True)
     if isinstance(value, list):
-        return [_bind_value(x, plan, literals, amount) for x in value]
+        return [
+            x if id(x) not in plan and type(x) is not n.ParamRef else _bind_value(x, plan, literals, amount)
+            for x in value
+        ]
     return _bind_node(value, plan, literals)

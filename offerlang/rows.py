@@ -113,6 +113,7 @@ class RowSet:
         self.columns = self._first_columns()
         if not self.columns:
             raise RowsError(f"{self.path}: no columns: the first line must name them")
+        self._column_set = set(self.columns)
         self.key = key if key is not None else self.columns[0]
         if self.key not in self.columns:
             guess = did_you_mean(self.key, self.columns)
@@ -243,7 +244,7 @@ class RowSet:
         return report.errors == errors_before
 
     def _columns_fit(self, report: Report, fields: dict[str, str], line: int) -> bool:
-        if fields.keys() == dict.fromkeys(self.columns).keys():
+        if fields.keys() == self._column_set:
             return True
         # JSON Lines: each object names its own keys.
         return self._check_columns(report, fields, line)
