@@ -48,6 +48,7 @@ AMOUNT_PARAM_TYPES = ["money", "integer"]
 PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
+PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 TAGS_SOFT_LIMIT = 4000
@@ -260,6 +261,15 @@ class _Checker:
                     )
                 )
             seen[p.name.value] = p
+            if not PARAM_NAME.fullmatch(p.name.value):
+                self.out.append(
+                    error(
+                        "E228",
+                        f"parameter name `{p.name.value}` cannot be referenced: use letters, digits and `_`",
+                        p.name.span,
+                        f"e.g. `{p.name.value.replace('-', '_')}`",
+                    )
+                )
             if p.type.value not in PARAM_TYPES:
                 guess = did_you_mean(p.type.value, PARAM_TYPES)
                 self.out.append(

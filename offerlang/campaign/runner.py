@@ -89,6 +89,7 @@ class _Bar:
     """A rich progress bar on standard error: rows done, failed, rate, time left."""
 
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -105,7 +106,7 @@ class _Bar:
             TextColumn("{task.fields[failed]} failed"),
             TextColumn("{task.fields[rate]}/min"),
             TimeRemainingColumn(),
-            transient=False,
+            console=Console(stderr=True),
         )
         self._task = self._progress.add_task("send", total=total, failed=0, rate="0")
         self._progress.start()

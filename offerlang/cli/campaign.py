@@ -148,6 +148,8 @@ def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], 
     except OSError as exc:
         raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
     print_report(report)
+    if report.ok:
+        click.echo(f"{out}: {report.rows:,} payload{'s' * (report.rows != 1)}", err=True)
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
