@@ -26,6 +26,13 @@ class RowsError(Exception):
     """The rows file cannot be used at all (unreadable, no header, unknown key column)."""
 
 
+class _Unreadable(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
 def parse_set(items: Iterable[str]) -> dict[str, str]:
     """`--set NAME=VALUE` options -> {name: value}. Raises ValueError with the reason."""
     values: dict[str, str] = {}
@@ -122,57 +129,71 @@ class RowSet:
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def _open(self):
+    def _lines(self) -> Iterator[str]:
+        """The file's physical lines, decoded one by one, so that a bad byte is reported on its
+        own line. Raises _Unreadable there."""
         try:
-            # utf-8-sig: spreadsheets often save CSV with a byte order mark.
-            return open(self.path, encoding="utf-8-sig", newline="")
+            fh = open(self.path, "rb")  # noqa: SIM115 - closed by the `with` below
         except OSError as exc:
             raise RowsError(f"{self.path}: {exc.strerror or exc}") from None
+        with fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    # utf-8-sig: spreadsheets often save CSV with a byte order mark.
+                    yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _Unreadable(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
 
     def _first_columns(self) -> list[str]:
-        for _line, fields, _problem in self._records():
+        for line, fields, problem in self._records():
+            if problem is not None:
+                raise RowsError(f"{self.path}:{line}: {problem}")
             return list(fields or {})
         return []
 
     def _csv_records(self) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
-        """(line, {column: value}, problem) per record; the header is record 0's keys."""
-        with self._open() as fh:
-            reader = csv.reader(fh)
-            try:
-                header = next(reader, None)
-                if header is None:
-                    return
-                header = [h.strip() for h in header]
-                self._columns_line = reader.line_num
-                yield reader.line_num, dict.fromkeys(header, ""), None
-                previous = reader.line_num
-                for record in reader:
-                    line, previous = previous + 1, reader.line_num
-                    if not record:  # a blank line
-                        continue
-                    if len(record) != len(header):
-                        yield line, None, f"the row has {len(record)} fields, the header has {len(header)}"
-                        continue
-                    yield line, dict(zip(header, record, strict=True)), None
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise RowsError(f"{self.path}:{reader.line_num + 1}: cannot read the CSV: {exc}") from None
+        """(line, {column: value}, problem) per record; the first one is the header."""
+        reader = csv.reader(self._lines())
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip() for h in header]
+            twice = sorted({h for h in header if header.count(h) > 1})
+            if twice:
+                yield reader.line_num, None, f'column "{twice[0]}" appears twice'
+                return
+            self._columns_line = reader.line_num
+            yield reader.line_num, dict.fromkeys(header, ""), None
+            previous = reader.line_num
+            for record in reader:
+                line, previous = previous + 1, reader.line_num
+                if not record:  # a blank line
+                    continue
+                if len(record) != len(header):
+                    yield line, None, f"the row has {len(record)} fields, the header has {len(header)}"
+                    continue
+                yield line, dict(zip(header, record, strict=True)), None
+        except _Unreadable as exc:
+            yield exc.line, None, f"cannot read the rest of the file: {exc.reason}"
+        except csv.Error as exc:
+            yield reader.line_num, None, f"cannot read the rest of the file: {exc}"
 
     def _jsonl_records(self) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
-        with self._open() as fh:
-            first = True
-            try:
-                for line, text in enumerate(fh, start=1):
-                    if not text.strip():
-                        continue
-                    record, problem = _json_record(text)
-                    if first and record is not None:
-                        # The columns of a JSON Lines file are the keys of its first object.
-                        self._columns_line = line
-                        yield line, dict.fromkeys(record, ""), None
-                        first = False
-                    yield line, record, problem
-            except UnicodeDecodeError as exc:
-                raise RowsError(f"{self.path}: not UTF-8 text: {exc.reason}") from None
+        first = True
+        try:
+            for line, text in enumerate(self._lines(), start=1):
+                if not text.strip():
+                    continue
+                record, problem = _json_record(text)
+                if first and record is not None:
+                    # The columns of a JSON Lines file are the keys of its first object.
+                    self._columns_line = line
+                    yield line, dict.fromkeys(record, ""), None
+                    first = False
+                yield line, record, problem
+        except _Unreadable as exc:
+            yield exc.line, None, f"cannot read the rest of the file: {exc.reason}"
 
     # ---- checking and binding -----------------------------------------------------------------
 

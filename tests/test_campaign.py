@@ -232,3 +232,28 @@ def test_json_lines_rows_and_set(server, tmp_path, capsys):
     )
     assert send(server, rows, "--set", "country=FR", "--rate", "6000/min") == 0, capsys.readouterr().err
     assert server.sessions == {f"j{i}@example.com": 1 for i in range(3)}
+
+
+def test_refused_credentials_stop_the_campaign(server, tmp_path, capsys):
+    server.faults = lambda key, attempt: "401"
+    rows = buyers(tmp_path, 30)
+    assert send(server, rows, "--concurrency", "2", "--rate", "6000/min") == 3
+    err = capsys.readouterr().err
+    assert "stopped: FastSpring refused the credentials" in err
+    assert "campaign-secret" not in err
+    assert sum(server.attempts.values()) <= 2 + 4, "only what was in flight or queued went out"
+
+
+def test_retries_exhausted_leave_the_row_uncertain(server, tmp_path, capsys):
+    server.faults = lambda key, attempt: "503" if key == "b00001@example.com" else None
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--rate", "6000/min") == 4
+    assert "1 network failures" in capsys.readouterr().err
+    assert server.attempts["b00001@example.com"] == 5
+    server.faults = lambda key, attempt: None
+    assert send(server, rows, "--rate", "6000/min") == 4
+    assert "uncertain (a request was started but its outcome is unknown): b00001@example.com" in (
+        capsys.readouterr().err
+    )
+    assert send(server, rows, "--rate", "6000/min", "--retry-uncertain") == 0
+    assert server.sessions == dict.fromkeys(keys(3), 1)

@@ -55,3 +55,12 @@ def test_another_offers_ledger_is_refused(tmp_path):
     Ledger(path, "a.offer", "t").close()
     with pytest.raises(LedgerError, match=r"records a campaign of a\.offer, not b\.offer"):
         Ledger(path, "b.offer", "t")
+
+
+def test_two_runs_cannot_share_a_ledger(tmp_path):
+    path = tmp_path / "l.jsonl"
+    first = Ledger(path, "a.offer", "t")
+    with pytest.raises(LedgerError, match="in use by another run"):
+        Ledger(path, "a.offer", "t")
+    first.close()
+    Ledger(path, "a.offer", "t").close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 
@@ -160,3 +161,21 @@ def test_set_needs_name_equals_value(tmp_path, bad, capsys):
     path.write_text(TEMPLATE)
     assert main(["compile", str(path), "--set", bad]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_check_json_calls_a_good_template_valid(tmp_path, capsys):
+    path = tmp_path / "t.offer"
+    path.write_text(TEMPLATE)
+    assert main(["check", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == [{"path": str(path), "valid": True}]
+
+
+def test_a_parameter_name_must_be_spellable_as_a_reference():
+    result = compile_source("param first-name text\naccount abCdE1FGH2Hij3KLMnOpqR\nitem x\n")
+    assert [(d.code, d.message, d.hint) for d in result.errors] == [
+        (
+            "E228",
+            "parameter name `first-name` cannot be referenced: use letters, digits and `_`",
+            "e.g. `first_name`",
+        )
+    ]

@@ -179,3 +179,39 @@ def test_compile_rows_cli_subprocess(tmp_path):
     assert proc.returncode == 1
     assert 'buyers.csv:4: column "country": key "GB" is already used on line 2' in proc.stderr
     assert proc.stdout == "", "nothing is printed before every row is checked"
+
+
+def test_a_bad_byte_is_reported_on_its_own_line(tmp_path):
+    path = tmp_path / "buyers.csv"
+    good = "".join(f"p{i}@example.com,A,B,DE\n" for i in range(3))
+    path.write_bytes(
+        b"email,first,last,country\n" + good.encode() + b"q@example.com,\xff,B,DE\nr@example.com,A,B,DE\n"
+    )
+    report = Report("buyers.csv")
+    rows = list(RowSet(path, template()).rows(report))
+    assert len(rows) == 3
+    assert report.lines() == [
+        "buyers.csv:5: cannot read the rest of the file: not UTF-8 text (byte 15 of the line)"
+    ]
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    path = tmp_path / "buyers.csv"
+    path.write_text("email,first,last,email\n")
+    with pytest.raises(RowsError, match=r'buyers\.csv:1: column "email" appears twice'):
+        RowSet(path, template())
+
+
+def test_bad_rows_report_snapshot(tmp_path, capsys, snapshot, monkeypatch):
+    rows = tmp_path / "new-buyers.csv"
+    rows.write_text(
+        "email,first,last,country\n"
+        "ada@example.com,Ada,Lovelace,GB\n"
+        "bob@example,Bob,,UK\n"
+        "ada@example.com,Ada,King,GB\n"
+        "cy@example.com,Cy\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", str(OFFER), "--rows", "new-buyers.csv", "-o", "payloads.jsonl"]) == 1
+    assert capsys.readouterr().err == snapshot
+    assert not (tmp_path / "payloads.jsonl").exists()

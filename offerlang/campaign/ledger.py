@@ -137,6 +137,7 @@ class Ledger:
             self._fh: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise LedgerError(f"{self.path}: {exc.strerror or exc}") from None
+        _lock_exclusively(self._fh, self.path)
         if self._fh.tell() > 0 and not _ends_with_newline(self.path):
             self._fh.write("\n")
         self._append({"event": "campaign", "offer": offer, "template": template, "at": _now()})
@@ -167,6 +168,19 @@ class Ledger:
             self._fh.write(text)
             self._fh.flush()
             os.fsync(self._fh.fileno())
+
+
+def _lock_exclusively(fh: TextIO, path: Path) -> None:
+    """Two runs on one ledger would each send the rows the other has not recorded yet."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, one run at a time
+        return
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise LedgerError(f"{path} is in use by another run of this campaign; let it finish") from None
 
 
 def _ends_with_newline(path: Path) -> bool:
