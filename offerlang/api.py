@@ -73,7 +73,9 @@ def compile_source(
     return _emitted(path, text, offer, diags)
 
 
-def _emitted(path: str, text: str, offer: n.Offer, diags: list[Diagnostic], schema: bool = True):
+def _emitted(
+    path: str, text: str, offer: n.Offer, diags: list[Diagnostic], schema: bool = True
+) -> CompileResult:
     payload, pointers = emit(offer)
     if schema:
         diags = diags + _located(validate(payload, pointers), path)
@@ -134,7 +136,10 @@ def compile_file(
     return compile_loaded(read_file(path), values, unbound_ok)
 
 
-def compile_loaded(src: Source, values: Mapping[str, str] | None = None, unbound_ok: bool = False):
+def compile_loaded(
+    src: Source, values: Mapping[str, str] | None = None, unbound_ok: bool = False
+) -> CompileResult:
+    """Compile what `source` read (or report why it could not be read)."""
     if src.text is None:
         return CompileResult(src.path, None, None, src.diagnostics)
     return compile_source(src.text, src.path, values, unbound_ok=unbound_ok)

@@ -93,7 +93,8 @@ def bind(
     unknown = sorted(set(values) - set(params.declared))
     for name in unknown:
         diags.append(error("E228", f"`{name}` is not a parameter of this offer", None, _declared(params)))
-    if unknown or len(literals) < len(params.declared):
+    # A declared parameter the offer never uses needs no value.
+    if unknown or any(name not in literals for name in params.declared if name in params.first_use):
         return None, diags
     # A value that fails its type but can still stand as text (a bad email, country …) is bound
     # anyway, so that the row's other problems are reported in the same run.

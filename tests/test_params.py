@@ -179,3 +179,9 @@ def test_a_parameter_name_must_be_spellable_as_a_reference():
             "e.g. `first_name`",
         )
     ]
+
+
+def test_a_declared_but_unused_parameter_needs_no_value():
+    text = "param spare text\nparam tag text\naccount abCdE1FGH2Hij3KLMnOpqR\ntag t $tag\nitem x\n"
+    result = compile_source(text, "t.offer", {"tag": "v"})
+    assert result.ok and result.payload["tags"] == {"t": "v"}
