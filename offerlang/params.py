@@ -99,7 +99,7 @@ def bind(
     # A value that fails its type but can still stand as text (a bad email, country …) is bound
     # anyway, so that the row's other problems are reported in the same run.
     bound = _bind_node(offer, params.plan, literals)
-    return bound, _merge(diags + check(bound))
+    return bound, _merge(diags + check(bound)) if diags else check(bound)
 
 
 def _declared(params: Parameters) -> str:

@@ -203,7 +203,7 @@ class RowSet:
         With a problem in the columns themselves no row is bound: each would fail the same way.
         """
         declared = self.template.declared
-        used = self.template.parameters.used
+        wanted = set(declared) & self.template.parameters.used
         header_ok = self._check_columns(report, self.columns, self._columns_line)
         if not header_ok:
             return
@@ -223,7 +223,7 @@ class RowSet:
                     report.add(line, self.key, f'key "{key}" is already used on line {seen[key]}')
                 else:
                     seen[key] = line
-                values = {k: v for k, v in fields.items() if k in declared and k in used}
+                values = {k: v for k, v in fields.items() if k in wanted}
                 values.update(self.fixed)
                 result = self.template.bind(values)
                 self._report_diagnostics(report, result.diagnostics, line)

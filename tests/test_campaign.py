@@ -257,3 +257,13 @@ def test_retries_exhausted_leave_the_row_uncertain(server, tmp_path, capsys):
     )
     assert send(server, rows, "--rate", "6000/min", "--retry-uncertain") == 0
     assert server.sessions == dict.fromkeys(keys(3), 1)
+
+
+def test_set_fills_a_single_send(server, tmp_path, capsys):
+    values = ["--set=first=Ada", "--set=last=Lovelace", "--set=email=ada@example.com", "--set=country=GB"]
+    receipts = str(tmp_path / "receipts.jsonl")
+    code = main(
+        ["send", str(OFFER), "--store", "acme", "--api-url", server.url, "--receipts", receipts, *values]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert server.sessions == {"ada@example.com": 1}

@@ -44,7 +44,7 @@ def campaign_options(command: Callable) -> Callable:
         click.option(
             "--ledger",
             metavar="PATH",
-            help="The campaign's journal (JSON Lines); default: ROWS beside itself as NAME.ledger.jsonl.",
+            help="The campaign's journal, to resume from (default: buyers.ledger.jsonl beside buyers.csv).",
         ),
         click.option("--out", metavar="CSV", help="Write key, session, url, expiry per row, in row order."),
         click.option(
