@@ -132,3 +132,16 @@ def test_slowdown_is_capped():
     for _ in range(50):
         rate.on_rate_limited(0)
     assert rate.slowdown == MAX_SLOWDOWN
+
+
+def test_a_slot_taken_ahead_serves_the_next_attempt_on_that_thread_only():
+    rate, clock = limiter(60)
+    rate.acquire_ahead()  # start 1000
+    rate()  # the first attempt: already paid for, no new slot
+    taken = []
+    other = threading.Thread(target=lambda: taken.append(rate.acquire()))
+    other.start()
+    other.join()
+    assert taken == [1001.0], "another thread still queues behind the slot taken ahead"
+    rate()  # this thread's retry pays again
+    assert clock.now == 1002.0

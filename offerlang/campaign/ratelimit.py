@@ -52,6 +52,7 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_start = float("-inf")
+        self._ahead = threading.local()
 
     def acquire(self) -> float:
         """Wait for this caller's turn; returns the start time it was given."""
@@ -66,8 +67,17 @@ class RateLimiter:
             self._sleep(start - now)
         return start
 
+    def acquire_ahead(self) -> None:
+        """Wait for a slot now, for the next attempt this thread makes: the campaign waits
+        before it records a row as started, so a row is only `started` once it may leave."""
+        self.acquire()
+        self._ahead.taken = True
+
     def __call__(self, *_args: object, **_kwargs: object) -> None:
         # The send client calls its `before_attempt` hook before every attempt, retries too.
+        if getattr(self._ahead, "taken", False):
+            self._ahead.taken = False
+            return
         self.acquire()
 
     def on_rate_limited(self, delay: float | None = None, *_args: object) -> None:

@@ -1,8 +1,10 @@
 """Sending a campaign: every row that is not done yet, by a few workers, recorded in the ledger.
 
 The rows are streamed a second time (the first pass checked them all); at most
-2 x concurrency rows wait in memory for a worker. The rate limiter is not called here: the
-client calls it before every attempt (retries included), so it paces what reaches the store.
+2 x concurrency rows wait in memory for a worker. The client calls the rate limiter before
+every attempt (retries included), so it paces what reaches the store; a worker takes its
+first slot before it records the row as started, so a kill during that wait leaves nothing
+uncertain.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ class Runner:
         concurrency: int = 4,
         retry_uncertain: bool = False,
         progress: Callable[[int], Progress] = progress_for,
+        wait_turn: Callable[[], None] | None = None,
     ) -> None:
         self.row_set = row_set
         self.client = client
@@ -147,6 +150,7 @@ class Runner:
         self.retry_uncertain = retry_uncertain
         self.summary = Summary()
         self._progress_factory = progress
+        self._wait_turn = wait_turn  # the rate limiter's acquire_ahead, when the client uses it
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -202,6 +206,10 @@ class Runner:
 
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return
+        if self._wait_turn is not None:
+            self._wait_turn()
+            if self._stop.is_set():
+                return
         self.ledger.started(row.key, row.line, row_hash)
         try:
             created = self.client.create_session(row.result.payload)

@@ -237,9 +237,15 @@ def send_campaign(
         except LedgerError as exc:
             raise click.UsageError(str(exc)) from None
         try:
-            summary = Runner(
-                row_set, client, journal, concurrency=concurrency, retry_uncertain=retry_uncertain
-            ).run()
+            runner = Runner(
+                row_set,
+                client,
+                journal,
+                concurrency=concurrency,
+                retry_uncertain=retry_uncertain,
+                wait_turn=limiter.acquire_ahead,
+            )
+            summary = runner.run()
         finally:
             journal.close()
         if out:
