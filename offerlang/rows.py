@@ -121,6 +121,7 @@ class RowSet:
         if not self.columns:
             raise RowsError(f"{self.path}: no columns: the first line must name them")
         self._column_set = set(self.columns)
+        self._template_diagnostics = set(template.diagnostics)
         self.key = key if key is not None else self.columns[0]
         if self.key not in self.columns:
             guess = did_you_mean(self.key, self.columns)
@@ -273,6 +274,8 @@ class RowSet:
     def _report_diagnostics(self, report: Report, diags: list[Diagnostic], line: int) -> None:
         at = self.template.parameters.at
         for d in diags:
+            if d in self._template_diagnostics:
+                continue  # the template's own warning, reported once already, not once per row
             message = f"{d.severity.value}[{d.code}]: {d.message}" + (f" ({d.hint})" if d.hint else "")
             column = at.get((d.span.line, d.span.column)) if d.span is not None else None
             if column is None and d.span is not None:

@@ -215,3 +215,14 @@ def test_bad_rows_report_snapshot(tmp_path, capsys, snapshot, monkeypatch):
     assert main(["compile", str(OFFER), "--rows", "new-buyers.csv", "-o", "payloads.jsonl"]) == 1
     assert capsys.readouterr().err == snapshot
     assert not (tmp_path / "payloads.jsonl").exists()
+
+
+def test_the_templates_own_warnings_are_not_repeated_per_row(tmp_path):
+    offer = "param first text\ncontact {\n  first $first\n  last X\n  email x@example.com\n}\nitem x\n"
+    t, diags = compile_template(offer, "t.offer")
+    assert [d.code for d in diags] == ["W301"]
+    path = tmp_path / "r.csv"
+    path.write_text("first\nA\nB\n")
+    report = Report("r.csv")
+    assert len(list(RowSet(path, t).rows(report))) == 2
+    assert report.lines() == [] and report.warnings == 0
