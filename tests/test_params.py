@@ -185,3 +185,17 @@ def test_a_declared_but_unused_parameter_needs_no_value():
     text = "param spare text\nparam tag text\naccount abCdE1FGH2Hij3KLMnOpqR\ntag t $tag\nitem x\n"
     result = compile_source(text, "t.offer", {"tag": "v"})
     assert result.ok and result.payload["tags"] == {"t": "v"}
+
+
+def test_the_schema_gate_runs_once_per_template(monkeypatch):
+    import offerlang.api as api
+
+    calls = []
+    real = api.validate
+    monkeypatch.setattr(api, "validate", lambda payload, pointers: calls.append(1) or real(payload, pointers))
+    template, _ = compile_template(TEMPLATE, "t.offer")
+    assert not template.bind(dict(GOOD, country="XX")).ok
+    assert calls == [], "a row that fails the checks never reaches the gate"
+    for name in ("A", "B", "C"):
+        assert template.bind(dict(GOOD, first=name)).ok
+    assert calls == [1], "every payload of a template has the same shape: one schema check"
