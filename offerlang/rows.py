@@ -49,10 +49,8 @@ def parse_set(items: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    index: int  # 0-based position among the data rows
     line: int  # physical line where the record starts
     key: str
-    values: dict[str, str]
     result: CompileResult  # bound and emitted: .payload is set
 
 
@@ -211,7 +209,7 @@ class RowSet:
         seen: dict[str, int] = {}
         records = self._records()
         next(records, None)  # the column names
-        for index, (line, fields, problem) in enumerate(records):
+        for line, fields, problem in records:
             report.rows += 1
             errors_before = report.errors
             if problem is not None:
@@ -229,7 +227,7 @@ class RowSet:
                 result = self.template.bind(values)
                 self._report_diagnostics(report, result.diagnostics, line)
                 if report.errors == errors_before:
-                    yield Row(index, line, key, values, result)
+                    yield Row(line, key, result)
             if report.errors > errors_before:
                 report.bad_rows += 1
 

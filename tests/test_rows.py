@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offerlang.api import compile_template
 from offerlang.cli import main
@@ -226,3 +230,37 @@ def test_the_templates_own_warnings_are_not_repeated_per_row(tmp_path):
     report = Report("r.csv")
     assert len(list(RowSet(path, t).rows(report))) == 2
     assert report.lines() == [] and report.warnings == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=st.sampled_from('ab "\n,é'), max_size=6),  # a first name, quoted as needed
+            st.sampled_from(["DE", "XX"]),
+            st.booleans(),  # a blank line before the record
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_problems_are_reported_on_the_physical_line_where_the_record_starts(tmp_path_factory, records):
+    """Whatever quoting and line breaks the values need, a bad row is named by its first line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "first", "last", "country"])
+    expected = []
+    for i, (first, country, blank) in enumerate(records):
+        if blank:
+            out.write("\n")
+        line = out.getvalue().count("\n") + 1
+        writer.writerow([f"p{i}@example.com", first or "x", "L", country])
+        if country == "XX":
+            expected.append(
+                f'buyers.csv:{line}: column "country": error[E203]: `XX` is not a ISO 3166 country code'
+            )
+    path = tmp_path_factory.mktemp("rows") / "buyers.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    report = Report("buyers.csv")
+    list(RowSet(path, template()).rows(report))
+    assert [problem.split(" (")[0] for problem in report.lines()] == expected
