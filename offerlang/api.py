@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import nodes as n
+from . import params
 from .checks import check
-from .diagnostics import Diagnostic, error, has_errors, sort_key
+from .diagnostics import Diagnostic, has_errors, sort_key
 from .emit import Pointers, emit
 from .parser import parse
 from .schema import validate
@@ -30,10 +31,12 @@ class CompileResult:
     diagnostics: list[Diagnostic]
     offer: n.Offer | None = None
     pointers: Pointers = field(default_factory=dict)
+    # A template checked without values (`offer check`): valid without a payload.
+    template_only: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.payload is not None and not has_errors(self.diagnostics)
+        return (self.payload is not None or self.template_only) and not has_errors(self.diagnostics)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -48,58 +51,98 @@ def parse_source(text: str, path: str = "<string>") -> tuple[n.Offer | None, lis
     return offer, _located(diags, path)
 
 
-def compile_source(text: str, path: str = "<string>") -> CompileResult:
-    """Source text -> payload and diagnostics. Never raises for bad input."""
+def compile_source(
+    text: str,
+    path: str = "<string>",
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+) -> CompileResult:
+    """Source text -> payload and diagnostics. Never raises for bad input.
+
+    An offer that declares parameters is bound with `values` first; a parameter without a
+    value is an error, unless `unbound_ok` asks only whether the template itself is valid.
+    """
     offer, diags = parse_source(text, path)
-    if offer is not None and not has_errors(diags):
-        diags = diags + _located(_unbound_parameters(offer), path)
     if offer is None or has_errors(diags):
         return CompileResult(path, text, None, diags, offer)
+    if offer.of(n.Param) or values:
+        if values is None and unbound_ok:
+            return CompileResult(path, text, None, diags, offer, template_only=True)
+        return Template(path, text, offer, diags).bind(values or {})
+    return _emitted(path, text, offer, diags)
+
+
+def _emitted(
+    path: str, text: str, offer: n.Offer, diags: list[Diagnostic], schema: bool = True
+) -> CompileResult:
     payload, pointers = emit(offer)
-    diags = diags + _located(validate(payload, pointers), path)
+    if schema:
+        diags = diags + _located(validate(payload, pointers), path)
     if has_errors(diags):
         return CompileResult(path, text, None, diags, offer, pointers)
     return CompileResult(path, text, payload, diags, offer, pointers)
 
 
-def compile_bytes(data: bytes, path: str = "<stdin>") -> CompileResult:
-    return _from_source(decode(data, path))
+class Template:
+    """An offer parsed and checked once, then bound and emitted once per buyer.
+
+    Binding reruns the checks on the bound tree (a value from a row is checked like a
+    literal). The JSON Schema gate runs on the first payload only: every payload of one
+    template has the same fields and JSON types, only the values the parameters fill differ,
+    and the rules on those values (patterns, codes, lengths, decimals) are the checks' rules.
+    """
+
+    def __init__(self, path: str, text: str, offer: n.Offer, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.text = text
+        self.offer = offer
+        self.diagnostics = diagnostics  # the template's own (warnings only: it checked)
+        self.parameters = params.analyse(offer)
+        self._schema_passed = False
+
+    @property
+    def declared(self) -> dict[str, n.Param]:
+        return self.parameters.declared
+
+    def bind(self, values: Mapping[str, str], source_label: str | None = None) -> CompileResult:
+        bound, diags = params.bind(self.offer, values, source_label, self.parameters)
+        diags = _located(diags, self.path)
+        if bound is None or has_errors(diags):
+            return CompileResult(self.path, self.text, None, diags, bound)
+        result = _emitted(self.path, self.text, bound, diags, schema=not self._schema_passed)
+        self._schema_passed = self._schema_passed or result.ok
+        return result
 
 
-def compile_file(path: str | Path) -> CompileResult:
+def compile_template(text: str, path: str = "<string>") -> tuple[Template | None, list[Diagnostic]]:
+    """Parse and check an offer once, for binding many rows. None when the template is invalid."""
+    offer, diags = parse_source(text, path)
+    if offer is None or has_errors(diags):
+        return None, diags
+    return Template(path, text, offer, diags), diags
+
+
+def compile_bytes(
+    data: bytes, path: str = "<stdin>", values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+) -> CompileResult:
+    return compile_loaded(decode(data, path), values, unbound_ok)
+
+
+def compile_file(
+    path: str | Path, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+) -> CompileResult:
     """Raises source.UnreadableFile when the path cannot be read at all."""
-    return _from_source(read_file(path))
+    return compile_loaded(read_file(path), values, unbound_ok)
 
 
-def _from_source(src: Source) -> CompileResult:
+def compile_loaded(
+    src: Source, values: Mapping[str, str] | None = None, unbound_ok: bool = False
+) -> CompileResult:
+    """Compile what `source` read (or report why it could not be read)."""
     if src.text is None:
         return CompileResult(src.path, None, None, src.diagnostics)
-    return compile_source(src.text, src.path)
-
-
-def _unbound_parameters(offer: n.Offer) -> list[Diagnostic]:
-    """A `$name` left in the offer has no value yet: the payload cannot be written."""
-    return [
-        error(
-            "E228",
-            f"parameter `${ref.name}` has no value here",
-            ref.span,
-            "an offer with parameters is a campaign template: its values come from the campaign; "
-            f"to compile this file on its own, write the value in place of `${ref.name}`",
-        )
-        for ref in _param_refs(offer)
-    ]
-
-
-def _param_refs(node: object) -> Iterator[n.ParamRef]:
-    if isinstance(node, n.ParamRef):
-        yield node
-    elif isinstance(node, list):
-        for child in node:
-            yield from _param_refs(child)
-    elif is_dataclass(node):
-        for f in fields(node):
-            yield from _param_refs(getattr(node, f.name))
+    return compile_source(src.text, src.path, values, unbound_ok=unbound_ok)
 
 
 def _located(diags: list[Diagnostic], path: str) -> list[Diagnostic]:

@@ -42,6 +42,8 @@ INTERVAL_UNITS = {
     "years": "year",
 }
 PARAM_TYPES = ["text", "email", "country", "language", "money", "integer", "product"]
+# The parameter types that may stand for an amount (`price USD $price`).
+AMOUNT_PARAM_TYPES = ["money", "integer"]
 
 # Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
 # three-letter and English names of languages are not ISO 639-1.
@@ -74,6 +76,7 @@ CODE_MISTAKES = {
 PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
+PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 TAGS_SOFT_LIMIT = 4000
@@ -210,14 +213,9 @@ class _Checker:
         return ok
 
     def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
-        value = name.value
-        if value in codes:
-            return
-        guess = CODE_MISTAKES.get(value.lower())
-        if guess not in codes:
-            guess = did_you_mean(value, codes)
-        hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
-        self.out.append(error(code, f"`{value}` is not an {what}", name.span, hint))
+        problem = code_error(name, codes, code, what, example)
+        if problem is not None:
+            self.out.append(problem)
 
     def _money(self, amounts: list[n.Money], what: str) -> None:
         seen: dict[str, n.Money] = {}
@@ -268,8 +266,20 @@ class _Checker:
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
         if ref.name not in self.params:
             guess = did_you_mean(ref.name, self.params, fold_case=False)
-            hint = f"did you mean `${guess}`?" if guess else f"declare it: `param {ref.name} text`"
+            declare = f"declare it: `param {ref.name} {expected or 'text'}`"
+            hint = f"did you mean `${guess}`?" if guess else declare
             self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
+            return
+        declared = self.params[ref.name].type.value
+        if expected == "money" and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
+            self.out.append(
+                error(
+                    "E228",
+                    f"parameter `${ref.name}` is declared `{declared}` but stands for an amount here",
+                    ref.span,
+                    f"declare it `param {ref.name} money`",
+                )
+            )
 
     def _text(self, value: n.Value, what: str) -> str | None:
         """The literal text of a value, or None when it is a parameter (checked when bound)."""
@@ -296,6 +306,15 @@ class _Checker:
                     )
                 )
             seen[p.name.value] = p
+            if not PARAM_NAME.fullmatch(p.name.value):
+                self.out.append(
+                    error(
+                        "E228",
+                        f"parameter name `{p.name.value}` cannot be referenced: use letters, digits and `_`",
+                        p.name.span,
+                        f"e.g. `{p.name.value.replace('-', '_')}`",
+                    )
+                )
             if p.type.value not in PARAM_TYPES:
                 guess = did_you_mean(p.type.value, PARAM_TYPES)
                 self.out.append(
@@ -460,16 +479,10 @@ class _Checker:
 
     def _item(self, item: n.Item) -> None:
         product = self._text(item.product, "the product path")
-        if product is not None and not PRODUCT_PATH.fullmatch(product):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-")
-            self.out.append(
-                error(
-                    "E217",
-                    f"`{product}` is not a product path: lower-case letters, digits and `-` only",
-                    item.product.span,
-                    f"did you mean `{suggestion}`?" if suggestion else None,
-                )
-            )
+        if product is not None:
+            problem = product_error(product, item.product.span)
+            if problem is not None:
+                self.out.append(problem)
         clauses = item.clauses
         self._once(
             clauses,
@@ -700,6 +713,32 @@ class _Checker:
         self._once(c.prices, (n.FeePrice,))
         for p in c.prices:
             self._money(p.amounts, "setup fee")
+
+
+def code_error(
+    name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str
+) -> Diagnostic | None:
+    """A value that must be one of a list of codes (currency, country, language)."""
+    value = name.value
+    if value in codes:
+        return None
+    guess = CODE_MISTAKES.get(value.lower())
+    if guess not in codes:
+        guess = did_you_mean(value, codes)
+    hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
+    return error(code, f"`{value}` is not an {what}", name.span, hint)
+
+
+def product_error(product: str, span: n.Span) -> Diagnostic | None:
+    if PRODUCT_PATH.fullmatch(product):
+        return None
+    suggestion = re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-")
+    return error(
+        "E217",
+        f"`{product}` is not a product path: lower-case letters, digits and `-` only",
+        span,
+        f"did you mean `{suggestion}`?" if suggestion else None,
+    )
 
 
 def _plain(v: n.Value) -> str | None:

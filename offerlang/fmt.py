@@ -308,8 +308,13 @@ class _Printer:
     def render(self) -> str:
         previous: n.Clause | None = None
         for c in self.offer.clauses:
-            # Groups: the run of session clauses, then each item; one blank line between.
-            if previous is not None and (isinstance(c, n.Item) or isinstance(previous, n.Item)):
+            # Groups: the parameter declarations, the run of session clauses, then each item;
+            # one blank line between.
+            if previous is not None and (
+                isinstance(c, n.Item)
+                or isinstance(previous, n.Item)
+                or isinstance(c, n.Param) != isinstance(previous, n.Param)
+            ):
                 self.lines.append("")
             self._clause(c, 0)
             previous = c

@@ -102,8 +102,9 @@ def test_check_reports_every_invalid_file_and_exits_1():
     assert result.exit_code == EXIT_INVALID
     reported = {m.group("path") for m in map(LOCATED.match, result.stdout.splitlines()) if m}
     expected = {str(p) for p in (FIXTURES / "invalid").glob("*.offer")}
-    warning_only = {p for p in expected if not compile_file(p).errors}
-    assert reported == expected - warning_only
+    # Warnings alone, or a campaign template that is fine without its values, are valid.
+    valid = {p for p in expected if not compile_file(p, unbound_ok=True).errors}
+    assert reported == expected - valid
 
 
 def test_check_json_is_stable_and_versioned(in_root, text_snapshot):

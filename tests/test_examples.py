@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -46,10 +47,20 @@ def test_example_says_what_it_is_for(path):
 
 @pytest.mark.parametrize("path", ALL_EXAMPLES, ids=_id)
 def test_example_payload(path, payload_snapshot):
-    result = compile_file(path)
+    values = _first_row(path)
+    result = compile_file(path, values)
     assert result.ok, result.diagnostics
     assert result.diagnostics == []
     assert result.payload == payload_snapshot
+
+
+def _first_row(path):
+    """A campaign template (an offer with `param`s) is compiled with its first buyer's row."""
+    rows = path.parent / "buyers.csv"
+    if "\nparam " not in "\n" + path.read_text("utf-8") or not rows.exists():
+        return None
+    with rows.open(encoding="utf-8", newline="") as fh:
+        return next(csv.DictReader(fh))
 
 
 def test_snapshots_keep_the_digits_of_amounts():

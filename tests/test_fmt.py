@@ -168,7 +168,7 @@ def test_any_text_reads_back_as_itself(value):
 def test_layout_of_blocks_and_groups():
     text = "param p text\naccount x\ncoupon c\nitem a {}\nitem b\ncontact {\n}\nitem c { quantity 1 }\n"
     assert format_source(text)[0] == (
-        "param p text\naccount x\ncoupon c\n\nitem a\n\nitem b\n\ncontact {}\n\nitem c {\n  quantity 1\n}\n"
+        "param p text\n\naccount x\ncoupon c\n\nitem a\n\nitem b\n\ncontact {}\n\nitem c {\n  quantity 1\n}\n"
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -50,7 +52,19 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename: never a half-written file.
-    A path that cannot be written (no such folder, a directory, no permission) is an InputError."""
+    A path that cannot be written (no such folder, a directory, no permission, a full disk) is
+    an InputError."""
+    try:
+        with open_atomic(path) as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+
+
+@contextlib.contextmanager
+def open_atomic(path: str | Path) -> Iterator[TextIO]:
+    """A text file to stream into; it replaces `path` only when the block ends without an
+    exception (then fsynced and renamed), and is removed otherwise."""
     import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
 
     target = Path(path)
@@ -58,10 +72,11 @@ def write_atomic(path: str | Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
+        raise _unwritable(path, exc) from None
+    replaced = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         if target.exists():
@@ -71,15 +86,18 @@ def write_atomic(path: str | Path, text: str) -> None:
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"{path}: cannot be written ({exc.strerror or exc})") from None
-        raise
+        replaced = True
+    finally:
+        if not replaced:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _unwritable(path: str | Path, exc: OSError) -> InputError:
+    return InputError(f"{path}: cannot be written ({exc.strerror or exc})")
 
 
 def read_source(path: str) -> Source:
-    """Decode a file, or standard input for `-`. An unreadable path is a usage error."""
+    """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error."""
     from ..source import UnreadableFile, decode, read_file
 
     if path == "-":
@@ -91,11 +109,11 @@ def read_source(path: str) -> Source:
         raise InputError(str(exc)) from None
 
 
-def compile_path(path: str) -> CompileResult:
-    """Compile a file, or standard input for `-`. An unreadable path is a usage error."""
-    from ..api import compile_source
+def compile_path(
+    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+) -> CompileResult:
+    """Compile a file, or standard input for `-`. An unreadable path is a usage error.
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    from ..api import compile_loaded
 
-    src = read_source(path)
-    if src.text is None:
-        return CompileResult(src.path, None, None, src.diagnostics)
-    return compile_source(src.text, src.path)
+    return compile_loaded(read_source(path), values, unbound_ok)

@@ -1,11 +1,13 @@
-"""`offer compile FILE [-o OUT]`."""
+"""`offer compile FILE [-o OUT] [--set NAME=VALUE]... [--rows ROWS [--key COLUMN]]`."""
 
 from __future__ import annotations
 
 import click
 
 from ..jsonout import dumps
+from ..rows import parse_set
 from . import EXIT_INVALID, EXIT_OK
+from .campaign import compile_rows, key_option, rows_option, set_option
 from .common import compile_path, print_diagnostics, write_atomic
 
 
@@ -14,13 +16,25 @@ from .common import compile_path, print_diagnostics, write_atomic
 @click.option(
     "-o", "--output", "out", metavar="OUT", help="Write the payload to OUT instead of standard output."
 )
-def command(file: str, out: str | None) -> int:
+@set_option
+@rows_option
+@key_option
+def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None, key: str | None) -> int:
     """Compile FILE (or - for standard input) to a Sessions v1 JSON payload.
 
     The payload is checked against the Sessions v1 JSON Schema before it is written.
     Problems go to standard error; nothing is written when the offer is invalid.
+    With --rows, every row is checked and nothing is written unless all of them are valid.
     """
-    result = compile_path(file)
+    try:
+        values = parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if rows is not None:
+        return compile_rows(file, rows, key, values, out)
+    if key is not None:
+        raise click.UsageError("--key needs --rows")
+    result = compile_path(file, values or None)
     print_diagnostics(result.diagnostics, [result])
     if not result.ok:
         return EXIT_INVALID

@@ -20,6 +20,7 @@ import click
 
 from ..jsonout import dumps
 from . import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
+from .campaign import campaign_options, set_values
 from .common import compile_path, offer_files, print_diagnostics
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
     help="Read timeout of each attempt (connecting has 10 seconds at most).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
+@campaign_options
 def command(
     paths: tuple[str, ...],
     store: str,
@@ -84,6 +86,7 @@ def command(
     force: bool,
     timeout: float,
     verbose: bool,
+    **campaign: Any,
 ) -> int:
     """Create a FastSpring checkout session for each FILE and print its links.
 
@@ -98,8 +101,10 @@ def command(
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, or an unreadable answer
+
+    With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
-    from ..send.client import MissingCredentials, check_api_url, check_store, credentials_from_env
+    from ..send.client import check_api_url, check_store
 
     try:
         store = check_store(store)
@@ -107,8 +112,15 @@ def command(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     retry = retry_policy()
+    values = set_values(campaign)
+    if campaign["rows"] is not None:
+        from .campaign import send_campaign
 
-    results = [compile_path(f) for f in offer_files(paths)]
+        return send_campaign(
+            paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+        )
+
+    results = [compile_path(f, values or None) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
     print_diagnostics([d for r in results for d in r.diagnostics], results)
@@ -117,14 +129,10 @@ def command(
         click.echo(f"offer send: {bad} invalid offer{'s' * (bad != 1)}; nothing was sent", err=True)
         return EXIT_INVALID
 
-    try:
-        username, password = credentials_from_env()
-    except MissingCredentials as exc:
-        if not dry_run:
-            click.echo(f"offer send: error: {exc}; nothing was sent", err=True)
-            return EXIT_USAGE
-        click.echo(f"offer send: note: {exc}; a real send would stop here", err=True)
-        username = password = ""
+    credentials = credentials_or_exit(dry_run)
+    if isinstance(credentials, int):
+        return credentials
+    username, password = credentials
 
     sender = _Sender(fmt)
     client = make_client(
@@ -143,6 +151,21 @@ def command(
                 sender.dry_run(client, result)
             return EXIT_OK
         return sender.send_all(client, results, receipts_path, force)
+
+
+def credentials_or_exit(dry_run: bool) -> tuple[str, str] | int:
+    """The API credentials from the environment, or the exit code when they are missing (a dry
+    run goes on without them)."""
+    from ..send.client import MissingCredentials, credentials_from_env
+
+    try:
+        return credentials_from_env()
+    except MissingCredentials as exc:
+        if not dry_run:
+            click.echo(f"offer send: error: {exc}; nothing was sent", err=True)
+            return EXIT_USAGE
+        click.echo(f"offer send: note: {exc}; a real send would stop here", err=True)
+        return "", ""
 
 
 def retry_policy() -> RetryPolicy:

@@ -1,0 +1,1 @@
+"""Campaigns: one offer sent to many buyers, at the store's pace, never twice by accident."""

@@ -1,0 +1,301 @@
+"""Buyers for a campaign: `--set NAME=VALUE` and `--rows FILE` (CSV with a header, or JSON Lines).
+
+Rows are streamed, never loaded: a pass over 100,000 buyers holds one row at a time, plus
+the keys seen so far (to refuse a duplicate key). Every problem is reported against the rows
+file as `buyers.csv:17: column "email": …`, with the file's physical line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .api import CompileResult, Template
+from .diagnostics import Diagnostic, did_you_mean
+
+CSV_SUFFIXES = (".csv",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PROBLEMS_SHOWN = 50
+
+
+class RowsError(Exception):
+    """The rows file cannot be used at all (unreadable, no header, unknown key column)."""
+
+
+class _Unreadable(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def parse_set(items: Iterable[str]) -> dict[str, str]:
+    """`--set NAME=VALUE` options -> {name: value}. Raises ValueError with the reason."""
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip().removeprefix("$")
+        if not sep or not name:
+            raise ValueError(f"--set {item!r}: write NAME=VALUE, e.g. --set email=ada@example.com")
+        if name in values:
+            raise ValueError(f"--set {name}: given twice")
+        values[name] = value
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int  # physical line where the record starts
+    key: str
+    result: CompileResult  # bound and emitted: .payload is set
+
+
+@dataclass
+class Report:
+    """Problems found in the rows, the first PROBLEMS_SHOWN kept as text, all counted."""
+
+    path: str
+    limit: int = PROBLEMS_SHOWN
+    shown: list[str] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    rows: int = 0
+    bad_rows: int = 0
+
+    def add(self, line: int, column: str | None, message: str, warning: bool = False) -> None:
+        if warning:
+            self.warnings += 1
+        else:
+            self.errors += 1
+        if len(self.shown) < self.limit:
+            where = f' column "{column}":' if column is not None else ""
+            self.shown.append(f"{self.path}:{line}:{where} {message}")
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    def lines(self) -> list[str]:
+        hidden = self.errors + self.warnings - len(self.shown)
+        more = [f"… and {hidden:,} more problem{'s' * (hidden != 1)} in {self.path}"] if hidden > 0 else []
+        return self.shown + more
+
+    def summary(self) -> str:
+        return (
+            f"{self.path}: {self.rows:,} row{'s' * (self.rows != 1)}, "
+            f"{self.bad_rows:,} with errors ({self.errors:,} error{'s' * (self.errors != 1)})"
+        )
+
+
+class RowSet:
+    """A rows file bound to a template. Each call to `rows()` streams the file once more."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        template: Template,
+        key: str | None = None,
+        fixed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.template = template
+        self.fixed = dict(fixed or {})
+        self._columns_line = 1
+        suffix = Path(self.path).suffix.lower()
+        if suffix in CSV_SUFFIXES:
+            self._records = self._csv_records
+        elif suffix in JSONL_SUFFIXES:
+            self._records = self._jsonl_records
+        else:
+            raise RowsError(
+                f"{self.path}: rows must be a .csv file (with a header row) "
+                "or .jsonl (one JSON object a line)"
+            )
+        self.columns = self._first_columns()
+        if not self.columns:
+            raise RowsError(f"{self.path}: no columns: the first line must name them")
+        self._column_set = set(self.columns)
+        self._template_diagnostics = set(template.diagnostics)
+        self.key = key if key is not None else self.columns[0]
+        if self.key not in self.columns:
+            guess = did_you_mean(self.key, self.columns)
+            hint = f"; did you mean {guess!r}?" if guess else f"; columns: {', '.join(self.columns)}"
+            raise RowsError(f"{self.path}: --key {self.key!r} is not a column{hint}")
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def _lines(self) -> Iterator[str]:
+        """The file's physical lines, decoded one by one, so that a bad byte is reported on its
+        own line. Raises _Unreadable there."""
+        try:
+            fh = open(self.path, "rb")  # noqa: SIM115 - closed by the `with` below
+        except OSError as exc:
+            raise RowsError(f"{self.path}: {exc.strerror or exc}") from None
+        with fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    # utf-8-sig: spreadsheets often save CSV with a byte order mark.
+                    yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _Unreadable(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
+
+    def _first_columns(self) -> list[str]:
+        for line, fields, problem in self._records():
+            if problem is not None:
+                raise RowsError(f"{self.path}:{line}: {problem}")
+            return list(fields or {})
+        return []
+
+    def _csv_records(self) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+        """(line, {column: value}, problem) per record; the first one is the header."""
+        reader = csv.reader(self._lines())
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip() for h in header]
+            twice = sorted({h for h in header if header.count(h) > 1})
+            if twice:
+                yield reader.line_num, None, f'column "{twice[0]}" appears twice'
+                return
+            self._columns_line = reader.line_num
+            yield reader.line_num, dict.fromkeys(header, ""), None
+            previous = reader.line_num
+            for record in reader:
+                line, previous = previous + 1, reader.line_num
+                if not record:  # a blank line
+                    continue
+                if len(record) != len(header):
+                    yield line, None, f"the row has {len(record)} fields, the header has {len(header)}"
+                    continue
+                yield line, dict(zip(header, record, strict=True)), None
+        except _Unreadable as exc:
+            yield exc.line, None, f"cannot read the rest of the file: {exc.reason}"
+        except csv.Error as exc:
+            yield reader.line_num, None, f"cannot read the rest of the file: {exc}"
+
+    def _jsonl_records(self) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
+        first = True
+        try:
+            for line, text in enumerate(self._lines(), start=1):
+                if not text.strip():
+                    continue
+                record, problem = _json_record(text)
+                if first and record is not None:
+                    # The columns of a JSON Lines file are the keys of its first object.
+                    self._columns_line = line
+                    yield line, dict.fromkeys(record, ""), None
+                    first = False
+                yield line, record, problem
+        except _Unreadable as exc:
+            yield exc.line, None, f"cannot read the rest of the file: {exc.reason}"
+
+    # ---- checking and binding -----------------------------------------------------------------
+
+    def rows(self, report: Report) -> Iterator[Row]:
+        """Every good row, bound and emitted, in file order; every problem goes to `report`.
+
+        With a problem in the columns themselves no row is bound: each would fail the same way.
+        """
+        declared = self.template.declared
+        wanted = set(declared) & self.template.parameters.used
+        header_ok = self._check_columns(report, self.columns, self._columns_line)
+        if not header_ok:
+            return
+        seen: dict[str, int] = {}
+        records = self._records()
+        next(records, None)  # the column names
+        for line, fields, problem in records:
+            report.rows += 1
+            errors_before = report.errors
+            if problem is not None:
+                report.add(line, None, problem)
+            elif fields is not None and self._columns_fit(report, fields, line):
+                key = fields.get(self.key, "").strip()
+                if not key:
+                    report.add(line, self.key, "the key is empty: every row needs one")
+                elif key in seen:
+                    report.add(line, self.key, f'key "{key}" is already used on line {seen[key]}')
+                else:
+                    seen[key] = line
+                values = {k: v for k, v in fields.items() if k in wanted}
+                values.update(self.fixed)
+                result = self.template.bind(values)
+                self._report_diagnostics(report, result.diagnostics, line)
+                if report.errors == errors_before:
+                    yield Row(line, key, result)
+            if report.errors > errors_before:
+                report.bad_rows += 1
+
+    def row_keys(self) -> Iterator[str]:
+        """The key of every row, in file order (for rows already checked by `rows()`)."""
+        records = self._records()
+        next(records, None)
+        for _line, fields, _problem in records:
+            if fields is not None:
+                yield fields.get(self.key, "").strip()
+
+    def _check_columns(self, report: Report, columns: Iterable[str], line: int) -> bool:
+        """Unknown, unused and missing columns, against the template's parameters."""
+        declared = self.template.declared
+        used = self.template.parameters.used
+        errors_before = report.errors
+        columns = list(columns)
+        for column in columns:
+            if column == self.key and column not in declared:
+                continue
+            if column in self.fixed:
+                report.add(line, column, f"is also given by --set {column}=…; give it once")
+            elif column not in declared:
+                guess = did_you_mean(column, declared)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                report.add(line, column, f"is not a parameter of {self.template.path}{hint}")
+            elif column not in used:
+                report.add(
+                    line, column, f"is unused: {self.template.path} declares ${column} but never uses it"
+                )
+        for name in declared:
+            if name in used and name not in columns and name not in self.fixed:
+                report.add(line, name, f"is missing: ${name} needs a value (or --set {name}=…)")
+        return report.errors == errors_before
+
+    def _columns_fit(self, report: Report, fields: dict[str, str], line: int) -> bool:
+        if fields.keys() == self._column_set:
+            return True
+        # JSON Lines: each object names its own keys.
+        return self._check_columns(report, fields, line)
+
+    def _report_diagnostics(self, report: Report, diags: list[Diagnostic], line: int) -> None:
+        at = self.template.parameters.at
+        for d in diags:
+            if d in self._template_diagnostics:
+                continue  # the template's own warning, reported once already, not once per row
+            message = f"{d.severity.value}[{d.code}]: {d.message}" + (f" ({d.hint})" if d.hint else "")
+            column = at.get((d.span.line, d.span.column)) if d.span is not None else None
+            if column is None and d.span is not None:
+                message = f"{self.template.path}:{d.span.line}:{d.span.column}: {message}"
+            report.add(line, column, message, warning=not d.is_error)
+
+
+def _json_record(text: str) -> tuple[dict[str, str] | None, str | None]:
+    from . import jsonout
+
+    try:
+        data = jsonout.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not a JSON object: {exc.msg} at character {exc.colno}"
+    if not isinstance(data, dict):
+        return None, "not a JSON object: each line must be one {…}"
+    out: dict[str, str] = {}
+    for k, v in data.items():
+        if isinstance(v, str):
+            out[k] = v
+        elif isinstance(v, int | Decimal) and not isinstance(v, bool):
+            out[k] = str(v)
+        else:
+            return None, f'column "{k}": must be a string or a number, not {json.dumps(v)}'
+    return out, None

@@ -1,0 +1,269 @@
+"""`offer send OFFER --rows ROWS`: campaigns against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from offerlang.campaign.ledger import read_ledger
+from offerlang.cli import main
+
+from .campaignserver import CampaignServer
+from .conftest import EXAMPLES
+
+OFFER = EXAMPLES / "campaign" / "annual-upgrade.offer"
+OFFER_BIN = str(Path(sys.executable).parent / "offer")
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch):
+    monkeypatch.setenv("FASTSPRING_API_USERNAME", "campaign-user")
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "campaign-secret")
+    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def server():
+    fake = CampaignServer().start()
+    yield fake
+    fake.stop()
+
+
+def buyers(tmp_path: Path, count: int, name: str = "buyers.csv") -> Path:
+    path = tmp_path / name
+    lines = ["email,first,last,country"] + [f"b{i:05d}@example.com,First{i},Last{i},DE" for i in range(count)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def keys(count: int) -> list[str]:
+    return [f"b{i:05d}@example.com" for i in range(count)]
+
+
+def send(server: CampaignServer, rows: Path, *args: str) -> int:
+    return main(["send", str(OFFER), "--rows", str(rows), "--store", "acme", "--api-url", server.url, *args])
+
+
+def links(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_faults_are_retried_and_every_row_gets_exactly_one_session(server, tmp_path, capsys):
+    schedule = {0: "429", 1: "503", 2: "drop", 3: "404"}
+    server.faults = lambda key, attempt: schedule.get(int(key[1:6]) % 5) if attempt == 1 else None
+    rows = buyers(tmp_path, 20)
+    out = tmp_path / "links.csv"
+    code = send(server, rows, "--concurrency", "6", "--rate", "6000/min", "--out", str(out))
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert server.sessions == dict.fromkeys(keys(20), 1)
+    assert sum(server.attempts.values()) == 20 + 16, "one retry for each injected fault"
+    table = links(out)
+    assert [r["email"] for r in table] == keys(20), "row order"
+    assert all(
+        r["status"] == "done" and r["url"].startswith("https://acme.onfastspring.com/session/S")
+        for r in table
+    )
+    assert table[0]["expires"] == "2017-03-21T15:24:32Z"
+    assert "20 rows: 20 sessions created, 0 already done, 0 rejected" in err
+    _header, state = read_ledger(tmp_path / "buyers.ledger.jsonl")
+    assert {k: e.status for k, e in state.items()} == dict.fromkeys(keys(20), "done")
+
+    # The same command again sends nothing and writes the same links.
+    before = out.read_text()
+    assert send(server, rows, "--out", str(out)) == 0
+    assert sum(server.sessions.values()) == 20
+    assert out.read_text() == before
+    assert "20 rows: 0 sessions created, 20 already done" in capsys.readouterr().err
+
+
+def test_rejected_rows_are_recorded_summarised_and_sent_again_next_time(server, tmp_path, capsys):
+    server.faults = lambda key, attempt: (
+        "400" if key in ("b00003@example.com", "b00007@example.com") else None
+    )
+    rows = buyers(tmp_path, 10)
+    out = tmp_path / "links.csv"
+    assert send(server, rows, "--out", str(out), "--rate", "6000/min") == 3
+    err = capsys.readouterr().err
+    assert "10 rows: 8 sessions created, 0 already done, 2 rejected" in err
+    assert "b00003@example.com (line 5): Coupon not valid for b00003@example.com" in err
+    statuses = [r["status"] for r in links(out)]
+    assert statuses.count("failed") == 2 and statuses.count("done") == 8
+
+    server.faults = lambda key, attempt: None  # the store accepts them now
+    assert send(server, rows, "--out", str(out), "--rate", "6000/min") == 0
+    assert "10 rows: 2 sessions created, 8 already done" in capsys.readouterr().err
+    assert server.sessions == dict.fromkeys(keys(10), 1)
+    assert [r["status"] for r in links(out)] == ["done"] * 10
+
+
+def test_bad_rows_stop_the_campaign_before_any_request(server, tmp_path, capsys):
+    rows = buyers(tmp_path, 5)
+    rows.write_text(rows.read_text() + "b00001@example.com,Dup,Dup,DE\nnot-an-email,A,B,ZZ\n")
+    assert send(server, rows) == 1
+    err = capsys.readouterr().err
+    assert f'{rows}:7: column "email": key "b00001@example.com" is already used on line 3' in err
+    assert f'{rows}:8: column "email": error[E228]: `not-an-email` does not look like an email address' in err
+    assert f'{rows}:8: column "country": error[E203]: `ZZ` is not an ISO 3166 country code' in err
+    assert "nothing was sent" in err
+    assert server.attempts == {}
+
+
+def test_a_ledger_of_another_offer_is_refused(server, tmp_path, capsys):
+    ledger = tmp_path / "l.jsonl"
+    ledger.write_text('{"event":"campaign","offer":"other.offer","template":"x"}\n')
+    assert send(server, buyers(tmp_path, 2), "--ledger", str(ledger)) == 2
+    assert "records a campaign of other.offer" in capsys.readouterr().err
+    assert server.attempts == {}
+
+
+def test_a_changed_row_is_reported_not_sent_twice(server, tmp_path, capsys):
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--rate", "6000/min") == 0
+    rows.write_text(rows.read_text().replace("First1,", "Renamed,"))
+    assert send(server, rows, "--rate", "6000/min") == 0
+    err = capsys.readouterr().err
+    assert "changed since their session was created (kept, not sent again): b00001@example.com" in err
+    assert server.sessions == dict.fromkeys(keys(3), 1)
+
+
+def test_dry_run_sends_nothing_and_writes_no_ledger(server, tmp_path, capsys):
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "Authorization: Basic <redacted>" in out and "campaign-secret" not in out
+    assert "3 rows checked; 3 would be sent" in out
+    assert server.attempts == {}
+    assert not (tmp_path / "buyers.ledger.jsonl").exists()
+
+
+def test_campaign_options_need_rows(tmp_path, capsys):
+    assert main(["send", str(OFFER), "--store", "acme", "--ledger", "x.jsonl"]) == 2
+    assert "--ledger only make sense with --rows" in capsys.readouterr().err
+
+
+def test_real_run_respects_the_rate_in_every_second(server, tmp_path, capsys):
+    """600/min is 10 a second, 100 ms apart; arrivals jitter by a few milliseconds, hence the +1."""
+    rows = buyers(tmp_path, 24)
+    assert send(server, rows, "--rate", "600/min", "--concurrency", "8") == 0, capsys.readouterr().err
+    assert server.sessions == dict.fromkeys(keys(24), 1)
+    assert server.peak_per_second() <= 11
+
+
+def run_campaign(server: CampaignServer, rows: Path, *args: str) -> subprocess.Popen:
+    command = [OFFER_BIN, "send", str(OFFER), "--rows", str(rows), "--store", "acme", "--api-url", server.url]
+    return subprocess.Popen(
+        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+
+
+def wait_for(condition, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the campaign did not get that far"
+        time.sleep(0.01)
+
+
+def test_sigkill_mid_campaign_then_resume_sends_each_row_at_most_once_beyond_in_flight(server, tmp_path):
+    server.delay = 0.05  # every answer takes a while: requests are in flight when the kill lands
+    rows = buyers(tmp_path, 60)
+    ledger = tmp_path / "buyers.ledger.jsonl"
+    concurrency = 4
+    proc = run_campaign(server, rows, "--concurrency", str(concurrency), "--rate", "6000/min")
+    wait_for(lambda: sum(server.sessions.values()) >= 20)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    _header, state = read_ledger(ledger)
+    uncertain = {k for k, e in state.items() if e.status == "uncertain"}
+    assert 0 < len(uncertain) <= concurrency
+    killed_at = sum(server.sessions.values())
+
+    # Resume: done rows are skipped, uncertain ones are reported and not sent.
+    proc = run_campaign(server, rows, "--rate", "6000/min", "--out", str(tmp_path / "links.csv"))
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert f"{len(uncertain)} uncertain" in err and "--retry-uncertain" in err
+    assert all(count == 1 for count in server.sessions.values()), "nothing sent twice"
+    assert {k for k in keys(60) if server.sessions[k] != 1} <= uncertain, "every certain row sent once"
+    assert sum(server.sessions.values()) >= killed_at
+
+    # --retry-uncertain sends those too: only rows that were in flight can now have two sessions.
+    proc = run_campaign(
+        server, rows, "--retry-uncertain", "--rate", "6000/min", "--out", str(tmp_path / "links.csv")
+    )
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    twice = {k for k, count in server.sessions.items() if count == 2}
+    assert twice <= uncertain
+    assert set(server.sessions) == set(keys(60)) and max(server.sessions.values()) <= 2
+    table = links(tmp_path / "links.csv")
+    assert [r["email"] for r in table] == keys(60) and {r["status"] for r in table} == {"done"}
+
+
+def test_ctrl_c_finishes_the_requests_in_flight_and_records_them(server, tmp_path):
+    server.delay = 0.05
+    rows = buyers(tmp_path, 60)
+    proc = run_campaign(server, rows, "--concurrency", "4", "--rate", "6000/min")
+    wait_for(lambda: sum(server.sessions.values()) >= 10)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: the requests in flight were finished and recorded" in err
+    _header, state = read_ledger(tmp_path / "buyers.ledger.jsonl")
+    assert {e.status for e in state.values()} == {"done"}, "no row left without an outcome"
+    assert sum(server.sessions.values()) == len(state) < 60
+
+
+def test_json_lines_rows_and_set(server, tmp_path, capsys):
+    rows = tmp_path / "buyers.jsonl"
+    rows.write_text(
+        "\n".join(json.dumps({"email": f"j{i}@example.com", "first": "J", "last": str(i)}) for i in range(3))
+        + "\n"
+    )
+    assert send(server, rows, "--set", "country=FR", "--rate", "6000/min") == 0, capsys.readouterr().err
+    assert server.sessions == {f"j{i}@example.com": 1 for i in range(3)}
+
+
+def test_refused_credentials_stop_the_campaign(server, tmp_path, capsys):
+    server.faults = lambda key, attempt: "401"
+    rows = buyers(tmp_path, 30)
+    assert send(server, rows, "--concurrency", "2", "--rate", "6000/min") == 3
+    err = capsys.readouterr().err
+    assert "stopped: FastSpring refused the credentials" in err
+    assert "campaign-secret" not in err
+    assert sum(server.attempts.values()) <= 2 + 4, "only what was in flight or queued went out"
+
+
+def test_retries_exhausted_leave_the_row_uncertain(server, tmp_path, capsys):
+    server.faults = lambda key, attempt: "503" if key == "b00001@example.com" else None
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--rate", "6000/min") == 4
+    assert "1 network failures" in capsys.readouterr().err
+    assert server.attempts["b00001@example.com"] == 5
+    server.faults = lambda key, attempt: None
+    assert send(server, rows, "--rate", "6000/min") == 4
+    assert "uncertain (a request was started but its outcome is unknown): b00001@example.com" in (
+        capsys.readouterr().err
+    )
+    assert send(server, rows, "--rate", "6000/min", "--retry-uncertain") == 0
+    assert server.sessions == dict.fromkeys(keys(3), 1)
+
+
+def test_set_fills_a_single_send(server, tmp_path, capsys):
+    values = ["--set=first=Ada", "--set=last=Lovelace", "--set=email=ada@example.com", "--set=country=GB"]
+    receipts = str(tmp_path / "receipts.jsonl")
+    code = main(
+        ["send", str(OFFER), "--store", "acme", "--api-url", server.url, "--receipts", receipts, *values]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert server.sessions == {"ada@example.com": 1}

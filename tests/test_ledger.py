@@ -1,0 +1,66 @@
+"""The ledger: what each record means on resume, and a last line cut short by a kill."""
+
+from __future__ import annotations
+
+import pytest
+
+from offerlang.campaign.ledger import Ledger, LedgerError, read_ledger
+
+
+def test_states_on_resume(tmp_path):
+    path = tmp_path / "l.jsonl"
+    ledger = Ledger(path, "offers/a.offer", "template text")
+    ledger.started("done@example.com", 2, "h1")
+    ledger.done("done@example.com", "h1", "S1", "https://x/session/S1", 1000)
+    ledger.started("killed@example.com", 3, "h2")
+    ledger.started("rejected@example.com", 4, "h3")
+    ledger.failed("rejected@example.com", "h3", "rejected", 400, "Coupon not valid")
+    ledger.started("lost@example.com", 5, "h4")
+    ledger.failed("lost@example.com", "h4", "network", None, "gave up after 5 attempts")
+    ledger.close()
+    header, state = read_ledger(path)
+    assert header["offer"] == "offers/a.offer"
+    assert {k: e.status for k, e in state.items()} == {
+        "done@example.com": "done",
+        "killed@example.com": "uncertain",
+        "rejected@example.com": "failed",
+        "lost@example.com": "uncertain",  # the request may have reached FastSpring
+    }
+    assert (state["done@example.com"].session, state["done@example.com"].expires) == ("S1", 1000)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 8 and lines[1].startswith('{"event":"started","key":"done@example.com","line":2')
+
+
+def test_a_partial_last_line_is_ignored_and_the_next_record_starts_fresh(tmp_path):
+    path = tmp_path / "l.jsonl"
+    Ledger(path, "a.offer", "t").close()
+    with open(path, "a") as fh:
+        fh.write('{"event":"done","key":"x@exa')  # the process died mid-write
+    ledger = Ledger(path, "elsewhere/a.offer", "t")  # the same offer, resumed from another directory
+    ledger.started("y@example.com", 2, "h")
+    ledger.close()
+    _header, state = read_ledger(path)
+    assert list(state) == ["y@example.com"]
+
+
+def test_a_damaged_line_in_the_middle_is_an_error(tmp_path):
+    path = tmp_path / "l.jsonl"
+    path.write_text('{"event":"campaign","offer":"a.offer"}\nnot json\n{"event":"started","key":"k"}\n')
+    with pytest.raises(LedgerError, match=r"l.jsonl:2: not a ledger record"):
+        read_ledger(path)
+
+
+def test_another_offers_ledger_is_refused(tmp_path):
+    path = tmp_path / "l.jsonl"
+    Ledger(path, "a.offer", "t").close()
+    with pytest.raises(LedgerError, match=r"records a campaign of a\.offer, not b\.offer"):
+        Ledger(path, "b.offer", "t")
+
+
+def test_two_runs_cannot_share_a_ledger(tmp_path):
+    path = tmp_path / "l.jsonl"
+    first = Ledger(path, "a.offer", "t")
+    with pytest.raises(LedgerError, match="in use by another run"):
+        Ledger(path, "a.offer", "t")
+    first.close()
+    Ledger(path, "a.offer", "t").close()
