@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import statistics
@@ -36,9 +37,9 @@ def _tool(name: str) -> str:
     return found
 
 
-def _wall(cmd: list[str]) -> float:
+def _wall(cmd: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bench: {shlex.join(cmd)} exited {done.returncode}:\n{done.stderr.decode()}")
@@ -67,18 +68,26 @@ def bench_check(example: Path, runs: int, offer_cmd: list[str]) -> None:
         payload.write_text(jsonout.dumps(result.payload) + "\n", encoding="utf-8")
         ours = [*offer_cmd, "check", str(example)]
         theirs = [_tool("check-jsonschema"), "--schemafile", str(SCHEMA), str(payload)]
-        # One untimed run each: fills the OS file cache (and offerlang's parser cache).
+        # Cold: no user cache at all, so every run builds the parser and imports jsonschema
+        # for the schema gate (a fresh CI machine). Warm: the steady state on a laptop, where
+        # the parser and the gate's verdict on this payload come from the user's cache.
+        cold_env = {**os.environ, "OFFERLANG_NO_CACHE": "1"}
+        # One untimed run each: fills the OS file cache (and offerlang's user cache).
         _wall(ours)
         _wall(theirs)
-        ours_s, theirs_s = [], []
+        warm_s, cold_s, theirs_s = [], [], []
         for _ in range(runs):
-            ours_s.append(_wall(ours))
+            warm_s.append(_wall(ours))
             theirs_s.append(_wall(theirs))
-    ratios = [a / b for a, b in zip(ours_s, theirs_s, strict=True)]
+            cold_s.append(_wall(ours, cold_env))
     print(f"offer check vs check-jsonschema on {example.relative_to(ROOT)} ({runs} alternating runs)")
-    print(f"  offer check       median {statistics.median(ours_s) * 1000:7.1f} ms")
-    print(f"  check-jsonschema  median {statistics.median(theirs_s) * 1000:7.1f} ms")
-    print(f"  median ratio      {statistics.median(ratios):.2f}  (aim: <= 0.50)")
+    print(f"  check-jsonschema         median {statistics.median(theirs_s) * 1000:7.1f} ms")
+    for label, times in (("offer check, warm cache", warm_s), ("offer check, no cache", cold_s)):
+        ratios = [a / b for a, b in zip(times, theirs_s, strict=True)]
+        print(
+            f"  {label:<24} median {statistics.median(times) * 1000:7.1f} ms"
+            f"   median ratio {statistics.median(ratios):.2f}  (aim: <= 0.50)"
+        )
 
 
 def bench_compile(repeat: int) -> None:

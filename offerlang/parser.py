@@ -7,7 +7,6 @@ turned into nodes by a purely structural Transformer (no checks in it: that is c
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import unicodedata
 from dataclasses import replace
@@ -19,6 +18,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
+from . import usercache
 from .diagnostics import Diagnostic, did_you_mean, error
 from .iso import CURRENCIES
 
@@ -89,61 +89,29 @@ LARK_OPTIONS = {
 def lark_parser() -> Lark:
     """The parser, built once per process, or loaded from the user's cache (building the LALR
     tables is most of `offer check`'s start-up; loading them takes a tenth of that)."""
-    return cached_parser(cache_dir())
-
-
-def cache_dir() -> Path | None:
-    """$XDG_CACHE_HOME/offerlang (default ~/.cache/offerlang): the user's own, never the shared
-    temp dir. Lark's cache=True is deliberately not used: it writes a predictable pickle there."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative: which the XDG spec says to ignore
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "offerlang"
+    return cached_parser(usercache.subdir())
 
 
 def cached_parser(directory: Path | None) -> Lark:
     if directory is None:
         return Lark(grammar_text(), **LARK_OPTIONS)
     import hashlib
-    import tempfile  # only needed to write the cache; ~4 ms to import
 
     import lark
 
     key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
     path = directory / f"parser-{key.hexdigest()[:32]}.lark"
-    if _trusted(directory) and _trusted(path):
+    # The file is a pickle: it is loaded only from a folder and file that are the user's own.
+    if usercache.trusted(directory) and usercache.trusted(path):
         # A stale or damaged cache file is rebuilt, never fatal.
         with contextlib.suppress(Exception), path.open("rb") as fh:
             return Lark.load(fh)
     parser = Lark(grammar_text(), **LARK_OPTIONS)
     with contextlib.suppress(OSError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if _trusted(directory):
-            # Atomic: another process never loads a half-written file.
-            fd, tmp = tempfile.mkstemp(prefix=".parser-", dir=directory)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    parser.save(fh)
-                os.replace(tmp, path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+    if usercache.trusted(directory):
+        usercache.write(path, parser.save)
     return parser
-
-
-def _trusted(path: Path) -> bool:
-    """The cache is a pickle: only load it from a path that is ours and that no one else can
-    write to."""
-    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): no cache, the parser is built
-        return False
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def keywords() -> set[str]:

@@ -6,19 +6,22 @@ span that produced the field, through the emitter's pointer map.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from . import jsonout
+from . import __version__, jsonout, usercache
 from .diagnostics import Diagnostic, error
 from .nodes import Span
 
-SCHEMA_FILE = "schemas/sessions-v1.request.schema.json"
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "sessions-v1.request.schema.json"
 
 
+@cache
 def schema_text() -> str:
-    return resources.files("offerlang").joinpath(SCHEMA_FILE).read_text("utf-8")
+    return SCHEMA_PATH.read_text("utf-8")
 
 
 @cache
@@ -52,6 +55,15 @@ def _leaves(err):
 
 
 def validate(payload: Any, pointers: dict[str, Span]) -> list[Diagnostic]:
+    """Schema diagnostics for a payload, located at the source spans that produced it.
+
+    A payload this schema has accepted before (same bytes, same schema, same offerlang) is not
+    validated again: its verdict is kept in the user's cache, which spares `offer check` the
+    import of jsonschema, most of its start-up time.
+    """
+    marker = _verdict_marker(payload)
+    if marker is not None and marker.exists():
+        return []
     diags = []
     for pointer, message in schema_errors(payload):
         diags.append(
@@ -62,7 +74,24 @@ def validate(payload: Any, pointers: dict[str, Span]) -> list[Diagnostic]:
                 "this is a gap in offerlang's checks; please report it with this offer",
             )
         )
+    if marker is not None and not diags:
+        with contextlib.suppress(OSError):
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
     return diags
+
+
+def _verdict_marker(payload: Any) -> Path | None:
+    """An empty file named for what was validated; only its existence is ever read."""
+    directory = usercache.subdir("verdicts")
+    if directory is None:
+        return None
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in (__version__, schema_text(), jsonout.dumps(payload, None)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return directory / digest.hexdigest()
 
 
 def _span_for(pointer: str, pointers: dict[str, Span]) -> Span | None:

@@ -255,10 +255,11 @@ def test_colour_on_a_terminal_and_none_with_no_color():
     assert "\x1b[" not in plain and "error[E102]" in plain
 
 
-def test_start_up_stays_lean():
+def test_start_up_stays_lean(tmp_path):
     # `import offerlang.cli` and `offer --help` must not pay for the parser, the network, the
-    # schema or the table libraries; `offer check` needs Lark and jsonschema (the schema gate)
-    # but never httpx or rich.
+    # schema or the table libraries; `offer check` needs Lark, and jsonschema for the schema
+    # gate, but never httpx or rich. A payload the gate accepted before is not validated again
+    # (its verdict is cached), so the second check of the same offer skips jsonschema too.
     script = (
         "import sys\n"
         "import offerlang.cli\n"
@@ -269,6 +270,15 @@ def test_start_up_stays_lean():
         f"offerlang.cli.main(['check', {str(SPRING)!r}])\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
-    assert lines == ["[]", "[]", "['jsonschema', 'lark']"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def imported() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+        )
+        return [line for line in done.stdout.splitlines() if line.startswith("[")]
+
+    assert imported() == ["[]", "[]", "['jsonschema', 'lark']"]
+    assert imported() == ["[]", "[]", "['lark']"]
+    env["OFFERLANG_NO_CACHE"] = "1"
+    assert imported() == ["[]", "[]", "['jsonschema', 'lark']"]
