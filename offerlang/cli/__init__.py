@@ -23,6 +23,7 @@ EXIT_REJECTED = 3  # FastSpring rejected a request
 EXIT_NETWORK = 4  # network failure, or retries exhausted
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
@@ -64,7 +65,13 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         # Sub-commands return their exit code. main() passes it on; click's standalone mode
         # (CliRunner, `python -m`) would drop it, so turn a non-zero code into an exit here.
-        code = super().invoke(ctx)
+        try:
+            code = super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`offer check | head`): not an error of ours. Caught here, as
+            # click's main() would turn it into a silent exit 1.
+            silence_stdout()
+            return EXIT_OK
         if isinstance(code, int) and code != EXIT_OK:
             ctx.exit(code)
         return code
@@ -103,10 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("offer: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`offer check | head`): not an error of ours.
-        sys.stderr.close()
-        return EXIT_OK
     except Exception as exc:
         if os.environ.get("OFFERLANG_DEBUG"):
             traceback.print_exc()
@@ -117,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null after a closed pipe, so that flushing it at exit does not
+    fail again (and print "Exception ignored")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # standard output is not a file (a test's capture): nothing will flush it at exit
 
 
 def entry() -> None:

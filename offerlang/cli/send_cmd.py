@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..jsonout import dumps
-from . import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
+from . import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INVALID,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    silence_stdout,
+)
 from .campaign import campaign_options, set_values
 from .common import compile_path, offer_files, print_diagnostics
 
@@ -101,6 +109,7 @@ def command(
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, or an unreadable answer
+      141 standard output was closed (sessions created are in the receipts)
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
@@ -116,8 +125,10 @@ def command(
     if campaign["rows"] is not None:
         from .campaign import send_campaign
 
-        return send_campaign(
-            paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+        return _unless_stdout_closes(
+            lambda: send_campaign(
+                paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+            )
         )
 
     results = [compile_path(f, values or None) for f in offer_files(paths)]
@@ -145,12 +156,37 @@ def command(
         read_timeout=timeout,
         on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
     )
-    with client, _verbose_log(verbose):
-        if dry_run:
-            for result in results:
-                sender.dry_run(client, result)
-            return EXIT_OK
-        return sender.send_all(client, results, receipts_path, force)
+
+    def run() -> int:
+        with client, _verbose_log(verbose):
+            if dry_run:
+                for result in results:
+                    sender.dry_run(client, result)
+                return EXIT_OK
+            return sender.send_all(client, results, receipts_path, force)
+
+    return _unless_stdout_closes(run)
+
+
+def _unless_stdout_closes(run: Callable[[], int]) -> int:
+    """Run the sending part; a closed standard output (`offer send ... | head -0`) stops it.
+
+    Sessions are recorded before they are printed, so none is lost; but the links were not
+    shown, which is not a success, so the exit code says so (128 + SIGPIPE, as shells report).
+    """
+    try:
+        return run()
+    except BrokenPipeError:
+        silence_stdout()
+        try:
+            click.echo(
+                "offer send: standard output was closed; stopped sending. Every session created was "
+                "recorded before it was printed: see the receipts",
+                err=True,
+            )
+        except OSError:
+            pass  # standard error is gone too: the exit code is all that is left
+        return EXIT_BROKEN_PIPE
 
 
 def credentials_or_exit(dry_run: bool) -> tuple[str, str] | int:
@@ -218,7 +254,7 @@ class _Sender:
         self, client: FastSpringClient, results: list[CompileResult], receipts_path: str | None, force: bool
     ) -> int:
         from ..send.client import SendError
-        from ..send.receipts import Receipt, Receipts, default_path, payload_sha256
+        from ..send.receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
 
         # Every receipts folder is created before the first request, so that one that cannot be
         # written stops the run while nothing has been sent.
@@ -227,12 +263,15 @@ class _Sender:
         for result in results:
             path = Path(receipts_path) if receipts_path else default_path(result.path)
             if path not in books:
-                books[path] = Receipts(path)
+                books[path] = book = Receipts(path)
                 try:
-                    books[path].prepare()
+                    book.prepare_folder()
                 except OSError as exc:
-                    reason = exc.strerror or exc
-                    raise click.UsageError(f"cannot write receipts to {path}: {reason}") from None
+                    raise click.UsageError(f"cannot write receipts to {path}: {exc.strerror or exc}") from None
+                try:
+                    list(book.read())
+                except OSError as exc:
+                    raise click.UsageError(f"cannot read receipts {path}: {exc.strerror or exc}") from None
             book_of.append(books[path])
 
         exit_code = EXIT_OK
@@ -248,16 +287,16 @@ class _Sender:
                 for number in book.unreadable_lines:
                     click.echo(f"{book.path}:{number}: warning: not a receipt; ignored", err=True)
             if existing is not None and not force:
-                self.already_sent(existing)
+                self.already_sent(result.path, existing)
                 continue
             try:
                 session = client.create_session(payload)
-            except KeyboardInterrupt:
-                click.echo(
-                    f"{result.path}: interrupted while sending: FastSpring may have created a session "
-                    "that is not in the receipts",
-                    err=True,
-                )
+            except KeyboardInterrupt as interrupt:
+                if getattr(interrupt, "may_have_created", True):
+                    outcome = "FastSpring may have created a session that is not in the receipts"
+                else:
+                    outcome = "no request reached FastSpring, so no session was created"
+                click.echo(f"{result.path}: interrupted while sending: {outcome}", err=True)
                 raise
             except SendError as error:
                 self.failed(result, error)
@@ -269,43 +308,43 @@ class _Sender:
                     self.skipped(skipped)
                 return EXIT_REJECTED if error.kind == "auth" else EXIT_NETWORK
             receipt = Receipt.new(
-                result.path,
+                offer_name(result.path),
                 sha256,
                 **target,
                 session_id=session.id,
                 url=session.url,
                 expires_ms=session.expires_ms,
             )
-            self.created(receipt)
+            # Recorded before it is printed: output that cannot be written (a closed pipe) must
+            # not cost the only record of a session that exists.
             try:
                 book.append(receipt)
             except OSError as exc:
                 click.echo(
-                    f"{book.path}: warning: the session above was created but could not be recorded "
+                    f"{book.path}: warning: the session below was created but could not be recorded "
                     f"({exc.strerror or exc}); keep its link",
                     err=True,
                 )
+            self.created(result.path, receipt)
         return exit_code
 
-    def created(self, receipt: Receipt) -> None:
-        self._session(receipt, "created", f"{receipt.offer}: session created")
+    def created(self, offer: str, receipt: Receipt) -> None:
+        self._session(offer, receipt, "created", f"{offer}: session created")
 
-    def already_sent(self, receipt: Receipt) -> None:
+    def already_sent(self, offer: str, receipt: Receipt) -> None:
         sent = datetime.fromisoformat(receipt.created).astimezone()
-        headline = (
-            f"{receipt.offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
-        )
-        self._session(receipt, "already-sent", headline)
-        click.echo(f"{receipt.offer}: note: not sent again; use --force to create another session", err=True)
+        headline = f"{offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
+        self._session(offer, receipt, "already-sent", headline)
+        click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
 
-    def _session(self, receipt: Receipt, status: str, headline: str) -> None:
+    def _session(self, offer: str, receipt: Receipt, status: str, headline: str) -> None:
         from ..send.client import popup_snippet
 
         expires = local_time(receipt.expires_ms)
         popup = popup_snippet(receipt.id)
         if self.fmt == "json":
             record = {
-                "offer": receipt.offer,
+                "offer": offer,
                 "status": status,
                 "id": receipt.id,
                 "url": receipt.url,
@@ -333,11 +372,17 @@ class _Sender:
             }[error.kind]
             click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
             if error.params:
-                click.echo(f"  params: {', '.join(map(str, error.params))}", err=True)
+                click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
             if error.hint:
                 click.echo(f"  help: {error.hint}", err=True)
         if self.fmt == "json":
-            failure = {"kind": error.kind, "status": error.status, "message": error.message}
+            failure = {
+                "kind": error.kind,
+                "status": error.status,
+                "message": error.message,
+                "params": list(error.params),
+                "hint": error.hint,
+            }
             click.echo(dumps({"offer": result.path, "status": "failed", "error": failure}, None))
 
     def skipped(self, result: CompileResult) -> None:

@@ -28,6 +28,11 @@ def payload_sha256(payload: dict[str, Any]) -> str:
     return hashlib.sha256(dumps(payload, None).encode("utf-8")).hexdigest()
 
 
+def offer_name(offer_path: str) -> str:
+    """How a receipt names its offer: the absolute path, so that runs from any folder agree."""
+    return offer_path if offer_path in ("-", "<stdin>") else str(Path(offer_path).resolve())
+
+
 def default_path(offer_path: str) -> Path:
     """`.offer/receipts.jsonl` beside the offer; in the current folder for standard input."""
     folder = Path.cwd() if offer_path in ("-", "<stdin>") else Path(offer_path).parent
@@ -95,28 +100,22 @@ class Receipts:
         self.unreadable_lines: list[int] = []
         self._lock = threading.Lock()
 
-    def prepare(self) -> None:
-        """Create the folder now, so that a path that cannot be written fails before any request."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.is_dir():
-            raise IsADirectoryError(f"{self.path} is a directory")
-
     def read(self) -> Iterator[Receipt]:
-        """Every well-formed receipt; other lines (one cut short by a crash, say) are skipped and
-        their numbers kept in `unreadable_lines`."""
+        """Every well-formed receipt; other lines (one cut short by a crash, or bytes that are not
+        UTF-8) are skipped and their numbers kept in `unreadable_lines`. OSError if unreadable."""
         self.unreadable_lines = []
         try:
-            lines = self.path.read_text("utf-8").split("\n")
+            lines = self.path.read_bytes().split(b"\n")
         except FileNotFoundError:
             return
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
-                record = loads(line)
+                record = loads(line.decode("utf-8"))
                 # Only the known fields: a line written by a newer offerlang still counts.
                 yield Receipt(**{name: record[name] for name in _FIELDS})
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError):  # UnicodeDecodeError is a ValueError
                 self.unreadable_lines.append(number)
 
     def find_valid(
@@ -134,10 +133,21 @@ class Receipts:
         return max(matches, key=lambda r: r.expires_ms, default=None)
 
     def append(self, receipt: Receipt) -> None:
-        line = dumps(asdict(receipt), None) + "\n"
+        line = (dumps(asdict(receipt), None) + "\n").encode("utf-8")
         with self._lock:
-            self.prepare()
-            with self.path.open("a", encoding="utf-8", newline="") as fh:
+            self.prepare_folder()
+            with self.path.open("a+b") as fh:
+                # A line cut short by a crash must stay a damaged line of its own, not swallow this one.
+                if fh.seek(0, os.SEEK_END) > 0:
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        line = b"\n" + line
                 fh.write(line)
                 fh.flush()
                 os.fsync(fh.fileno())
+
+    def prepare_folder(self) -> None:
+        """OSError when the receipts cannot be written there."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise IsADirectoryError(f"{self.path} is a directory")
