@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,14 +178,13 @@ def _unless_stdout_closes(run: Callable[[], int]) -> int:
         return run()
     except BrokenPipeError:
         silence_stdout()
-        try:
+        # If standard error is gone too, the exit code is all that is left to say it.
+        with suppress(OSError):
             click.echo(
                 "offer send: standard output was closed; stopped sending. Every session created was "
                 "recorded before it was printed: see the receipts",
                 err=True,
             )
-        except OSError:
-            pass  # standard error is gone too: the exit code is all that is left
         return EXIT_BROKEN_PIPE
 
 
@@ -267,7 +266,9 @@ class _Sender:
                 try:
                     book.prepare_folder()
                 except OSError as exc:
-                    raise click.UsageError(f"cannot write receipts to {path}: {exc.strerror or exc}") from None
+                    raise click.UsageError(
+                        f"cannot write receipts to {path}: {exc.strerror or exc}"
+                    ) from None
                 try:
                     list(book.read())
                 except OSError as exc:

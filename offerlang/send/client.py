@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import ipaddress
+import json
 import logging
 import math
 import os
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from .. import __version__
 from ..jsonout import dumps, loads
@@ -47,8 +48,12 @@ _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
 _LAST_MS = 253_402_300_799_999
-# Shorter "secrets" are not worth masking: replacing every "ab" in a message would garble it.
-_MIN_SCRUBBED = 4
+# A secret shorter than this is masked only where it stands alone: replacing every "ab" in a
+# message would garble it.
+_MIN_SCRUBBED_ANYWHERE = 4
+# No attempt starts with less time than this left before the deadline: it could not get an answer.
+_MIN_ATTEMPT = 0.25
+_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
 
 log = logging.getLogger("offerlang.send")
 
@@ -123,6 +128,15 @@ class SendError(Exception):
         self.hint = hint
 
 
+class SendInterrupted(KeyboardInterrupt):
+    """Ctrl-C during create_session. may_have_created: whether a request may have reached
+    FastSpring without a definite answer (so a session may exist that nobody recorded)."""
+
+    def __init__(self, may_have_created: bool) -> None:
+        super().__init__()
+        self.may_have_created = may_have_created
+
+
 class MissingCredentials(Exception):
     """The API username or password is not in the environment (the message names the variables)."""
 
@@ -154,27 +168,35 @@ def check_api_url(url: str) -> str:
     """The API base URL without a trailing slash; ValueError when it is unsafe or not a URL.
 
     Plain http would put the Basic credentials on the wire in clear text, so it is allowed only
-    for a stand-in on this machine.
+    for a stand-in on this machine. Messages never repeat a user:password@ part of the URL.
     """
+    shown = _USERINFO.sub(f"{REDACTED}@", url)
+    if _USERINFO.search(url):
+        raise ValueError(
+            f"--api-url {shown!r} must not contain credentials; they are read from {USERNAME_ENV} "
+            f"and {PASSWORD_ENV} only"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise ValueError(f"--api-url {url!r} is not a valid URL") from None
+        raise ValueError(f"--api-url {shown!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"--api-url {url!r} must be an http(s) URL such as {DEFAULT_API_URL}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(
-            f"--api-url must not contain credentials; they are read from {USERNAME_ENV} and {PASSWORD_ENV}"
-        )
+        raise ValueError(f"--api-url {shown!r} must be an http(s) URL such as {DEFAULT_API_URL}")
     if parts.query or parts.fragment:
-        raise ValueError(f"--api-url {url!r} must not have a query or a fragment")
+        raise ValueError(f"--api-url {shown!r} must not have a query or a fragment")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(
-            f"--api-url {url!r} uses plain http, which would send the credentials unencrypted; "
+            f"--api-url {shown!r} uses plain http, which would send the credentials unencrypted; "
             "use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"
         )
-    return url.rstrip("/")
+    base = url.rstrip("/")
+    if base.endswith("/sessions"):
+        raise ValueError(
+            f"--api-url {shown!r} would POST to {base}/sessions: give the base URL, without /sessions "
+            f"(such as {DEFAULT_API_URL})"
+        )
+    return base
 
 
 def is_loopback(host: str) -> bool:
@@ -225,6 +247,9 @@ class _Retryable:
     retry_after: float | None = None
     rate_limited: bool = False
     hint: str | None = None
+    # The request may have reached FastSpring and been acted on (a timeout or a dropped
+    # connection, as opposed to a refused connection or an answer saying it was not).
+    may_have_created: bool = False
 
 
 class FastSpringClient:
@@ -259,6 +284,10 @@ class FastSpringClient:
         # The header is set here, not through httpx's auth flow, so that build_request() (and
         # with it the dry run) shows exactly the request that is sent.
         self._http = httpx.Client(
+            # Plain http goes only to this machine: a proxy from HTTP_PROXY / ALL_PROXY would carry
+            # the Basic credentials in clear text over the network. https keeps the environment
+            # (HTTPS_PROXY, SSL_CERT_FILE) and its certificate checks.
+            trust_env=urlsplit(self.api_url).scheme == "https",
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
@@ -296,42 +325,62 @@ class FastSpringClient:
         return request.method, str(request.url), headers, request.content
 
     def create_session(self, payload: dict[str, Any]) -> SessionCreated:
-        """Create one session, retrying per the module's rules. Raises SendError."""
+        """Create one session, retrying per the module's rules. Raises SendError, or
+        SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
         started = time.monotonic()
         policy = self.retry
         attempt = 1
-        while True:
-            if self._before_attempt is not None:
-                self._before_attempt()
-            outcome = self._attempt(request, attempt)
-            if isinstance(outcome, SessionCreated):
-                return outcome
-            if attempt >= policy.max_attempts:
-                raise self._error(
-                    "network",
-                    f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}",
-                    outcome.status,
-                    hint=outcome.hint,
-                )
-            delay = outcome.retry_after if outcome.retry_after is not None else policy.backoff(attempt)
-            if time.monotonic() - started + delay > policy.deadline:
-                raise self._error(
-                    "network",
-                    f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}; waiting "
-                    f"{format_seconds(delay)} more would pass the {format_seconds(policy.deadline)} deadline",
-                    outcome.status,
-                    hint=outcome.hint,
-                )
-            if outcome.rate_limited and self._on_rate_limited is not None:
-                self._on_rate_limited(delay)
-            attempt += 1
-            if self._on_retry is not None:
-                self._on_retry(RetryInfo(attempt, policy.max_attempts, outcome.reason, delay, outcome.status))
-            time.sleep(delay)
+        may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
+        sending = False
+        try:
+            while True:
+                if self._before_attempt is not None:
+                    self._before_attempt()
+                sending = True
+                outcome = self._attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                sending = False
+                if isinstance(outcome, SessionCreated):
+                    return outcome
+                may_have_created = may_have_created or outcome.may_have_created
+                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                if attempt >= policy.max_attempts:
+                    raise self._error("network", tried, outcome.status, hint=outcome.hint)
+                # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
+                # clients that failed together would otherwise all retry at once.
+                delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
+                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                    raise self._error(
+                        "network",
+                        f"{tried}; waiting {format_seconds(delay)} more would pass the "
+                        f"{format_seconds(policy.deadline)} deadline",
+                        outcome.status,
+                        hint=outcome.hint,
+                    )
+                if outcome.rate_limited and self._on_rate_limited is not None:
+                    self._on_rate_limited(delay)
+                attempt += 1
+                if self._on_retry is not None:
+                    self._on_retry(
+                        RetryInfo(attempt, policy.max_attempts, outcome.reason, delay, outcome.status)
+                    )
+                time.sleep(delay)
+        except KeyboardInterrupt:
+            raise SendInterrupted(may_have_created or sending) from None
 
-    def _attempt(self, request: httpx.Request, attempt: int) -> SessionCreated | _Retryable:
+    def _attempt(self, request: httpx.Request, attempt: int, time_left: float) -> SessionCreated | _Retryable:
         import httpx
+
+        # Every phase of the attempt is cut to the time left, so that the deadline holds even
+        # when FastSpring never answers.
+        configured = self._http.timeout
+        timeout = httpx.Timeout(
+            **{
+                phase: min(limit, time_left) if limit is not None else time_left
+                for phase, limit in configured.as_dict().items()
+            }
+        )
+        request.extensions["timeout"] = timeout.as_dict()
 
         log.debug(
             "POST %s (attempt %d of %d, %d bytes)",
@@ -344,7 +393,9 @@ class FastSpringClient:
         try:
             response = self._http.send(request)
         except httpx.TimeoutException as exc:
-            return _Retryable(self._scrub(_timeout_reason(exc, self._http.timeout)))
+            # A connection that was never made cannot have created a session.
+            unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
         except httpx.TransportError as exc:
             if _certificate_failure(exc):
                 raise self._error(
@@ -352,7 +403,8 @@ class FastSpringClient:
                     f"the TLS certificate of {request.url.host} could not be verified: {exc}",
                     hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
                 ) from None
-            return _Retryable(self._scrub(_transport_reason(exc)))
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
+            return _Retryable(self._scrub(_transport_reason(exc)), may_have_created=not unsent)
         except httpx.DecodingError as exc:
             # The answer arrived but its content encoding is broken: treated like a garbled body.
             raise self._error(
@@ -377,7 +429,9 @@ class FastSpringClient:
             )
         if status >= 500:
             return _Retryable(f"HTTP {status}", status, retry_after)
-        message, params = _error_body(response)
+        # A 401/403 page that is not FastSpring's JSON comes from something in between (a proxy's
+        # login page, say), which may repeat the request: it is not shown at all.
+        message, params = _error_body(response, self._scrub, echo=status not in (401, 403))
         if status in (401, 403):
             raise self._error(
                 "auth",
@@ -420,7 +474,7 @@ class FastSpringClient:
 
     def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
         if extra.get("params"):
-            extra["params"] = tuple(self._scrub(str(p)) for p in extra["params"])
+            extra["params"] = tuple(scrub_value(list(extra["params"]), self._scrub))
         return SendError(kind, self._scrub(message), status, **extra)
 
 
@@ -429,29 +483,70 @@ def basic_token(username: str, password: str) -> str:
 
 
 def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
-    """A function that masks the credentials, and the Basic header value made of them, in a text."""
-    secrets = {password, username, basic_token(username, password)}
+    """A function that masks the credentials, the `user:password` pair and the Basic header value
+    in a text, also in the forms an echo may give them: JSON-escaped (ASCII or not) and
+    percent-encoded."""
+    pair = f"{username}:{password}"
+    masks: dict[str, Callable[[str], str]] = {}
+    for secret in (password, username, pair, basic_token(username, password)):
+        if not secret:
+            continue
+        for form in _encoded_forms(secret):
+            if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
+                masks[form] = lambda text, form=form: text.replace(form, REDACTED)
+            else:
+                # A short secret is masked only as a token of its own, not inside every word.
+                standalone = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
+                masks[form] = lambda text, pattern=standalone: pattern.sub(REDACTED, text)
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
-    ordered = sorted((s for s in secrets if len(s) >= _MIN_SCRUBBED), key=len, reverse=True)
+    ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
 
     def scrub(text: str) -> str:
-        for secret in ordered:
-            text = text.replace(secret, REDACTED)
+        for mask in ordered:
+            text = mask(text)
         return text
 
     return scrub
 
 
-def _error_body(response: httpx.Response) -> tuple[str, tuple[Any, ...]]:
-    """FastSpring's `{"message": ..., "params": [...]}`, or the start of whatever came instead."""
+def _encoded_forms(secret: str) -> set[str]:
+    percent = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        *percent,
+        *(re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in percent),
+    }
+
+
+def scrub_value(value: Any, scrub: Callable[[str], str]) -> Any:
+    """`value` (FastSpring's JSON: strings, numbers, lists, objects) with every string scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list | tuple):
+        return [scrub_value(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {scrub(str(k)): scrub_value(v, scrub) for k, v in value.items()}
+    return value
+
+
+def _error_body(
+    response: httpx.Response, scrub: Callable[[str], str], echo: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """FastSpring's `{"message": ..., "params": [...]}`, or (when `echo`) the start of whatever
+    came instead; scrubbed before it is cut short, so no part of a secret survives the cut."""
     try:
         data = loads(response.content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("message"), str) and data["message"].strip():
         params = data.get("params")
-        return data["message"].strip(), tuple(params) if isinstance(params, list) else ()
-    first_line = response.content.decode("utf-8", "replace").strip().split("\n", 1)[0][:200]
+        return scrub(data["message"].strip()), tuple(scrub_value(params, scrub)) if isinstance(
+            params, list
+        ) else ()
+    text = scrub(response.content.decode("utf-8", "replace")) if echo else ""
+    first_line = text.strip().split("\n", 1)[0][:200]
     return (first_line or response.reason_phrase or f"HTTP {response.status_code}"), ()
 
 
