@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -20,9 +21,18 @@ from offerlang.send.receipts import payload_sha256
 from .fakefastspring import EXPIRES_MS, SESSION_ID, FakeFastSpring, Reply, created
 
 USERNAME = "offer-test-user"
-PASSWORD = "pa55-W0rd-never-printed-7f3e"
+# Quotes, a backslash, a colon and non-ASCII letters: each has an escaped form a leak could take.
+PASSWORD = 'pa55"W\\0rd:never-printed-7f3e-größe'
 TOKEN = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
-SECRETS = (PASSWORD, TOKEN)
+SECRETS = (
+    PASSWORD,
+    TOKEN,
+    json.dumps(PASSWORD)[1:-1],
+    json.dumps(PASSWORD, ensure_ascii=False)[1:-1],
+    quote(PASSWORD, safe=""),
+)
+# Everything a test's runs printed, so that the check after each test sees it all.
+PRINTED: list[str] = []
 
 OFFER = """\
 account uKj7izONRfanVwBL9eiG_A
@@ -55,6 +65,16 @@ def environment(monkeypatch):
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def no_secret_anywhere(capsys, tmp_path):
+    """After every test: the password is in nothing printed and in no file the test wrote."""
+    PRINTED.clear()
+    yield
+    out, err = capsys.readouterr()
+    files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert_no_secret(*PRINTED, out, err, *files)
+
+
 @pytest.fixture
 def server():
     fake = FakeFastSpring().start()
@@ -72,6 +92,7 @@ def offer(tmp_path) -> Path:
 def send(capsys, *args: str) -> tuple[int, str, str]:
     code = main(["send", *args])
     out, err = capsys.readouterr()
+    PRINTED.extend((out, err))
     return code, out, err
 
 
@@ -334,6 +355,7 @@ def test_subprocess_run_never_shows_the_password(server, offer):
         env=env,
         timeout=60,
     )
+    PRINTED.extend((run.stdout, run.stderr))
     assert run.returncode == 0, run.stderr
     assert len(server.requests) == 2
     assert "offer send: POST " in run.stderr  # --verbose logs each attempt
@@ -367,7 +389,13 @@ def test_after_a_401_the_other_offers_are_skipped(server, capsys, offer, tmp_pat
     assert len(server.requests) == 1
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["status"] for r in records] == ["failed", "skipped"]
-    assert records[0]["error"] == {"kind": "auth", "status": 401, "message": "Unauthorized"}
+    assert records[0]["error"] == {
+        "kind": "auth",
+        "status": 401,
+        "message": "Unauthorized",
+        "params": [],
+        "hint": "check the store's API credentials in FASTSPRING_API_USERNAME and FASTSPRING_API_PASSWORD",
+    }
 
 
 def test_unwritable_receipts_stop_before_any_request(server, capsys, offer, tmp_path):
@@ -383,3 +411,198 @@ def test_a_folder_without_offers_is_a_usage_error(server, capsys, tmp_path):
     code, _, err = send(capsys, str(tmp_path), "--store", "acme", "--api-url", server.url)
     assert code == 2
     assert "no *.offer files" in err
+
+
+# ---- review fixes: nothing lost, nothing leaked ---------------------------------------------------
+
+
+def test_closed_stdout_still_records_the_session(server, offer):
+    server.script(created(expires_ms=TOMORROW_MS))
+    offer_cmd = Path(sys.executable).with_name("offer")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is printed: `offer send ... | true`
+    try:
+        run = subprocess.run(
+            [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    PRINTED.append(run.stderr)
+    assert len(server.requests) == 1
+    assert json.loads(receipts_text(offer))["id"] == SESSION_ID
+    assert run.returncode not in (0, 1)
+    assert run.returncode == 141
+    assert "standard output was closed" in run.stderr
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr
+
+
+def test_other_commands_still_exit_quietly_on_a_closed_pipe(offer):
+    offer_cmd = Path(sys.executable).with_name("offer")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        run = subprocess.run(
+            [str(offer_cmd), "compile", str(offer)], stdout=write_end, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(write_end)
+    assert run.returncode == 0
+
+
+def test_receipts_cut_mid_line_do_not_swallow_the_next_receipt(server, capsys, offer):
+    book = offer.parent / ".offer" / "receipts.jsonl"
+    book.parent.mkdir()
+    book.write_bytes(b'{"offer": "cut short by a cra')  # no newline: the writer died mid-line
+    server.script(created(expires_ms=TOMORROW_MS), created(session_id="second_session_id_0001"))
+    assert send_to(server, capsys, offer)[0] == 0
+    lines = book.read_text("utf-8").splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["id"] == SESSION_ID
+    # The receipt is read back: the identical offer is not sent again.
+    code, out, _ = send_to(server, capsys, offer)
+    assert code == 0 and "already sent" in out
+    assert len(server.requests) == 1
+
+
+def test_environment_proxies_are_not_used_for_plain_http(server, capsys, offer, monkeypatch):
+    proxy = FakeFastSpring().start()
+    try:
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, proxy.url)
+        monkeypatch.setenv("NO_PROXY", "")
+        server.script(created())
+        code, _, err = send_to(server, capsys, offer)
+        assert code == 0, err
+        assert len(proxy.requests) == 0
+        assert len(server.requests) == 1
+    finally:
+        proxy.stop()
+
+
+def test_undecodable_receipt_lines_are_damaged_lines(server, capsys, offer):
+    book = offer.parent / ".offer" / "receipts.jsonl"
+    book.parent.mkdir()
+    book.write_bytes(b'{"offer": "\xff\xfe not utf-8"}\n')
+    server.script(created(expires_ms=TOMORROW_MS))
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 0, err
+    assert f"{book}:1: warning: not a receipt; ignored" in err
+    assert json.loads(book.read_bytes().splitlines()[1])["id"] == SESSION_ID
+
+
+def test_unreadable_receipts_stop_before_any_request(server, capsys, offer, monkeypatch):
+    book = offer.parent / ".offer" / "receipts.jsonl"
+    book.parent.mkdir()
+    book.write_text("", "utf-8")
+    read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self == book:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    # Tests may run as root, for whom a mode of 000 does not stop reading.
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: refuse(self).decode(*a))
+    code, out, err = send_to(server, capsys, offer)
+    monkeypatch.undo()
+    assert (code, out) == (2, "")
+    assert err.endswith(f"\nError: cannot read receipts {book}: Permission denied\n")
+    assert server.requests == []
+
+
+ECHO_FORMS = {
+    "raw": f"{USERNAME}:{PASSWORD}",
+    "json": json.dumps(PASSWORD)[1:-1],
+    "json-unicode": json.dumps(PASSWORD, ensure_ascii=False)[1:-1],
+    "percent": quote(PASSWORD, safe=""),
+    "header": f"Basic {TOKEN}",
+}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(400, {"message": "bad: {secret}", "params": ["{secret}", {"x": "{secret}"}]}),
+        Reply(400, b"<html>proxy echo: {secret}</html>"),
+        Reply(422, b"x" * 190 + b"{secret}"),
+        Reply(200, b"<html>gateway echo {secret}</html>"),
+        Reply(302, headers={"Location": "https://evil.example/{secret}"}),
+    ],
+    ids=["400-json", "400-html", "422-cut-at-200", "200-malformed", "302"],
+)
+@pytest.mark.parametrize("form", sorted(ECHO_FORMS))
+def test_echoed_secrets_are_masked_in_every_form(server, capsys, offer, reply, form):
+    secret = ECHO_FORMS[form]
+    if isinstance(reply.body, bytes):
+        body: bytes | dict = reply.body.replace(b"{secret}", secret.encode())
+    else:
+        body = json.loads(
+            json.dumps(reply.body).replace("{secret}", secret.replace("\\", "\\\\").replace('"', '\\"'))
+        )
+    headers = {k: v.replace("{secret}", quote(PASSWORD, safe="")) for k, v in reply.headers.items()}
+    server.script(Reply(reply.status, body, headers))
+    code, out, err = send_to(server, capsys, offer, "--format", "json")
+    assert code in (3, 4)
+    assert_no_secret(out, err)
+
+
+def test_401_does_not_echo_a_page_that_is_not_fastspring_json(server, capsys, offer):
+    server.script(Reply(401, b"<html>login page of some proxy</html>"))
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 3
+    assert "login page" not in err
+    assert f"{offer}: error: FastSpring refused the credentials (HTTP 401): Unauthorized\n" in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:s3cr3t-in-url@api.example.com",
+        "ftp://user:s3cr3t-in-url@host",
+        "https://u:s3cr3t-in-url@h:x",
+    ],
+)
+def test_credentials_in_api_url_are_refused_and_never_shown(server, capsys, offer, url):
+    code, out, err = send(capsys, str(offer), "--store", "acme", "--api-url", url)
+    assert code == 2
+    assert "s3cr3t-in-url" not in out + err
+    assert "credentials" in err
+
+
+def test_api_url_ending_in_sessions_is_refused(server, capsys, offer):
+    code, _, err = send(capsys, str(offer), "--store", "acme", "--api-url", server.url + "/sessions/")
+    assert code == 2
+    assert "/sessions/sessions" in err
+    assert server.requests == []
+
+
+def test_receipts_name_the_offer_by_absolute_path(server, capsys, offer, monkeypatch):
+    server.script(created(expires_ms=TOMORROW_MS), created())
+    monkeypatch.chdir(offer.parent)
+    assert send(capsys, "falcon.offer", "--store", "acme", "--api-url", server.url)[0] == 0
+    assert json.loads(receipts_text(offer))["offer"] == str(offer.resolve())
+    elsewhere = offer.parent / "sub"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, _ = send(capsys, "../falcon.offer", "--store", "acme", "--api-url", server.url)
+    assert code == 0 and out.startswith("../falcon.offer: already sent on ")
+    assert len(server.requests) == 1
+
+
+def test_failures_show_params_as_json_and_json_output_has_params_and_hint(server, capsys, offer):
+    params = ["items", {"field": "price"}]
+    server.script(Reply(400, {"message": "Invalid value.", "params": params}))
+    code, out, err = send_to(server, capsys, offer, "--format", "json")
+    assert code == 3
+    assert '  params: ["items",{"field":"price"}]\n' in err
+    assert json.loads(out)["error"] == {
+        "kind": "rejected",
+        "status": 400,
+        "message": "Invalid value.",
+        "params": params,
+        "hint": None,
+    }

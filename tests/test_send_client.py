@@ -186,3 +186,72 @@ def test_garbled_content_encoding_is_not_retried(server):
         client.create_session({"items": []})
     assert caught.value.kind == "network"
     assert len(server.requests) == 1
+
+
+def test_retry_after_zero_still_backs_off(server):
+    server.script(Reply(503, headers={"Retry-After": "0"}), created())
+    retries = []
+    with client_for(server, retry=RetryPolicy(base_delay=0.2), on_retry=retries.append) as client:
+        client.create_session({"items": []})
+    assert retries[0].delay >= 0.1
+
+
+def test_no_attempt_runs_past_the_deadline(server):
+    server.script(Reply(hold=True), created())
+    policy = RetryPolicy(base_delay=0.01, deadline=0.5)
+    with client_for(server, retry=policy) as client, pytest.raises(SendError) as caught:
+        client.create_session({"items": []})
+    assert caught.value.kind == "network"
+    assert (
+        "read timeout after 0.5s" in caught.value.message or "read timeout after 0.4s" in caught.value.message
+    )
+    assert "deadline" in caught.value.message
+    assert len(server.requests) == 1
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_interrupt_after_a_definite_answer_created_nothing(server):
+    server.script(Reply(503), created())
+    with client_for(server, on_retry=_interrupt) as client, pytest.raises(KeyboardInterrupt) as caught:
+        client.create_session({"items": []})
+    assert caught.value.may_have_created is False
+
+
+def test_interrupt_after_a_timeout_may_have_created_a_session(server):
+    import httpx
+
+    server.script(Reply(hold=True), created())
+    options = {"on_retry": _interrupt, "timeout": httpx.Timeout(0.2)}
+    with client_for(server, **options) as client, pytest.raises(KeyboardInterrupt) as caught:
+        client.create_session({"items": []})
+    assert caught.value.may_have_created is True
+
+
+def test_interrupt_before_the_first_attempt_created_nothing(server):
+    with client_for(server, before_attempt=_interrupt) as client, pytest.raises(KeyboardInterrupt) as caught:
+        client.create_session({"items": []})
+    assert caught.value.may_have_created is False
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("secret", ["p", "ab", "xyz"])
+def test_short_secrets_are_masked_only_where_they_stand_alone(secret):
+    scrub = secret_scrubber("u", secret)
+    assert scrub(f"auth u:{secret} failed") == f"auth {REDACTED} failed"
+    assert scrub(f"password {secret}.") == f"password {REDACTED}."
+    assert scrub("a wordy sentence about pxyzab") == "a wordy sentence about pxyzab"
+
+
+def test_receipt_lines_are_appended_after_a_line_cut_short(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'{"offer": "cut')
+    book = Receipts(path)
+    book.append(
+        Receipt.new(
+            "a.offer", "abc", store="s", test_store=False, api_url="u", session_id="i", url="u", expires_ms=5
+        )
+    )
+    assert [r.id for r in Receipts(path).read()] == ["i"]
