@@ -606,3 +606,22 @@ def test_failures_show_params_as_json_and_json_output_has_params_and_hint(server
         "params": params,
         "hint": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("may_have_created", "said"),
+    [
+        (True, "FastSpring may have created a session that is not in the receipts"),
+        (False, "no request reached FastSpring, so no session was created"),
+    ],
+)
+def test_ctrl_c_says_whether_a_session_may_exist(server, capsys, offer, monkeypatch, may_have_created, said):
+    from offerlang.send.client import FastSpringClient, SendInterrupted
+
+    def interrupted(self, payload):
+        raise SendInterrupted(may_have_created)
+
+    monkeypatch.setattr(FastSpringClient, "create_session", interrupted)
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 130
+    assert f"{offer}: interrupted while sending: {said}\n" in err

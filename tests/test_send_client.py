@@ -255,3 +255,20 @@ def test_receipt_lines_are_appended_after_a_line_cut_short(tmp_path):
         )
     )
     assert [r.id for r in Receipts(path).read()] == ["i"]
+
+
+no_markers = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="<>:"), min_size=1
+)
+
+
+@given(
+    username=no_markers,
+    password=no_markers,
+    around=st.text(alphabet=st.characters(blacklist_characters="<>")),
+)
+def test_the_pair_and_the_header_are_masked_whatever_the_secret_length(username, password, around):
+    pair = f"{username}:{password}"
+    token = base64.b64encode(pair.encode()).decode()
+    scrubbed = secret_scrubber(username, password)(f"{around}{pair} Basic {token}{around}")
+    assert pair not in scrubbed and token not in scrubbed
