@@ -272,3 +272,14 @@ def test_the_pair_and_the_header_are_masked_whatever_the_secret_length(username,
     token = base64.b64encode(pair.encode()).decode()
     scrubbed = secret_scrubber(username, password)(f"{around}{pair} Basic {token}{around}")
     assert pair not in scrubbed and token not in scrubbed
+
+
+def test_a_password_that_is_not_utf8_is_sent_as_its_bytes(server):
+    password = b"p\xffw".decode("utf-8", "surrogateescape")  # as os.environ holds such bytes
+    server.script(created())
+    with FastSpringClient(
+        store="acme", test_store=False, username=USERNAME, password=password, api_url=server.url
+    ) as client:
+        client.create_session({"items": []})
+    expected = base64.b64encode(USERNAME.encode() + b":p\xffw").decode()
+    assert server.requests[0].header("Authorization") == f"Basic {expected}"

@@ -479,7 +479,8 @@ class FastSpringClient:
 
 
 def basic_token(username: str, password: str) -> str:
-    return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    # surrogateescape: a variable holding bytes that are not UTF-8 is sent as those very bytes.
+    return base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogateescape")).decode("ascii")
 
 
 def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
@@ -510,7 +511,11 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
 
 
 def _encoded_forms(secret: str) -> set[str]:
-    percent = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    percent = {
+        quote(secret, safe="", errors="surrogateescape"),
+        quote(secret, errors="surrogateescape"),
+        quote_plus(secret, errors="surrogateescape"),
+    }
     return {
         secret,
         json.dumps(secret)[1:-1],
