@@ -156,8 +156,15 @@ class _Checker:
 
     def _misspelt(self, *keywords: str) -> bool:
         """Is one of these top-level keywords already reported as misspelt (E104 with "did you
-        mean")? Then "no buyer" or "no items" would only repeat that error in other words."""
-        return any(did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown))
+        mean") or unreadable (a syntax error on its line)? Then "no buyer" or "no items" would
+        only repeat that error in other words."""
+        return self._lost(*keywords) or any(
+            did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown)
+        )
+
+    def _lost(self, *keywords: str) -> bool:
+        """Was a statement starting with one of these keywords blanked after a syntax error?"""
+        return not self.offer.blanked.isdisjoint(keywords)
 
     def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
         word = u.name.value
@@ -265,6 +272,8 @@ class _Checker:
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
         if ref.name not in self.params:
+            if self._lost("param"):
+                return
             guess = did_you_mean(ref.name, self.params, fold_case=False)
             declare = f"declare it: `param {ref.name} {expected or 'text'}`"
             hint = f"did you mean `${guess}`?" if guess else declare
@@ -402,7 +411,9 @@ class _Checker:
         given = {f.name: f for f in c.fields}
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
         misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown}
-        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
+        missing = [
+            f for f in ("first", "last", "email") if f not in given and f not in misspelt and not self._lost(f)
+        ]
         if missing:
             self.out.append(
                 error(
@@ -412,7 +423,7 @@ class _Checker:
                     "FastSpring needs first name, last name and email to create the buyer",
                 )
             )
-        if "country" not in given:
+        if "country" not in given and not self._lost("country"):
             self.out.append(
                 warning(
                     "W301",
@@ -599,7 +610,7 @@ class _Checker:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
         prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
         kind = next((t.kind for t in trials if t.kind), None)
-        if kind == "paid" and not prices:
+        if kind == "paid" and not prices and not self._lost("trial"):
             t = next(t for t in trials if t.kind)
             self.out.append(
                 error(
@@ -686,7 +697,7 @@ class _Checker:
     def _setup_fee(self, c: n.SetupFee) -> None:
         for u in c.unknown:
             self._unknown(u, FEE_KEYWORDS, "in a setup fee", {})
-        if not c.titles and not c.prices:
+        if not c.titles and not c.prices and not self._lost("title", "price"):
             self.out.append(
                 error(
                     "E227",

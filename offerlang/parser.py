@@ -127,15 +127,19 @@ def keywords() -> set[str]:
 
 
 def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
-    """Parse decoded source. Returns the tree (None if the syntax is broken) and diagnostics.
+    """Parse decoded source. Returns the tree (None if the syntax is broken beyond recovery)
+    and diagnostics.
 
-    After a syntax error the offending line is blanked and the text parsed again, so that
-    independent mistakes on other lines are all reported in one run. A line that opens or
-    closes a block is never blanked (that would invent new errors), nor is the end of file.
+    After a syntax error the offending part of its line is blanked and the text parsed again,
+    so that independent mistakes on other lines are all reported in one run. When the blanked
+    text parses, its tree is returned with the syntax errors, so the semantic checks run on
+    the rest of the file too (`Offer.blanked` tells them which statements were lost). A brace
+    is never blanked (that would invent new errors), except a stray `}`; nor is the end of file.
     """
     diagnostics: list[Diagnostic] = []
     work = text
     seen_lines: set[int] = set()
+    blanked_words: set[str] = set()
     while True:
         comments: list[Token] = []
         try:
@@ -145,24 +149,24 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
             diagnostics.append(diag)
             line = diag.span.line if diag.span else 0
             if (
-                isinstance(exc, UnexpectedEOF)
+                line in seen_lines
+                or isinstance(exc, UnexpectedEOF)
                 or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
-                or line in seen_lines
                 or len(diagnostics) >= MAX_SYNTAX_ERRORS
             ):
                 return None, diagnostics
             seen_lines.add(line)
-            blanked = _blank_line(work, line)
-            if blanked is None:
+            repaired = _blank(work, diag)
+            if repaired is None:
                 return None, diagnostics
-            work = blanked
+            work, word = repaired
+            blanked_words.add(word)
             continue
-        if diagnostics:
-            return None, diagnostics
-        builder = _Builder(text)
+        builder = _Builder(work)
         offer = builder.transform(tree)
         offer.comments = [n.Comment(str(t), _token_span(t)) for t in comments]
-        return offer, builder.diagnostics
+        offer.blanked = frozenset(blanked_words)
+        return offer, diagnostics + builder.diagnostics
 
 
 def _parse_tree(text: str, comments: list[Token]) -> Tree:
@@ -227,17 +231,40 @@ def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
     return i + 1, offset - starts[i] + 1
 
 
-def _blank_line(text: str, line: int) -> str | None:
+def _blank(text: str, diag: Diagnostic) -> tuple[str, str] | None:
+    """The text with the error's statement blanked (same length, so spans stay true), and the
+    first word of that line (what the checks must not report as missing). None when the
+    line cannot be blanked without inventing new errors."""
+    if diag.span is None:
+        return None
     lines = text.split("\n")
-    if not 1 <= line <= len(lines):
+    if not 1 <= diag.span.line <= len(lines):
         return None
-    code = _COMMENT_OR_STRING.sub(lambda m: "", lines[line - 1])
-    if "{" in code or "}" in code:
+    source = lines[diag.span.line - 1]
+    body = source.rstrip("\r")
+    code = _code_only(body)
+    words = code.split()
+    bad = min(diag.span.column - 1, len(body))
+    braces = [i for i, ch in enumerate(code) if ch in "{}"]
+    if not braces:
+        start, end = 0, len(body)
+    elif code[bad : bad + 1] == "}" and not _open_braces(_code_only(text[: diag.span.start])):
+        start, end = bad, bad + 1  # a `}` that closes no block
+    elif code[bad : bad + 1] == "}":
+        # A statement cut short by its block's `}` (`price USD }`): blank the statement.
+        start = max((i + 1 for i in braces if i < bad), default=0)
+        end = bad
+        if not code[start:end].strip():
+            return None
+    elif bad in braces:
         return None
-    lines[line - 1] = " " * len(lines[line - 1].rstrip("\r")) + (
-        "\r" if lines[line - 1].endswith("\r") else ""
-    )
-    return "\n".join(lines)
+    else:
+        # Keep the braces: blank from the bad token up to the next one, or to the line's end.
+        start = bad
+        end = next((i for i in braces if i > bad), len(body))
+    lines[diag.span.line - 1] = body[:start] + " " * (end - start) + body[end:] + source[len(body) :]
+    whole_statement = words and start <= len(code) - len(code.lstrip())
+    return "\n".join(lines), words[0] if whole_statement else ""
 
 
 # ---- syntax errors -> diagnostics ------------------------------------------------------------

@@ -86,6 +86,30 @@ def test_every_problem_of_a_file_is_reported_in_one_run():
     assert [d.code for d in result.diagnostics] == ["E207", "E217", "E202", "E205", "E219", "E214"]
 
 
+def test_a_syntax_error_does_not_hide_the_other_problems():
+    result = compile_file(FIXTURES / "invalid" / "syntax-error-and-other-problems.offer")
+    assert [d.code for d in result.diagnostics] == ["E207", "E102", "E206", "E202", "E219"]
+    assert not result.ok and result.payload is None
+
+
+def test_recovery_keeps_the_braces_of_a_line_with_a_syntax_error():
+    result = compile_file(FIXTURES / "invalid" / "space-in-product-path.offer")
+    assert [d.code for d in result.diagnostics] == ["E102", "E205", "E214"]
+
+
+def test_a_statement_lost_to_a_syntax_error_is_not_also_reported_missing():
+    result = compile_file(FIXTURES / "invalid" / "syntax-error-on-only-item.offer")
+    assert [d.code for d in result.diagnostics] == ["E207", "E102"]  # no E221 "no items"
+
+
+def test_a_file_with_a_syntax_error_is_not_formatted():
+    from offerlang.fmt import format_source
+
+    text = (FIXTURES / "invalid" / "syntax-error-and-other-problems.offer").read_text("utf-8")
+    formatted, blocking = format_source(text)
+    assert formatted is None and [d.code for d in blocking] == ["E102"]
+
+
 def test_carets_line_up_after_tabs():
     result = compile_file(FIXTURES / "invalid" / "tabs-before-error.offer")
     source_line, carets = _rendered(result).splitlines()[2:4]
