@@ -106,6 +106,16 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         offer = self.offer
+        if not offer.clauses and not offer.blanked:
+            # One plain error, not "no buyer" and "no items" about a file that says nothing.
+            return [
+                error(
+                    "E004",
+                    "the file is empty",
+                    n.Span(1, 1, 1, 2),
+                    "start with `account <id>` (or `contact { … }`) and an `item basic-laptop`",
+                )
+            ]
         self._params()
         self._once(offer.clauses, (n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
         for clause in offer.clauses:
@@ -216,7 +226,16 @@ class _Checker:
         ok = v == v.to_integral_value() and v >= low and (high is None or v <= high)
         if not ok:
             rng = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.out.append(error("E218", f"{what} must be a whole number {rng}, not `{num.text}`", num.span))
+            self.out.append(
+                error(
+                    "E218",
+                    f"{what} must be a whole number {rng}, not `{num.text}`",
+                    num.span,
+                    "FastSpring counts these in whole units: drop the decimals"
+                    if v != v.to_integral_value()
+                    else f"write a number {rng}, e.g. `{max(low, 1)}`",
+                )
+            )
         return ok
 
     def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
@@ -246,8 +265,16 @@ class _Checker:
 
     def _amount(self, num: n.Number, currency: str) -> None:
         v = num.value
-        if v < 0:
-            self.out.append(error("E205", f"amounts cannot be negative: `{num.text}`", num.span, None))
+        # is_signed, not `< 0`: `-0` and `-0.00` are zero, but would be emitted with their minus.
+        if v.is_signed():
+            self.out.append(
+                error(
+                    "E205",
+                    f"amounts cannot be negative: `{num.text}`",
+                    num.span,
+                    f"remove the `-`: write `{num.text.removeprefix('-')}`",
+                )
+            )
             return
         if v.adjusted() >= MAX_INTEGER_DIGITS:
             self.out.append(
@@ -261,13 +288,14 @@ class _Checker:
             )
             return
         allowed = minor_units(currency)
-        if decimals(v) > allowed:
+        # Decimals are only countable for a known currency (an unknown one is already E202).
+        if currency in CURRENCIES and decimals(v) > allowed:
             if allowed == 0:
                 msg = f"{currency} has no minor unit: write a whole amount, not `{num.text}`"
             else:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
-            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`" if currency in CURRENCIES else None
+            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`"
             self.out.append(error("E206", msg, num.span, hint))
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
@@ -296,7 +324,9 @@ class _Checker:
             self._ref(value)
             return None
         if value.value == "":
-            self.out.append(error("E229", f"{what} cannot be empty", value.span))
+            self.out.append(
+                error("E229", f"{what} cannot be empty", value.span, 'write a value between the quotes `""`')
+            )
             return None
         return value.value
 
@@ -660,6 +690,7 @@ class _Checker:
                             "E214",
                             f"a percent discount is more than 0 and at most 100, not {d.percent.text}%",
                             d.percent.span,
+                            "write the percent off, e.g. `discount 15%`; for no discount, remove the line",
                         )
                     )
             if d.amounts is not None:

@@ -70,9 +70,29 @@ def test_invalid_utf8_is_reported_at_the_first_bad_byte():
     assert (diag.code, diag.span.line, diag.span.column) == ("E001", 3, 13)
 
 
-def test_an_empty_file_is_reported_at_1_1():
-    result = compile_bytes(b"", "empty.offer")
-    assert result.errors and all((d.span.line, d.span.column) == (1, 1) for d in result.errors)
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n  \n# a note\n", b"\xef\xbb\xbf# a note"])
+def test_an_empty_file_is_one_error_at_1_1(data):
+    (diag,) = compile_bytes(data, "empty.offer").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column, diag.span.end_line) == ("E004", 1, 1, 1)
+
+
+@pytest.mark.parametrize("amount", ["-0", "-0.00", "-1"])
+@pytest.mark.parametrize(
+    "clause", ["price USD {}", "trial price USD {}", "discount USD {}", "setup fee {{\n price USD {}\n}}"]
+)
+def test_no_amount_may_carry_a_minus_sign(clause, amount):
+    text = f"account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {{\n  {clause.format(amount)}\n}}\n"
+    assert [d.code for d in compile_source(text).errors] == ["E205"]
+
+
+def test_decimals_are_not_counted_for_an_unknown_currency():
+    text = "account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  price XYZ 10.001\n}\n"
+    assert [d.code for d in compile_source(text).errors] == ["E202"]
+
+
+def test_every_diagnostic_has_a_help_line():
+    missing = {d.code for p in INVALID for d in compile_file(p).diagnostics if not d.hint}
+    assert missing == set()
 
 
 def test_syntax_errors_on_different_lines_are_all_reported_in_one_run():
