@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_bytes, compile_file, compile_source, schema
+from offerlang.api import parse_source
 from offerlang.diagnostics import CODES
 from offerlang.render import render_text
 from offerlang.source import MAX_BYTES
@@ -208,3 +209,10 @@ def test_any_text_gets_diagnostics_never_an_exception(text):
         assert d.code in CODES
         assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
     assert "Traceback" not in rendered
+
+
+def test_text_with_a_byte_order_mark_compiles():
+    text = "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n"
+    assert compile_source(text).ok
+    offer, diags = parse_source(text)
+    assert offer is not None and diags == []
