@@ -30,6 +30,8 @@ GENERATED: dict[str, bytes] = {
     "invalid-utf8": b"account abCdE1FGH2Hij3KLMnOpqR\n\ntag caf\xc3\xa9 caf\xe9\nitem basic-laptop\n",
     "binary": b"account abCdE1FGH2Hij3KLMnOpqR\nitem \x00\x01\x02\xff",
     "too-large": b"# " + b"x" * MAX_BYTES + b"\n",
+    "utf-16": "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n".encode("utf-16-le"),
+    "utf-32": "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n".encode("utf-32-be"),
 }
 
 # Fixtures that show a warning on an otherwise valid offer: they compile, with the warning.
