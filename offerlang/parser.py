@@ -70,6 +70,14 @@ USAGE: dict[str, tuple[str, ...]] = {
 }
 
 
+# Keywords a statement also takes that its USAGE examples do not show.
+OTHER_FORMS: dict[str, tuple[str, ...]] = {
+    "expires": ("expires after 1 day",),
+    "trial": ("trial 1 day paid",),
+    "discount": ("discount 10% for 1 period",),
+}
+
+
 @cache
 def grammar_text() -> str:
     # Read beside this module, not through importlib.resources, whose import pulls in tempfile,
@@ -284,6 +292,35 @@ def _expected_words(expected: set[str]) -> list[str]:
     return sorted(set(words), key=lambda w: (not w.startswith("'"), w))
 
 
+def _in_statement(expected: set[str], text: str, line: int) -> set[str]:
+    """The expected terminals that can continue the statement on that line. After a complete
+    `price USD 9.99` the parser would also take `for` or `on`, because `discount` shares the
+    money list; those belong to another statement and only confuse, so when the line starts
+    with a known keyword, keywords that statement never uses are left out."""
+    lines = text.split("\n")
+    words = lines[line - 1].split() if 1 <= line <= len(lines) else []
+    if not words or words[0] not in USAGE:
+        return expected
+    used = {
+        w
+        for usage in (*USAGE[words[0]], *OTHER_FORMS.get(words[0], ()))
+        for w in re.findall(r"[a-z]+", usage)
+    }
+    by_name = {t.name: t for t in lark_parser().terminals}
+
+    def foreign(name: str) -> bool:
+        term = by_name.get(name)
+        return (
+            term is not None
+            and term.pattern.type == "str"
+            and term.pattern.value.isalpha()
+            and (term.pattern.value not in used)
+        )
+
+    kept = {e for e in expected if not foreign(e)}
+    return kept or expected
+
+
 def _keywords_in(expected: set[str]) -> list[str]:
     by_name = {t.name: t for t in lark_parser().terminals}
     return [
@@ -333,8 +370,9 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             )
         word = _word_at(text, pos)
         span = n.Span(line, col, line, col + max(len(word), 1), pos, pos + max(len(word), 1))
-        expected = _expected_words(set(exc.allowed or ()))
-        kws = _keywords_in(set(exc.allowed or ()))
+        allowed = _in_statement(set(exc.allowed or ()), text, line)
+        expected = _expected_words(allowed)
+        kws = _keywords_in(allowed)
         guess = did_you_mean(word, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
         if ch.isspace() or unicodedata.category(ch or " ") in ("Cf", "Cc"):
@@ -364,7 +402,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         if tok.type == "$END":
             return _eof_diagnostic(text, set(exc.expected))
         span = _token_span(tok)
-        expected = set(exc.expected)
+        expected = _in_statement(set(exc.expected), text, tok.line)
         kws = _keywords_in(expected)
         value = str(tok)
         if tok.type == "_NL":

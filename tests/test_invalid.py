@@ -218,3 +218,9 @@ def test_text_with_a_byte_order_mark_compiles():
     assert compile_source(text).ok
     offer, diags = parse_source(text)
     assert offer is not None and diags == []
+
+
+def test_expected_words_after_a_price_are_those_of_a_price():
+    (diag,) = compile_file(FIXTURES / "invalid" / "amount-with-exponent.offer").diagnostics
+    assert "'for'" not in diag.message and "'on'" not in diag.message
+    assert "','" in diag.message
