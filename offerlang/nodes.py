@@ -164,7 +164,7 @@ class QuantityDefault(Clause):
 @dataclass(slots=True)
 class QuantityBehavior(Clause):
     behavior: Name
-    keyword = "quantity behavior"
+    keyword = "quantity allow/lock/hide"
 
 
 @dataclass(slots=True)

@@ -41,7 +41,7 @@ def read_file(path: str | Path) -> Source:
         with p.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
+        raise UnreadableFile(f"{path}: no such file or directory") from None
     except PermissionError:
         raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
