@@ -83,6 +83,10 @@ TAGS_SOFT_LIMIT = 4000
 # No checkout sells anything for a trillion; a longer number is a typo (and beyond what exact
 # decimal arithmetic downstream is set up for).
 MAX_INTEGER_DIGITS = 12
+# Upper bounds of counts, so a slip of the finger (`99999999999`) is caught here and not by
+# FastSpring: quantities and periods fit 10 digits; a trial or an interval is at most ten years.
+MAX_COUNT = 9_999_999_999
+MAX_DAYS = 3650
 
 
 def minor_units(currency: str) -> int:
@@ -221,22 +225,24 @@ class _Checker:
             else:
                 seen[key] = c
 
-    def _whole(self, num: n.Number, what: str, low: int, high: int | None = None) -> bool:
+    def _whole(self, num: n.Number, what: str, low: int, high: int) -> bool:
         v = num.value
-        ok = v == v.to_integral_value() and v >= low and (high is None or v <= high)
-        if not ok:
-            rng = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.out.append(
-                error(
-                    "E218",
-                    f"{what} must be a whole number {rng}, not `{num.text}`",
-                    num.span,
-                    "FastSpring counts these in whole units: drop the decimals"
-                    if v != v.to_integral_value()
-                    else f"write a number {rng}, e.g. `{max(low, 1)}`",
-                )
+        if v > high:
+            message = f"{what} is at most {high:,}, not `{num.text}`"
+            hint = "check for extra digits"
+        elif v != v.to_integral_value() or v < low:
+            # The upper bound only matters to whoever wrote too large a number.
+            rng = f"from {low} to {high:,}" if high < MAX_DAYS else f"of at least {low}"
+            message = f"{what} must be a whole number {rng}, not `{num.text}`"
+            hint = (
+                "FastSpring counts these in whole units: drop the decimals"
+                if v != v.to_integral_value()
+                else f"the smallest allowed is `{low}`"
             )
-        return ok
+        else:
+            return True
+        self.out.append(error("E218", message, num.span, hint))
+        return False
 
     def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
         problem = code_error(name, codes, code, what, example)
@@ -558,9 +564,9 @@ class _Checker:
             )
             self._unknown(c, ITEM_KEYWORDS, "in an item", elsewhere)
         elif isinstance(c, n.Quantity):
-            self._whole(c.amount, "the quantity", 1)
+            self._whole(c.amount, "the quantity", 1, MAX_COUNT)
         elif isinstance(c, n.QuantityDefault):
-            self._whole(c.amount, "the default quantity", 1)
+            self._whole(c.amount, "the default quantity", 1, MAX_COUNT)
         elif isinstance(c, n.QuantityBehavior):
             self._choice(c.behavior, QUANTITY_BEHAVIORS, "quantity behaviour")
         elif isinstance(c, n.Price | n.TrialPrice):
@@ -576,7 +582,7 @@ class _Checker:
                     )
                 )
             if c.days is not None:
-                self._whole(c.days, "the trial length in days", 0)
+                self._whole(c.days, "the trial length in days", 0, MAX_DAYS)
         elif isinstance(c, n.Billed):
             self._billed(c)
         elif isinstance(c, n.Renew):
@@ -634,7 +640,7 @@ class _Checker:
                 )
             )
             return
-        self._whole(c.length, "the billing interval length", 1)
+        self._whole(c.length, "the billing interval length", 1, MAX_DAYS)
 
     def _trial_rules(self, item: n.Item) -> None:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
@@ -697,7 +703,7 @@ class _Checker:
                 self._money(d.amounts, "discount")
             tier = Decimal(1)
             if d.from_quantity is not None:
-                if not self._whole(d.from_quantity, "the tier's minimum quantity", 1):
+                if not self._whole(d.from_quantity, "the tier's minimum quantity", 1, MAX_COUNT):
                     continue
                 tier = d.from_quantity.value
             if tier in tiers:
@@ -712,7 +718,7 @@ class _Checker:
                 )
             tiers[tier] = d
             if d.periods is not None:
-                self._whole(d.periods, "the number of discounted periods", 1)
+                self._whole(d.periods, "the number of discounted periods", 1, MAX_COUNT)
                 if periods is not None:
                     self.out.append(
                         error(
