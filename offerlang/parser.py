@@ -464,6 +464,15 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
         if unclosed:
             line_no, _ = _line_col(_line_starts(text), unclosed[-1])
             block = f"`{lines[line_no - 1].strip()}` (line {line_no})"
+            nested = _block_inside(text, unclosed[-1])
+            if nested is not None:
+                return error(
+                    "E105",
+                    f"a `}}` is probably missing before line {nested.line}: the block opened on line "
+                    f"{line_no} is still open here",
+                    nested,
+                    f"close {block} with a `}}` on its own line above this one",
+                )
         return error(
             "E105",
             "the file ends inside a block: a `}` is missing",
@@ -471,6 +480,30 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
             f"close {block} with a `}}` on its own line",
         )
     return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
+
+
+# Blocks that are never written inside the block the file ends in (a `setup fee` belongs in an item).
+_NEVER_NESTED = {"item": ("item", "contact", "setup"), "contact": ("item", "contact", "setup")}
+
+
+def _block_inside(text: str, opening: int) -> n.Span | None:
+    """The first block opened directly inside the still-open block at `opening` where it cannot
+    belong (`item b {` inside `item a {`): the `}` of the outer block was surely forgotten
+    there, which says more than "the file ends inside a block" at its last line."""
+    code = _code_only(text)
+    starts = _line_starts(text)
+    outer_line, _ = _line_col(starts, opening)
+    outer = code[starts[outer_line - 1] : opening].split()
+    barred = _NEVER_NESTED.get(outer[0] if outer else "", ("item", "contact"))
+    for start in starts[outer_line:]:
+        end = code.find("\n", start)
+        line_code = code[start : len(code) if end == -1 else end]
+        words = line_code.split()
+        if words and words[0] in barred and "{" in line_code and len(_open_braces(code[opening:start])) == 1:
+            line, col = _line_col(starts, start + line_code.index(words[0]))
+            begin = start + col - 1
+            return n.Span(line, col, line, col + len(words[0]), begin, begin + len(words[0]))
+    return None
 
 
 def _or(words: list[str]) -> str:

@@ -224,3 +224,9 @@ def test_expected_words_after_a_price_are_those_of_a_price():
     (diag,) = compile_file(FIXTURES / "invalid" / "amount-with-exponent.offer").diagnostics
     assert "'for'" not in diag.message and "'on'" not in diag.message
     assert "','" in diag.message
+
+
+def test_a_block_inside_an_unclosed_block_is_blamed_on_its_own_line():
+    (diag,) = compile_file(FIXTURES / "invalid" / "missing-brace-before-next-item.offer").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E105", 6, 1)
+    assert "missing before line 6" in diag.message
