@@ -446,10 +446,9 @@ class _Checker:
         self._once_fields(c.fields)
         given = {f.name: f for f in c.fields}
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
-        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown}
-        missing = [
-            f for f in ("first", "last", "email") if f not in given and f not in misspelt and not self._lost(f)
-        ]
+        # So is a field lost to a syntax error on its line.
+        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown} | self.offer.blanked
+        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
         if missing:
             self.out.append(
                 error(

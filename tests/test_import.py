@@ -161,7 +161,10 @@ def test_schema_valid_but_inexpressible_payload_is_refused(payload, pointer, wor
         ({"tags": {}, "items": [{"product": "a"}]}, "/tags"),
         ({"items": [{"product": "a", "pricing": {}}]}, "/items/0/pricing"),
         ({"items": [{"product": "a", "attributes": {}}]}, "/items/0/attributes"),
-        ({"items": [{"product": "a", "pricing": {"setupFee": {"title": {}}}}]}, "/items/0/pricing/setupFee/title"),
+        (
+            {"items": [{"product": "a", "pricing": {"setupFee": {"title": {}}}}]},
+            "/items/0/pricing/setupFee/title",
+        ),
     ],
 )
 def test_an_empty_object_is_a_schema_error(payload, pointer):

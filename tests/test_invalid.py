@@ -230,3 +230,15 @@ def test_a_block_inside_an_unclosed_block_is_blamed_on_its_own_line():
     (diag,) = compile_file(FIXTURES / "invalid" / "missing-brace-before-next-item.offer").diagnostics
     assert (diag.code, diag.span.line, diag.span.column) == ("E105", 6, 1)
     assert "missing before line 6" in diag.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'account "abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n',
+        'contact {\n  first Jane\n  last Doe\n  email "jane@example.com\n  country DE\n}\nitem basic-laptop\n',
+        'account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  trial paid\n  trial price USD 1.00 "x\n}\n',
+    ],
+)
+def test_only_the_syntax_error_is_reported_for_a_statement_it_made_unreadable(text):
+    assert [d.code for d in compile_source(text).errors] == ["E103"]
