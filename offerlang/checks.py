@@ -330,9 +330,7 @@ class _Checker:
             self._ref(value)
             return None
         if value.value == "":
-            self.out.append(
-                error("E229", f"{what} cannot be empty", value.span, 'write a value between the quotes `""`')
-            )
+            self.out.append(error("E229", f"{what} cannot be empty", value.span, "fill in a value"))
             return None
         return value.value
 

@@ -164,7 +164,7 @@ def test_an_unknown_option_is_a_usage_error(capsys):
 
 CONTENT_PROBLEMS = {
     # name: (bytes, code, line, col)
-    "empty": (b"", "E210", 1, 1),
+    "empty": (b"", "E004", 1, 1),
     "binary": (b"account abCdE1FGH2Hij3KLMnOpqR\nitem \x00\x00", "E002", 2, 6),
     "invalid-utf8": (b"account abCdE1FGH2Hij3KLMnOpqR\nitem caf\xe9\n", "E001", 2, 9),
     "5mb": (b"#" * (5 * 1024 * 1024), "E003", 1, 1),

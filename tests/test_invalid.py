@@ -236,7 +236,7 @@ def test_a_block_inside_an_unclosed_block_is_blamed_on_its_own_line():
     "text",
     [
         'account "abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n',
-        'contact {\n  first Jane\n  last Doe\n  email "jane@example.com\n  country DE\n}\nitem basic-laptop\n',
+        'contact {\n  first Jane\n  last Doe\n  email "jane@example.com\n  country DE\n}\nitem a\n',
         'account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  trial paid\n  trial price USD 1.00 "x\n}\n',
     ],
 )
