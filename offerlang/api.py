@@ -45,7 +45,7 @@ class CompileResult:
 
 def parse_source(text: str, path: str = "<string>") -> tuple[n.Offer | None, list[Diagnostic]]:
     """Parse and check without emitting (what `offer fmt`, `explain` and `diff` build on)."""
-    offer, diags = parse(text)
+    offer, diags = parse(_without_bom(text))
     if offer is not None:
         diags = diags + check(offer)
     return offer, _located(diags, path)
@@ -63,6 +63,7 @@ def compile_source(
     An offer that declares parameters is bound with `values` first; a parameter without a
     value is an error, unless `unbound_ok` asks only whether the template itself is valid.
     """
+    text = _without_bom(text)
     offer, diags = parse_source(text, path)
     if offer is None or has_errors(diags):
         return CompileResult(path, text, None, diags, offer)
@@ -117,6 +118,7 @@ class Template:
 
 def compile_template(text: str, path: str = "<string>") -> tuple[Template | None, list[Diagnostic]]:
     """Parse and check an offer once, for binding many rows. None when the template is invalid."""
+    text = _without_bom(text)
     offer, diags = parse_source(text, path)
     if offer is None or has_errors(diags):
         return None, diags
@@ -143,6 +145,12 @@ def compile_loaded(
     if src.text is None:
         return CompileResult(src.path, None, None, src.diagnostics)
     return compile_source(src.text, src.path, values, unbound_ok=unbound_ok)
+
+
+def _without_bom(text: str) -> str:
+    # Text read by other means than `source.decode` (an editor buffer, a string built in code)
+    # may still start with the byte order mark; it is not part of the offer.
+    return text.removeprefix("\ufeff")
 
 
 def _located(diags: list[Diagnostic], path: str) -> list[Diagnostic]:

@@ -83,6 +83,10 @@ TAGS_SOFT_LIMIT = 4000
 # No checkout sells anything for a trillion; a longer number is a typo (and beyond what exact
 # decimal arithmetic downstream is set up for).
 MAX_INTEGER_DIGITS = 12
+# Upper bounds of counts, so a slip of the finger (`99999999999`) is caught here and not by
+# FastSpring: quantities and periods fit 10 digits; a trial or an interval is at most ten years.
+MAX_COUNT = 9_999_999_999
+MAX_DAYS = 3650
 
 
 def minor_units(currency: str) -> int:
@@ -106,6 +110,16 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         offer = self.offer
+        if not offer.clauses and not offer.blanked:
+            # One plain error, not "no buyer" and "no items" about a file that says nothing.
+            return [
+                error(
+                    "E004",
+                    "the file is empty",
+                    n.Span(1, 1, 1, 2),
+                    "start with `account <id>` (or `contact { … }`) and an `item basic-laptop`",
+                )
+            ]
         self._params()
         self._once(offer.clauses, (n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
         for clause in offer.clauses:
@@ -156,8 +170,15 @@ class _Checker:
 
     def _misspelt(self, *keywords: str) -> bool:
         """Is one of these top-level keywords already reported as misspelt (E104 with "did you
-        mean")? Then "no buyer" or "no items" would only repeat that error in other words."""
-        return any(did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown))
+        mean") or unreadable (a syntax error on its line)? Then "no buyer" or "no items" would
+        only repeat that error in other words."""
+        return self._lost(*keywords) or any(
+            did_you_mean(u.name.value, TOP_KEYWORDS) in keywords for u in self.offer.of(n.Unknown)
+        )
+
+    def _lost(self, *keywords: str) -> bool:
+        """Was a statement starting with one of these keywords blanked after a syntax error?"""
+        return not self.offer.blanked.isdisjoint(keywords)
 
     def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
         word = u.name.value
@@ -204,13 +225,24 @@ class _Checker:
             else:
                 seen[key] = c
 
-    def _whole(self, num: n.Number, what: str, low: int, high: int | None = None) -> bool:
+    def _whole(self, num: n.Number, what: str, low: int, high: int) -> bool:
         v = num.value
-        ok = v == v.to_integral_value() and v >= low and (high is None or v <= high)
-        if not ok:
-            rng = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            self.out.append(error("E218", f"{what} must be a whole number {rng}, not `{num.text}`", num.span))
-        return ok
+        if v > high:
+            message = f"{what} is at most {high:,}, not `{num.text}`"
+            hint = "check for extra digits"
+        elif v != v.to_integral_value() or v < low:
+            # The upper bound only matters to whoever wrote too large a number.
+            rng = f"from {low} to {high:,}" if high < MAX_DAYS else f"of at least {low}"
+            message = f"{what} must be a whole number {rng}, not `{num.text}`"
+            hint = (
+                "FastSpring counts these in whole units: drop the decimals"
+                if v != v.to_integral_value()
+                else f"the smallest allowed is `{low}`"
+            )
+        else:
+            return True
+        self.out.append(error("E218", message, num.span, hint))
+        return False
 
     def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
         problem = code_error(name, codes, code, what, example)
@@ -239,8 +271,16 @@ class _Checker:
 
     def _amount(self, num: n.Number, currency: str) -> None:
         v = num.value
-        if v < 0:
-            self.out.append(error("E205", f"amounts cannot be negative: `{num.text}`", num.span, None))
+        # is_signed, not `< 0`: `-0` and `-0.00` are zero, but would be emitted with their minus.
+        if v.is_signed():
+            self.out.append(
+                error(
+                    "E205",
+                    f"amounts cannot be negative: `{num.text}`",
+                    num.span,
+                    f"remove the `-`: write `{num.text.removeprefix('-')}`",
+                )
+            )
             return
         if v.adjusted() >= MAX_INTEGER_DIGITS:
             self.out.append(
@@ -254,17 +294,20 @@ class _Checker:
             )
             return
         allowed = minor_units(currency)
-        if decimals(v) > allowed:
+        # Decimals are only countable for a known currency (an unknown one is already E202).
+        if currency in CURRENCIES and decimals(v) > allowed:
             if allowed == 0:
                 msg = f"{currency} has no minor unit: write a whole amount, not `{num.text}`"
             else:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
-            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`" if currency in CURRENCIES else None
+            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`"
             self.out.append(error("E206", msg, num.span, hint))
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
         if ref.name not in self.params:
+            if self._lost("param"):
+                return
             guess = did_you_mean(ref.name, self.params, fold_case=False)
             declare = f"declare it: `param {ref.name} {expected or 'text'}`"
             hint = f"did you mean `${guess}`?" if guess else declare
@@ -287,7 +330,7 @@ class _Checker:
             self._ref(value)
             return None
         if value.value == "":
-            self.out.append(error("E229", f"{what} cannot be empty", value.span))
+            self.out.append(error("E229", f"{what} cannot be empty", value.span, "fill in a value"))
             return None
         return value.value
 
@@ -401,7 +444,8 @@ class _Checker:
         self._once_fields(c.fields)
         given = {f.name: f for f in c.fields}
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
-        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown}
+        # So is a field lost to a syntax error on its line.
+        misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown} | self.offer.blanked
         missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
         if missing:
             self.out.append(
@@ -412,7 +456,7 @@ class _Checker:
                     "FastSpring needs first name, last name and email to create the buyer",
                 )
             )
-        if "country" not in given:
+        if "country" not in given and not self._lost("country"):
             self.out.append(
                 warning(
                     "W301",
@@ -517,9 +561,9 @@ class _Checker:
             )
             self._unknown(c, ITEM_KEYWORDS, "in an item", elsewhere)
         elif isinstance(c, n.Quantity):
-            self._whole(c.amount, "the quantity", 1)
+            self._whole(c.amount, "the quantity", 1, MAX_COUNT)
         elif isinstance(c, n.QuantityDefault):
-            self._whole(c.amount, "the default quantity", 1)
+            self._whole(c.amount, "the default quantity", 1, MAX_COUNT)
         elif isinstance(c, n.QuantityBehavior):
             self._choice(c.behavior, QUANTITY_BEHAVIORS, "quantity behaviour")
         elif isinstance(c, n.Price | n.TrialPrice):
@@ -535,7 +579,7 @@ class _Checker:
                     )
                 )
             if c.days is not None:
-                self._whole(c.days, "the trial length in days", 0)
+                self._whole(c.days, "the trial length in days", 0, MAX_DAYS)
         elif isinstance(c, n.Billed):
             self._billed(c)
         elif isinstance(c, n.Renew):
@@ -593,13 +637,13 @@ class _Checker:
                 )
             )
             return
-        self._whole(c.length, "the billing interval length", 1)
+        self._whole(c.length, "the billing interval length", 1, MAX_DAYS)
 
     def _trial_rules(self, item: n.Item) -> None:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
         prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
         kind = next((t.kind for t in trials if t.kind), None)
-        if kind == "paid" and not prices:
+        if kind == "paid" and not prices and not self._lost("trial"):
             t = next(t for t in trials if t.kind)
             self.out.append(
                 error(
@@ -649,13 +693,14 @@ class _Checker:
                             "E214",
                             f"a percent discount is more than 0 and at most 100, not {d.percent.text}%",
                             d.percent.span,
+                            "write the percent off, e.g. `discount 15%`; for no discount, remove the line",
                         )
                     )
             if d.amounts is not None:
                 self._money(d.amounts, "discount")
             tier = Decimal(1)
             if d.from_quantity is not None:
-                if not self._whole(d.from_quantity, "the tier's minimum quantity", 1):
+                if not self._whole(d.from_quantity, "the tier's minimum quantity", 1, MAX_COUNT):
                     continue
                 tier = d.from_quantity.value
             if tier in tiers:
@@ -670,7 +715,7 @@ class _Checker:
                 )
             tiers[tier] = d
             if d.periods is not None:
-                self._whole(d.periods, "the number of discounted periods", 1)
+                self._whole(d.periods, "the number of discounted periods", 1, MAX_COUNT)
                 if periods is not None:
                     self.out.append(
                         error(
@@ -686,7 +731,7 @@ class _Checker:
     def _setup_fee(self, c: n.SetupFee) -> None:
         for u in c.unknown:
             self._unknown(u, FEE_KEYWORDS, "in a setup fee", {})
-        if not c.titles and not c.prices:
+        if not c.titles and not c.prices and not self._lost("title", "price"):
             self.out.append(
                 error(
                     "E227",

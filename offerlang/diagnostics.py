@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "E001": "the file is not valid UTF-8",
     "E002": "the file is binary",
     "E003": "the file is too large",
+    "E004": "the file is empty",
     # syntax
     "E101": "unexpected character",
     "E102": "unexpected token",

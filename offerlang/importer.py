@@ -161,7 +161,7 @@ class _Builder:
             clauses.append(n.Contact(_NOWHERE, fields, []))
         if "lookup" in p:
             clauses.append(n.Lookup(_NOWHERE, _text(p["lookup"]["custom"])))
-        for key, value in self._object(p, "tags", "").items():
+        for key, value in self._object(p, "tags").items():
             clauses.append(n.Tag(_NOWHERE, _text(key), _text(value)))
         if "coupon" in p:
             clauses.append(n.Coupon(_NOWHERE, _text(p["coupon"])))
@@ -181,21 +181,17 @@ class _Builder:
             clauses.append(self.item(item, f"/items/{i}"))
         return n.Offer(clauses)
 
-    def _object(self, parent: dict[str, Any], key: str, pointer: str) -> dict[str, Any]:
-        """An optional object field; an empty one cannot be said (the compiler leaves it out)."""
-        value = parent.get(key)
-        if value == {}:
-            raise _Inexpressible(
-                _pointer(pointer, key), "an offer has no way to say an empty object", "leave the field out"
-            )
-        return value or {}
+    @staticmethod
+    def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+        """An optional object field (never empty: the schema refuses an empty object)."""
+        return parent.get(key) or {}
 
     def item(self, item: dict[str, Any], ptr: str) -> n.Item:
         clauses: list[n.Clause] = []
         if "quantity" in item:
             clauses.append(n.Quantity(_NOWHERE, _number(item["quantity"])))
-        clauses.extend(self.pricing(self._object(item, "pricing", ptr), f"{ptr}/pricing"))
-        for key, value in self._object(item, "attributes", ptr).items():
+        clauses.extend(self.pricing(self._object(item, "pricing"), f"{ptr}/pricing"))
+        for key, value in self._object(item, "attributes").items():
             clauses.append(n.Attribute(_NOWHERE, _text(key), _text(value)))
         return n.Item(_NOWHERE, _text(item["product"]), clauses, has_body=bool(clauses))
 
@@ -230,7 +226,7 @@ class _Builder:
             fee = p["setupFee"]
             titles = [
                 n.FeeTitle(_NOWHERE, _name(lang), _text(title))
-                for lang, title in self._object(fee, "title", f"{ptr}/setupFee").items()
+                for lang, title in self._object(fee, "title").items()
             ]
             prices = []
             if "price" in fee:

@@ -164,7 +164,7 @@ class QuantityDefault(Clause):
 @dataclass(slots=True)
 class QuantityBehavior(Clause):
     behavior: Name
-    keyword = "quantity behavior"
+    keyword = "quantity allow/lock/hide"
 
 
 @dataclass(slots=True)
@@ -259,6 +259,9 @@ class Offer:
     clauses: list[Clause]
     comments: list[Comment] = field(default_factory=list)
     span: Span = field(default_factory=lambda: Span(1, 1, 1, 1))
+    # The first words of statements the parser blanked to recover from syntax errors: the
+    # checks must not report them as missing (they were written, just not readably).
+    blanked: frozenset[str] = frozenset()
 
     def of(self, kind: type) -> list:
         return [c for c in self.clauses if isinstance(c, kind)]

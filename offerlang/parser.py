@@ -70,6 +70,14 @@ USAGE: dict[str, tuple[str, ...]] = {
 }
 
 
+# Keywords a statement also takes that its USAGE examples do not show.
+OTHER_FORMS: dict[str, tuple[str, ...]] = {
+    "expires": ("expires after 1 day",),
+    "trial": ("trial 1 day paid",),
+    "discount": ("discount 10% for 1 period",),
+}
+
+
 @cache
 def grammar_text() -> str:
     # Read beside this module, not through importlib.resources, whose import pulls in tempfile,
@@ -127,15 +135,19 @@ def keywords() -> set[str]:
 
 
 def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
-    """Parse decoded source. Returns the tree (None if the syntax is broken) and diagnostics.
+    """Parse decoded source. Returns the tree (None if the syntax is broken beyond recovery)
+    and diagnostics.
 
-    After a syntax error the offending line is blanked and the text parsed again, so that
-    independent mistakes on other lines are all reported in one run. A line that opens or
-    closes a block is never blanked (that would invent new errors), nor is the end of file.
+    After a syntax error the offending part of its line is blanked and the text parsed again,
+    so that independent mistakes on other lines are all reported in one run. When the blanked
+    text parses, its tree is returned with the syntax errors, so the semantic checks run on
+    the rest of the file too (`Offer.blanked` tells them which statements were lost). A brace
+    is never blanked (that would invent new errors), except a stray `}`; nor is the end of file.
     """
     diagnostics: list[Diagnostic] = []
     work = text
     seen_lines: set[int] = set()
+    blanked_words: set[str] = set()
     while True:
         comments: list[Token] = []
         try:
@@ -145,24 +157,24 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
             diagnostics.append(diag)
             line = diag.span.line if diag.span else 0
             if (
-                isinstance(exc, UnexpectedEOF)
+                line in seen_lines
+                or isinstance(exc, UnexpectedEOF)
                 or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
-                or line in seen_lines
                 or len(diagnostics) >= MAX_SYNTAX_ERRORS
             ):
                 return None, diagnostics
             seen_lines.add(line)
-            blanked = _blank_line(work, line)
-            if blanked is None:
+            repaired = _blank(work, diag)
+            if repaired is None:
                 return None, diagnostics
-            work = blanked
+            work, word = repaired
+            blanked_words.add(word)
             continue
-        if diagnostics:
-            return None, diagnostics
-        builder = _Builder(text)
+        builder = _Builder(work)
         offer = builder.transform(tree)
         offer.comments = [n.Comment(str(t), _token_span(t)) for t in comments]
-        return offer, builder.diagnostics
+        offer.blanked = frozenset(blanked_words)
+        return offer, diagnostics + builder.diagnostics
 
 
 def _parse_tree(text: str, comments: list[Token]) -> Tree:
@@ -227,17 +239,40 @@ def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
     return i + 1, offset - starts[i] + 1
 
 
-def _blank_line(text: str, line: int) -> str | None:
+def _blank(text: str, diag: Diagnostic) -> tuple[str, str] | None:
+    """The text with the error's statement blanked (same length, so spans stay true), and the
+    first word of that line (what the checks must not report as missing). None when the
+    line cannot be blanked without inventing new errors."""
+    if diag.span is None:
+        return None
     lines = text.split("\n")
-    if not 1 <= line <= len(lines):
+    if not 1 <= diag.span.line <= len(lines):
         return None
-    code = _COMMENT_OR_STRING.sub(lambda m: "", lines[line - 1])
-    if "{" in code or "}" in code:
+    source = lines[diag.span.line - 1]
+    body = source.rstrip("\r")
+    code = _code_only(body)
+    words = code.split()
+    bad = min(diag.span.column - 1, len(body))
+    braces = [i for i, ch in enumerate(code) if ch in "{}"]
+    if not braces:
+        start, end = 0, len(body)
+    elif code[bad : bad + 1] == "}" and not _open_braces(_code_only(text[: diag.span.start])):
+        start, end = bad, bad + 1  # a `}` that closes no block
+    elif code[bad : bad + 1] == "}":
+        # A statement cut short by its block's `}` (`price USD }`): blank the statement.
+        start = max((i + 1 for i in braces if i < bad), default=0)
+        end = bad
+        if not code[start:end].strip():
+            return None
+    elif bad in braces:
         return None
-    lines[line - 1] = " " * len(lines[line - 1].rstrip("\r")) + (
-        "\r" if lines[line - 1].endswith("\r") else ""
-    )
-    return "\n".join(lines)
+    else:
+        # Keep the braces: blank from the bad token up to the next one, or to the line's end.
+        start = bad
+        end = next((i for i in braces if i > bad), len(body))
+    lines[diag.span.line - 1] = body[:start] + " " * (end - start) + body[end:] + source[len(body) :]
+    whole_statement = words and start <= len(code) - len(code.lstrip())
+    return "\n".join(lines), words[0] if whole_statement else ""
 
 
 # ---- syntax errors -> diagnostics ------------------------------------------------------------
@@ -255,6 +290,35 @@ def _expected_words(expected: set[str]) -> list[str]:
             words.append(TERMINAL_WORDS.get(name, name))
     # A keyword list reads best in the grammar's alphabetical order; generic ones go last.
     return sorted(set(words), key=lambda w: (not w.startswith("'"), w))
+
+
+def _in_statement(expected: set[str], text: str, line: int) -> set[str]:
+    """The expected terminals that can continue the statement on that line. After a complete
+    `price USD 9.99` the parser would also take `for` or `on`, because `discount` shares the
+    money list; those belong to another statement and only confuse, so when the line starts
+    with a known keyword, keywords that statement never uses are left out."""
+    lines = text.split("\n")
+    words = lines[line - 1].split() if 1 <= line <= len(lines) else []
+    if not words or words[0] not in USAGE:
+        return expected
+    used = {
+        w
+        for usage in (*USAGE[words[0]], *OTHER_FORMS.get(words[0], ()))
+        for w in re.findall(r"[a-z]+", usage)
+    }
+    by_name = {t.name: t for t in lark_parser().terminals}
+
+    def foreign(name: str) -> bool:
+        term = by_name.get(name)
+        return (
+            term is not None
+            and term.pattern.type == "str"
+            and term.pattern.value.isalpha()
+            and (term.pattern.value not in used)
+        )
+
+    kept = {e for e in expected if not foreign(e)}
+    return kept or expected
 
 
 def _keywords_in(expected: set[str]) -> list[str]:
@@ -306,8 +370,9 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             )
         word = _word_at(text, pos)
         span = n.Span(line, col, line, col + max(len(word), 1), pos, pos + max(len(word), 1))
-        expected = _expected_words(set(exc.allowed or ()))
-        kws = _keywords_in(set(exc.allowed or ()))
+        allowed = _in_statement(set(exc.allowed or ()), text, line)
+        expected = _expected_words(allowed)
+        kws = _keywords_in(allowed)
         guess = did_you_mean(word, kws) if kws else None
         hint = f"did you mean `{guess}`?" if guess else None
         if ch.isspace() or unicodedata.category(ch or " ") in ("Cf", "Cc"):
@@ -337,7 +402,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         if tok.type == "$END":
             return _eof_diagnostic(text, set(exc.expected))
         span = _token_span(tok)
-        expected = set(exc.expected)
+        expected = _in_statement(set(exc.expected), text, tok.line)
         kws = _keywords_in(expected)
         value = str(tok)
         if tok.type == "_NL":
@@ -399,6 +464,15 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
         if unclosed:
             line_no, _ = _line_col(_line_starts(text), unclosed[-1])
             block = f"`{lines[line_no - 1].strip()}` (line {line_no})"
+            nested = _block_inside(text, unclosed[-1])
+            if nested is not None:
+                return error(
+                    "E105",
+                    f"a `}}` is probably missing before line {nested.line}: the block opened on line "
+                    f"{line_no} is still open here",
+                    nested,
+                    f"close {block} with a `}}` on its own line above this one",
+                )
         return error(
             "E105",
             "the file ends inside a block: a `}` is missing",
@@ -406,6 +480,30 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
             f"close {block} with a `}}` on its own line",
         )
     return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
+
+
+# Blocks that are never written inside the block the file ends in (a `setup fee` belongs in an item).
+_NEVER_NESTED = {"item": ("item", "contact", "setup"), "contact": ("item", "contact", "setup")}
+
+
+def _block_inside(text: str, opening: int) -> n.Span | None:
+    """The first block opened directly inside the still-open block at `opening` where it cannot
+    belong (`item b {` inside `item a {`): the `}` of the outer block was surely forgotten
+    there, which says more than "the file ends inside a block" at its last line."""
+    code = _code_only(text)
+    starts = _line_starts(text)
+    outer_line, _ = _line_col(starts, opening)
+    outer = code[starts[outer_line - 1] : opening].split()
+    barred = _NEVER_NESTED.get(outer[0] if outer else "", ("item", "contact"))
+    for start in starts[outer_line:]:
+        end = code.find("\n", start)
+        line_code = code[start : len(code) if end == -1 else end]
+        words = line_code.split()
+        if words and words[0] in barred and "{" in line_code and len(_open_braces(code[opening:start])) == 1:
+            line, col = _line_col(starts, start + line_code.index(words[0]))
+            begin = start + col - 1
+            return n.Span(line, col, line, col + len(words[0]), begin, begin + len(words[0]))
+    return None
 
 
 def _or(words: list[str]) -> str:

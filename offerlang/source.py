@@ -21,6 +21,14 @@ class Source:
     bom: bool = False  # the bytes began with a UTF-8 byte order mark (dropped from `text`)
 
 
+_WIDE_BOMS = (
+    ("UTF-32", codecs.BOM_UTF32_LE),
+    ("UTF-32", codecs.BOM_UTF32_BE),
+    ("UTF-16", codecs.BOM_UTF16_LE),
+    ("UTF-16", codecs.BOM_UTF16_BE),
+)
+
+
 class UnreadableFile(Exception):
     """The path cannot be read at all (missing, a directory, no permission): a usage error."""
 
@@ -33,7 +41,7 @@ def read_file(path: str | Path) -> Source:
         with p.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
+        raise UnreadableFile(f"{path}: no such file or directory") from None
     except PermissionError:
         raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
@@ -58,6 +66,25 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 )
             ],
         )
+    # Before the NUL test: UTF-16 and UTF-32 text is full of NUL bytes but is not binary.
+    # (UTF-32 LE first: its mark starts with UTF-16 LE's.)
+    for encoding, mark in _WIDE_BOMS:
+        if data.startswith(mark):
+            return Source(
+                path,
+                None,
+                [
+                    _at(
+                        error(
+                            "E001",
+                            f"the file is saved as {encoding}; offer files are UTF-8",
+                            Span(1, 1, 1, 2),
+                            "save it as UTF-8 in your editor (often under “Save as…” → encoding)",
+                        ),
+                        path,
+                    )
+                ],
+            )
     nul = data.find(b"\0")
     if nul != -1:
         line, col = _byte_position(data, nul)

@@ -131,7 +131,7 @@ def test_check_github_annotations(in_root):
 def test_check_without_offer_files_is_a_usage_error(tmp_path):
     result = _run("check", str(tmp_path))
     assert result.exit_code == EXIT_USAGE
-    assert "no *.offer files" in result.stderr
+    assert result.stderr.splitlines() == [f"Error: no *.offer files under {tmp_path}"]
 
 
 def test_text_output_has_no_colour_when_not_a_terminal():
@@ -167,7 +167,7 @@ def test_an_unknown_option_is_a_usage_error(capsys):
 
 CONTENT_PROBLEMS = {
     # name: (bytes, code, line, col)
-    "empty": (b"", "E210", 1, 1),
+    "empty": (b"", "E004", 1, 1),
     "binary": (b"account abCdE1FGH2Hij3KLMnOpqR\nitem \x00\x00", "E002", 2, 6),
     "invalid-utf8": (b"account abCdE1FGH2Hij3KLMnOpqR\nitem caf\xe9\n", "E001", 2, 9),
     "5mb": (b"#" * (5 * 1024 * 1024), "E003", 1, 1),
@@ -199,9 +199,7 @@ def test_a_missing_file_is_one_line_and_exit_2(command, tmp_path, capsys):
     missing = tmp_path / "nope.offer"
     assert main([command, str(missing)]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert err.splitlines() == [
-        f"Error: {missing}: no such file" + (" or directory" if command == "check" else "")
-    ]
+    assert err.splitlines() == [f"Error: {missing}: no such file or directory"]
 
 
 def test_a_directory_given_as_file_is_one_line_and_exit_2(tmp_path, capsys):

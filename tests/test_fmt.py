@@ -361,4 +361,4 @@ def test_fmt_keeps_file_permissions(tree):
 
 def test_fmt_without_offer_files_is_a_usage_error(tmp_path, capsys):
     assert main(["fmt", str(tmp_path)]) == 2
-    assert "no *.offer files" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines() == [f"Error: no *.offer files under {tmp_path}"]

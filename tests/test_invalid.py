@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_bytes, compile_file, compile_source, schema
+from offerlang.api import parse_source
 from offerlang.diagnostics import CODES
 from offerlang.render import render_text
 from offerlang.source import MAX_BYTES
@@ -29,6 +30,8 @@ GENERATED: dict[str, bytes] = {
     "invalid-utf8": b"account abCdE1FGH2Hij3KLMnOpqR\n\ntag caf\xc3\xa9 caf\xe9\nitem basic-laptop\n",
     "binary": b"account abCdE1FGH2Hij3KLMnOpqR\nitem \x00\x01\x02\xff",
     "too-large": b"# " + b"x" * MAX_BYTES + b"\n",
+    "utf-16": "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n".encode("utf-16-le"),
+    "utf-32": "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n".encode("utf-32-be"),
 }
 
 # Fixtures that show a warning on an otherwise valid offer: they compile, with the warning.
@@ -70,9 +73,29 @@ def test_invalid_utf8_is_reported_at_the_first_bad_byte():
     assert (diag.code, diag.span.line, diag.span.column) == ("E001", 3, 13)
 
 
-def test_an_empty_file_is_reported_at_1_1():
-    result = compile_bytes(b"", "empty.offer")
-    assert result.errors and all((d.span.line, d.span.column) == (1, 1) for d in result.errors)
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n  \n# a note\n", b"\xef\xbb\xbf# a note"])
+def test_an_empty_file_is_one_error_at_1_1(data):
+    (diag,) = compile_bytes(data, "empty.offer").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column, diag.span.end_line) == ("E004", 1, 1, 1)
+
+
+@pytest.mark.parametrize("amount", ["-0", "-0.00", "-1"])
+@pytest.mark.parametrize(
+    "clause", ["price USD {}", "trial price USD {}", "discount USD {}", "setup fee {{\n price USD {}\n}}"]
+)
+def test_no_amount_may_carry_a_minus_sign(clause, amount):
+    text = f"account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {{\n  {clause.format(amount)}\n}}\n"
+    assert [d.code for d in compile_source(text).errors] == ["E205"]
+
+
+def test_decimals_are_not_counted_for_an_unknown_currency():
+    text = "account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  price XYZ 10.001\n}\n"
+    assert [d.code for d in compile_source(text).errors] == ["E202"]
+
+
+def test_every_diagnostic_has_a_help_line():
+    missing = {d.code for p in INVALID for d in compile_file(p).diagnostics if not d.hint}
+    assert missing == set()
 
 
 def test_syntax_errors_on_different_lines_are_all_reported_in_one_run():
@@ -84,6 +107,30 @@ def test_syntax_errors_on_different_lines_are_all_reported_in_one_run():
 def test_every_problem_of_a_file_is_reported_in_one_run():
     result = compile_file(FIXTURES / "invalid" / "several-problems.offer")
     assert [d.code for d in result.diagnostics] == ["E207", "E217", "E202", "E205", "E219", "E214"]
+
+
+def test_a_syntax_error_does_not_hide_the_other_problems():
+    result = compile_file(FIXTURES / "invalid" / "syntax-error-and-other-problems.offer")
+    assert [d.code for d in result.diagnostics] == ["E207", "E102", "E206", "E202", "E219"]
+    assert not result.ok and result.payload is None
+
+
+def test_recovery_keeps_the_braces_of_a_line_with_a_syntax_error():
+    result = compile_file(FIXTURES / "invalid" / "space-in-product-path.offer")
+    assert [d.code for d in result.diagnostics] == ["E102", "E205", "E214"]
+
+
+def test_a_statement_lost_to_a_syntax_error_is_not_also_reported_missing():
+    result = compile_file(FIXTURES / "invalid" / "syntax-error-on-only-item.offer")
+    assert [d.code for d in result.diagnostics] == ["E207", "E102"]  # no E221 "no items"
+
+
+def test_a_file_with_a_syntax_error_is_not_formatted():
+    from offerlang.fmt import format_source
+
+    text = (FIXTURES / "invalid" / "syntax-error-and-other-problems.offer").read_text("utf-8")
+    formatted, blocking = format_source(text)
+    assert formatted is None and [d.code for d in blocking] == ["E102"]
 
 
 def test_carets_line_up_after_tabs():
@@ -164,3 +211,34 @@ def test_any_text_gets_diagnostics_never_an_exception(text):
         assert d.code in CODES
         assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
     assert "Traceback" not in rendered
+
+
+def test_text_with_a_byte_order_mark_compiles():
+    text = "\ufeffaccount abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n"
+    assert compile_source(text).ok
+    offer, diags = parse_source(text)
+    assert offer is not None and diags == []
+
+
+def test_expected_words_after_a_price_are_those_of_a_price():
+    (diag,) = compile_file(FIXTURES / "invalid" / "amount-with-exponent.offer").diagnostics
+    assert "'for'" not in diag.message and "'on'" not in diag.message
+    assert "','" in diag.message
+
+
+def test_a_block_inside_an_unclosed_block_is_blamed_on_its_own_line():
+    (diag,) = compile_file(FIXTURES / "invalid" / "missing-brace-before-next-item.offer").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E105", 6, 1)
+    assert "missing before line 6" in diag.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'account "abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop\n',
+        'contact {\n  first Jane\n  last Doe\n  email "jane@example.com\n  country DE\n}\nitem a\n',
+        'account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  trial paid\n  trial price USD 1.00 "x\n}\n',
+    ],
+)
+def test_only_the_syntax_error_is_reported_for_a_statement_it_made_unreadable(text):
+    assert [d.code for d in compile_source(text).errors] == ["E103"]

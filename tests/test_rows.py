@@ -60,7 +60,7 @@ def test_bad_values_are_reported_by_line_and_column(tmp_path):
     assert report.lines() == [
         'buyers.csv:3: column "country": error[E203]: `XX` is not an ISO 3166 country code '
         "(use the ISO 3166 country code, e.g. `DE`)",
-        'buyers.csv:6: column "last": error[E229]: `last` cannot be empty',
+        'buyers.csv:6: column "last": error[E229]: `last` cannot be empty (fill in a value)',
         'buyers.csv:6: column "email": error[E228]: `nobody` does not look like an email address',
         'buyers.csv:6: column "country": error[E203]: `de` is not an ISO 3166 country code '
         "(did you mean `DE`?)",

@@ -129,6 +129,10 @@ BROKEN = [
         "/items/0/pricing/setupFee/title",
     ),
     ("empty setup fee", _pricing(setupFee={}), "/items/0/pricing/setupFee"),
+    ("empty setup fee title", _pricing(setupFee={"title": {}}), "/items/0/pricing/setupFee/title"),
+    ("empty tags", lambda p: p.update(tags={}), "/tags"),
+    ("empty attributes", lambda p: p["items"][0].update(attributes={}), "/items/0/attributes"),
+    ("empty pricing", lambda p: p["items"][0].update(pricing={}), "/items/0/pricing"),
 ]
 
 

@@ -7,7 +7,7 @@ import click
 from ..diagnostics import has_errors
 from ..render import render_github, render_json, summary
 from . import EXIT_INVALID, EXIT_OK
-from .common import compile_path, offer_files, print_diagnostics
+from .common import InputError, compile_path, offer_files, print_diagnostics
 
 
 @click.command("check")
@@ -27,7 +27,7 @@ def command(paths: tuple[str, ...], fmt: str) -> int:
     """
     files = list(offer_files(paths or (".",)))
     if not files:
-        raise click.UsageError(f"no *.offer files under {', '.join(paths or ('.',))}")
+        raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
     results = [compile_path(f, unbound_ok=True) for f in files]
     diags = [d for r in results for d in r.diagnostics]
     if fmt == "json":

@@ -27,7 +27,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
 
     files = list(offer_files(paths or (".",)))
     if not files:
-        raise click.UsageError(f"no *.offer files under {', '.join(paths or ('.',))}")
+        raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
     changed: list[str] = []
     failed = 0
     for path in files:
