@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from . import jsonout
 from .explain import CATALOG, billing, buyer, discount, quantity_count
 from .report import Block, Heading, Line, Table
-from .timeline import Timeline, fmt_amount, has_trial, is_recurring, item_quantity, item_timelines, when
+from .timeline import (
+    EXACT,
+    Timeline,
+    fmt_amount,
+    has_trial,
+    is_recurring,
+    item_quantity,
+    item_timelines,
+    when,
+)
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
@@ -264,7 +273,8 @@ def percent_change(old: Decimal, new: Decimal) -> str:
     """` (−20.0%)`, one decimal, half up; nothing when there is no old amount to compare to."""
     if old == 0:
         return ""
-    change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    with localcontext(EXACT):
+        change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     return f" ({sign}{abs(change)}%)"
 
@@ -284,19 +294,23 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
     for cur in (c for c in news if c in olds):
         ot, nt = olds[cur], news[cur]
         horizon = max(ot.horizon, nt.horizon) if both_recurring else 0
-        pairs = [(ot.at(i), nt.at(i)) for i in range(horizon + 1)]
-        start = 0
-        for i in range(1, horizon + 2):
-            if i <= horizon and pairs[i] == pairs[start]:
-                continue
-            o, n = pairs[start]
+        # What each side pays only changes where one of its rows starts: compare there, so a
+        # discount for 100000000 periods costs two comparisons, not 100000000.
+        points = sorted({c.first for t in (ot, nt) for c in t.charges if c.first <= horizon} | {0})
+        runs: list[tuple[int, int, tuple[Decimal | None, Decimal | None]]] = []
+        for start, after in zip(points, [*points[1:], horizon + 1], strict=True):
+            pair = (ot.at(start), nt.at(start))
+            if runs and runs[-1][2] == pair:
+                runs[-1] = (runs[-1][0], after - 1, pair)
+            else:
+                runs.append((start, after - 1, pair))
+        for start, last, (o, n) in runs:
             if o != n:
                 periods = when(
-                    start, i - 1, onward=both_recurring and i - 1 == horizon, trial=trial, sentence=True
+                    start, last, onward=both_recurring and last == horizon, trial=trial, sentence=True
                 )
                 text = f"buyer pays {cur} {periods}: {_amount(o, ot)} → {_amount(n, nt)}"
                 out.append(Change(p, "timeline", text, o, n))
-            start = i
     return out
 
 

@@ -249,3 +249,16 @@ def test_a_trial_added_counts_charges_since_a_renewal_on_one_side_is_not_one_on_
         "  p: buyer pays USD at the 3rd charge: 9.99 → 5.00",
     ]
     assert "discount" not in out  # the same discount: only the trial line says what changed
+
+
+def test_a_huge_discount_duration_is_compared_at_change_points_only(capsys, tmp_path):
+    body = (
+        "account abCdE1FGH2Hij3KLMnOpqR\nitem p {{\nprice USD 9.99\nbilled every 1 month\n"
+        "discount 50% for {n} periods\n}}\n"
+    )
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    old.write_text(body.format(n=2))
+    new.write_text(body.format(n=100000000))
+    code, out, _ = run(capsys, "diff", str(old), str(new))
+    assert code == 0
+    assert out.splitlines()[-1] == "  p: buyer pays USD at renewals 2–99999999: 9.99 → 5.00"

@@ -203,3 +203,27 @@ def test_law_discounted_periods_then_the_regular_price_forever(price: Decimal, p
     assert abs(discounted - price * (100 - percent) / 100) <= Decimal("0.005")
     assert all(t.at(p) == discounted for p in range(periods))
     assert all(t.at(p) == price for p in range(periods, periods + 40))
+
+
+def test_a_huge_discount_duration_is_two_ranges_not_a_loop_over_every_period():
+    # Building one row per period ran out of memory here; the rows come from change points.
+    got = amounts("price USD 9.99\nbilled every 1 month\ndiscount 50% for 100000000 periods")
+    assert got["USD"] == [
+        ("at signup", "5.00"),
+        ("1st renewal", "5.00"),
+        ("2nd renewal", "5.00"),
+        ("renewals 3–99999999", "5.00"),
+        ("100000000th renewal on", "9.99"),
+    ]
+
+
+def test_huge_quantities_and_trials_are_exact_not_rounded_to_28_digits():
+    # 99999999.99 x (10^20 - 1) has 30 digits: the default decimal context rounded it, then failed.
+    got = amounts(
+        "quantity 99999999999999999999\nprice USD 99999999.99\nbilled every 1 month\n"
+        "trial 99999999999 days free\n"
+        "discount 50% on 99999999999999999 or more for 99999999999999999999 periods"
+    )
+    assert got["USD"][0] == ("at signup (trial)", "0.00")
+    assert got["USD"][1] == ("after the trial", "4999999999999999999950000000.00")
+    assert got["USD"][-1] == ("99999999999999999999th renewal on", "9999999998999999999900000000.01")
