@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import jsonout
-from .report import Block, Heading, Line, Table
+from .report import Block, Heading, Line, Table, quote, say, visible
 from .timeline import (
     Timeline,
     discount_tier,
@@ -83,13 +83,14 @@ def money(amounts: dict[str, Decimal]) -> str:
 
 
 def pairs(mapping: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in mapping.items())
+    return ", ".join(f"{say(k)}={say(v)}" for k, v in mapping.items())
 
 
 def buyer(payload: dict[str, Any]) -> str:
     if "account" in payload:
-        return f"existing account {payload['account']}"
-    c = payload.get("contact", {})
+        return f"existing account {say(payload['account'])}"
+    # One line whatever the author typed: a name with a line break in it shows the escape.
+    c = {k: visible(v) for k, v in payload.get("contact", {}).items()}
     name = " ".join(c[k] for k in ("first", "last") if k in c)
     words = [f"{name} <{c['email']}>" if "email" in c else name]
     words += [c["company"]] if "company" in c else []
@@ -111,8 +112,8 @@ def expiry(payload: dict[str, Any]) -> str:
 def session_facts(payload: dict[str, Any]) -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
     if "lookup" in payload:
-        facts.append(("lookup", f"linked by custom key {payload['lookup']['custom']}"))
-    facts.append(("coupon", payload.get("coupon", "none")))
+        facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
+    facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
     facts.append(("expires", expiry(payload)))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
@@ -196,7 +197,8 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
 
 def setup_fee(fee: dict[str, Any]) -> str:
     words = [f"{money(fee['price'])}, once at signup" if "price" in fee else "amount " + CATALOG]
-    words += [f'titled "{text}" ({lang})' for lang, text in fee.get("title", {}).items()]
+    # Always quoted: a title is prose, and its quotes mark where it ends.
+    words += [f"titled {quote(text)} ({lang})" for lang, text in fee.get("title", {}).items()]
     return ", ".join(words)
 
 

@@ -33,6 +33,7 @@ PAIRS = [
     ("discount-periods", "base", "discount-periods"),
     ("quantity", "base", "quantity"),
     ("formatting-only", "base", "formatting"),
+    ("injection", "injection-old", "injection"),
 ]
 
 
@@ -234,7 +235,8 @@ def test_markdown_lists_the_problems_of_an_offer_that_does_not_compile(capsys):
     code, out, err = run(capsys, *argv)
     assert code == 1 and "error[E219]" in err
     assert out.splitlines()[0].endswith(": does not compile")
-    assert f"| {DIFF}/broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode |" in out
+    # Escaped: the message's backticks and brackets are text, not markdown.
+    assert f"| {DIFF}/broken.offer:6:9: error\\[E219\\]: \\`sometimes\\` is not a renewal mode |" in out
 
 
 def test_a_trial_added_counts_charges_since_a_renewal_on_one_side_is_not_one_on_the_other(capsys, tmp_path):
@@ -262,3 +264,53 @@ def test_a_huge_discount_duration_is_compared_at_change_points_only(capsys, tmp_
     code, out, _ = run(capsys, "diff", str(old), str(new))
     assert code == 0
     assert out.splitlines()[-1] == "  p: buyer pays USD at renewals 2–99999999: 9.99 → 5.00"
+
+
+def test_values_stay_one_line_and_literal_in_text_and_markdown(capsys):
+    pair = (f"{DIFF}/injection-old.offer", f"{DIFF}/injection.offer")
+    _, text, _ = run(capsys, "diff", *pair)
+    assert len(text.splitlines()) == 7  # the heading and one line per change, line breaks escaped
+    assert '  tag "campaign name" "spring sale" → "summer sale"' in text
+    assert '  tag nl "line1\\nline2" → "line1\\nline3"' in text
+    assert "  buyer first name Ja|ne → Ja|net" in text
+    _, md, _ = run(capsys, "diff", "--format", "markdown", *pair)
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    # Every row has exactly its two cells: no pipe, line break or backtick escapes its cell.
+    assert all(line.replace("\\|", "").count("|") == 3 for line in rows), rows
+    assert "<b>" not in md and "&lt;b&gt;" in md
+    assert "[l](" not in md and "\\[l\\](" in md
+    assert "*bold*" not in md.replace("\\*bold\\*", "")
+    assert "`Doe`" not in md.replace("\\`Doe\\`", "")
+
+
+def test_json_changes_carry_structured_fields_tools_can_use_without_text(capsys):
+    _, out, _ = run(capsys, "diff", "--format", "json", f"{DIFF}/base.offer", f"{DIFF}/price.offer")
+    offer = loads(out)["offers"][0]
+    assert (offer["oldPath"], offer["newPath"]) == (f"{DIFF}/base.offer", f"{DIFF}/price.offer")
+    price, *timeline = offer["changes"]
+    assert (price["field"], price["currency"], str(price["old"]), str(price["new"])) == (
+        "price",
+        "USD",
+        "9.99",
+        "7.99",
+    )
+    assert [(c["field"], c["currency"], c["from"], c["through"], c["onward"]) for c in timeline] == [
+        ("timeline", "USD", 1, 2, False),
+        ("timeline", "USD", 3, None, True),
+    ]
+    _, out, _ = run(
+        capsys, "diff", "--format", "json", f"{DIFF}/base.offer", f"{DIFF}/discount-periods.offer"
+    )
+    discount = loads(out)["offers"][0]["changes"][0]
+    assert discount["field"] == "discount"
+    assert (discount["old"]["duration"], discount["new"]["duration"]) == (2, 6)
+    assert discount["new"]["type"] == "percent" and str(discount["new"]["tiers"]["1"]) == "50"
+    _, out, _ = run(
+        capsys, "diff", "--format", "json", f"{DIFF}/injection-old.offer", f"{DIFF}/injection.offer"
+    )
+    keyed = [(c["field"], c["key"]) for c in loads(out)["offers"][0]["changes"]]
+    assert (
+        ("contact", "first") in keyed
+        and ("tags", "campaign name") in keyed
+        and ("attributes", "k|1") in keyed
+    )

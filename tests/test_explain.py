@@ -114,3 +114,21 @@ def test_offer_explain_runs_as_a_program_and_help_does_not_import_rich():
     probe = "import sys; from offerlang.cli import main; main(['--help']); print('rich' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert shown.stdout.strip().endswith("False")
+
+
+def test_rich_tables_align_amounts_on_the_right():
+    from offerlang.report import Table
+
+    stream = io.StringIO()
+    print_rich(
+        [Table(("when", "USD"), [("at signup", "1000.00"), ("1st renewal", "5.00")], right=(1,))], stream
+    )
+    rows = [line.rstrip() for line in stream.getvalue().splitlines() if "0" in line]
+    assert rows[0].endswith("1000.00") and rows[1].endswith("   5.00"), rows
+
+
+def test_values_with_line_breaks_stay_on_one_line_quoted_where_they_have_spaces(capsys):
+    code, out, _ = run(capsys, "explain", "tests/fixtures/diff/injection-old.offer")
+    assert code == 0
+    assert 'tags     "campaign name"="spring sale", nl="line1\\nline2"' in out
+    assert 'attributes  k|1="v\\n|2"' in out
