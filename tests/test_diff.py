@@ -314,3 +314,35 @@ def test_json_changes_carry_structured_fields_tools_can_use_without_text(capsys)
         and ("tags", "campaign name") in keyed
         and ("attributes", "k|1") in keyed
     )
+
+
+def test_base_pairs_renames_skips_unchanged_and_ignored_files_and_reports_json(repo, monkeypatch, capsys):
+    fixtures = FIXTURES / "diff"
+    (repo / "same.offer").write_text((fixtures / "base.offer").read_text())
+    (repo / "moved.offer").write_text((fixtures / "expiry.offer").read_text())
+    (repo / "staged.offer").write_text((fixtures / "renewal.offer").read_text())
+    git(repo, "add", "same.offer", "moved.offer", "staged.offer")
+    git(repo, "commit", "-q", "-m", "more offers")
+    (repo / "moved.offer").rename(repo / "elsewhere.offer")  # moved without git: untracked
+    git(repo, "mv", "staged.offer", "renamed.offer")
+    (repo / "renamed.offer").write_text((fixtures / "base.offer").read_text())  # renamed and edited
+    (repo / ".gitignore").write_text("ignored.offer\n")
+    (repo / "ignored.offer").write_text("not an offer at all")
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "diff", "--base", "HEAD", "--format", "json", ".")
+    assert (code, err) == (0, "")
+    offers = {o["path"]: o for o in loads(out)["offers"]}
+    assert "same.offer" not in offers  # the same bytes: not listed at all
+    assert "ignored.offer" not in offers
+    assert offers["moved.offer → elsewhere.offer"]["status"] == "unchanged"
+    renamed = offers["staged.offer → renamed.offer"]
+    assert (renamed["oldPath"], renamed["newPath"]) == ("HEAD:staged.offer", "renamed.offer")
+    assert [c["text"] for c in renamed["changes"]] == ["renewal manual → auto"]
+    assert offers["offers/gone.offer"]["status"] == "removed"
+    assert offers["offers/gone.offer"]["newPath"] is None
+
+
+def test_exit_code_follows_git_diff_an_error_is_2_not_a_change(capsys):
+    pair = (f"{DIFF}/base.offer", f"{DIFF}/broken.offer")
+    assert run(capsys, "diff", *pair)[0] == 1  # without --exit-code: offerlang's invalid-offer code
+    assert run(capsys, "diff", "--exit-code", *pair)[0] == 2
