@@ -19,12 +19,12 @@ from .explain import CATALOG, billing, buyer, discount, money, quantity_count
 from .report import Block, Heading, Line, Table, say
 from .timeline import (
     EXACT,
-    Timeline,
     fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
     item_timelines,
+    shown,
     when,
 )
 
@@ -338,9 +338,10 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
         # What each side pays only changes where one of its rows starts: compare there, so a
         # discount for 100000000 periods costs two comparisons, not 100000000.
         points = sorted({c.first for t in (ot, nt) for c in t.charges if c.first <= horizon} | {0})
-        runs: list[tuple[int, int, tuple[Decimal | None, Decimal | None]]] = []
+        Cost = tuple[Decimal | None, Decimal | None]
+        runs: list[tuple[int, int, tuple[Cost, Cost]]] = []
         for start, after in zip(points, [*points[1:], horizon + 1], strict=True):
-            pair = (ot.at(start), nt.at(start))
+            pair = (ot.charge_at(start).cost, nt.charge_at(start).cost)
             if runs and runs[-1][2] == pair:
                 runs[-1] = (runs[-1][0], after - 1, pair)
             else:
@@ -349,9 +350,10 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
             if o != n:
                 onward = both_recurring and last == horizon
                 periods = when(start, last, onward=onward, trial=trial, sentence=True)
-                text = f"buyer pays {cur} {periods}: {_amount(o, ot)} → {_amount(n, nt)}"
+                text = f"buyer pays {cur} {periods}: {shown(o, cur)} → {shown(n, cur)}"
                 span = (start, None if onward else last)
-                out.append(Change(p, "timeline", text, o, n, cur, periods=span))
+                # old/new: the amount, or null where the catalog's price is part of it.
+                out.append(Change(p, "timeline", text, o[0], n[0], cur, periods=span))
     return out
 
 
@@ -362,15 +364,9 @@ def _item_added(item: dict[str, Any]) -> Change:
     if not price:
         words = "the catalog's price"
     else:
-        signup = [
-            f"{t.currency} {_amount(t.charges[0].amount, t)}" for t in item_timelines(item) if t.charges
-        ]
+        signup = [f"{t.currency} {t.charges[0].shown(t.currency)}" for t in item_timelines(item) if t.charges]
         words = f"price {money(price)}; buyer pays {', '.join(signup)} at signup"
     return Change(None, "item", f"item {item['product']} added: {words}", None, item["product"])
-
-
-def _amount(value: Decimal | None, t: Timeline) -> str:
-    return "the catalog's" if value is None else fmt_amount(value, t.currency)
 
 
 def diff_offers(

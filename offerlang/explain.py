@@ -253,10 +253,7 @@ def _facts_table(facts: Facts) -> Table:
 def timeline_table(t: Timeline) -> Table:
     return Table(
         ("when", t.currency, "how"),
-        [
-            (t.when(c), "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
-            for c in t.charges
-        ],
+        [(t.when(c), c.shown(t.currency), c.basis) for c in t.charges],
         right=(1,),
     )
 
@@ -271,6 +268,7 @@ def timeline_json(t: Timeline) -> dict[str, Any]:
                 "through": c.last,
                 "onward": c.onward,
                 "amount": None if c.amount is None else round_money(c.amount, t.currency),
+                "plus": None if c.plus is None else round_money(c.plus, t.currency),
                 "basis": c.basis,
             }
             for c in t.charges

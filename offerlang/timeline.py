@@ -37,14 +37,31 @@ MIN_PAID_PERIODS = 3
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """One row: periods `first`..`last` each charge `amount` (None: the catalog's amount).
-    `onward` marks the last row, which repeats for every later period."""
+    """One row: periods `first`..`last` each charge `amount` (None: the catalog's amount, plus
+    `plus` when a known setup fee comes on top of it). `onward` marks the last row, which
+    repeats for every later period."""
 
     first: int
     last: int
     amount: Decimal | None
     basis: str
     onward: bool = False
+    plus: Decimal | None = None
+
+    @property
+    def cost(self) -> tuple[Decimal | None, Decimal | None]:
+        return self.amount, self.plus
+
+    def shown(self, currency: str) -> str:
+        return shown(self.cost, currency)
+
+
+def shown(cost: tuple[Decimal | None, Decimal | None], currency: str) -> str:
+    """An amount as the tables and diffs write it: `5.00`, `catalog`, or `catalog + 250.00`."""
+    amount, plus = cost
+    if amount is not None:
+        return fmt_amount(amount, currency)
+    return "catalog" if plus is None else f"catalog + {fmt_amount(plus, currency)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +79,13 @@ class Timeline:
 
     def at(self, period: int) -> Decimal | None:
         """What the buyer pays in `period`; the last row holds for every later period."""
+        return self.charge_at(period).amount
+
+    def charge_at(self, period: int) -> Charge:
         for c in self.charges:
             if c.first <= period <= c.last:
-                return c.amount
-        return self.charges[-1].amount
+                return c
+        return self.charges[-1]
 
 
 def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: bool = False) -> str:
@@ -160,24 +180,34 @@ def _percent(value: Decimal) -> str:
 
 
 def item_timelines(item: dict[str, Any]) -> list[Timeline]:
-    """One timeline per currency of the item's price override, in the payload's order."""
+    """One timeline per currency the item names an amount in (price, then setup fee, then
+    trial price), in the payload's order: a known setup fee or trial charge is shown even when
+    the price itself is the catalog's."""
     pricing: dict[str, Any] = item.get("pricing", {})
+    trial_prices = pricing.get("trialPrice", {}) if pricing.get("paidTrial") else {}
+    named = [*pricing.get("price", {}), *pricing.get("setupFee", {}).get("price", {}), *trial_prices]
     with localcontext(EXACT):
-        return [timeline(pricing, item_quantity(item), cur) for cur in pricing.get("price", {})]
+        return [timeline(pricing, item_quantity(item), cur) for cur in dict.fromkeys(named)]
 
 
 def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
-    regular: Decimal = pricing["price"][currency]
+    regular: Decimal | None = pricing.get("price", {}).get(currency)
     times = f" × {quantity}" if quantity != 1 else ""
-    discount = discounted_unit(pricing, quantity, currency)
     duration = pricing.get("discountDuration")
     trial = has_trial(pricing)
     recurring = is_recurring(pricing)
     first_paid = 1 if trial else 0
-    regular_row = (
-        regular * quantity,
-        "regular price" + (f" {fmt_amount(regular, currency)}{times}" if times else ""),
-    )
+    if regular is None:
+        # Neither the catalog's price nor what a discount makes of it is known here.
+        discount = None
+        less = "; any discount applies to it" if pricing.get("quantityDiscounts") else ""
+        regular_row: tuple[Decimal | None, str] = (None, "the catalog's price" + less)
+    else:
+        discount = discounted_unit(pricing, quantity, currency)
+        regular_row = (
+            regular * quantity,
+            "regular price" + (f" {fmt_amount(regular, currency)}{times}" if times else ""),
+        )
 
     # Segments (first, last or None for "every later period", amount, basis), built from the
     # change points only: a discount for 100000000 periods is two segments, never a loop.
@@ -197,16 +227,17 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
             segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
             segments.append((first_paid + int(duration), None, *regular_row))
     charges = _expand(segments, keep=first_paid + MIN_PAID_PERIODS)
+    first = charges[0]
+    basis = first.basis
+    if "trial" not in pricing and "paidTrial" not in pricing:
+        # The catalog may still give the product a trial, which would change every row.
+        basis += " (if the catalog sets no trial)"
     fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
+    amount, plus = first.amount, first.plus
     if fee is not None:
-        first = charges[0]
-        charges[0] = Charge(
-            0,
-            0,
-            None if first.amount is None else first.amount + fee,
-            f"{first.basis}, plus setup fee {fmt_amount(fee, currency)}",
-            first.onward,
-        )
+        basis += f", plus setup fee {fmt_amount(fee, currency)}"
+        amount, plus = (amount + fee, None) if amount is not None else (None, fee)
+    charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
     return Timeline(currency, tuple(charges), trial)
 
 

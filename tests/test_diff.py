@@ -126,6 +126,9 @@ def test_percent_change_is_rounded_half_up_to_one_decimal():
     assert percent_change(D("3.00"), D("4.00")) == " (+33.3%)"
     assert percent_change(D("40.00"), D("40.02")) == " (+0.1%)"  # 0.05 -> 0.1, where half even says 0.0
     assert percent_change(D("0"), D("1.00")) == ""
+    # A rise too small to show at one decimal still says which way it went.
+    assert percent_change(D("99999999.98"), D("99999999.99")) == " (+0.0%)"
+    assert percent_change(D("99999999.99"), D("99999999.98")) == " (−0.0%)"
 
 
 # ---- against a git revision -------------------------------------------------------------------
