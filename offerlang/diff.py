@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from . import jsonout
-from .explain import CATALOG, billing, buyer, discount, money, quantity_count
+from .explain import CATALOG, billing, buyer, discount, expiry, money, plural, quantity_count
 from .report import Block, Heading, Line, Table, say
 from .timeline import (
     EXACT,
@@ -76,7 +76,7 @@ def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             Change(
                 None,
                 "expiration",
-                f"expires {_days(old.get('expiration'))} → {_days(new.get('expiration'))}",
+                f"expires {expiry(old.get('expiration'))} → {expiry(new.get('expiration'))}",
                 old.get("expiration"),
                 new.get("expiration"),
             )
@@ -183,11 +183,7 @@ def _card(pricing: dict[str, Any]) -> str | None:
 def _trial_days(days: int | None) -> str:
     if days is None:
         return CATALOG
-    return "none" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
-
-
-def _days(days: int | None) -> str:
-    return "after 24 hours (default)" if days is None else f"after {days} day{'s' if days != 1 else ''}"
+    return "none" if days == 0 else plural(days, "day")
 
 
 def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -234,11 +230,7 @@ def _billing_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _span(periods: int | None) -> str:
-    return (
-        "every billing period"
-        if periods is None
-        else f"{periods} billing period{'s' if periods != 1 else ''}"
-    )
+    return "every billing period" if periods is None else plural(periods, "billing period")
 
 
 def _scalar(
@@ -407,7 +399,7 @@ def status_line(d: OfferDiff) -> str:
         "unchanged": NO_CHANGE,
         "added": "new offer",
         "removed": "offer removed",
-        "changed": f"{len(d.changes)} change{'s' if len(d.changes) != 1 else ''}",
+        "changed": plural(len(d.changes), "change"),
         "invalid": "does not compile",
     }[d.status]
 

@@ -102,11 +102,14 @@ def buyer(payload: dict[str, Any]) -> str:
     return "new buyer " + ", ".join(w for w in words if w)
 
 
-def expiry(payload: dict[str, Any]) -> str:
-    days = payload.get("expiration")
-    if days is None:
-        return "after 24 hours (FastSpring's default)"
-    return f"after {days} day{'s' if days != 1 else ''}"
+def plural(count: int, noun: str) -> str:
+    """`1 day`, `2 days`: one helper, so explain and diff count alike."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def expiry(days: int | None) -> str:
+    """When the session expires, given the payload's `expiration` (None: not set)."""
+    return "after 24 hours (FastSpring's default)" if days is None else f"after {plural(days, 'day')}"
 
 
 def session_facts(payload: dict[str, Any]) -> Facts:
@@ -114,7 +117,7 @@ def session_facts(payload: dict[str, Any]) -> Facts:
     if "lookup" in payload:
         facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
     facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
-    facts.append(("expires", expiry(payload)))
+    facts.append(("expires", expiry(payload.get("expiration"))))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
     return facts
@@ -164,7 +167,7 @@ def trial(pricing: dict[str, Any]) -> str:
     else:
         kind = "free"
     days = pricing.get("trial")
-    words = [f"{days} day{'s' if days != 1 else ''}", kind] if days else [kind, "length " + CATALOG]
+    words = [plural(days, "day"), kind] if days else [kind, "length " + CATALOG]
     return ", ".join(words + card)
 
 
@@ -190,7 +193,7 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
     duration = pricing.get("discountDuration")
     if duration is None:
         return words + sep + "on every billing period"
-    periods = "billing period" if duration == 1 else f"{duration} billing periods"
+    periods = "billing period" if duration == 1 else plural(duration, "billing period")
     after = " after the trial" if has_trial(pricing) else ""
     return words + sep + f"for the first {periods}{after}, then the regular price"
 
