@@ -16,7 +16,10 @@ from offerlang.report import print_rich
 
 from .conftest import EXAMPLES, FIXTURES, ROOT
 
-OFFERS = sorted((EXAMPLES / "fastspring").glob("*.offer"))
+# Every example; a template with parameters is explained with values bound (test below).
+TEMPLATE = EXAMPLES / "campaign" / "annual-upgrade.offer"
+OFFERS = sorted(p for p in EXAMPLES.rglob("*.offer") if p != TEMPLATE)
+TEMPLATE_VALUES = {"first": "Jane", "last": "Doe", "email": "jane@example.com", "country": "DE"}
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +41,21 @@ def test_explain_every_example(offer, fmt, capsys, snapshot):
     code, out, err = run(capsys, "explain", "--format", fmt, str(offer.relative_to(ROOT)))
     assert (code, err) == (0, "")
     assert out == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_explain_the_campaign_template_with_values_bound(fmt, snapshot):
+    # `offer explain` takes no parameter values: the campaign is explained as `offer send
+    # --rows` would bind it for one row.
+    from offerlang import compile_file
+    from offerlang.explain import to_json
+    from offerlang.report import to_markdown, to_plain
+
+    result = compile_file(TEMPLATE, TEMPLATE_VALUES)
+    assert result.ok, result.diagnostics
+    e = explain(result.payload, str(TEMPLATE.relative_to(ROOT)))
+    render = {"text": lambda: to_plain(to_blocks(e)), "markdown": lambda: to_markdown(to_blocks(e))}
+    assert (render[fmt]() if fmt in render else to_json([e])) == snapshot
 
 
 def test_half_price_then_regular_is_visible_as_numbers(capsys):
