@@ -34,6 +34,13 @@ PAIRS = [
     ("quantity", "base", "quantity"),
     ("formatting-only", "base", "formatting"),
     ("injection", "injection-old", "injection"),
+    ("billing", "base", "billing"),
+    ("setup-fee-alone", "base", "setup-fee"),
+    ("tags", "base", "tags"),
+    ("attributes", "base", "attributes"),
+    ("discount-tiers", "base", "discount-tiers"),
+    ("contact-and-lookup", "contact-old", "contact"),
+    ("jpy", "jpy-old", "jpy"),
 ]
 
 
