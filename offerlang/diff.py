@@ -16,7 +16,7 @@ from typing import Any
 
 from . import jsonout
 from .explain import CATALOG, billing, buyer, discount, expiry, money, plural, quantity_count
-from .report import Block, Heading, Line, Table, say
+from .report import Block, Heading, Line, Table, say, visible
 from .timeline import (
     EXACT,
     fmt_amount,
@@ -409,8 +409,9 @@ def to_plain(diffs: list[OfferDiff]) -> str:
     for d in diffs:
         # The problems themselves, with source lines and carets, went to standard error.
         where = " (its problems are on standard error)" if d.status == "invalid" else ""
-        out.append(f"{d.path}: {status_line(d)}{where}")
-        out += [f"  {c.line}" for c in d.changes]
+        # visible(): a file name or value with a line break must not start a line of its own.
+        out.append(visible(f"{d.path}: {status_line(d)}{where}"))
+        out += [visible(f"  {c.line}") for c in d.changes]
     return "\n".join(out) + "\n"
 
 

@@ -356,3 +356,14 @@ def test_exit_code_follows_git_diff_an_error_is_2_not_a_change(capsys):
     pair = (f"{DIFF}/base.offer", f"{DIFF}/broken.offer")
     assert run(capsys, "diff", *pair)[0] == 1  # without --exit-code: offerlang's invalid-offer code
     assert run(capsys, "diff", "--exit-code", *pair)[0] == 2
+
+
+def test_a_file_name_with_a_line_break_stays_on_its_line():
+    from offerlang.diff import diff_offers, to_plain
+
+    old = {"items": [{"product": "a"}], "coupon": "X"}
+    new = {"items": [{"product": "a"}], "coupon": "Y"}
+    assert to_plain([diff_offers("evil\nname.offer", old, new)]).splitlines() == [
+        "evil\\nname.offer: 1 change",
+        "  coupon X → Y",
+    ]
