@@ -11,27 +11,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from . import jsonout
-from .explain import CATALOG, billing, buyer, discount, quantity_count
-from .report import Block, Heading, Line, Table
-from .timeline import Timeline, fmt_amount, has_trial, is_recurring, item_quantity, item_timelines, when
+from .explain import CATALOG, billing, buyer, discount, expiry, money, plural, quantity_count
+from .report import Block, Heading, Line, Table, say, visible
+from .timeline import (
+    EXACT,
+    fmt_amount,
+    has_trial,
+    is_recurring,
+    item_quantity,
+    item_timelines,
+    shown,
+    when,
+)
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
 NOTHING = "no offer files to compare"
 EMPTY: dict[str, Any] = {"items": []}
+# Contact fields whose payload name is not the word a reviewer uses.
+CONTACT_FIELDS = {"first": "first name", "last": "last name"}
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
     item: str | None  # the product path, or None for the session
-    field: str  # a stable name for tools: price, trial, renewal, coupon, item, timeline, ...
+    field: str  # a stable camelCase name for tools, after the payload's: price, trial, renew, ...
     text: str
     old: Any = None
     new: Any = None
+    currency: str | None = None  # price, trialPrice, setupFee, timeline
+    key: str | None = None  # the tag, attribute, contact field or setup fee title language
+    periods: tuple[int, int | None] | None = None  # timeline: first period, last (None: onward)
 
     @property
     def line(self) -> str:
@@ -42,10 +56,12 @@ class Change:
 class OfferDiff:
     """One offer compared. `status`: changed, unchanged, added, removed or invalid."""
 
-    path: str
+    path: str  # what the reader sees as the offer's name: `old → new`, or the path in the tree
     status: str
     changes: list[Change]
     problems: tuple[str, ...] = ()  # one line per error of an invalid offer, for markdown
+    old_path: str | None = None  # where the old side was read (`REV:path`); None: no old side
+    new_path: str | None = None  # the new side's file; None: no new side
 
 
 # ---- comparing ------------------------------------------------------------------------------
@@ -54,28 +70,32 @@ class OfferDiff:
 def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out: list[Change] = []
     out += _buyer(old, new)
-    out += _scalar(None, "coupon", "coupon", old.get("coupon"), new.get("coupon"), str)
+    out += _scalar(None, "coupon", "coupon", old.get("coupon"), new.get("coupon"), say)
     if old.get("expiration") != new.get("expiration"):
         out.append(
             Change(
                 None,
-                "expiry",
-                f"expires {_days(old.get('expiration'))} → {_days(new.get('expiration'))}",
+                "expiration",
+                f"expires {expiry(old.get('expiration'))} → {expiry(new.get('expiration'))}",
                 old.get("expiration"),
                 new.get("expiration"),
             )
         )
-    out += _mapping(None, "tag", old.get("tags", {}), new.get("tags", {}))
+    out += _mapping(None, "tags", "tag", old.get("tags", {}), new.get("tags", {}))
     old_items = {it["product"]: it for it in old["items"]}
     new_items = {it["product"]: it for it in new["items"]}
     out += [Change(None, "item", f"item {p} removed", p, None) for p in old_items if p not in new_items]
-    out += [Change(None, "item", f"item {p} added", None, p) for p in new_items if p not in old_items]
+    out += [_item_added(it) for p, it in new_items.items() if p not in old_items]
     kept_old = [p for p in old_items if p in new_items]
     kept_new = [p for p in new_items if p in old_items]
     if kept_old != kept_new:
         out.append(
             Change(
-                None, "order", f"item order {', '.join(kept_old)} → {', '.join(kept_new)}", kept_old, kept_new
+                None,
+                "itemOrder",
+                f"item order {', '.join(kept_old)} → {', '.join(kept_new)}",
+                kept_old,
+                kept_new,
             )
         )
     for product in kept_new:
@@ -110,14 +130,15 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     )
     out += _amounts(p, "price", "price", op.get("price"), np.get("price"))
     out += _trial(p, op, np)
-    out += _scalar(p, "renewal", "renewal", op.get("renew"), np.get("renew"), str, absent=CATALOG)
+    out += _scalar(p, "renew", "renewal", op.get("renew"), np.get("renew"), str, absent=CATALOG)
     if billing(op) != billing(np):
-        out.append(Change(p, "billing", f"billing {billing(op)} → {billing(np)}"))
+        text = f"billing {billing(op)} → {billing(np)}"
+        out.append(Change(p, "billing", text, _billing_value(op), _billing_value(np)))
     out += _discount(p, old, new)
     ofee, nfee = op.get("setupFee", {}), np.get("setupFee", {})
     out += _amounts(p, "setupFee", "setup fee", ofee.get("price"), nfee.get("price"))
-    out += _mapping(p, "setup fee title", ofee.get("title", {}), nfee.get("title", {}))
-    out += _mapping(p, "attribute", old.get("attributes", {}), new.get("attributes", {}))
+    out += _mapping(p, "setupFeeTitle", "setup fee title", ofee.get("title", {}), nfee.get("title", {}))
+    out += _mapping(p, "attributes", "attribute", old.get("attributes", {}), new.get("attributes", {}))
     out += diff_timelines(p, old, new)
     return out
 
@@ -125,13 +146,13 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out: list[Change] = []
     if "contact" in old and "contact" in new:
-        out += _mapping(None, "buyer", old["contact"], new["contact"])
+        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
     elif buyer(old) != buyer(new):
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
         out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
-    return out + _scalar(None, "lookup", "lookup key", old_key, new_key, str)
+    return out + _scalar(None, "lookup", "lookup key", old_key, new_key, say)
 
 
 def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
@@ -162,11 +183,7 @@ def _card(pricing: dict[str, Any]) -> str | None:
 def _trial_days(days: int | None) -> str:
     if days is None:
         return CATALOG
-    return "none" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
-
-
-def _days(days: int | None) -> str:
-    return "after 24 hours (default)" if days is None else f"after {days} day{'s' if days != 1 else ''}"
+    return "none" if days == 0 else plural(days, "day")
 
 
 def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -178,6 +195,7 @@ def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         np.get("discountType"),
         np.get("quantityDiscounts"),
     )
+    ov, nv = _discount_value(op), _discount_value(np)
     if od and nd and same_tiers:
         o, n = op.get("discountDuration"), np.get("discountDuration")
         if o == n:
@@ -185,20 +203,34 @@ def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         text = (
             f"discount for {o} → {n} billing periods" if o and n else f"discount for {_span(o)} → {_span(n)}"
         )
-        return [Change(p, "discount", text, o, n)]
+        return [Change(p, "discount", text, ov, nv)]
     if od is None:
-        return [Change(p, "discount", f"discount added: {nd}", None, nd)]
+        return [Change(p, "discount", f"discount added: {nd}", None, nv)]
     if nd is None:
-        return [Change(p, "discount", f"discount removed (was {od})", od, None)]
-    return [Change(p, "discount", f"discount {od} → {nd}", od, nd)]
+        return [Change(p, "discount", f"discount removed (was {od})", ov, None)]
+    return [Change(p, "discount", f"discount {od} → {nd}", ov, nv)]
+
+
+def _discount_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
+    """The discount as data: type, tiers ({minimum quantity: percent or {currency: amount}})
+    and duration in billing periods (None: every period)."""
+    if not pricing.get("quantityDiscounts"):
+        return None
+    return {
+        "type": pricing.get("discountType"),
+        "tiers": pricing["quantityDiscounts"],
+        "duration": pricing.get("discountDuration"),
+    }
+
+
+def _billing_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
+    if "interval" not in pricing:
+        return None  # the catalog's
+    return {"interval": pricing["interval"], "length": int(pricing.get("intervalLength", 1))}
 
 
 def _span(periods: int | None) -> str:
-    return (
-        "every billing period"
-        if periods is None
-        else f"{periods} billing period{'s' if periods != 1 else ''}"
-    )
+    return "every billing period" if periods is None else plural(periods, "billing period")
 
 
 def _scalar(
@@ -222,19 +254,28 @@ def _scalar(
     return [Change(item, field, f"{label} {show(old)} removed", old, None)]
 
 
-def _mapping(item: str | None, label: str, old: dict[str, str], new: dict[str, str]) -> list[Change]:
-    """Keyed text (tags, attributes, contact fields): one line per key added, removed or changed."""
+def _mapping(
+    item: str | None,
+    field: str,
+    label: str,
+    old: dict[str, str],
+    new: dict[str, str],
+    names: dict[str, str] | None = None,
+) -> list[Change]:
+    """Keyed text (tags, attributes, contact fields): one line per key added, removed or changed.
+    `names`: how a key reads in a sentence (`first` -> `first name`); other keys are quoted as needed."""
     out: list[Change] = []
     for key in [*old, *(k for k in new if k not in old)]:
         o, n = old.get(key), new.get(key)
         if o == n:
             continue
+        what = f"{label} {(names or {}).get(key) or say(key)}"
         if o is None:
-            out.append(Change(item, label, f"{label} {key} added: {n}", None, n))
+            out.append(Change(item, field, f"{what} added: {say(n)}", None, n, key=key))
         elif n is None:
-            out.append(Change(item, label, f"{label} {key} removed (was {o})", o, None))
+            out.append(Change(item, field, f"{what} removed (was {say(o)})", o, None, key=key))
         else:
-            out.append(Change(item, label, f"{label} {key} {o} → {n}", o, n))
+            out.append(Change(item, field, f"{what} {say(o)} → {say(n)}", o, n, key=key))
     return out
 
 
@@ -249,12 +290,12 @@ def _amounts(
         if o == n:
             continue
         if o is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(n, cur)} added", None, n))
+            out.append(Change(item, field, f"{label} {cur} {fmt_amount(n, cur)} added", None, n, cur))
         elif n is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(o, cur)} removed", o, None))
+            out.append(Change(item, field, f"{label} {cur} {fmt_amount(o, cur)} removed", o, None, cur))
         else:
             text = f"{label} {cur} {fmt_amount(o, cur)} → {fmt_amount(n, cur)}{percent_change(o, n)}"
-            out.append(Change(item, field, text, o, n))
+            out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":
         out.append(Change(item, field, "the catalog price applies again"))
     return out
@@ -264,8 +305,10 @@ def percent_change(old: Decimal, new: Decimal) -> str:
     """` (−20.0%)`, one decimal, half up; nothing when there is no old amount to compare to."""
     if old == 0:
         return ""
-    change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    with localcontext(EXACT):
+        change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # The sign of the change itself: a rise too small to show is still "+0.0%", never "±".
+    sign = "+" if new > old else "−" if new < old else "±"
     return f" ({sign}{abs(change)}%)"
 
 
@@ -284,45 +327,64 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
     for cur in (c for c in news if c in olds):
         ot, nt = olds[cur], news[cur]
         horizon = max(ot.horizon, nt.horizon) if both_recurring else 0
-        pairs = [(ot.at(i), nt.at(i)) for i in range(horizon + 1)]
-        start = 0
-        for i in range(1, horizon + 2):
-            if i <= horizon and pairs[i] == pairs[start]:
-                continue
-            o, n = pairs[start]
+        # What each side pays only changes where one of its rows starts: compare there, so a
+        # discount for 100000000 periods costs two comparisons, not 100000000.
+        points = sorted({c.first for t in (ot, nt) for c in t.charges if c.first <= horizon} | {0})
+        Cost = tuple[Decimal | None, Decimal | None]
+        runs: list[tuple[int, int, tuple[Cost, Cost]]] = []
+        for start, after in zip(points, [*points[1:], horizon + 1], strict=True):
+            pair = (ot.charge_at(start).cost, nt.charge_at(start).cost)
+            if runs and runs[-1][2] == pair:
+                runs[-1] = (runs[-1][0], after - 1, pair)
+            else:
+                runs.append((start, after - 1, pair))
+        for start, last, (o, n) in runs:
             if o != n:
-                periods = when(
-                    start, i - 1, onward=both_recurring and i - 1 == horizon, trial=trial, sentence=True
-                )
-                text = f"buyer pays {cur} {periods}: {_amount(o, ot)} → {_amount(n, nt)}"
-                out.append(Change(p, "timeline", text, o, n))
-            start = i
+                onward = both_recurring and last == horizon
+                periods = when(start, last, onward=onward, trial=trial, sentence=True)
+                text = f"buyer pays {cur} {periods}: {shown(o, cur)} → {shown(n, cur)}"
+                span = (start, None if onward else last)
+                # old/new: the amount, or null where the catalog's price is part of it.
+                out.append(Change(p, "timeline", text, o[0], n[0], cur, periods=span))
     return out
 
 
-def _amount(value: Decimal | None, t: Timeline) -> str:
-    return "the catalog's" if value is None else fmt_amount(value, t.currency)
+def _item_added(item: dict[str, Any]) -> Change:
+    """`item falcon added: price USD 10.00; buyer pays USD 35.00 at signup`: what the new item
+    costs, so that a reviewer need not open the file."""
+    price = item.get("pricing", {}).get("price")
+    if not price:
+        words = "the catalog's price"
+    else:
+        signup = [f"{t.currency} {t.charges[0].shown(t.currency)}" for t in item_timelines(item) if t.charges]
+        words = f"price {money(price)}; buyer pays {', '.join(signup)} at signup"
+    return Change(None, "item", f"item {item['product']} added: {words}", None, item["product"])
 
 
-def diff_offers(path: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> OfferDiff:
+def diff_offers(
+    path: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    old_path: str | None = None,
+    new_path: str | None = None,
+) -> OfferDiff:
     """None on one side: the offer file was added or removed."""
     if old is None and new is None:
         raise ValueError("nothing to compare")
     if old is None:
-        return OfferDiff(
-            path, "added", [Change(None, "item", f"item {p} added", None, p) for p in _products(new)]
-        )
+        changes = [_item_added(it) for it in (new or EMPTY)["items"]]
+        return OfferDiff(path, "added", changes, new_path=new_path)
     if new is None:
-        return OfferDiff(
-            path, "removed", [Change(None, "item", f"item {p} removed", p, None) for p in _products(old)]
-        )
+        changes = [Change(None, "item", f"item {p} removed", p, None) for p in _products(old)]
+        return OfferDiff(path, "removed", changes, old_path=old_path)
     changes = diff_payloads(old, new)
     if not changes and old != new:
         # A payload field no sentence above covers: say so rather than claim "no change".
         changes = [
             Change(None, "payload", "the payload changed", jsonout.dumps(old, None), jsonout.dumps(new, None))
         ]
-    return OfferDiff(path, "changed" if changes else "unchanged", changes)
+    status = "changed" if changes else "unchanged"
+    return OfferDiff(path, status, changes, old_path=old_path, new_path=new_path)
 
 
 def _products(payload: dict[str, Any] | None) -> list[str]:
@@ -337,7 +399,7 @@ def status_line(d: OfferDiff) -> str:
         "unchanged": NO_CHANGE,
         "added": "new offer",
         "removed": "offer removed",
-        "changed": f"{len(d.changes)} change{'s' if len(d.changes) != 1 else ''}",
+        "changed": plural(len(d.changes), "change"),
         "invalid": "does not compile",
     }[d.status]
 
@@ -347,8 +409,9 @@ def to_plain(diffs: list[OfferDiff]) -> str:
     for d in diffs:
         # The problems themselves, with source lines and carets, went to standard error.
         where = " (its problems are on standard error)" if d.status == "invalid" else ""
-        out.append(f"{d.path}: {status_line(d)}{where}")
-        out += [f"  {c.line}" for c in d.changes]
+        # visible(): a file name or value with a line break must not start a line of its own.
+        out.append(visible(f"{d.path}: {status_line(d)}{where}"))
+        out += [visible(f"  {c.line}") for c in d.changes]
     return "\n".join(out) + "\n"
 
 
@@ -356,12 +419,29 @@ def to_blocks(diffs: list[OfferDiff]) -> list[Block]:
     """For markdown: a table per changed offer, ready to post as a pull-request comment."""
     blocks: list[Block] = []
     for d in diffs:
-        blocks += [Heading(f"`{d.path}`: {status_line(d)}")]
+        blocks += [Heading(f"{d.path}: {status_line(d)}")]
         if d.problems:
             blocks.append(Table(("problem",), [(p,) for p in d.problems]))
         if d.changes:
             blocks.append(Table(("item", "change"), [(c.item or "(session)", c.text) for c in d.changes]))
     return blocks or [Line(NOTHING)]
+
+
+def change_json(c: Change) -> dict[str, Any]:
+    """Every key always present (null where it does not apply), so tools need no `text`."""
+    first, last = c.periods or (None, None)
+    return {
+        "item": c.item,
+        "field": c.field,
+        "key": c.key,
+        "currency": c.currency,
+        "from": first,
+        "through": last,
+        "onward": None if c.periods is None else last is None,
+        "old": c.old,
+        "new": c.new,
+        "text": c.text,
+    }
 
 
 def to_json(diffs: list[OfferDiff], diagnostics: dict[str, list[dict[str, Any]]]) -> str:
@@ -371,11 +451,10 @@ def to_json(diffs: list[OfferDiff], diagnostics: dict[str, list[dict[str, Any]]]
         "offers": [
             {
                 "path": d.path,
+                "oldPath": d.old_path,
+                "newPath": d.new_path,
                 "status": d.status,
-                "changes": [
-                    {"item": c.item, "field": c.field, "text": c.text, "old": c.old, "new": c.new}
-                    for c in d.changes
-                ],
+                "changes": [change_json(c) for c in d.changes],
                 "diagnostics": diagnostics.get(d.path, []),
             }
             for d in diffs

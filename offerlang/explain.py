@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import jsonout
-from .report import Block, Heading, Line, Table
+from .report import Block, Heading, Line, Table, quote, say, visible
 from .timeline import (
     Timeline,
     discount_tier,
@@ -83,13 +83,14 @@ def money(amounts: dict[str, Decimal]) -> str:
 
 
 def pairs(mapping: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in mapping.items())
+    return ", ".join(f"{say(k)}={say(v)}" for k, v in mapping.items())
 
 
 def buyer(payload: dict[str, Any]) -> str:
     if "account" in payload:
-        return f"existing account {payload['account']}"
-    c = payload.get("contact", {})
+        return f"existing account {say(payload['account'])}"
+    # One line whatever the author typed: a name with a line break in it shows the escape.
+    c = {k: visible(v) for k, v in payload.get("contact", {}).items()}
     name = " ".join(c[k] for k in ("first", "last") if k in c)
     words = [f"{name} <{c['email']}>" if "email" in c else name]
     words += [c["company"]] if "company" in c else []
@@ -101,19 +102,22 @@ def buyer(payload: dict[str, Any]) -> str:
     return "new buyer " + ", ".join(w for w in words if w)
 
 
-def expiry(payload: dict[str, Any]) -> str:
-    days = payload.get("expiration")
-    if days is None:
-        return "after 24 hours (FastSpring's default)"
-    return f"after {days} day{'s' if days != 1 else ''}"
+def plural(count: int, noun: str) -> str:
+    """`1 day`, `2 days`: one helper, so explain and diff count alike."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def expiry(days: int | None) -> str:
+    """When the session expires, given the payload's `expiration` (None: not set)."""
+    return "after 24 hours (FastSpring's default)" if days is None else f"after {plural(days, 'day')}"
 
 
 def session_facts(payload: dict[str, Any]) -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
     if "lookup" in payload:
-        facts.append(("lookup", f"linked by custom key {payload['lookup']['custom']}"))
-    facts.append(("coupon", payload.get("coupon", "none")))
-    facts.append(("expires", expiry(payload)))
+        facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
+    facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
+    facts.append(("expires", expiry(payload.get("expiration"))))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
     return facts
@@ -163,7 +167,7 @@ def trial(pricing: dict[str, Any]) -> str:
     else:
         kind = "free"
     days = pricing.get("trial")
-    words = [f"{days} day{'s' if days != 1 else ''}", kind] if days else [kind, "length " + CATALOG]
+    words = [plural(days, "day"), kind] if days else [kind, "length " + CATALOG]
     return ", ".join(words + card)
 
 
@@ -189,14 +193,15 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
     duration = pricing.get("discountDuration")
     if duration is None:
         return words + sep + "on every billing period"
-    periods = "billing period" if duration == 1 else f"{duration} billing periods"
+    periods = "billing period" if duration == 1 else plural(duration, "billing period")
     after = " after the trial" if has_trial(pricing) else ""
     return words + sep + f"for the first {periods}{after}, then the regular price"
 
 
 def setup_fee(fee: dict[str, Any]) -> str:
     words = [f"{money(fee['price'])}, once at signup" if "price" in fee else "amount " + CATALOG]
-    words += [f'titled "{text}" ({lang})' for lang, text in fee.get("title", {}).items()]
+    # Always quoted: a title is prose, and its quotes mark where it ends.
+    words += [f"titled {quote(text)} ({lang})" for lang, text in fee.get("title", {}).items()]
     return ", ".join(words)
 
 
@@ -251,10 +256,7 @@ def _facts_table(facts: Facts) -> Table:
 def timeline_table(t: Timeline) -> Table:
     return Table(
         ("when", t.currency, "how"),
-        [
-            (t.when(c), "catalog" if c.amount is None else fmt_amount(c.amount, t.currency), c.basis)
-            for c in t.charges
-        ],
+        [(t.when(c), c.shown(t.currency), c.basis) for c in t.charges],
         right=(1,),
     )
 
@@ -269,6 +271,7 @@ def timeline_json(t: Timeline) -> dict[str, Any]:
                 "through": c.last,
                 "onward": c.onward,
                 "amount": None if c.amount is None else round_money(c.amount, t.currency),
+                "plus": None if c.plus is None else round_money(c.plus, t.currency),
                 "basis": c.basis,
             }
             for c in t.charges

@@ -5,8 +5,49 @@ on a terminal, rich tables. One model, so the three outputs never say different 
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import TextIO
+
+# Characters that would start a new line, or move the cursor, in a report that promises one
+# line per fact or change: shown as escapes instead (`\n`, `\x1b`).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A value with these cannot stand bare between the words around it.
+_NEEDS_QUOTES = re.compile('[\\s",=→]')
+# Markdown (GitHub) punctuation that could start emphasis, code, a link or a table cell.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#!])")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def visible(text: str) -> str:
+    """`text` with every control character written as an escape, so it stays on one line."""
+    return _CONTROL.sub(lambda m: _escape(m[0]), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def say(value: str) -> str:
+    """A value written by the offer's author, as it reads in a sentence: bare when it is one
+    plain word, otherwise quoted (`"campaign name"`) with quotes and control characters escaped."""
+    if value and not _NEEDS_QUOTES.search(value) and not _CONTROL.search(value):
+        return value
+    return quote(value)
+
+
+def quote(value: str) -> str:
+    """`value` in double quotes, its quotes, backslashes and control characters escaped."""
+    return visible(json.dumps(value, ensure_ascii=False))
+
+
+def md_text(text: str) -> str:
+    """`text` as literal markdown: no emphasis, code, links, HTML or table breaks, one line."""
+    text = re.sub("[&<>]", lambda m: _MD_ENTITIES[m[0]], visible(text))
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +80,12 @@ def to_plain(blocks: list[Block]) -> str:
             if out and b.level < 3:
                 out.append("")
             indent = "  " * (b.level - 1)
-            out.append(indent + b.text)
+            out.append(indent + visible(b.text))
             indent = "  " * b.level
         elif isinstance(b, Line):
-            out.append(indent + b.text)
+            out.append(indent + visible(b.text))
         else:
-            rows = ([b.header] if b.show_header else []) + b.rows
+            rows = [tuple(visible(c) for c in r) for r in ([b.header] if b.show_header else []) + b.rows]
             widths = [max(len(r[i]) for r in rows) for i in range(len(b.header))]
             for r in rows:
                 cells = [
@@ -60,20 +101,17 @@ def to_markdown(blocks: list[Block]) -> str:
     for b in blocks:
         if isinstance(b, Heading):
             # A table's title is bold text, not a fifth-level heading lost in a long comment.
-            out.extend([f"**{b.text}**" if b.level == 3 else f"{'#' * (b.level + 2)} {b.text}", ""])
+            text = md_text(b.text)
+            out.extend([f"**{text}**" if b.level == 3 else f"{'#' * (b.level + 2)} {text}", ""])
         elif isinstance(b, Line):
-            out.extend([b.text, ""])
+            out.extend([md_text(b.text), ""])
         else:
             header = b.header if b.show_header else tuple("" for _ in b.header)
-            out.append("| " + " | ".join(_md_cell(c) for c in header) + " |")
+            out.append("| " + " | ".join(md_text(c) for c in header) + " |")
             out.append("|" + "|".join("---:" if i in b.right else "---" for i in range(len(header))) + "|")
-            out.extend("| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b.rows)
+            out.extend("| " + " | ".join(md_text(c) for c in r) + " |" for r in b.rows)
             out.append("")
     return "\n".join(out)
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def print_rich(blocks: list[Block], stream: TextIO) -> None:
@@ -88,20 +126,21 @@ def print_rich(blocks: list[Block], stream: TextIO) -> None:
     for b in blocks:
         if isinstance(b, Heading):
             if b.level == 3:
-                title = b.text
+                title = visible(b.text)
                 continue
-            console.print(("\n" if b.level == 2 else "") + f"[bold]{escape(b.text)}[/bold]")
+            console.print(("\n" if b.level == 2 else "") + f"[bold]{escape(visible(b.text))}[/bold]")
         elif isinstance(b, Line):
-            console.print(escape(b.text))
+            console.print(escape(visible(b.text)))
         else:
             table = RichTable(
-                *b.header,
-                title=title or None,
+                title=escape(title) if title else None,
                 title_justify="left",
                 show_header=b.show_header,
                 box=box.SIMPLE,
             )
+            for i, name in enumerate(b.header):
+                table.add_column(escape(name), justify="right" if i in b.right else "left")
             for r in b.rows:
-                table.add_row(*(escape(c) for c in r))
+                table.add_row(*(escape(visible(c)) for c in r))
             console.print(table)
             title = ""

@@ -22,10 +22,14 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from .checks import minor_units
+
+# Enough digits that no product of an amount and a quantity is ever rounded (Python reads no
+# integer longer than 4300 digits, and E230 bounds amounts); the default 28 is not.
+EXACT = Context(prec=10_000, rounding=ROUND_HALF_UP)
 
 # At least this many paid periods are shown one by one, whatever the discount says.
 MIN_PAID_PERIODS = 3
@@ -33,14 +37,31 @@ MIN_PAID_PERIODS = 3
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """One row: periods `first`..`last` each charge `amount` (None: the catalog's amount).
-    `onward` marks the last row, which repeats for every later period."""
+    """One row: periods `first`..`last` each charge `amount` (None: the catalog's amount, plus
+    `plus` when a known setup fee comes on top of it). `onward` marks the last row, which
+    repeats for every later period."""
 
     first: int
     last: int
     amount: Decimal | None
     basis: str
     onward: bool = False
+    plus: Decimal | None = None
+
+    @property
+    def cost(self) -> tuple[Decimal | None, Decimal | None]:
+        return self.amount, self.plus
+
+    def shown(self, currency: str) -> str:
+        return shown(self.cost, currency)
+
+
+def shown(cost: tuple[Decimal | None, Decimal | None], currency: str) -> str:
+    """An amount as the tables and diffs write it: `5.00`, `catalog`, or `catalog + 250.00`."""
+    amount, plus = cost
+    if amount is not None:
+        return fmt_amount(amount, currency)
+    return "catalog" if plus is None else f"catalog + {fmt_amount(plus, currency)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +79,13 @@ class Timeline:
 
     def at(self, period: int) -> Decimal | None:
         """What the buyer pays in `period`; the last row holds for every later period."""
+        return self.charge_at(period).amount
+
+    def charge_at(self, period: int) -> Charge:
         for c in self.charges:
             if c.first <= period <= c.last:
-                return c.amount
-        return self.charges[-1].amount
+                return c
+        return self.charges[-1]
 
 
 def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: bool = False) -> str:
@@ -125,7 +149,8 @@ def discount_tier(pricing: dict[str, Any], quantity: int) -> tuple[int, Any] | N
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+    with localcontext(EXACT):
+        return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
 
 
 def fmt_amount(amount: Decimal, currency: str) -> str:
@@ -155,46 +180,65 @@ def _percent(value: Decimal) -> str:
 
 
 def item_timelines(item: dict[str, Any]) -> list[Timeline]:
-    """One timeline per currency of the item's price override, in the payload's order."""
+    """One timeline per currency the item names an amount in (price, then setup fee, then
+    trial price), in the payload's order: a known setup fee or trial charge is shown even when
+    the price itself is the catalog's."""
     pricing: dict[str, Any] = item.get("pricing", {})
-    return [timeline(pricing, item_quantity(item), cur) for cur in pricing.get("price", {})]
+    trial_prices = pricing.get("trialPrice", {}) if pricing.get("paidTrial") else {}
+    named = [*pricing.get("price", {}), *pricing.get("setupFee", {}).get("price", {}), *trial_prices]
+    with localcontext(EXACT):
+        return [timeline(pricing, item_quantity(item), cur) for cur in dict.fromkeys(named)]
 
 
 def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
-    regular: Decimal = pricing["price"][currency]
+    regular: Decimal | None = pricing.get("price", {}).get(currency)
     times = f" × {quantity}" if quantity != 1 else ""
-    discount = discounted_unit(pricing, quantity, currency)
     duration = pricing.get("discountDuration")
     trial = has_trial(pricing)
+    recurring = is_recurring(pricing)
     first_paid = 1 if trial else 0
-
-    def paid(period: int) -> tuple[Decimal, str]:
-        billed = period - first_paid + 1  # 1 for the first billed period
-        if discount is not None and (duration is None or billed <= int(duration)):
-            unit, how = discount
-            return unit * quantity, how + times
-        return regular * quantity, "regular price" + (
-            f" {fmt_amount(regular, currency)}{times}" if times else ""
-        )
-
-    rows: list[tuple[Decimal | None, str]] = []
-    if trial:
-        rows.append(_trial_charge(pricing, quantity, currency, times))
-    if not is_recurring(pricing):
-        rows.append(paid(0))
+    if regular is None:
+        # Neither the catalog's price nor what a discount makes of it is known here.
+        discount = None
+        less = "; any discount applies to it" if pricing.get("quantityDiscounts") else ""
+        regular_row: tuple[Decimal | None, str] = (None, "the catalog's price" + less)
     else:
-        last = first_paid + max(MIN_PAID_PERIODS - 1, int(duration) if duration and discount else 0)
-        rows.extend(paid(p) for p in range(first_paid, last + 1))
-    fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
-    if fee is not None:
-        amount, how = rows[0]
-        rows[0] = (
-            None if amount is None else amount + fee,
-            f"{how}, plus setup fee {fmt_amount(fee, currency)}",
+        discount = discounted_unit(pricing, quantity, currency)
+        regular_row = (
+            regular * quantity,
+            "regular price" + (f" {fmt_amount(regular, currency)}{times}" if times else ""),
         )
-    return Timeline(
-        currency, _merge(rows, keep=first_paid + MIN_PAID_PERIODS, recurring=is_recurring(pricing)), trial
-    )
+
+    # Segments (first, last or None for "every later period", amount, basis), built from the
+    # change points only: a discount for 100000000 periods is two segments, never a loop.
+    segments: list[tuple[int, int | None, Decimal | None, str]] = []
+    if trial:
+        segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times)))
+    if not recurring:
+        row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times)
+        segments.append((0, 0, *row))
+    elif discount is None:
+        segments.append((first_paid, None, *regular_row))
+    else:
+        unit, how = discount
+        if duration is None:
+            segments.append((first_paid, None, unit * quantity, how + times))
+        elif int(duration) > 0:
+            segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
+            segments.append((first_paid + int(duration), None, *regular_row))
+    charges = _expand(segments, keep=first_paid + MIN_PAID_PERIODS)
+    first = charges[0]
+    basis = first.basis
+    if "trial" not in pricing and "paidTrial" not in pricing:
+        # The catalog may still give the product a trial, which would change every row.
+        basis += " (if the catalog sets no trial)"
+    fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
+    amount, plus = first.amount, first.plus
+    if fee is not None:
+        basis += f", plus setup fee {fmt_amount(fee, currency)}"
+        amount, plus = (amount + fee, None) if amount is not None else (None, fee)
+    charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
+    return Timeline(currency, tuple(charges), trial)
 
 
 def _trial_charge(
@@ -215,17 +259,18 @@ def _trial_charge(
     return price * quantity, named(f"paid trial at {fmt_amount(price, currency)}{times}")
 
 
-def _merge(rows: list[tuple[Decimal | None, str]], keep: int, recurring: bool) -> tuple[Charge, ...]:
-    """Rows per period -> charges. Periods before `keep` stay one per row; later equal
-    periods collapse into a range, so a 24-period discount is two rows, not 24."""
+def _expand(segments: list[tuple[int, int | None, Decimal | None, str]], keep: int) -> list[Charge]:
+    """Segments -> rows. Periods before `keep` get a row each, so the first paid periods are
+    always named one by one; a later segment stays one range, and the open-ended last segment
+    becomes the `onward` row, starting no earlier than period `keep - 1`."""
     out: list[Charge] = []
-    for period, (amount, basis) in enumerate(rows):
-        prev = out[-1] if out else None
-        if prev is not None and prev.first >= keep and (prev.amount, prev.basis) == (amount, basis):
-            out[-1] = Charge(prev.first, period, amount, basis)
-        else:
-            out.append(Charge(period, period, amount, basis))
-    if recurring:
-        tail = out[-1]
-        out[-1] = Charge(tail.first, tail.last, tail.amount, tail.basis, onward=True)
-    return tuple(out)
+    for first, last, amount, basis in segments:
+        if last is None:
+            start = max(first, keep - 1)
+            out += [Charge(p, p, amount, basis) for p in range(first, start)]
+            out.append(Charge(start, start, amount, basis, onward=True))
+            continue
+        out += [Charge(p, p, amount, basis) for p in range(first, min(last, keep - 1) + 1)]
+        if last >= keep:
+            out.append(Charge(max(first, keep), last, amount, basis))
+    return out

@@ -33,6 +33,14 @@ PAIRS = [
     ("discount-periods", "base", "discount-periods"),
     ("quantity", "base", "quantity"),
     ("formatting-only", "base", "formatting"),
+    ("injection", "injection-old", "injection"),
+    ("billing", "base", "billing"),
+    ("setup-fee-alone", "base", "setup-fee"),
+    ("tags", "base", "tags"),
+    ("attributes", "base", "attributes"),
+    ("discount-tiers", "base", "discount-tiers"),
+    ("contact-and-lookup", "contact-old", "contact"),
+    ("jpy", "jpy-old", "jpy"),
 ]
 
 
@@ -125,6 +133,9 @@ def test_percent_change_is_rounded_half_up_to_one_decimal():
     assert percent_change(D("3.00"), D("4.00")) == " (+33.3%)"
     assert percent_change(D("40.00"), D("40.02")) == " (+0.1%)"  # 0.05 -> 0.1, where half even says 0.0
     assert percent_change(D("0"), D("1.00")) == ""
+    # A rise too small to show at one decimal still says which way it went.
+    assert percent_change(D("99999999.98"), D("99999999.99")) == " (+0.0%)"
+    assert percent_change(D("99999999.99"), D("99999999.98")) == " (−0.0%)"
 
 
 # ---- against a git revision -------------------------------------------------------------------
@@ -234,7 +245,8 @@ def test_markdown_lists_the_problems_of_an_offer_that_does_not_compile(capsys):
     code, out, err = run(capsys, *argv)
     assert code == 1 and "error[E219]" in err
     assert out.splitlines()[0].endswith(": does not compile")
-    assert f"| {DIFF}/broken.offer:6:9: error[E219]: `sometimes` is not a renewal mode |" in out
+    # Escaped: the message's backticks and brackets are text, not markdown.
+    assert f"| {DIFF}/broken.offer:6:9: error\\[E219\\]: \\`sometimes\\` is not a renewal mode |" in out
 
 
 def test_a_trial_added_counts_charges_since_a_renewal_on_one_side_is_not_one_on_the_other(capsys, tmp_path):
@@ -249,3 +261,109 @@ def test_a_trial_added_counts_charges_since_a_renewal_on_one_side_is_not_one_on_
         "  p: buyer pays USD at the 3rd charge: 9.99 → 5.00",
     ]
     assert "discount" not in out  # the same discount: only the trial line says what changed
+
+
+def test_a_huge_discount_duration_is_compared_at_change_points_only(capsys, tmp_path):
+    body = (
+        "account abCdE1FGH2Hij3KLMnOpqR\nitem p {{\nprice USD 9.99\nbilled every 1 month\n"
+        "discount 50% for {n} periods\n}}\n"
+    )
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    old.write_text(body.format(n=2))
+    new.write_text(body.format(n=100000000))
+    code, out, _ = run(capsys, "diff", str(old), str(new))
+    assert code == 0
+    assert out.splitlines()[-1] == "  p: buyer pays USD at renewals 2–99999999: 9.99 → 5.00"
+
+
+def test_values_stay_one_line_and_literal_in_text_and_markdown(capsys):
+    pair = (f"{DIFF}/injection-old.offer", f"{DIFF}/injection.offer")
+    _, text, _ = run(capsys, "diff", *pair)
+    assert len(text.splitlines()) == 7  # the heading and one line per change, line breaks escaped
+    assert '  tag "campaign name" "spring sale" → "summer sale"' in text
+    assert '  tag nl "line1\\nline2" → "line1\\nline3"' in text
+    assert "  buyer first name Ja|ne → Ja|net" in text
+    _, md, _ = run(capsys, "diff", "--format", "markdown", *pair)
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    # Every row has exactly its two cells: no pipe, line break or backtick escapes its cell.
+    assert all(line.replace("\\|", "").count("|") == 3 for line in rows), rows
+    assert "<b>" not in md and "&lt;b&gt;" in md
+    assert "[l](" not in md and "\\[l\\](" in md
+    assert "*bold*" not in md.replace("\\*bold\\*", "")
+    assert "`Doe`" not in md.replace("\\`Doe\\`", "")
+
+
+def test_json_changes_carry_structured_fields_tools_can_use_without_text(capsys):
+    _, out, _ = run(capsys, "diff", "--format", "json", f"{DIFF}/base.offer", f"{DIFF}/price.offer")
+    offer = loads(out)["offers"][0]
+    assert (offer["oldPath"], offer["newPath"]) == (f"{DIFF}/base.offer", f"{DIFF}/price.offer")
+    price, *timeline = offer["changes"]
+    assert (price["field"], price["currency"], str(price["old"]), str(price["new"])) == (
+        "price",
+        "USD",
+        "9.99",
+        "7.99",
+    )
+    assert [(c["field"], c["currency"], c["from"], c["through"], c["onward"]) for c in timeline] == [
+        ("timeline", "USD", 1, 2, False),
+        ("timeline", "USD", 3, None, True),
+    ]
+    _, out, _ = run(
+        capsys, "diff", "--format", "json", f"{DIFF}/base.offer", f"{DIFF}/discount-periods.offer"
+    )
+    discount = loads(out)["offers"][0]["changes"][0]
+    assert discount["field"] == "discount"
+    assert (discount["old"]["duration"], discount["new"]["duration"]) == (2, 6)
+    assert discount["new"]["type"] == "percent" and str(discount["new"]["tiers"]["1"]) == "50"
+    _, out, _ = run(
+        capsys, "diff", "--format", "json", f"{DIFF}/injection-old.offer", f"{DIFF}/injection.offer"
+    )
+    keyed = [(c["field"], c["key"]) for c in loads(out)["offers"][0]["changes"]]
+    assert (
+        ("contact", "first") in keyed
+        and ("tags", "campaign name") in keyed
+        and ("attributes", "k|1") in keyed
+    )
+
+
+def test_base_pairs_renames_skips_unchanged_and_ignored_files_and_reports_json(repo, monkeypatch, capsys):
+    fixtures = FIXTURES / "diff"
+    (repo / "same.offer").write_text((fixtures / "base.offer").read_text())
+    (repo / "moved.offer").write_text((fixtures / "expiry.offer").read_text())
+    (repo / "staged.offer").write_text((fixtures / "renewal.offer").read_text())
+    git(repo, "add", "same.offer", "moved.offer", "staged.offer")
+    git(repo, "commit", "-q", "-m", "more offers")
+    (repo / "moved.offer").rename(repo / "elsewhere.offer")  # moved without git: untracked
+    git(repo, "mv", "staged.offer", "renamed.offer")
+    (repo / "renamed.offer").write_text((fixtures / "base.offer").read_text())  # renamed and edited
+    (repo / ".gitignore").write_text("ignored.offer\n")
+    (repo / "ignored.offer").write_text("not an offer at all")
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "diff", "--base", "HEAD", "--format", "json", ".")
+    assert (code, err) == (0, "")
+    offers = {o["path"]: o for o in loads(out)["offers"]}
+    assert "same.offer" not in offers  # the same bytes: not listed at all
+    assert "ignored.offer" not in offers
+    assert offers["moved.offer → elsewhere.offer"]["status"] == "unchanged"
+    renamed = offers["staged.offer → renamed.offer"]
+    assert (renamed["oldPath"], renamed["newPath"]) == ("HEAD:staged.offer", "renamed.offer")
+    assert [c["text"] for c in renamed["changes"]] == ["renewal manual → auto"]
+    assert offers["offers/gone.offer"]["status"] == "removed"
+    assert offers["offers/gone.offer"]["newPath"] is None
+
+
+def test_exit_code_follows_git_diff_an_error_is_2_not_a_change(capsys):
+    pair = (f"{DIFF}/base.offer", f"{DIFF}/broken.offer")
+    assert run(capsys, "diff", *pair)[0] == 1  # without --exit-code: offerlang's invalid-offer code
+    assert run(capsys, "diff", "--exit-code", *pair)[0] == 2
+
+
+def test_a_file_name_with_a_line_break_stays_on_its_line():
+    from offerlang.diff import diff_offers, to_plain
+
+    old = {"items": [{"product": "a"}], "coupon": "X"}
+    new = {"items": [{"product": "a"}], "coupon": "Y"}
+    assert to_plain([diff_offers("evil\nname.offer", old, new)]).splitlines() == [
+        "evil\\nname.offer: 1 change",
+        "  coupon X → Y",
+    ]

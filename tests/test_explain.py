@@ -16,7 +16,10 @@ from offerlang.report import print_rich
 
 from .conftest import EXAMPLES, FIXTURES, ROOT
 
-OFFERS = sorted((EXAMPLES / "fastspring").glob("*.offer"))
+# Every example; a template with parameters is explained with values bound (test below).
+TEMPLATE = EXAMPLES / "campaign" / "annual-upgrade.offer"
+OFFERS = sorted(p for p in EXAMPLES.rglob("*.offer") if p != TEMPLATE)
+TEMPLATE_VALUES = {"first": "Jane", "last": "Doe", "email": "jane@example.com", "country": "DE"}
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +41,21 @@ def test_explain_every_example(offer, fmt, capsys, snapshot):
     code, out, err = run(capsys, "explain", "--format", fmt, str(offer.relative_to(ROOT)))
     assert (code, err) == (0, "")
     assert out == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_explain_the_campaign_template_with_values_bound(fmt, snapshot):
+    # `offer explain` takes no parameter values: the campaign is explained as `offer send
+    # --rows` would bind it for one row.
+    from offerlang import compile_file
+    from offerlang.explain import to_json
+    from offerlang.report import to_markdown, to_plain
+
+    result = compile_file(TEMPLATE, TEMPLATE_VALUES)
+    assert result.ok, result.diagnostics
+    e = explain(result.payload, str(TEMPLATE.relative_to(ROOT)))
+    render = {"text": lambda: to_plain(to_blocks(e)), "markdown": lambda: to_markdown(to_blocks(e))}
+    assert (render[fmt]() if fmt in render else to_json([e])) == snapshot
 
 
 def test_half_price_then_regular_is_visible_as_numbers(capsys):
@@ -114,3 +132,21 @@ def test_offer_explain_runs_as_a_program_and_help_does_not_import_rich():
     probe = "import sys; from offerlang.cli import main; main(['--help']); print('rich' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert shown.stdout.strip().endswith("False")
+
+
+def test_rich_tables_align_amounts_on_the_right():
+    from offerlang.report import Table
+
+    stream = io.StringIO()
+    print_rich(
+        [Table(("when", "USD"), [("at signup", "1000.00"), ("1st renewal", "5.00")], right=(1,))], stream
+    )
+    rows = [line.rstrip() for line in stream.getvalue().splitlines() if "0" in line]
+    assert rows[0].endswith("1000.00") and rows[1].endswith("   5.00"), rows
+
+
+def test_values_with_line_breaks_stay_on_one_line_quoted_where_they_have_spaces(capsys):
+    code, out, _ = run(capsys, "explain", "tests/fixtures/diff/injection-old.offer")
+    assert code == 0
+    assert 'tags     "campaign name"="spring sale", nl="line1\\nline2"' in out
+    assert 'attributes  k|1="v\\n|2"' in out

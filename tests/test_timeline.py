@@ -15,11 +15,9 @@ ACCOUNT = "account abCdE1FGH2Hij3KLMnOpqR\n"
 
 def charges(item_body: str, product: str = "prime-sub") -> dict[str, list[tuple[str, str, str]]]:
     """{currency: [(when, amount, how)]} for one item written in offer syntax."""
-    result = compile_source(f"{ACCOUNT}item {product} {{\n{item_body}\n}}\n")
-    assert result.ok, result.diagnostics
     return {
         t.currency: [(t.when(c), str(c.amount), c.basis) for c in t.charges]
-        for t in item_timelines(result.payload["items"][0])
+        for t in item_timelines(_item(item_body, product))
     }
 
 
@@ -32,7 +30,7 @@ def test_half_price_for_two_months_then_regular():
     got = charges("price USD 9.99\nbilled every 1 month\ndiscount 50% for 2 periods")
     assert got == {
         "USD": [
-            ("at signup", "5.00", "50% off 9.99"),
+            ("at signup", "5.00", "50% off 9.99 (if the catalog sets no trial)"),
             ("1st renewal", "5.00", "50% off 9.99"),
             ("2nd renewal on", "9.99", "regular price"),
         ]
@@ -116,7 +114,11 @@ def test_default_quantity_counts_when_no_quantity_is_given():
 def test_setup_fee_is_added_once_at_signup():
     fee = "setup fee {\n price USD 25.00\n}"
     got = charges(f"quantity 2\nprice USD 10.00\nbilled every 1 month\n{fee}")["USD"]
-    assert got[0] == ("at signup", "45.00", "regular price 10.00 × 2, plus setup fee 25.00")
+    assert got[0] == (
+        "at signup",
+        "45.00",
+        "regular price 10.00 × 2 (if the catalog sets no trial), plus setup fee 25.00",
+    )
     assert got[1] == ("1st renewal", "20.00", "regular price 10.00 × 2")
 
 
@@ -133,7 +135,9 @@ def test_a_long_discount_collapses_after_the_first_three_paid_periods():
 
 
 def test_an_item_that_does_not_say_it_recurs_has_only_its_charge_at_signup():
-    assert charges("price USD 10.00") == {"USD": [("at signup", "10.00", "regular price")]}
+    assert charges("price USD 10.00") == {
+        "USD": [("at signup", "10.00", "regular price (if the catalog sets no trial)")]
+    }
 
 
 def test_without_a_price_override_nothing_is_invented():
@@ -203,3 +207,88 @@ def test_law_discounted_periods_then_the_regular_price_forever(price: Decimal, p
     assert abs(discounted - price * (100 - percent) / 100) <= Decimal("0.005")
     assert all(t.at(p) == discounted for p in range(periods))
     assert all(t.at(p) == price for p in range(periods, periods + 40))
+
+
+def test_a_huge_discount_duration_is_two_ranges_not_a_loop_over_every_period():
+    # Building one row per period ran out of memory here; the rows come from change points.
+    got = amounts("price USD 9.99\nbilled every 1 month\ndiscount 50% for 100000000 periods")
+    assert got["USD"] == [
+        ("at signup", "5.00"),
+        ("1st renewal", "5.00"),
+        ("2nd renewal", "5.00"),
+        ("renewals 3–99999999", "5.00"),
+        ("100000000th renewal on", "9.99"),
+    ]
+
+
+def test_huge_quantities_and_trials_are_exact_not_rounded_to_28_digits():
+    # 99999999.99 x (10^20 - 1) has 30 digits: the default decimal context rounded it, then failed.
+    got = amounts(
+        "quantity 99999999999999999999\nprice USD 99999999.99\nbilled every 1 month\n"
+        "trial 99999999999 days free\n"
+        "discount 50% on 99999999999999999 or more for 99999999999999999999 periods"
+    )
+    assert got["USD"][0] == ("at signup (trial)", "0.00")
+    assert got["USD"][1] == ("after the trial", "4999999999999999999950000000.00")
+    assert got["USD"][-1] == ("99999999999999999999th renewal on", "9999999998999999999900000000.01")
+
+
+def test_a_trial_left_to_the_catalog_is_flagged_on_the_signup_row_not_assumed_away():
+    rows = charges("price USD 9.99\nbilled every 1 month")["USD"]
+    assert rows[0][2] == "regular price (if the catalog sets no trial)"
+    assert all("catalog sets no trial" not in how for _, _, how in rows[1:])
+    # An offer that says "no trial" (trial 0 days) is taken at its word.
+    assert charges("price USD 9.99\nbilled every 1 month\ntrial 0 days")["USD"][0][2] == "regular price"
+
+
+def test_a_known_setup_fee_and_free_trial_show_when_the_price_is_the_catalogs():
+    fee = "setup fee {\n price USD 250.00, EUR 200.00\n}"
+    # No price override: signup is the catalog's price plus the fee, renewals the catalog's.
+    got = charges(f"billed every 1 month\ntrial 0 days\n{fee}")
+    assert got["USD"][:2] == [
+        ("at signup", "None", "the catalog's price, plus setup fee 250.00"),
+        ("1st renewal", "None", "the catalog's price"),
+    ]
+    assert list(got) == ["USD", "EUR"]
+    # A fee currency the price override lacks still gets its timeline.
+    got = charges(f"price USD 9.99\nbilled every 1 month\ntrial 14 days free\n{fee}")
+    assert got["EUR"][0] == ("at signup (trial)", "200.00", "14-day free trial, plus setup fee 200.00")
+    assert got["EUR"][1] == ("after the trial", "None", "the catalog's price")
+    shown = [
+        c.shown("EUR") for c in item_timelines(_item(f"billed every 1 month\ntrial 0 days\n{fee}"))[1].charges
+    ]
+    assert shown[:2] == ["catalog + 200.00", "catalog"]
+
+
+def test_hand_computed_paid_trial_with_setup_fee_and_quantity():
+    # trial 0.99 x 3 = 2.97, plus fee 5.55 = 8.52; then 9.99 - 12.5% = 8.74125 -> 8.74, x 3 = 26.22
+    # for 2 periods; then 9.99 x 3 = 29.97. JPY: 99 x 3 + 500 = 797; 1234 - 12.5% = 1079.75 -> 1080,
+    # x 3 = 3240; then 3702.
+    got = amounts(
+        "quantity 3\nprice USD 9.99, JPY 1234\nbilled every 1 month\ntrial 7 days paid\n"
+        "trial price USD 0.99, JPY 99\ndiscount 12.5% for 2 periods\nsetup fee {\n price USD 5.55, JPY 500\n}"
+    )
+    assert got["USD"] == [
+        ("at signup (trial)", "8.52"),
+        ("after the trial", "26.22"),
+        ("1st renewal", "26.22"),
+        ("2nd renewal on", "29.97"),
+    ]
+    assert got["JPY"] == [
+        ("at signup (trial)", "797"),
+        ("after the trial", "3240"),
+        ("1st renewal", "3240"),
+        ("2nd renewal on", "3702"),
+    ]
+
+
+def test_hand_computed_amount_discount_in_yen():
+    # (1500 - 300) x 2 = 2400 for the first period; then 1500 x 2 = 3000.
+    got = amounts("quantity 2\nprice JPY 1500\nbilled every 1 month\ndiscount JPY 300 for 1 period")
+    assert got["JPY"] == [("at signup", "2400"), ("1st renewal", "3000"), ("2nd renewal on", "3000")]
+
+
+def _item(item_body: str, product: str = "prime-sub") -> dict:
+    result = compile_source(f"{ACCOUNT}item {product} {{\n{item_body}\n}}\n")
+    assert result.ok, result.diagnostics
+    return result.payload["items"][0]

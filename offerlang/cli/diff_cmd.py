@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ..api import CompileResult
 from ..diagnostics import Diagnostic
-from . import EXIT_INVALID, EXIT_OK
-from .common import compile_path, offer_files, print_diagnostics
+from . import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from .common import compile_path, print_diagnostics
 from .explain_cmd import format_option
+
+# With --exit-code: buyers would see a change (git diff's 1), whatever EXIT_INVALID means.
+EXIT_CHANGED = 1
 
 # (what the reader sees as the offer's name, the old side, the new side); None: no such file.
 Pair = tuple[str, CompileResult | None, CompileResult | None]
@@ -27,13 +31,19 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     "(for a pull request: --base origin/main). PATHs default to the current folder.",
 )
 @format_option("tools (versioned)")
-@click.option("--exit-code", is_flag=True, help="Exit 1 when buyers would see a change, like git diff.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
+    "does not compile included), 0 otherwise.",
+)
 def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
 
     Formatting and comment changes report "no change to what buyers see". An offer that does
-    not compile on either side is reported with its problems, and the exit code is 1.
+    not compile on either side is reported with its problems, and the exit code is 1 (2 with
+    --exit-code, where 1 means "buyers would see a change").
     """
     from ..diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
     from ..report import to_markdown
@@ -52,9 +62,10 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
         if invalid:
             broken += invalid
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
-            diffs.append(OfferDiff(label, "invalid", [], problems))
+            diffs.append(OfferDiff(label, "invalid", [], problems, old and old.path, new and new.path))
         else:
-            diffs.append(diff_offers(label, old and old.payload, new and new.payload))
+            payloads = (old and old.payload, new and new.payload)
+            diffs.append(diff_offers(label, *payloads, old and old.path, new and new.path))
     print_diagnostics([d for r in broken for d in r.diagnostics], broken)
 
     if fmt == "json":
@@ -68,9 +79,13 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
     else:
         click.echo(to_plain(diffs), nl=False)
 
-    if broken:
-        return EXIT_INVALID
-    return EXIT_INVALID if exit_code and any(d.changes for d in diffs) else EXIT_OK
+    if exit_code:
+        # git diff --exit-code's contract, which CI scripts test for: 1 is "different", and
+        # an error must not look like one.
+        if broken:
+            return EXIT_USAGE
+        return EXIT_CHANGED if any(d.changes for d in diffs) else EXIT_OK
+    return EXIT_INVALID if broken else EXIT_OK
 
 
 def one_line(d: Diagnostic) -> str:
@@ -89,7 +104,10 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
-    """Each *.offer under `paths` in the working tree or at `rev`, compiled on both sides."""
+    """Each *.offer under `paths` that differs between `rev` and the working tree (renames
+    paired, untracked files added, gitignored ones left out), compiled on both sides."""
+    from ..api import compile_bytes
+
     if rev.startswith("-"):
         # git would read it as an option, not a revision.
         raise click.UsageError(f"unknown git revision {rev!r}: a revision cannot start with '-'")
@@ -97,41 +115,86 @@ def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
         raise click.UsageError("--base needs a git repository, and this folder is not in one")
     if git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
         raise click.UsageError(f"unknown git revision {rev!r}; check the name (e.g. origin/main)")
-
-    listed = git("ls-tree", "-r", "--name-only", "-z", rev, "--", *paths)
-    if listed.returncode != 0:
-        raise click.UsageError(f"git ls-tree {rev}: {listed.stderr.decode(errors='replace').strip()}")
-    at_rev = {
-        os.path.normpath(name)
-        for name in listed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
-        if name.endswith(".offer") and not _hidden(name)
-    }
-    here_paths = [p for p in paths if Path(p).exists()]
-    missing = [p for p in paths if not Path(p).exists() and not any(_under(f, p) for f in at_rev)]
+    missing = [
+        p
+        for p in paths
+        if not Path(p).exists() and not _names(git_out("ls-tree", "-r", "--name-only", rev, "--", p))
+    ]
     if missing:
         raise click.UsageError(f"{missing[0]}: no such file or directory, here or at {rev}")
-    in_tree = {os.path.normpath(f) for f in offer_files(here_paths)}
+
+    def at_rev(path: str) -> bytes:
+        shown = git("show", f"{rev}:./{path}")
+        if shown.returncode != 0:
+            reason = shown.stderr.decode(errors="replace").strip()
+            raise click.UsageError(f"git show {rev}:{path}: {reason}")
+        return shown.stdout
+
+    # (old path at rev or None, new path here or None)
+    sides: list[tuple[str | None, str | None]] = []
+    fields = _names(
+        git_out("diff", "--no-ext-diff", "--relative", "--name-status", "-M", "-z", rev, "--", *paths)
+    )
+    while fields:
+        status = fields.pop(0)
+        if status[0] in "RC":
+            old, new = fields.pop(0), fields.pop(0)
+            sides.append((old if status[0] == "R" else None, new))
+        else:
+            name = fields.pop(0)
+            sides.append((None if status[0] == "A" else name, None if status[0] == "D" else name))
+    untracked = _names(git_out("ls-files", "--others", "--exclude-standard", "-z", "--", *paths))
+    sides += [(None, name) for name in untracked]
+    sides = [(o if o and _is_offer(o) else None, n if n and _is_offer(n) else None) for o, n in sides]
+    sides = _pair_moved_files([(o, n) for o, n in sides if o or n], at_rev, lambda n: Path(n).read_bytes())
 
     pairs: list[Pair] = []
-    for path in sorted(at_rev | in_tree):
-        old = None
-        if path in at_rev:
-            from ..api import compile_bytes
-
-            shown = git("show", f"{rev}:./{path}")
-            if shown.returncode != 0:
-                reason = shown.stderr.decode(errors="replace").strip()
-                raise click.UsageError(f"git show {rev}:{path}: {reason}")
-            old = compile_bytes(shown.stdout, f"{rev}:{path}")
-        new = compile_path(path) if path in in_tree else None
-        pairs.append((path, old, new))
+    for old, new in sorted(sides, key=lambda s: s[1] or s[0] or ""):
+        label = new or old or ""
+        if old and new and old != new:
+            label = f"{old} → {new}"
+        old_result = compile_bytes(at_rev(old), f"{rev}:{old}") if old else None
+        pairs.append((label, old_result, compile_path(new) if new else None))
     return pairs
+
+
+def _pair_moved_files(
+    sides: list[tuple[str | None, str | None]],
+    old_bytes: Callable[[str], bytes],
+    new_bytes: Callable[[str], bytes],
+) -> list[tuple[str | None, str | None]]:
+    """git finds renames among tracked files only; a file moved without `git add` is a removed
+    and an untracked file with the same bytes: pair those too, so a move is not a delete."""
+    gone = [o for o, n in sides if o and not n]
+    if not gone or all(o for o, _ in sides):
+        return sides
+    by_bytes: dict[bytes, list[str]] = {}
+    for name in gone:
+        by_bytes.setdefault(old_bytes(name), []).append(name)
+    out: list[tuple[str | None, str | None]] = []
+    for old, new in sides:
+        if new and not old and by_bytes.get(data := new_bytes(new)):
+            out.append((by_bytes[data].pop(0), new))
+        elif new:
+            out.append((old, new))
+    left = {name for names in by_bytes.values() for name in names}
+    return out + [(name, None) for name in gone if name in left]
+
+
+def git_out(*args: str) -> bytes:
+    done = git(*args)
+    if done.returncode != 0:
+        raise click.UsageError(f"git {args[0]}: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def _names(output: bytes) -> list[str]:
+    return [os.path.normpath(n) for n in output.decode("utf-8", errors="surrogateescape").split("\0") if n]
+
+
+def _is_offer(name: str) -> bool:
+    return name.endswith(".offer") and not _hidden(name)
 
 
 def _hidden(name: str) -> bool:
     return any(part.startswith(".") and part not in (".", "..") for part in Path(name).parts[:-1])
-
-
-def _under(file: str, path: str) -> bool:
-    path = os.path.normpath(path)
-    return path == "." or file == path or file.startswith(path.rstrip("/") + "/")
