@@ -221,16 +221,18 @@ def test_a_huge_discount_duration_is_two_ranges_not_a_loop_over_every_period():
     ]
 
 
-def test_huge_quantities_and_trials_are_exact_not_rounded_to_28_digits():
-    # 99999999.99 x (10^20 - 1) has 30 digits: the default decimal context rounded it, then failed.
+def test_the_largest_numbers_an_offer_allows_are_exact():
+    # The checks cap quantities and periods at 10 digits and amounts at 12; the timeline must
+    # stay exact (and fast: a range, not one row per period) right up to those limits.
     got = amounts(
-        "quantity 99999999999999999999\nprice USD 99999999.99\nbilled every 1 month\n"
-        "trial 99999999999 days free\n"
-        "discount 50% on 99999999999999999 or more for 99999999999999999999 periods"
+        "quantity 9999999999\nprice USD 999999999999.99\nbilled every 1 month\n"
+        "trial 3650 days free\n"
+        "discount 50% on 9999999999 or more for 9999999999 periods"
     )
     assert got["USD"][0] == ("at signup (trial)", "0.00")
-    assert got["USD"][1] == ("after the trial", "4999999999999999999950000000.00")
-    assert got["USD"][-1] == ("99999999999999999999th renewal on", "9999999998999999999900000000.01")
+    # 50% of 999999999999.99 is 499999999999.995, rounded half up to 500000000000.00 a unit.
+    assert got["USD"][1] == ("after the trial", "4999999999500000000000.00")
+    assert got["USD"][-1] == ("9999999999th renewal on", "9999999998999900000000.01")
 
 
 def test_a_trial_left_to_the_catalog_is_flagged_on_the_signup_row_not_assumed_away():
