@@ -67,7 +67,8 @@ def open_atomic(path: str | Path) -> Iterator[TextIO]:
     exception (then fsynced and renamed), and is removed otherwise."""
     import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
 
-    target = Path(path)
+    # Through a symlink to the file it names: the link stays a link, the real file is replaced.
+    target = Path(os.path.realpath(path))
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

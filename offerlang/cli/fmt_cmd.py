@@ -25,13 +25,21 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     """
     from ..fmt import format_source
 
+    if "-" in paths and len(paths) > 1:
+        # Standard input is formatted to standard output: it cannot share the run with files.
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
     files = list(offer_files(paths or (".",)))
     if not files:
         raise click.UsageError(f"no *.offer files under {', '.join(paths or ('.',))}")
     changed: list[str] = []
     failed = 0
     for path in files:
-        src = read_source(path)
+        try:
+            src = read_source(path)
+        except InputError as exc:  # unreadable (permissions, vanished): the rest is still formatted
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            failed += 1
+            continue
         formatted, diags = format_source(src.text, src.path) if src.text is not None else (None, [])
         if formatted is None:
             failed += 1
