@@ -235,3 +235,11 @@ def test_import_refuses_source_that_compiles_to_something_else(monkeypatch):
     assert [d.code for d in diags] == ["E603"]
     assert diags[0].message.startswith(f"`{PRICE}/USD` cannot be written as an offer")
     assert "gap in offer import" in diags[0].hint
+
+
+def test_import_o_dash_writes_standard_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    doc = next(d for d in DOCUMENTED if d.stem == "coupon")
+    assert main(["import", str(doc), "-o", "-"]) == 0
+    assert compile_source(capsys.readouterr().out).payload == loads(doc.read_text("utf-8"))
+    assert list(tmp_path.iterdir()) == [], "no file named -"
