@@ -134,7 +134,8 @@ def test_malformed_json_is_located(text, where):
             ["`/items/0/quantity`: must be a whole number"],
         ),
         (
-            f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", "pricing": {{"price": {{"usd": 1}}}}}}]}}',
+            f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", '
+            '"pricing": {"price": {"usd": 1}}}]}',
             [f"`{PRICE}/usd`: `usd` is not an ISO 4217 currency code; did you mean `USD`?"],
         ),
         (
@@ -272,7 +273,8 @@ def test_nan_and_infinity_are_invalid_json_located(text, where, word):
     [
         (f'{{"account": "{ACCOUNT}", "account": "other", "items": [{{"product": "a"}}]}}', "/", "account"),
         (
-            f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", "pricing": {{"price": {{"USD": 1, "USD": 2}}}}}}]}}',
+            f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", '
+            '"pricing": {"price": {"USD": 1, "USD": 2}}}]}',
             PRICE,
             "USD",
         ),
