@@ -96,10 +96,11 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
     return source, []
 
 
+# The code lists of the schema's $defs: what each is called, and how its codes are spelt.
 _CODES = {
-    "currency": ("ISO 4217 currency code", True),
-    "country": ("ISO 3166 country code", True),
-    "language": ("ISO 639-1 language code", False),
+    "currency": ("ISO 4217 currency code", "codes are written in upper case"),
+    "country": ("ISO 3166 country code", "codes are written in upper case"),
+    "language": ("ISO 639-1 language code", "codes are written in lower case"),
 }
 # The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
 _FORMS = {
@@ -173,13 +174,13 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
     if keyword == "type":
         return [(where, _TYPES.get(rule, f"must be of JSON type {rule}"), None)]
     if keyword == "enum":
-        for name, (what, upper) in _CODES.items():
+        for name, (what, spelling) in _CODES.items():
             if rule == root["$defs"][name]["enum"] and isinstance(value, str):
                 return [
                     (
                         where,
                         f"`{value}` is not an {what}" + _did_you_mean(value, rule),
-                        f"codes are written in {'upper' if upper else 'lower'} case",
+                        spelling,
                     )
                 ]
         choices = ", ".join(f"`{choice}`" for choice in rule)
@@ -192,9 +193,8 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
             )
         ]
     if keyword == "pattern":
-        form = _FORMS.get(
-            field if "propertyNames" not in err.absolute_schema_path else where.rsplit("/", 2)[-2]
-        )
+        # For a key (`propertyNames`), `field` is the object holding it, e.g. quantityDiscounts.
+        form = _FORMS.get(field)
         return [(where, form or "is not in the form this field takes", None)]
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return [(where, _range(schema), None)]

@@ -374,3 +374,12 @@ def test_import_of_a_file_that_is_not_text_speaks_of_json(tmp_path, capsys, data
     assert main(["import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert words in err and "offer" not in err
+
+
+def test_import_of_a_payload_with_a_key_twice_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "twice.json"
+    bad.write_text(f'{{"account": "{ACCOUNT}", "items": [{{"product": "a"}}], "coupon": "A", "coupon": "B"}}')
+    out = tmp_path / "out.offer"
+    assert main(["import", str(bad), "-o", str(out)]) == 1
+    assert "error[E601]: `/` gives the key `coupon` twice" in capsys.readouterr().err
+    assert not out.exists()
