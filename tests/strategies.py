@@ -211,9 +211,11 @@ def messy(draw, source: str, *, comments: bool) -> str:
         parts = _STRING.split(body)
         parts[::2] = [re.sub(r" +", lambda _: draw(gap), p) for p in parts[::2]]
         body = "".join(parts) + comment
-        while _BREAK in body:
+        first, *rest = body.split(_BREAK)  # split first: a drawn comment may itself hold a NUL
+        for piece in rest:
             inside = draw(gap) + draw(comment_texts) if comments and draw(st.booleans()) else ""
-            body = body.replace(_BREAK, inside + "\n" + draw(pad), 1)
+            first += inside + "\n" + draw(pad) + piece
+        body = first
         if comments and not comment and draw(st.integers(0, 3)) == 0:
             body += draw(gap) + draw(comment_texts)
         out.append(draw(pad) + body + draw(st.sampled_from(["", " ", "\t"])))
