@@ -7,7 +7,7 @@ defaults. Amounts are Decimals written with the currency's minor units (`9.9` ->
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from . import nodes as n
@@ -30,7 +30,9 @@ def money_value(amount: Decimal, currency: str) -> Decimal:
 def percent_value(value: Decimal) -> Decimal | int:
     if value == value.to_integral_value():
         return int(value)
-    return value.normalize()
+    # normalize() rounds to the context's precision (28 digits by default); a percent the author
+    # wrote with more digits must still leave exactly as written, so give it room for all of them.
+    return value.normalize(Context(prec=len(value.as_tuple().digits)))
 
 
 class _Emitter:

@@ -10,22 +10,23 @@ product listed twice, `9.999` dollars) is reported with its JSON path, and nothi
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
-from . import jsonout
 from . import nodes as n
 from .api import compile_source
-from .checks import minor_units
-from .diagnostics import Diagnostic, error
+from .checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
+from .diagnostics import Diagnostic, did_you_mean, error
 from .emit import money_value, percent_value
 from .fmt import format_source, print_offer
-from .schema import schema_errors
+from .schema import json_pointer
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
+# Only for what no known limit explains: the payload is fine, offer import is not.
 _GAP = "this is a gap in offer import; please report it with this payload"
-_CONTACT_FIELDS = ("first", "last", "email", "company", "phone", "country", "language")
+_SCHEMA_HINT = "offer import reads the JSON request body of FastSpring's POST /sessions"
 
 
 class _Inexpressible(Exception):
@@ -39,29 +40,42 @@ class _Inexpressible(Exception):
 def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[Diagnostic]]:
     """Offer source for a JSON payload, or None and the reasons (each naming a JSON path)."""
     try:
-        payload = jsonout.loads(text)
+        payload = _load(text)
     except json.JSONDecodeError as exc:
         span = n.Span(exc.lineno, exc.colno, exc.lineno, exc.colno + 1, exc.pos, exc.pos + 1)
         return None, [_at(error("E601", f"this is not valid JSON: {exc.msg}", span), path)]
     except RecursionError:
         return None, [_at(error("E601", "this JSON is nested too deeply to be a payload", None), path)]
+    except _DuplicateKey as exc:
+        return None, [
+            _at(
+                error(
+                    "E601",
+                    f"`{exc.pointer or '/'}` gives the key `{exc.key}` twice; "
+                    "JSON readers keep only one of them, so which one FastSpring sees is unknown",
+                    None,
+                    "keep the key once",
+                ),
+                path,
+            )
+        ]
     try:
         _plain_json(payload, "")
     except _Inexpressible as exc:
         return None, [_inexpressible(exc, path)]
-    problems = schema_errors(payload)
+    problems = _schema_reasons(payload)
     if problems:
         return None, [
             _at(
                 error(
                     "E602",
-                    f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {message}",
+                    f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {reason}",
                     None,
-                    "offer import reads the JSON request body of FastSpring's POST /sessions",
+                    hint or _SCHEMA_HINT,
                 ),
                 path,
             )
-            for pointer, message in problems
+            for pointer, reason, hint in problems
         ]
     try:
         offer = _Builder().offer(payload)
@@ -80,6 +94,169 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         reason = "the offer would compile to a different value here"
         return None, [_inexpressible(_Inexpressible(where, reason, _GAP), path)]
     return source, []
+
+
+# The code lists of the schema's $defs: what each is called, and how its codes are spelt.
+_CODES = {
+    "currency": ("ISO 4217 currency code", "codes are written in upper case"),
+    "country": ("ISO 3166 country code", "codes are written in upper case"),
+    "language": ("ISO 639-1 language code", "codes are written in lower case"),
+}
+# The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
+_FORMS = {
+    "account": "an account id is letters, digits, `_` and `-`",
+    "product": "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`",
+    "custom": "a lookup key is at least 4 letters, digits, `_` or `-`",
+    "quantityDiscounts": "tier sizes are whole numbers from 1",
+}
+_TYPES = {
+    "integer": "must be a whole number",
+    "number": "must be a number",
+    "string": "must be text (a JSON string)",
+    "boolean": "must be true or false",
+    "object": "must be a JSON object",
+    "array": "must be a JSON array",
+}
+
+
+def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
+    """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
+    name fields and the rule broken, never jsonschema's wording or the offending value (which
+    may be the whole payload)."""
+    from .schema import _validator, violations
+
+    root = _validator().schema
+    out: list[tuple[str, str, str | None]] = []
+    for err in violations(payload):
+        for found in _explain(err, root):
+            if found not in out:
+                out.append(found)
+    return out
+
+
+def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    where = json_pointer(err.absolute_path)
+    keyword, rule, value, schema = err.validator, err.validator_value, err.instance, err.schema
+    if "propertyNames" in err.absolute_schema_path:
+        # The error is about a key of the object at `where`; `value` is that key.
+        where = _pointer(where, value)
+    field = str(err.absolute_path[-1]) if err.absolute_path else ""
+    if keyword == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        return [
+            (
+                _pointer(where, key),
+                f"unknown field `{key}` (Sessions v1 has no such field)",
+                _did_you_mean_hint(key, known),
+            )
+            for key in value
+            if key not in known
+        ]
+    if keyword == "required":
+        missing = [f"`{name}`" for name in rule if name not in value]
+        return [(where, f"needs {' and '.join(missing)}{_why(err, root)}", None)]
+    if keyword == "dependentRequired":
+        return [
+            (_pointer(where, name), f"`{name}` needs `{need}` too", None)
+            for name, needs in rule.items()
+            if name in value
+            for need in needs
+            if need not in value
+        ]
+    if keyword == "oneOf":
+        if not isinstance(value, dict):  # already reported: it is not an object at all
+            return []
+        names = " or ".join(f"`{branch['required'][0]}`" for branch in rule)
+        return [(where, f"needs exactly one of {names}", None)]
+    if keyword == "not":
+        names = " and ".join(f"`{name}`" for name in rule.get("required", [])) or "a field"
+        return [(where, f"{names} does not belong here{_why(err, root)}", None)]
+    if keyword == "type":
+        return [(where, _TYPES.get(rule, f"must be of JSON type {rule}"), None)]
+    if keyword == "enum":
+        for name, (what, spelling) in _CODES.items():
+            if rule == root["$defs"][name]["enum"] and isinstance(value, str):
+                return [
+                    (
+                        where,
+                        f"`{value}` is not an {what}" + _did_you_mean(value, rule),
+                        spelling,
+                    )
+                ]
+        choices = ", ".join(f"`{choice}`" for choice in rule)
+        said = f"`{value}` is not one of" if isinstance(value, str) and len(value) <= 40 else "must be one of"
+        return [
+            (
+                where,
+                f"{said} {choices}" + (_did_you_mean(value, rule) if isinstance(value, str) else ""),
+                None,
+            )
+        ]
+    if keyword == "pattern":
+        # For a key (`propertyNames`), `field` is the object holding it, e.g. quantityDiscounts.
+        form = _FORMS.get(field)
+        return [(where, form or "is not in the form this field takes", None)]
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [(where, _range(schema), None)]
+    if keyword == "minLength":
+        key = "propertyNames" in err.absolute_schema_path
+        return [(where, "a key cannot be empty" if key else "cannot be empty", None)]
+    if keyword == "minItems":
+        return [(where, f"needs at least {rule} entr{'y' if rule == 1 else 'ies'}", None)]
+    if keyword == "minProperties":
+        return [(where, "cannot be an empty object", "leave the field out")]
+    return [(where, f"breaks the schema's `{keyword}` rule{_why(err, root)}", None)]  # pragma: no cover
+
+
+def _range(schema: dict[str, Any]) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if schema.get("type") == "integer":
+        return f"must be a whole number from {low}" + (f" to {high}" if high is not None else "")
+    if low == 0 and high is None:
+        return "cannot be negative"
+    parts = []
+    if "exclusiveMinimum" in schema:
+        parts.append(f"more than {schema['exclusiveMinimum']}")
+    elif low is not None:
+        parts.append(f"at least {low}")
+    if high is not None:
+        parts.append(f"at most {high}")
+    return "must be " + " and ".join(parts)
+
+
+def _why(err: Any, root: dict[str, Any]) -> str:
+    """The description of the schema rule (an `allOf` entry) that the error comes from, if any."""
+    node: Any = root
+    why = None
+    previous = None
+    for step in err.absolute_schema_path:
+        if isinstance(node, dict) and "$ref" in node and step not in node:
+            node = _resolve(root, node["$ref"])
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if previous == "allOf" and isinstance(node, dict) and "description" in node:
+            why = node["description"]
+        previous = step
+    return f" ({why})" if why else ""
+
+
+def _resolve(root: dict[str, Any], ref: str) -> Any:
+    node: Any = root
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    guess = did_you_mean(word, choices)
+    return f"; did you mean `{guess}`?" if guess else ""
+
+
+def _did_you_mean_hint(word: str, choices: list[str]) -> str | None:
+    guess = did_you_mean(word, choices)
+    return f"did you mean `{guess}`?" if guess else None
 
 
 def _at(d: Diagnostic, path: str) -> Diagnostic:
@@ -101,14 +278,65 @@ def _inexpressible(exc: _Inexpressible, path: str) -> Diagnostic:
 
 
 def _pointer(base: str, key: str | int) -> str:
-    return f"{base}/{str(key).replace('~', '~0').replace('/', '~1')}"
+    return base + json_pointer([key])
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, pointer: str, key: str) -> None:
+        super().__init__(key)
+        self.pointer = pointer
+        self.key = key
+
+
+# Outside strings, these words can only be the constants Python's reader accepts.
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _load(text: str) -> Any:
+    """The payload with exact decimals, refusing what Python's JSON reader lets through but JSON
+    does not allow: NaN and Infinity (a JSONDecodeError, located), and a key given twice in one
+    object (a _DuplicateKey naming the object), which the reader would silently drop."""
+
+    def constant(word: str) -> Any:
+        # The reader does not say where it is; the first such word outside a string is the one.
+        at = next(m.start(1) for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1))
+        raise json.JSONDecodeError(f"{word} is not a JSON number", text, at)
+
+    duplicates: list[tuple[dict[str, Any], str]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if key in obj:
+                duplicates.append((obj, key))
+            obj[key] = value
+        return obj
+
+    payload = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+    if duplicates:
+        # One is enough to refuse the payload: the first object the reader finished.
+        obj, key = duplicates[0]
+        raise _DuplicateKey(_find(payload, obj, "") or "", key)
+    return payload
+
+
+def _find(value: Any, target: dict[str, Any], pointer: str) -> str | None:
+    """The pointer of the object `target` (by identity) inside `value`."""
+    if value is target:
+        return pointer
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    )
+    for key, item in children:
+        found = _find(item, target, _pointer(pointer, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _plain_json(value: Any, pointer: str) -> None:
-    """Refuse what JSON itself does not allow but Python's reader lets through: NaN and
-    Infinity, and strings with lone UTF-16 surrogates (no UTF-8 file can hold one)."""
-    if isinstance(value, float):
-        raise _Inexpressible(pointer, "NaN and Infinity are not JSON numbers")
+    """Refuse strings with lone UTF-16 surrogates: JSON's `\\ud800` escape lets one through,
+    but no UTF-8 file can hold it."""
     if isinstance(value, str):
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
             raise _Inexpressible(
@@ -155,7 +383,7 @@ class _Builder:
         if "contact" in p:
             fields = [
                 n.ContactField(_NOWHERE, name, _text(p["contact"][name]))
-                for name in _CONTACT_FIELDS
+                for name in CONTACT_FIELDS
                 if name in p["contact"]
             ]
             clauses.append(n.Contact(_NOWHERE, fields, []))
@@ -255,13 +483,14 @@ class _Builder:
         out = []
         for currency, amount in amounts.items():
             exact = Decimal(amount)
-            try:
-                written = money_value(exact, currency)
-            except InvalidOperation:
-                # More digits than exact decimal arithmetic holds (28): no price is that large.
+            if exact.adjusted() >= MAX_INTEGER_DIGITS:  # what the compiler refuses as E230
                 raise _Inexpressible(
-                    _pointer(ptr, currency), f"`{format(exact, 'f')}` is too large to be an amount"
-                ) from None
+                    _pointer(ptr, currency),
+                    f"`{format(exact, 'f')}` is too large for an amount "
+                    f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
+                    "check the amount where the payload is made",
+                )
+            written = money_value(exact, currency)
             if written != exact:
                 digits = minor_units(currency)
                 places = f"{digits} decimal{'s' * (digits != 1)}" if digits else "no decimals"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,22 @@ def _validator():
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-def schema_errors(payload: Any) -> list[tuple[str, str]]:
-    """(JSON pointer, message) for each way the payload breaks the schema, deepest first."""
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def violations(payload: Any) -> list[Any]:
+    """The jsonschema errors for a payload, the most specific ones, deepest first."""
     out = []
     for err in sorted(_validator().iter_errors(payload), key=lambda e: (list(e.path), e.message)):
-        leaves = _leaves(err)
-        for leaf in leaves:
-            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in leaf.absolute_path)
-            out.append((pointer, leaf.message))
+        out.extend(_leaves(err))
     return out
+
+
+def schema_errors(payload: Any) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for each way the payload breaks the schema, deepest first."""
+    return [(json_pointer(err.absolute_path), err.message) for err in violations(payload)]
 
 
 def _leaves(err):

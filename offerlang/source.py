@@ -33,11 +33,13 @@ class UnreadableFile(Exception):
     """The path cannot be read at all (missing, a directory, no permission): a usage error."""
 
 
-def read_file(path: str | Path) -> Source:
+def read_file(path: str | Path, *, kind: str = "offer") -> Source:
     p = Path(path)
     try:
         if p.is_dir():
-            raise UnreadableFile(f"{path}: is a directory, not an offer file")
+            raise UnreadableFile(
+                f"{path}: is a directory, not {'an' if kind[0] in 'aeiou' else 'a'} {kind} file"
+            )
         with p.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
@@ -46,10 +48,11 @@ def read_file(path: str | Path) -> Source:
         raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return decode(data, str(path))
+    return decode(data, str(path), kind=kind)
 
 
-def decode(data: bytes, path: str = "<stdin>") -> Source:
+def decode(data: bytes, path: str = "<stdin>", *, kind: str = "offer") -> Source:
+    """`kind` names what the bytes should hold, in the messages only: "offer", "JSON"."""
     if len(data) > MAX_BYTES:
         return Source(
             path,
@@ -58,7 +61,8 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 _at(
                     error(
                         "E003",
-                        f"the file is larger than {MAX_BYTES // 2**20} MiB; offer files are small text files",
+                        f"the file is larger than {MAX_BYTES // 2**20} MiB; "
+                        f"{kind} files are small text files",
                         Span(1, 1, 1, 2),
                         "is this the right file?",
                     ),
@@ -95,7 +99,7 @@ def decode(data: bytes, path: str = "<stdin>") -> Source:
                 _at(
                     error(
                         "E002",
-                        "the file is binary (it contains a NUL byte), not offer text",
+                        f"the file is binary (it contains a NUL byte), not {kind} text",
                         Span(line, col, line, col + 1),
                         "is this the right file?",
                     ),

@@ -177,11 +177,16 @@ comment_texts = st.text(
 ).map(lambda t: "#" + t)
 
 
+# Where messy() breaks a money list; no source text holds this character.
+_BREAK = "\x00"
+
+
 @st.composite
 def messy(draw, source: str, *, comments: bool) -> str:
     """A canonical `source` written carelessly, meaning the same: odd spacing and indentation,
     tabs, blank lines, needless quotes, other number and unit spellings, money lists over several
-    lines, CRLF, a BOM, and (with `comments`) comments on their own lines and at line ends."""
+    lines, CRLF, a BOM, and (with `comments`) comments on their own lines, at line ends and inside
+    money lists broken over several lines."""
     out: list[str] = []
     pad = st.sampled_from(["", " ", "\t", "    ", " \t"])
     gap = st.sampled_from([" ", "  ", "\t", " \t "])
@@ -199,12 +204,18 @@ def messy(draw, source: str, *, comments: bool) -> str:
         if body.startswith(_MONEY_LINES) and "%" not in body:
             body = re.sub(r"\b([A-Z]{3}) (\d+)(\.\d+)?", lambda m: _respell(draw, m), body)
             if draw(st.booleans()):
-                body = body.replace(", ", ",\n" + draw(pad))
+                # Marked now, broken after the spacing below, so that comments are not respaced.
+                body = body.replace(", ", "," + _BREAK)
         if keyword in ("trial", "billed", "expires", "discount") and draw(st.booleans()):
             body = re.sub(r" (day|days|period|periods|month|year|week)\b", lambda m: _WORDS[m.group()], body)
         parts = _STRING.split(body)
         parts[::2] = [re.sub(r" +", lambda _: draw(gap), p) for p in parts[::2]]
         body = "".join(parts) + comment
+        first, *rest = body.split(_BREAK)  # split first: a drawn comment may itself hold a NUL
+        for piece in rest:
+            inside = draw(gap) + draw(comment_texts) if comments and draw(st.booleans()) else ""
+            first += inside + "\n" + draw(pad) + piece
+        body = first
         if comments and not comment and draw(st.integers(0, 3)) == 0:
             body += draw(gap) + draw(comment_texts)
         out.append(draw(pad) + body + draw(st.sampled_from(["", " ", "\t"])))

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +59,72 @@ def test_example_compiles_to_the_json_shown(source, shown):
 def test_every_code_is_documented():
     table = dict(re.findall(r"^\| ([EW]\d{3}) \| \w+ \| (.+?) \|$", LANGUAGE_MD, re.M))
     assert table == CODES
+
+
+# ---- README: the `offer fmt` / `offer import` console blocks are real runs ---------------------
+
+README = (ROOT / "README.md").read_text("utf-8")
+FMT_IMPORT = README.split("## Formatting and importing", 1)[1].split("\n## ", 1)[0]
+# The files those runs read. spring.offer is the "before" side of the diff the README shows.
+README_INPUTS = {
+    "payload.json": (
+        ROOT / "tests" / "fixtures" / "fastspring" / "tags-attributes-subscription.json"
+    ).read_text("utf-8"),
+    "odd.json": '{\n  "account": "abCdE1FGH2Hij3KLMnOpqR",\n'
+    '  "items": [{"product": "basic-laptop", "pricing": {"price": {"USD": 9.999}}}]\n}\n',
+    "wrong.json": '{\n  "account": "abCdE1FGH2Hij3KLMnOpqR",\n'
+    '  "items": [{"product": "basic-laptop", "pricing": {"price": {"usd": 9.99}}}],\n'
+    '  "returnUrl": "https://example.com/thanks"\n}\n',
+    "broken.json": '{\n  "account": "abCdE1FGH2Hij3KLMnOpqR"\n  "items": []\n}\n',
+}
+
+
+def _console_runs(section: str) -> list[tuple[str, str]]:
+    """(command, the output shown under it) for every `$ ` line of the section's console blocks."""
+    runs: list[tuple[str, list[str]]] = []
+    for lang, body in FENCE.findall(section):
+        if lang != "console":
+            continue
+        for line in body.splitlines():
+            if line.startswith("$ "):
+                runs.append((line[2:], []))
+            else:
+                runs[-1][1].append(line)
+    return [(command, "\n".join(shown)) for command, shown in runs]
+
+
+def _diff_before(shown: str) -> str:
+    return "".join(line[1:] + "\n" for line in shown.splitlines()[3:] if line[:1] in (" ", "-"))
+
+
+RUNS = _console_runs(FMT_IMPORT)
+
+
+def test_the_readme_shows_fmt_and_import_runs():
+    assert [c.split()[:2] for c in (cmd for cmd, _ in RUNS)].count(["offer", "import"]) >= 3
+    assert any(cmd.startswith("offer fmt") for cmd, _ in RUNS)
+
+
+def test_readme_fmt_and_import_runs_print_what_is_shown(tmp_path):
+    for name, text in README_INPUTS.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    offer = str(Path(sys.executable).parent / "offer")
+    for command, shown in RUNS:
+        argv = shlex.split(command)
+        if argv[:2] == ["offer", "fmt"]:
+            (tmp_path / argv[-1]).write_text(_diff_before(shown), "utf-8")
+        if argv[0] == "cat":
+            printed = (tmp_path / argv[1]).read_text("utf-8")
+        else:
+            assert argv[0] == "offer", command
+            proc = subprocess.run(
+                [offer, *argv[1:]],
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                check=False,
+                env={**os.environ, "NO_COLOR": "1"},
+            )
+            printed = proc.stdout
+        assert printed.rstrip("\n") == shown.rstrip("\n"), command

@@ -362,3 +362,40 @@ def test_fmt_keeps_file_permissions(tree):
 def test_fmt_without_offer_files_is_a_usage_error(tmp_path, capsys):
     assert main(["fmt", str(tmp_path)]) == 2
     assert capsys.readouterr().err.splitlines() == [f"Error: no *.offer files under {tmp_path}"]
+
+
+def test_fmt_formats_the_file_a_symlink_names_and_keeps_the_link(tree):
+    real = tree / "messy.offer"
+    link = tree / "link.offer"
+    link.symlink_to(real.name)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink(), "the link is still a link"
+    assert real.read_text() == "account x\n\nitem a {\n  quantity 1\n}\n"
+
+
+def test_fmt_carries_on_past_an_unreadable_file(tree, monkeypatch, capsys):
+    import offerlang.cli.fmt_cmd as fmt_cmd
+
+    locked = tree / "a-locked.offer"
+    locked.write_text("account   x\nitem a\n")
+    real_read = fmt_cmd.read_source
+
+    def read(path: str):
+        # chmod 0 would not stop root; fail the read the way read_source does for EACCES.
+        if path == str(locked):
+            raise fmt_cmd.InputError(f"{path}: permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(fmt_cmd, "read_source", read)
+    assert main(["fmt", str(tree)]) == 1
+    out, err = capsys.readouterr()
+    assert f"Error: {locked}: permission denied" in err
+    assert str(tree / "messy.offer") in out, "the files after it are still formatted"
+    assert err.endswith("2 files reformatted, 1 file already formatted, 1 file with errors left untouched\n")
+    assert locked.read_text() == "account   x\nitem a\n"
+
+
+@pytest.mark.parametrize("args", [["-", "-"], ["-", "x.offer"], ["x.offer", "-"]])
+def test_fmt_stdin_cannot_be_combined_with_other_paths(args, capsys):
+    assert main(["fmt", *args]) == 2
+    assert "`-` (standard input) cannot be combined with other paths" in capsys.readouterr().err

@@ -67,7 +67,8 @@ def open_atomic(path: str | Path) -> Iterator[TextIO]:
     exception (then fsynced and renamed), and is removed otherwise."""
     import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
 
-    target = Path(path)
+    # Through a symlink to the file it names: the link stays a link, the real file is replaced.
+    target = Path(os.path.realpath(path))
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -96,15 +97,16 @@ def _unwritable(path: str | Path, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot be written ({exc.strerror or exc})")
 
 
-def read_source(path: str) -> Source:
-    """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error."""
+def read_source(path: str, *, kind: str = "offer") -> Source:
+    """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error.
+    `kind` names what the file should hold in messages ("offer", "JSON")."""
     from ..source import UnreadableFile, decode, read_file
 
     if path == "-":
         with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
-            return decode(stdin.read(), "<stdin>")
+            return decode(stdin.read(), "<stdin>", kind=kind)
     try:
-        return read_file(path)
+        return read_file(path, kind=kind)
     except UnreadableFile as exc:
         raise InputError(str(exc)) from None
 

@@ -18,20 +18,30 @@ from .common import InputError, offer_files, print_diagnostics, read_source, wri
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff (exit 1 if any).")
 def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     """Rewrite offer files in the canonical layout, in place (default: every *.offer under the
-    current directory). `offer fmt -` reads standard input and writes standard output.
+    current directory). `offer fmt -` reads standard input and writes standard output; `-`
+    cannot be combined with other paths.
 
-    A file with a syntax error or an unknown keyword is left untouched and reported; the exit
-    code is then 1. Formatting never changes what an offer compiles to.
+    A file with a syntax error or an unknown keyword, or one that cannot be read, is left
+    untouched and reported, the other files are still formatted, and the exit code is 1.
+    Formatting never changes what an offer compiles to.
     """
     from ..fmt import format_source
 
+    if "-" in paths and len(paths) > 1:
+        # Standard input is formatted to standard output: it cannot share the run with files.
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
     files = list(offer_files(paths or (".",)))
     if not files:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
     changed: list[str] = []
     failed = 0
     for path in files:
-        src = read_source(path)
+        try:
+            src = read_source(path)
+        except InputError as exc:  # unreadable (permissions, vanished): the rest is still formatted
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            failed += 1
+            continue
         formatted, diags = format_source(src.text, src.path) if src.text is not None else (None, [])
         if formatted is None:
             failed += 1

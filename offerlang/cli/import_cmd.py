@@ -13,7 +13,13 @@ from .common import print_diagnostics, read_source, write_atomic
 
 @click.command("import")
 @click.argument("payload", metavar="PAYLOAD.json")
-@click.option("-o", "--output", "out", metavar="FILE", help="Write the offer to FILE, not standard output.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    metavar="FILE",
+    help="Write the offer to FILE (- is standard output, the default).",
+)
 @click.option("--force", is_flag=True, help="Replace FILE when it already exists.")
 def command(payload: str, out: str | None, force: bool) -> int:
     """Write offer source for a Sessions v1 request body (PAYLOAD.json, or - for standard input).
@@ -24,10 +30,12 @@ def command(payload: str, out: str | None, force: bool) -> int:
     """
     from ..importer import import_payload
 
+    if out == "-":  # the usual spelling of standard output, not a file named `-`
+        out = None
     if out and not force and Path(out).exists():
         # An offer file is hand-edited source: never overwrite one by accident.
         raise click.UsageError(f"{out}: already exists; pass --force to replace it")
-    src = read_source(payload)
+    src = read_source(payload, kind="JSON")
     if src.text is None:
         print_diagnostics(src.diagnostics, [CompileResult(src.path, None, None, [])])
         return EXIT_INVALID
