@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
@@ -54,58 +54,33 @@ def read_file(path: str | Path, *, kind: str = "offer") -> Source:
 def decode(data: bytes, path: str = "<stdin>", *, kind: str = "offer") -> Source:
     """`kind` names what the bytes should hold, in the messages only: "offer", "JSON"."""
     if len(data) > MAX_BYTES:
-        return Source(
+        return _unreadable(
             path,
-            None,
-            [
-                _at(
-                    error(
-                        "E003",
-                        f"the file is larger than {MAX_BYTES // 2**20} MiB; "
-                        f"{kind} files are small text files",
-                        Span(1, 1, 1, 2),
-                        "is this the right file?",
-                    ),
-                    path,
-                )
-            ],
+            "E003",
+            f"the file is larger than {MAX_BYTES // 2**20} MiB; {kind} files are small text files",
+            Span(1, 1, 1, 2),
+            "is this the right file?",
         )
     # Before the NUL test: UTF-16 and UTF-32 text is full of NUL bytes but is not binary.
     # (UTF-32 LE first: its mark starts with UTF-16 LE's.)
     for encoding, mark in _WIDE_BOMS:
         if data.startswith(mark):
-            return Source(
+            return _unreadable(
                 path,
-                None,
-                [
-                    _at(
-                        error(
-                            "E001",
-                            f"the file is saved as {encoding}; offer files are UTF-8",
-                            Span(1, 1, 1, 2),
-                            "save it as UTF-8 in your editor (often under “Save as…” → encoding)",
-                        ),
-                        path,
-                    )
-                ],
+                "E001",
+                f"the file is saved as {encoding}; {kind} files are UTF-8",
+                Span(1, 1, 1, 2),
+                "save it as UTF-8 in your editor (often under “Save as…” → encoding)",
             )
     nul = data.find(b"\0")
     if nul != -1:
         line, col = _byte_position(data, nul)
-        return Source(
+        return _unreadable(
             path,
-            None,
-            [
-                _at(
-                    error(
-                        "E002",
-                        f"the file is binary (it contains a NUL byte), not {kind} text",
-                        Span(line, col, line, col + 1),
-                        "is this the right file?",
-                    ),
-                    path,
-                )
-            ],
+            "E002",
+            f"the file is binary (it contains a NUL byte), not {kind} text",
+            Span(line, col, line, col + 1),
+            "is this the right file?",
         )
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
@@ -115,22 +90,18 @@ def decode(data: bytes, path: str = "<stdin>", *, kind: str = "offer") -> Source
     except UnicodeDecodeError as exc:
         line, col = _byte_position(data, exc.start)
         bad = data[exc.start : exc.start + 1].hex()
-        return Source(
+        return _unreadable(
             path,
-            None,
-            [
-                _at(
-                    error(
-                        "E001",
-                        f"the file is not valid UTF-8 (byte 0x{bad})",
-                        Span(line, col, line, col + 1),
-                        "save the file as UTF-8 in your editor",
-                    ),
-                    path,
-                )
-            ],
+            "E001",
+            f"the file is not valid UTF-8 (byte 0x{bad})",
+            Span(line, col, line, col + 1),
+            "save the file as UTF-8 in your editor",
         )
     return Source(path, text, bom=bom)
+
+
+def _unreadable(path: str, code: str, message: str, span: Span, hint: str) -> Source:
+    return Source(path, None, [replace(error(code, message, span, hint), path=path)])
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
@@ -139,9 +110,3 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
     # Columns count characters, so decode what precedes the offset on its line.
     col = len(data[start:offset].decode("utf-8", errors="replace")) + 1
     return line, col
-
-
-def _at(d: Diagnostic, path: str) -> Diagnostic:
-    from dataclasses import replace
-
-    return replace(d, path=path)
