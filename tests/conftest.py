@@ -67,3 +67,19 @@ def payload_snapshot(snapshot):
 @pytest.fixture
 def text_snapshot(snapshot):
     return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture
+def plain_output_from_the_root(monkeypatch):
+    """Commands run from the project root with piped output: no colour, no rich tables."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(ROOT)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run `offer ARGV...` in-process: (exit code, stdout, stderr)."""
+    from offerlang.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

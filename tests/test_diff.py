@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from offerlang.cli import main
 from offerlang.diff import percent_change
 from offerlang.jsonout import loads
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, run
+
+pytestmark = pytest.mark.usefixtures("plain_output_from_the_root")
 
 DIFF = "tests/fixtures/diff"
 
@@ -42,18 +43,6 @@ PAIRS = [
     ("contact-and-lookup", "contact-old", "contact"),
     ("jpy", "jpy-old", "jpy"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _at_root(monkeypatch):
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.chdir(ROOT)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])

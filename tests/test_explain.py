@@ -9,30 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from offerlang.cli import main
 from offerlang.explain import explain, to_blocks
 from offerlang.jsonout import loads
 from offerlang.report import print_rich
 
-from .conftest import EXAMPLES, FIXTURES, ROOT
+from .conftest import EXAMPLES, FIXTURES, ROOT, run
+
+pytestmark = pytest.mark.usefixtures("plain_output_from_the_root")
 
 # Every example; a template with parameters is explained with values bound (test below).
 TEMPLATE = EXAMPLES / "campaign" / "annual-upgrade.offer"
 OFFERS = sorted(p for p in EXAMPLES.rglob("*.offer") if p != TEMPLATE)
 TEMPLATE_VALUES = {"first": "Jane", "last": "Doe", "email": "jane@example.com", "country": "DE"}
-
-
-@pytest.fixture(autouse=True)
-def _plain_output(monkeypatch):
-    # Output is piped in tests; make sure the environment cannot turn colour or tables on.
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.chdir(ROOT)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
