@@ -104,6 +104,12 @@ class RowSet:
         self.path = str(path)
         self.template = template
         self.fixed = dict(fixed or {})
+        for name in self.fixed:
+            # Once, against --set: binding would report it again for every row.
+            if name not in template.declared:
+                guess = did_you_mean(name, template.declared)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                raise RowsError(f"--set {name}: not a parameter of {template.path}{hint}")
         self._columns_line = 1
         suffix = Path(self.path).suffix.lower()
         if suffix in CSV_SUFFIXES:

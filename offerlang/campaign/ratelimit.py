@@ -25,6 +25,7 @@ from collections.abc import Callable
 class Stopped(Exception):
     """The campaign is stopping (Ctrl-C, refused credentials): no permit is handed out."""
 
+
 MAX_SLOWDOWN = 8.0
 # Each permit granted after a rate-limit answer keeps this fraction of the extra spacing:
 # about 7 permits halve it, 30 bring a doubled spacing back to within 5% of normal.
