@@ -251,7 +251,8 @@ class RowSet:
                     report.add(line, self.key, f'key "{key}" is already used on line {seen[key]}')
                 else:
                     seen[key] = line
-                    other = folded.setdefault(key.casefold(), (key, line))
+                    # An email key is folded already: no second index for it.
+                    other = (key, line) if self._email_key else folded.setdefault(key.casefold(), (key, line))
                     if other[1] != line:
                         report.add(
                             line,

@@ -335,7 +335,7 @@ def test_ctrl_c_while_the_last_rows_are_in_flight_still_summarises_and_writes_li
     _header, state = read_ledger(tmp_path / "buyers.ledger.jsonl")
     assert {e.status for e in state.values()} == {"done"}, "every request in flight was recorded"
     assert sum(server.sessions.values()) == len(state) == 4
-    assert "6 rows: 4 sessions created" in err and "2 rows of the file have no session yet" in err
+    assert "4 rows: 4 sessions created" in err and "2 rows of the file have no session yet" in err
     table = links(out)
     assert [r["email"] for r in table] == keys(6)
     assert [r["status"] for r in table].count("done") == len(state)
@@ -426,3 +426,22 @@ def test_an_unknown_set_with_rows_is_reported_once(server, tmp_path, capsys):
     assert send(server, rows, "--set", "cuntry=FR") == 2
     err = capsys.readouterr().err
     assert err.count("cuntry") == 1 and "--set cuntry: not a parameter of" in err
+
+
+def test_verbose_lines_name_the_row(server, tmp_path, capsys):
+    rows = buyers(tmp_path, 2)
+    assert send(server, rows, "--rate", "6000/min", "--verbose") == 0
+    err = capsys.readouterr().err
+    assert "offer send: b00001@example.com (line 3): sending" in err
+    assert "offer send: b00001@example.com (line 3): session S" in err
+    assert "2 rows: 2 sessions created" in err and "1 session created" not in err
+
+
+def test_summary_counts_one_session_and_skipped_rows_complete_the_progress():
+    from offerlang.campaign.runner import Summary
+
+    summary = Summary(rows=3, sent=1, skipped_done=1, uncertain=["k"])
+    assert summary.lines()[0] == (
+        "3 rows: 1 session created, 1 already done, 0 rejected, 0 network failures, 1 uncertain"
+    )
+    assert summary.finished == 3, "skipped rows count toward the bar's total"

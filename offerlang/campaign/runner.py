@@ -66,7 +66,7 @@ def _plural(count: int, word: str) -> str:
 
 @dataclass
 class Summary:
-    rows: int = 0
+    rows: int = 0  # rows dealt with: sent (whatever the outcome) or skipped
     sent: int = 0  # sessions created in this run
     failed: int = 0  # rejected by FastSpring in this run
     network: int = 0  # gave up after retries
@@ -252,7 +252,6 @@ class Runner:
             for row, row_hash, decision in plan(self.row_set, report, state, hashes, self.retry_uncertain):
                 if self._stop.is_set() or self._rows_changed(report):
                     break
-                self.summary.rows += 1
                 if decision != SEND:
                     self._skipped(row, decision, progress)
                     continue
@@ -303,6 +302,7 @@ class Runner:
 
     def _skipped(self, row: Row, decision: str, progress: Progress) -> None:
         with self._lock:
+            self.summary.rows += 1
             if decision in (SKIP_DONE, SKIP_CHANGED):
                 self.summary.skipped_done += 1
             if decision == SKIP_CHANGED:
@@ -325,6 +325,7 @@ class Runner:
                 return
         with self._lock:
             self._in_flight += 1
+            self.summary.rows += 1
         try:
             self.ledger.started(row.key, row.line, row_hash)
             log.debug("%s (line %d): sending", row.key, row.line)

@@ -257,7 +257,7 @@ def send_campaign(
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
                 f"# {row_set.path}: {report.rows:,} rows checked; {would:,} would be sent "
-                f"(at most {rate}, {concurrency} at a time){skipped} in {ledger_path}; "
+                f"(at most {rate}, {concurrency} at a time){skipped}; ledger {ledger_path}; "
                 "nothing was sent (--dry-run)"
             )
             return EXIT_OK
