@@ -232,10 +232,13 @@ class RowSet:
         if not header_ok:
             report.columns_wrong = True
             return
+        # One index, by the key folded to lower case: a key that differs from an earlier one
+        # only in case is the same buyer for an email key (folded already, so a duplicate) and
+        # probably a mistake for any other key (a warning). Only keys that are not in lower
+        # case already (rare: emails are folded) need their spelling kept beside the index.
         seen: dict[str, int] = {}
-        # Keys that differ only in case: the same buyer twice for an email key (folded, so an
-        # error), probably a mistake for any other key (a warning).
-        folded: dict[str, tuple[str, int]] = {}
+        spelled: dict[str, str] = {}
+        case_variants: dict[str, int] = {}
         records = self._records()
         next(records, None)  # the column names
         for line, fields, problem in records:
@@ -245,21 +248,27 @@ class RowSet:
                 report.add(line, None, problem)
             elif fields is not None and self._columns_fit(report, fields, line):
                 key = self._identity(fields)
+                folded = key.casefold()
+                first_line = seen.get(folded)
                 if not key:
                     report.add(line, self.key, "the key is empty: every row needs one")
-                elif key in seen:
-                    report.add(line, self.key, f'key "{key}" is already used on line {seen[key]}')
+                elif first_line is None:
+                    seen[folded] = line
+                    if key != folded:
+                        spelled[folded] = key
+                elif spelled.get(folded, folded) == key:
+                    report.add(line, self.key, f'key "{key}" is already used on line {first_line}')
+                elif key in case_variants:
+                    report.add(line, self.key, f'key "{key}" is already used on line {case_variants[key]}')
                 else:
-                    seen[key] = line
-                    # An email key is folded already: no second index for it.
-                    other = (key, line) if self._email_key else folded.setdefault(key.casefold(), (key, line))
-                    if other[1] != line:
-                        report.add(
-                            line,
-                            self.key,
-                            f'key "{key}" differs only in case from "{other[0]}" on line {other[1]}',
-                            warning=True,
-                        )
+                    case_variants[key] = line
+                    first_key = spelled.get(folded, folded)
+                    report.add(
+                        line,
+                        self.key,
+                        f'key "{key}" differs only in case from "{first_key}" on line {first_line}',
+                        warning=True,
+                    )
                 values = {k: v for k, v in fields.items() if k in wanted}
                 values.update(self.fixed)
                 result = self.template.bind(values)
