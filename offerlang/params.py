@@ -19,7 +19,7 @@ from functools import cache
 
 from . import nodes as n
 from .checks import EMAIL, check, code_error, product_error
-from .diagnostics import Diagnostic, Severity, error
+from .diagnostics import Diagnostic, Severity, error, warning
 from .iso import COUNTRIES, LANGUAGES
 
 INTEGER = re.compile(r"-?[0-9]+")
@@ -129,7 +129,8 @@ def _convert(
         return value, None
     problem: Diagnostic | None = None
     if kind == "email" and not EMAIL.fullmatch(value):
-        problem = error("E228", f"`{value}` does not look like an email address{where}", span)
+        # What a literal email gets (W305, a warning): FastSpring is the judge of an address.
+        problem = warning("W305", f"`{value}` does not look like an email address", span)
     elif kind == "country":
         problem = code_error(n.Text(value, span), COUNTRIES, "E203", "ISO 3166 country code", "DE")
     elif kind == "language":
@@ -141,13 +142,17 @@ def _convert(
 
 def _merge(diags: list[Diagnostic]) -> list[Diagnostic]:
     """A typed value can be checked twice (as its type, and where it stands): keep one report
-    per place and message, the error rather than the warning."""
+    per place and message, the error rather than the warning, the one with a hint (the check
+    where it stands knows why it matters)."""
     errors = {(d.span, d.message) for d in diags if d.severity is Severity.ERROR}
+    hinted = {(d.span, d.message, d.code) for d in diags if d.hint}
     seen: set[tuple] = set()
     out = []
     for d in diags:
         key = (d.span, d.message, d.code)
         if key in seen or (d.severity is Severity.WARNING and (d.span, d.message) in errors):
+            continue
+        if key in hinted and not d.hint:
             continue
         seen.add(key)
         out.append(d)

@@ -20,6 +20,8 @@ from .diagnostics import Diagnostic, did_you_mean
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PROBLEMS_SHOWN = 50
+# Excel's "CSV UTF-8" format; its plain "CSV" is the system's code page (Latin-1 and the like).
+SAVE_AS_UTF8 = '; save it as "CSV UTF-8 (Comma delimited)"'
 
 
 class RowsError(Exception):
@@ -65,6 +67,7 @@ class Report:
     warnings: int = 0
     rows: int = 0
     bad_rows: int = 0
+    columns_wrong: bool = False  # the header does not fit the offer: no row was checked
 
     def add(self, line: int, column: str | None, message: str, warning: bool = False) -> None:
         if warning:
@@ -85,6 +88,11 @@ class Report:
         return self.shown + more
 
     def summary(self) -> str:
+        if self.columns_wrong:
+            return (
+                f"{self.path}: the columns do not fit the offer "
+                f"({self.errors:,} error{'s' * (self.errors != 1)}); no row was checked"
+            )
         return (
             f"{self.path}: {self.rows:,} row{'s' * (self.rows != 1)}, "
             f"{self.bad_rows:,} with errors ({self.errors:,} error{'s' * (self.errors != 1)})"
@@ -104,6 +112,12 @@ class RowSet:
         self.path = str(path)
         self.template = template
         self.fixed = dict(fixed or {})
+        for name in self.fixed:
+            # Once, against --set: binding would report it again for every row.
+            if name not in template.declared:
+                guess = did_you_mean(name, template.declared)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                raise RowsError(f"--set {name}: not a parameter of {template.path}{hint}")
         self._columns_line = 1
         suffix = Path(self.path).suffix.lower()
         if suffix in CSV_SUFFIXES:
@@ -118,9 +132,17 @@ class RowSet:
         self.columns = self._first_columns()
         if not self.columns:
             raise RowsError(f"{self.path}: no columns: the first line must name them")
+        if self._records == self._csv_records and len(self.columns) == 1 and ";" in self.columns[0]:
+            # A spreadsheet set to a comma-decimal locale saves "CSV" separated by semicolons.
+            raise RowsError(
+                f"{self.path}:{self._columns_line}: one column named {self.columns[0]!r}: the file is "
+                "separated by semicolons; save it with commas (CSV UTF-8), or as .jsonl"
+            )
         self._column_set = set(self.columns)
         self._template_diagnostics = set(template.diagnostics)
         self.key = key if key is not None else self.columns[0]
+        key_param = template.declared.get(self.key)
+        self._email_key = key_param is not None and key_param.type.value == "email"
         if self.key not in self.columns:
             guess = did_you_mean(self.key, self.columns)
             hint = f"; did you mean {guess!r}?" if guess else f"; columns: {', '.join(self.columns)}"
@@ -137,11 +159,14 @@ class RowSet:
             raise RowsError(f"{self.path}: {exc.strerror or exc}") from None
         with fh:
             for number, raw in enumerate(fh, start=1):
+                if number == 1 and (raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw):
+                    raise _Unreadable(number, f"UTF-16 text, not UTF-8{SAVE_AS_UTF8}")
                 try:
                     # utf-8-sig: spreadsheets often save CSV with a byte order mark.
                     yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
                 except UnicodeDecodeError as exc:
-                    raise _Unreadable(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
+                    reason = f"not UTF-8 text (byte {exc.start + 1} of the line){SAVE_AS_UTF8}"
+                    raise _Unreadable(number, reason) from None
 
     def _first_columns(self) -> list[str]:
         for line, fields, problem in self._records():
@@ -205,8 +230,15 @@ class RowSet:
         wanted = set(declared) & self.template.parameters.used
         header_ok = self._check_columns(report, self.columns, self._columns_line)
         if not header_ok:
+            report.columns_wrong = True
             return
+        # One index, by the key folded to lower case: a key that differs from an earlier one
+        # only in case is the same buyer for an email key (folded already, so a duplicate) and
+        # probably a mistake for any other key (a warning). Only keys that are not in lower
+        # case already (rare: emails are folded) need their spelling kept beside the index.
         seen: dict[str, int] = {}
+        spelled: dict[str, str] = {}
+        case_variants: dict[str, int] = {}
         records = self._records()
         next(records, None)  # the column names
         for line, fields, problem in records:
@@ -215,13 +247,28 @@ class RowSet:
             if problem is not None:
                 report.add(line, None, problem)
             elif fields is not None and self._columns_fit(report, fields, line):
-                key = fields.get(self.key, "").strip()
+                key = self._identity(fields)
+                folded = key.casefold()
+                first_line = seen.get(folded)
                 if not key:
                     report.add(line, self.key, "the key is empty: every row needs one")
-                elif key in seen:
-                    report.add(line, self.key, f'key "{key}" is already used on line {seen[key]}')
+                elif first_line is None:
+                    seen[folded] = line
+                    if key != folded:
+                        spelled[folded] = key
+                elif spelled.get(folded, folded) == key:
+                    report.add(line, self.key, f'key "{key}" is already used on line {first_line}')
+                elif key in case_variants:
+                    report.add(line, self.key, f'key "{key}" is already used on line {case_variants[key]}')
                 else:
-                    seen[key] = line
+                    case_variants[key] = line
+                    first_key = spelled.get(folded, folded)
+                    report.add(
+                        line,
+                        self.key,
+                        f'key "{key}" differs only in case from "{first_key}" on line {first_line}',
+                        warning=True,
+                    )
                 values = {k: v for k, v in fields.items() if k in wanted}
                 values.update(self.fixed)
                 result = self.template.bind(values)
@@ -237,7 +284,13 @@ class RowSet:
         next(records, None)
         for _line, fields, _problem in records:
             if fields is not None:
-                yield fields.get(self.key, "").strip()
+                yield self._identity(fields)
+
+    def _identity(self, fields: dict[str, str]) -> str:
+        """The row's key as the ledger knows it: an email key in lower case, since
+        Ada@Example.com and ada@example.com are one buyer."""
+        key = fields.get(self.key, "").strip()
+        return key.lower() if self._email_key else key
 
     def _check_columns(self, report: Report, columns: Iterable[str], line: int) -> bool:
         """Unknown, unused and missing columns, against the template's parameters."""
@@ -287,7 +340,8 @@ def _json_record(text: str) -> tuple[dict[str, str] | None, str | None]:
     try:
         data = jsonout.loads(text)
     except json.JSONDecodeError as exc:
-        return None, f"not a JSON object: {exc.msg} at character {exc.colno}"
+        # One line per record: the position in it is the column, counted from 1.
+        return None, f"not a JSON object: {exc.msg} (column {exc.pos + 1})"
     if not isinstance(data, dict):
         return None, "not a JSON object: each line must be one {…}"
     out: dict[str, str] = {}

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from offerlang import compile_source
 from offerlang.api import compile_template
 from offerlang.cli import main
+from offerlang.diagnostics import Severity
 
 TEMPLATE = """\
 param first text
@@ -104,14 +105,25 @@ def test_typed_values_are_checked_wherever_they_stand():
     template = "param who email\nparam n integer\naccount abCdE1FGH2Hij3KLMnOpqR\n"
     template += "tag who $who\ntag n $n\nitem x\n"
     bad = compile_source(template, "t.offer", {"who": "nobody", "n": "1.5"})
-    assert [d.message for d in bad.errors] == [
-        "`nobody` does not look like an email address",
-        "`1.5` is not a whole number",
+    assert [d.message for d in bad.errors] == ["`1.5` is not a whole number"]
+    # An email value gets what a literal email gets: a warning (W305), wherever it stands.
+    odd = compile_source(template, "t.offer", {"who": "nobody", "n": "2"})
+    assert odd.ok and [(d.code, d.message) for d in odd.diagnostics] == [
+        ("W305", "`nobody` does not look like an email address")
     ]
-    bad = compile_source(template, "t.offer", {"who": "nobody", "n": "2"})
-    assert [d.message for d in bad.errors] == ["`nobody` does not look like an email address"]
     good = compile_source(template, "t.offer", {"who": " a@example.com ", "n": "2"})
     assert good.payload["tags"] == {"who": "a@example.com", "n": "2"}
+
+
+def test_an_email_value_and_an_email_literal_get_the_same_diagnostic():
+    def diagnostics(declare: str, email: str, values: dict[str, str]) -> list[tuple]:
+        contact = f"contact {{\n  first A\n  last B\n  country DE\n  email {email}\n}}\n"
+        result = compile_source(declare + contact + "item x {\n  price USD 1.00\n}\n", "t.offer", values)
+        return [(d.code, d.severity, d.message, d.hint) for d in result.diagnostics]
+
+    literal = diagnostics("", '"nobody"', {})
+    assert literal == diagnostics("param e email\n", "$e", {"e": "nobody"})
+    assert [d[:2] for d in literal] == [("W305", Severity.WARNING)]
 
 
 def test_amounts_need_an_amount_parameter():

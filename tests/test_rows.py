@@ -61,13 +61,14 @@ def test_bad_values_are_reported_by_line_and_column(tmp_path):
         'buyers.csv:3: column "country": error[E203]: `XX` is not an ISO 3166 country code '
         "(use the ISO 3166 country code, e.g. `DE`)",
         'buyers.csv:6: column "last": error[E229]: `last` cannot be empty (fill in a value)',
-        'buyers.csv:6: column "email": error[E228]: `nobody` does not look like an email address',
+        'buyers.csv:6: column "email": warning[W305]: `nobody` does not look like an email address '
+        "(FastSpring sends the receipt there)",
         'buyers.csv:6: column "country": error[E203]: `de` is not an ISO 3166 country code '
         "(did you mean `DE`?)",
         'buyers.csv:7: column "email": key "a@example.com" is already used on line 2',
         "buyers.csv:8: the row has 2 fields, the header has 4",
     ]
-    assert (report.rows, report.bad_rows, report.errors) == (5, 4, 6)
+    assert (report.rows, report.bad_rows, report.errors, report.warnings) == (5, 4, 5, 1)
 
 
 def test_column_problems_are_reported_once(tmp_path):
@@ -112,7 +113,7 @@ def test_json_lines_rows(tmp_path):
     assert report.lines() == [
         'buyers.jsonl:3: column "country": is missing: $country needs a value (or --set country=…)',
         'buyers.jsonl:5: column "first": must be a string or a number, not null',
-        "buyers.jsonl:6: not a JSON object: Expecting value at character 1",
+        "buyers.jsonl:6: not a JSON object: Expecting value (column 1)",
     ]
 
 
@@ -195,7 +196,8 @@ def test_a_bad_byte_is_reported_on_its_own_line(tmp_path):
     rows = list(RowSet(path, template()).rows(report))
     assert len(rows) == 3
     assert report.lines() == [
-        "buyers.csv:5: cannot read the rest of the file: not UTF-8 text (byte 15 of the line)"
+        "buyers.csv:5: cannot read the rest of the file: not UTF-8 text (byte 15 of the line); "
+        'save it as "CSV UTF-8 (Comma delimited)"'
     ]
 
 
@@ -264,3 +266,53 @@ def test_problems_are_reported_on_the_physical_line_where_the_record_starts(tmp_
     report = Report("buyers.csv")
     list(RowSet(path, template()).rows(report))
     assert [problem.split(" (")[0] for problem in report.lines()] == expected
+
+
+def test_keys_differing_only_in_case(tmp_path):
+    """An email key is one buyer whatever its case (an error, keys in lower case); any other key
+    that differs only in case is probably a mistake (a warning)."""
+    report, rows = check(
+        tmp_path, "email,first,last,country\nAda@Example.com,A,B,DE\nada@example.com,A,B,DE\n"
+    )
+    assert [r.key for r in rows] == ["ada@example.com"]
+    assert report.lines() == ['buyers.csv:3: column "email": key "ada@example.com" is already used on line 2']
+    report, rows = check(
+        tmp_path, "id,email,first,last,country\nAb,a@example.com,A,B,DE\nab,b@example.com,A,B,DE\n"
+    )
+    assert [r.key for r in rows] == ["Ab", "ab"] and report.ok
+    assert report.lines() == ['buyers.csv:3: column "id": key "ab" differs only in case from "Ab" on line 2']
+
+
+def test_messages_for_files_saved_the_wrong_way(tmp_path):
+    template = compile_template(OFFER.read_text(), str(OFFER))[0]
+    semicolons = tmp_path / "semi.csv"
+    semicolons.write_text("email;first;last;country\na@example.com;A;B;DE\n")
+    with pytest.raises(RowsError, match=r"semi.csv:1: one column named .*separated by semicolons"):
+        RowSet(semicolons, template)
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("email,first,last,country\n".encode("utf-16"))
+    with pytest.raises(RowsError, match=r'utf16.csv:1: .*UTF-16 text, not UTF-8; save it as "CSV UTF-8'):
+        RowSet(utf16, template)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("email,first,last,country\na@example.com,Jos\u00e9,B,DE\n".encode("latin-1"))
+    report = Report(str(latin1))
+    list(RowSet(latin1, template).rows(report))
+    assert report.lines() == [
+        f"{latin1}:2: cannot read the rest of the file: not UTF-8 text (byte 18 of the line); "
+        'save it as "CSV UTF-8 (Comma delimited)"'
+    ]
+
+
+def test_json_lines_syntax_error_names_the_column(tmp_path):
+    report, _rows = check(
+        tmp_path,
+        '{"email": "a@example.com", "first": "A", "last": "B", "country": "DE"}\n'
+        '{"email": "b@x.com" "first": 1}\n',
+        name="buyers.jsonl",
+    )
+    assert report.lines() == ["buyers.jsonl:2: not a JSON object: Expecting ',' delimiter (column 21)"]
+
+
+def test_a_header_that_does_not_fit_says_no_row_was_checked(tmp_path):
+    report, _rows = check(tmp_path, "mail,first,lats\na@example.com,A,B\n")
+    assert report.summary() == "buyers.csv: the columns do not fit the offer (4 errors); no row was checked"

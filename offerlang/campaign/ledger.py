@@ -2,7 +2,7 @@
 
 Records, one JSON object a line, never rewritten:
 
-    {"event": "campaign", "offer": "annual-upgrade.offer", "template": "<sha256>", "at": "<UTC>"}
+    {"event": "campaign", "offer": "annual-upgrade.offer", "key": "email", "at": "<UTC>"}
     {"event": "started", "key": "ada@example.com", "line": 2, "hash": "<sha256>", "at": "<UTC>"}
     {"event": "done", "key": …, "hash": …, "session": …, "url": …, "expires": <epoch ms>, "at": …}
     {"event": "failed", "key": …, "hash": …, "kind": "rejected", "status": 400, "message": …, "at": …}
@@ -10,9 +10,15 @@ Records, one JSON object a line, never rewritten:
 A row is marked `started` (on disk) before its request leaves, and `done` or `failed` after.
 On a later run:
 - done: skipped, its link kept;
-- started without an outcome, or failed for a network reason: uncertain (the session may or
-  may not exist; FastSpring cannot be asked), re-sent only with --retry-uncertain;
-- failed because FastSpring rejected it: sent again (no session was created).
+- started without an outcome, or failed with no HTTP answer (connection lost, timeout):
+  uncertain (the session may or may not exist; FastSpring cannot be asked), re-sent only with
+  --retry-uncertain;
+- failed with an HTTP answer (rejected, or retries exhausted on 429/503): sent again (no
+  session was created).
+
+The key column is recorded in the campaign record: rows are known by their key, and another
+key column would make every row look new. A row whose exact payload is already done under
+another key (the same buyer, keyed differently) is not sent either.
 
 `hash` is the SHA-256 of the exact payload sent, so it covers the template and the row. A done
 row whose payload has changed since is reported as changed and NOT sent again: its buyer
@@ -42,7 +48,7 @@ UNCERTAIN = "uncertain"
 
 
 class LedgerError(Exception):
-    """The ledger cannot be used for this campaign (unreadable, or another offer's)."""
+    """The ledger cannot be used for this campaign (unreadable, not a ledger, another offer's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +65,6 @@ class Entry:
 
 def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(jsonout.dumps(payload, None).encode("utf-8")).hexdigest()
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _now() -> str:
@@ -87,10 +89,19 @@ def read_ledger(path: str | Path) -> tuple[dict[str, str] | None, dict[str, Entr
                 DONE, record.get("hash", ""), record.get("session"), record.get("url"), record.get("expires")
             )
         elif event == FAILED:
-            # A network failure may have reached FastSpring: as uncertain as no answer at all.
-            status = FAILED if record.get("kind") in ("rejected", "auth") else UNCERTAIN
+            status = outcome_status(record.get("kind"), record.get("status"))
             state[key] = Entry(status, record.get("hash", ""), message=record.get("message"))
     return header, state
+
+
+def outcome_status(kind: str | None, http_status: int | None) -> str:
+    """A failure with an HTTP answer created no session; one without (a lost connection, a
+    timeout) may have reached FastSpring: as uncertain as no outcome at all."""
+    return FAILED if kind in ("rejected", "auth") or http_status is not None else UNCERTAIN
+
+
+def done_hashes(state: dict[str, Entry]) -> set[str]:
+    return {entry.hash for entry in state.values() if entry.status == DONE}
 
 
 def _records(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -104,6 +115,7 @@ def _records(path: str | Path) -> Iterator[dict[str, Any]]:
         # A line cut short by a killed process is the last one of its run: the next run starts
         # on a fresh line with a `campaign` record. Anything else unreadable is not a ledger.
         cut_short: int | None = None
+        first = True
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -114,6 +126,12 @@ def _records(path: str | Path) -> Iterator[dict[str, Any]]:
             if cut_short is not None and not (isinstance(record, dict) and record.get("event") == "campaign"):
                 raise LedgerError(f"{path}:{cut_short}: not a ledger record (is it a ledger?)")
             cut_short = None
+            if first and not (isinstance(record, dict) and record.get("event") == "campaign"):
+                # Appending to a links.csv or a payloads file would corrupt it: refuse.
+                raise LedgerError(
+                    f"{path}: not a campaign ledger (its first line is not one); use another path"
+                )
+            first = False
             if isinstance(record, dict):
                 yield record
             else:
@@ -123,15 +141,11 @@ def _records(path: str | Path) -> Iterator[dict[str, Any]]:
 class Ledger:
     """Appends records for one run; thread-safe; each record is on disk before the call returns."""
 
-    def __init__(self, path: str | Path, offer: str, template_text: str) -> None:
+    def __init__(self, path: str | Path, offer: str, key: str) -> None:
         self.path = Path(path)
         header, self.state = read_ledger(self.path)
-        template = text_hash(template_text)
-        # By file name: the same campaign may be resumed from another directory.
-        if header is not None and Path(str(header.get("offer"))).name != Path(offer).name:
-            raise LedgerError(
-                f"{self.path} records a campaign of {header.get('offer')}, not {offer}; use another ledger"
-            )
+        check_header(self.path, header, offer, key)
+        self.done_hashes = done_hashes(self.state)
         self._lock = threading.Lock()
         try:
             self._fh: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
@@ -140,7 +154,7 @@ class Ledger:
         _lock_exclusively(self._fh, self.path)
         if self._fh.tell() > 0 and not _ends_with_newline(self.path):
             self._fh.write("\n")
-        self._append({"event": "campaign", "offer": offer, "template": template, "at": _now()})
+        self._append({"event": "campaign", "offer": offer, "key": key, "at": _now()})
 
     def started(self, key: str, line: int, row_hash: str) -> None:
         self._append({"event": STARTED, "key": key, "line": line, "hash": row_hash, "at": _now()})
@@ -150,13 +164,13 @@ class Ledger:
         self._append(record | {"expires": expires, "at": _now()})
         with self._lock:
             self.state[key] = Entry(DONE, row_hash, session, url, expires)
+            self.done_hashes.add(row_hash)
 
     def failed(self, key: str, row_hash: str, kind: str, status: int | None, message: str) -> None:
         record = {"event": FAILED, "key": key, "hash": row_hash, "kind": kind, "status": status}
         self._append(record | {"message": message, "at": _now()})
         with self._lock:
-            status_now = FAILED if kind in ("rejected", "auth") else UNCERTAIN
-            self.state[key] = Entry(status_now, row_hash, message=message)
+            self.state[key] = Entry(outcome_status(kind, status), row_hash, message=message)
 
     def close(self) -> None:
         with self._lock:
@@ -168,6 +182,23 @@ class Ledger:
             self._fh.write(text)
             self._fh.flush()
             os.fsync(self._fh.fileno())
+
+
+def check_header(path: Path, header: dict[str, Any] | None, offer: str, key: str) -> None:
+    """Refuse a ledger of another offer, or one that knows its rows by another key column."""
+    if header is None:
+        return
+    # By file name: the same campaign may be resumed from another directory.
+    if Path(str(header.get("offer"))).name != Path(offer).name:
+        raise LedgerError(
+            f"{path} records a campaign of {header.get('offer')}, not {offer}; use another ledger"
+        )
+    recorded = header.get("key")
+    if recorded is not None and recorded != key:
+        raise LedgerError(
+            f"{path} knows its rows by the column {recorded!r}, not {key!r}: with another key every row "
+            f"would look new and be sent again; use --key {recorded}"
+        )
 
 
 def _lock_exclusively(fh: TextIO, path: Path) -> None:

@@ -1,8 +1,13 @@
 """A client-side rate limiter that never lets more than N requests start in any one-minute window.
 
-It is a token bucket with a burst of one, which is the same as handing out start times at
-least `60/N` seconds apart: any window of length W then holds at most ceil(W * N / 60) starts
-(N in a minute, N/60 rounded up in a second), however many threads ask at once.
+It is a token bucket with a burst of one: permits are released at least `60/N` seconds apart,
+measured between the times they were actually released (under a lock, after the waiting thread
+woke up, so a thread that overslept pushes the next permit back). Any window of length W then
+holds at most ceil(W * N / 60) starts, however many threads ask at once. The spacing carries a
+MARGIN, so that the few milliseconds between a permit and its request reaching the store cannot
+bring the N+1st request of a window into that window.
+
+Waits are taken on the campaign's stop event, not in time.sleep: Ctrl-C never waits for a slot.
 
 When the store says it is overloaded (429, or FastSpring's rate-limit 404) the spacing doubles
 (up to MAX_SLOWDOWN times the configured one) and every thread pauses for the delay the store
@@ -16,10 +21,18 @@ import threading
 import time
 from collections.abc import Callable
 
+
+class Stopped(Exception):
+    """The campaign is stopping (Ctrl-C, refused credentials): no permit is handed out."""
+
+
 MAX_SLOWDOWN = 8.0
 # Each permit granted after a rate-limit answer keeps this fraction of the extra spacing:
 # about 7 permits halve it, 30 bring a doubled spacing back to within 5% of normal.
 RECOVERY = 0.9
+# 5% above the configured spacing: at 10/s, 105 ms apart, so 11 starts span 1.05 s and a request
+# delayed by up to 50 ms on its way still leaves every one-second window with 10.
+MARGIN = 1.05
 
 _RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*")
 _PER_MINUTE = {None: 1.0, "m": 1.0, "min": 1.0, "minute": 1.0, "s": 60.0, "sec": 60.0, "second": 60.0}
@@ -35,37 +48,44 @@ def parse_rate(text: str) -> float:
 
 
 class RateLimiter:
-    """Thread-safe. `acquire()` (or calling the limiter) blocks until the caller may start."""
+    """Thread-safe. `acquire()` (or calling the limiter) blocks until the caller may start;
+    raises Stopped once `stop` is set."""
 
     def __init__(
         self,
         per_minute: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         if per_minute <= 0:
             raise ValueError("the rate must be positive")
+        self.per_minute = per_minute
         self.interval = 60.0 / per_minute
         self.slowdown = 1.0
+        self.stop = stop or threading.Event()
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = sleep or self.stop.wait
         self._lock = threading.Lock()
         self._next_start = float("-inf")
         self._ahead = threading.local()
 
     def acquire(self) -> float:
-        """Wait for this caller's turn; returns the start time it was given."""
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next_start)
-            # Reserve the slot under the lock, sleep outside it: waiting callers queue in order
-            # and never two of them get the same slot.
-            self._next_start = start + self.interval * self.slowdown
-            self.slowdown = max(1.0, 1.0 + (self.slowdown - 1.0) * RECOVERY)
-        if start > now:
-            self._sleep(start - now)
-        return start
+        """Wait for this caller's turn; returns the time its permit was released."""
+        while True:
+            if self.stop.is_set():
+                raise Stopped
+            with self._lock:
+                now = self._clock()
+                if now >= self._next_start:
+                    # Released now, so the next permit counts from now: a caller that overslept
+                    # pushes the next one back instead of leaving it on its old schedule.
+                    self._next_start = now + self.interval * self.slowdown * MARGIN
+                    self.slowdown = max(1.0, 1.0 + (self.slowdown - 1.0) * RECOVERY)
+                    return now
+                wait = self._next_start - now
+            self._sleep(wait)
 
     def acquire_ahead(self) -> None:
         """Wait for a slot now, for the next attempt this thread makes: the campaign waits

@@ -1,51 +1,97 @@
 """Sending a campaign: every row that is not done yet, by a few workers, recorded in the ledger.
 
-The rows are streamed a second time (the first pass checked them all); at most
-2 x concurrency rows wait in memory for a worker. The client calls the rate limiter before
-every attempt (retries included), so it paces what reaches the store; a worker takes its
-first slot before it records the row as started, so a kill during that wait leaves nothing
-uncertain.
+The rows are streamed a second time (the first pass checked them all; a problem the first pass
+did not see means the file changed, and stops the campaign); at most 2 x concurrency rows wait
+in memory for a worker. The client calls the rate limiter before every attempt (retries
+included), so it paces what reaches the store; a worker takes its first slot before it records
+the row as started, so a kill or Ctrl-C during that wait leaves nothing uncertain.
+
+`decide()` is the one place that says what happens to a row; the dry run uses it too.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from ..rows import Report, Row, RowSet
-from .ledger import DONE, FAILED, UNCERTAIN, Ledger, payload_hash
+from .ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
+from .ratelimit import Stopped
 
 FAILURES_SHOWN = 20
+log = logging.getLogger("offerlang.send.campaign")
+
+# What `decide()` says about a row.
+SEND = "send"
+SKIP_DONE = "done"  # done, same payload
+SKIP_CHANGED = "changed"  # done, but its payload changed since: kept, not sent twice
+SKIP_UNCERTAIN = "uncertain"  # started without a known outcome, no --retry-uncertain
+SKIP_DUPLICATE = "duplicate"  # this exact payload is done under another key
+
+
+def decide(entry: Entry | None, row_hash: str, done_hashes: set[str], retry_uncertain: bool) -> str:
+    if entry is not None and entry.status == DONE:
+        return SKIP_DONE if entry.hash == row_hash else SKIP_CHANGED
+    if entry is not None and entry.status == UNCERTAIN and not retry_uncertain:
+        return SKIP_UNCERTAIN
+    if row_hash in done_hashes:
+        return SKIP_DUPLICATE
+    return SEND
+
+
+def plan(
+    row_set: RowSet, report: Report, state: dict[str, Entry], done_hashes: set[str], retry_uncertain: bool
+) -> Iterator[tuple[Row, str, str]]:
+    """(row, payload hash, decision) for every good row, in file order."""
+    for row in row_set.rows(report):
+        row_hash = payload_hash(row.result.payload)
+        yield row, row_hash, decide(state.get(row.key), row_hash, done_hashes, retry_uncertain)
 
 
 class Client(Protocol):
     def create_session(self, payload: dict[str, Any]) -> Any: ...
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
 @dataclass
 class Summary:
-    rows: int = 0
+    rows: int = 0  # rows dealt with: sent (whatever the outcome) or skipped
     sent: int = 0  # sessions created in this run
     failed: int = 0  # rejected by FastSpring in this run
-    network: int = 0  # gave up after retries: outcome unknown
+    network: int = 0  # gave up after retries
     skipped_done: int = 0
     uncertain: list[str] = field(default_factory=list)  # keys not sent: maybe already have a session
     changed: list[str] = field(default_factory=list)  # done rows whose payload changed since
+    duplicates: list[str] = field(default_factory=list)  # keys whose exact payload is done under another
     failures: list[str] = field(default_factory=list)  # "key: message", the first FAILURES_SHOWN
+    errors: list[str] = field(default_factory=list)  # unexpected worker failures (a bug, a full disk)
     interrupted: bool = False
     stopped: str | None = None  # why the run stopped early (authentication refused)
+    rows_changed: str | None = None  # a problem the first pass over the rows did not see
+    without_session: int | None = None  # rows of the file with no session yet, after a stop
+
+    @property
+    def finished(self) -> int:
+        """Rows dealt with, sent or skipped: the progress bar's count."""
+        skipped = self.skipped_done + len(self.uncertain) + len(self.duplicates)
+        return self.sent + self.failed + self.network + skipped
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.rows:,} rows: {self.sent:,} sessions created, {self.skipped_done:,} already done, "
-            f"{self.failed:,} rejected, {self.network:,} network failures, {len(self.uncertain):,} uncertain"
+            f"{_plural(self.rows, 'row')}: {_plural(self.sent, 'session')} created, "
+            f"{self.skipped_done:,} already done, {self.failed:,} rejected, "
+            f"{_plural(self.network, 'network failure')}, {len(self.uncertain):,} uncertain"
         ]
         if self.failures:
             out.append("rejected or failed rows:")
@@ -53,24 +99,37 @@ class Summary:
             hidden = self.failed + self.network - len(self.failures)
             if hidden > 0:
                 out.append(f"  … and {hidden:,} more (see the ledger)")
-        if self.uncertain:
-            shown = ", ".join(self.uncertain[:FAILURES_SHOWN])
-            hidden = len(self.uncertain) - FAILURES_SHOWN
-            more = f" and {hidden:,} more" if hidden > 0 else ""
-            out.append(
-                f"uncertain (a request was started but its outcome is unknown): {shown}{more}; "
-                "check the store, then run again with --retry-uncertain to send them"
-            )
-        if self.changed:
-            shown = ", ".join(self.changed[:FAILURES_SHOWN])
-            out.append(
-                f"changed since their session was created (kept, not sent again): {shown}; "
-                "use a new ledger to send them a new session"
-            )
+        for label, keys, advice in (
+            (
+                "uncertain (a request was started but its outcome is unknown)",
+                self.uncertain,
+                "; check the store, then run again with --retry-uncertain to send them",
+            ),
+            (
+                "changed since their session was created (kept, not sent again)",
+                self.changed,
+                "; use a new ledger to send them a new session",
+            ),
+            (
+                "already have a session under another key (the same payload; not sent again)",
+                self.duplicates,
+                "",
+            ),
+        ):
+            if keys:
+                shown = ", ".join(keys[:FAILURES_SHOWN])
+                hidden = len(keys) - FAILURES_SHOWN
+                more = f" and {hidden:,} more" if hidden > 0 else ""
+                out.append(f"{label}: {shown}{more}{advice}")
+        out += [f"internal error: {e}" for e in self.errors]
+        if self.rows_changed:
+            out.append(f"stopped: the rows changed since they were checked: {self.rows_changed}")
         if self.stopped:
             out.append(f"stopped: {self.stopped}")
         if self.interrupted:
             out.append("interrupted: the requests in flight were finished and recorded; run again to resume")
+        if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
+            out.append(f"{_plural(self.without_session, 'row')} of the file have no session yet")
         return out
 
 
@@ -88,9 +147,11 @@ class _Quiet:
 
 
 class _Bar:
-    """A rich progress bar on standard error: rows done, failed, rate, time left."""
+    """A rich progress bar on standard error: rows dealt with (skipped ones too, so that it
+    completes), failed, the request rate (never shown above the cap: the first requests of a
+    run are counted over a few milliseconds), time left."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, cap_per_minute: float) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -101,6 +162,7 @@ class _Bar:
         )
 
         self._started = time.monotonic()
+        self._cap = cap_per_minute
         self._progress = Progress(
             TextColumn("sending"),
             BarColumn(),
@@ -115,20 +177,24 @@ class _Bar:
 
     def advance(self, summary: Summary) -> None:
         elapsed = max(time.monotonic() - self._started, 1e-9)
-        finished = summary.sent + summary.failed + summary.network
+        requests = summary.sent + summary.failed + summary.network
         self._progress.update(
             self._task,
-            completed=finished,
+            completed=summary.finished,
             failed=summary.failed + summary.network,
-            rate=f"{finished / elapsed * 60:.0f}",
+            rate=f"{min(requests / elapsed * 60, self._cap):.0f}",
         )
 
     def close(self) -> None:
         self._progress.stop()
 
 
-def progress_for(total: int) -> Progress:
-    return _Bar(total) if sys.stderr.isatty() else _Quiet()
+def progress_for(total: int, cap_per_minute: float) -> Progress:
+    return _Bar(total, cap_per_minute) if sys.stderr.isatty() else _Quiet()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 class Runner:
@@ -140,8 +206,10 @@ class Runner:
         *,
         concurrency: int = 4,
         retry_uncertain: bool = False,
-        progress: Callable[[int], Progress] = progress_for,
+        progress: Callable[[int], Progress] = lambda total: progress_for(total, float("inf")),
         wait_turn: Callable[[], None] | None = None,
+        stop: threading.Event | None = None,
+        say: Callable[[str], None] = _say,
     ) -> None:
         self.row_set = row_set
         self.client = client
@@ -151,55 +219,99 @@ class Runner:
         self.summary = Summary()
         self._progress_factory = progress
         self._wait_turn = wait_turn  # the rate limiter's acquire_ahead, when the client uses it
+        self._say = say
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()  # shared with the rate limiter: its waits end too
+        self._in_flight = 0
+        self._pending = 0  # rows handed to the pool and not finished (or cancelled) yet
+        self._idle = threading.Condition()
 
     def run(self) -> Summary:
-        """Send every row that needs it. Ctrl-C stops taking new rows, lets the requests in
-        flight finish (and be recorded), and returns the summary with `interrupted` set."""
-        total = self._count_to_send()
+        """Send every row that needs it. Ctrl-C (wherever the main thread is) stops taking new
+        rows, lets the requests in flight finish and be recorded, and returns the summary with
+        `interrupted` set; the ledger stays open until every worker has finished."""
+        total = sum(1 for _ in self.row_set.row_keys())
         progress = self._progress_factory(total)
         slots = threading.BoundedSemaphore(self.concurrency * 2)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="offer-send")
+
+        def finished(future: Future) -> None:
+            slots.release()
+            if not future.cancelled() and future.exception() is not None:
+                exc = future.exception()
+                with self._lock:
+                    self.summary.errors.append(f"{type(exc).__name__}: {exc}")
+                self._stop.set()
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
         try:
-            for row in self.row_set.rows(Report(self.row_set.path)):
-                if self._stop.is_set():
+            report = Report(self.row_set.path)
+            state, hashes = self.ledger.state, self.ledger.done_hashes
+            for row, row_hash, decision in plan(self.row_set, report, state, hashes, self.retry_uncertain):
+                if self._stop.is_set() or self._rows_changed(report):
                     break
-                self.summary.rows += 1
-                row_hash = payload_hash(row.result.payload)
-                if not self._should_send(row, row_hash):
+                if decision != SEND:
+                    self._skipped(row, decision, progress)
                     continue
                 slots.acquire()
-                future = pool.submit(self._send, row, row_hash, progress)
-                future.add_done_callback(lambda _f: slots.release())
+                with self._idle:
+                    self._pending += 1
+                pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
+            else:
+                self._rows_changed(report)
         except KeyboardInterrupt:
-            self.summary.interrupted = True
-            self._stop.set()
-        finally:
-            # After Ctrl-C, rows queued but not started are dropped (never marked started); rows
-            # in flight finish and are recorded. A second Ctrl-C here leaves them uncertain.
-            pool.shutdown(wait=True, cancel_futures=self._stop.is_set())
-            progress.close()
+            self._interrupt()
+        # Wait on our own count of unfinished rows, not Thread.join: a join cut short by Ctrl-C
+        # marks a running thread as finished (CPython), and the ledger would be closed under it.
+        while True:
+            try:
+                if self._stop.is_set():
+                    # Rows queued but not started are dropped (never marked started).
+                    pool.shutdown(wait=False, cancel_futures=True)
+                with self._idle:
+                    while self._pending:
+                        self._idle.wait()
+                break
+            except KeyboardInterrupt:
+                self._interrupt()
+        pool.shutdown(wait=False)  # every row has finished: the idle workers just exit
+        progress.close()
+        if self._stop.is_set():
+            state = self.ledger.state
+            self.summary.without_session = sum(
+                1 for key in self.row_set.row_keys() if key not in state or state[key].status != DONE
+            )
         return self.summary
 
-    def _count_to_send(self) -> int:
-        done = sum(1 for e in self.ledger.state.values() if e.status == DONE)
-        rows = sum(1 for _ in self.row_set.row_keys())
-        return max(rows - done, 0)
+    def _interrupt(self) -> None:
+        if not self.summary.interrupted:
+            with self._lock:
+                in_flight = self._in_flight
+            self._say(f"finishing {in_flight:,} request{'s' * (in_flight != 1)} in flight…")
+        self.summary.interrupted = True
+        self._stop.set()
 
-    def _should_send(self, row: Row, row_hash: str) -> bool:
-        entry = self.ledger.state.get(row.key)
-        if entry is None or entry.status == FAILED:
-            return True
-        if entry.status == DONE:
-            self.summary.skipped_done += 1
-            if entry.hash != row_hash:
-                self.summary.changed.append(row.key)
+    def _rows_changed(self, report: Report) -> bool:
+        if report.ok:
             return False
-        if entry.status == UNCERTAIN and not self.retry_uncertain:
-            self.summary.uncertain.append(row.key)
-            return False
+        self.summary.rows_changed = report.shown[0] if report.shown else report.summary()
+        self._stop.set()
         return True
+
+    def _skipped(self, row: Row, decision: str, progress: Progress) -> None:
+        with self._lock:
+            self.summary.rows += 1
+            if decision in (SKIP_DONE, SKIP_CHANGED):
+                self.summary.skipped_done += 1
+            if decision == SKIP_CHANGED:
+                self.summary.changed.append(row.key)
+            elif decision == SKIP_UNCERTAIN:
+                self.summary.uncertain.append(row.key)
+            elif decision == SKIP_DUPLICATE:
+                self.summary.duplicates.append(row.key)
+            progress.advance(self.summary)
 
     def _send(self, row: Row, row_hash: str, progress: Progress) -> None:
         from ..send.client import SendError
@@ -207,47 +319,64 @@ class Runner:
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return
         if self._wait_turn is not None:
-            self._wait_turn()
-            if self._stop.is_set():
+            try:
+                self._wait_turn()
+            except Stopped:
                 return
-        self.ledger.started(row.key, row.line, row_hash)
+        with self._lock:
+            self._in_flight += 1
+            self.summary.rows += 1
         try:
-            created = self.client.create_session(row.result.payload)
-        except SendError as exc:
-            self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message)
+            self.ledger.started(row.key, row.line, row_hash)
+            log.debug("%s (line %d): sending", row.key, row.line)
+            try:
+                created = self.client.create_session(row.result.payload)
+            except Stopped:
+                # Stopped while waiting to retry: the attempt before may have created a session.
+                self._failed(row, row_hash, SendError("interrupted", "interrupted before a retry"))
+            except SendError as exc:
+                self._failed(row, row_hash, exc)
+            else:
+                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms)
+                log.debug("%s (line %d): session %s", row.key, row.line, created.id)
+                with self._lock:
+                    self.summary.sent += 1
+        finally:
             with self._lock:
-                if exc.kind == "network":
-                    self.summary.network += 1
-                else:
-                    self.summary.failed += 1
-                if len(self.summary.failures) < FAILURES_SHOWN:
-                    self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
-                if exc.kind == "auth":
-                    self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
-                    self._stop.set()
-        else:
-            self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms)
-            with self._lock:
-                self.summary.sent += 1
+                self._in_flight -= 1
         with self._lock:
             progress.advance(self.summary)
 
-
-def write_links(path: str, row_set: RowSet, ledger: Ledger) -> int:
-    """links.csv in row order: key, session, url, expires (UTC), status. Returns rows written."""
-    from ..cli.common import open_atomic
-
-    count = 0
-    with open_atomic(path) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow([row_set.key, "session", "url", "expires", "status"])
-        for key in row_set.row_keys():
-            entry = ledger.state.get(key)
-            if entry is not None and entry.status == DONE:
-                writer.writerow([key, entry.session, entry.url, _iso(entry.expires), DONE])
+    def _failed(self, row: Row, row_hash: str, exc: Any) -> None:
+        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message)
+        log.debug("%s (line %d): %s", row.key, row.line, exc.message)
+        with self._lock:
+            if exc.kind == "interrupted":
+                self.summary.uncertain.append(row.key)
+                return
+            if exc.kind == "network":
+                self.summary.network += 1
             else:
-                writer.writerow([key, "", "", "", entry.status if entry is not None else "not sent"])
-            count += 1
+                self.summary.failed += 1
+            if len(self.summary.failures) < FAILURES_SHOWN:
+                self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
+            if exc.kind == "auth":
+                self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
+                self._stop.set()
+
+
+def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry]) -> int:
+    """links.csv in row order: key, session, url, expires (UTC), status. Returns rows written."""
+    count = 0
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow([row_set.key, "session", "url", "expires", "status"])
+    for key in row_set.row_keys():
+        entry = state.get(key)
+        if entry is not None and entry.status == DONE:
+            writer.writerow([key, entry.session, entry.url, _iso(entry.expires), DONE])
+        else:
+            writer.writerow([key, "", "", "", entry.status if entry is not None else "not sent"])
+        count += 1
     return count
 
 

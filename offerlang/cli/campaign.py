@@ -3,6 +3,7 @@ checking every row, and reporting the bad ones."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import click
 from ..api import CompileResult, Template, compile_template
 from ..jsonout import dumps
 from ..rows import Report, RowsError, RowSet, parse_set
-from . import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
+from . import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
 from .common import open_atomic, print_diagnostics, read_source
 
 if TYPE_CHECKING:
@@ -89,6 +90,24 @@ def set_values(campaign: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+def refuse_same_file(out: str | None, option: str, inputs: dict[str, str | None]) -> None:
+    """An output that is one of the inputs would destroy it: a usage error, before any work."""
+    if out is None or out == "-":
+        return
+    target = Path(out).resolve()
+    for name, path in inputs.items():
+        if path is None:
+            continue
+        try:
+            same = os.path.samefile(out, path)
+        except OSError:  # one of them does not exist (yet): compare where they would be
+            same = Path(path).resolve() == target
+        if same:
+            raise click.UsageError(
+                f"{option} {out} is the {name} file: it would be overwritten; choose another path"
+            )
+
+
 class _RowsInvalid(Exception):
     """Raised inside an atomic write to throw the half-written output away."""
 
@@ -126,6 +145,7 @@ def check_rows(row_set: RowSet) -> Report:
 
 
 def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
+    refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
     row_set = load_rows(file, rows, key, values)
     if row_set is None:
         return EXIT_INVALID
@@ -179,17 +199,22 @@ def send_campaign(
     retry_uncertain: bool,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
-    from ..campaign.ledger import Ledger, LedgerError, read_ledger
+    from ..campaign.ledger import Ledger, LedgerError, check_header, done_hashes, read_ledger
     from ..campaign.ratelimit import RateLimiter, parse_rate
-    from ..campaign.runner import Runner, write_links
-    from .send_cmd import _Sender, _verbose_log, credentials_or_exit, make_client
+    from ..campaign.runner import Runner, progress_for, write_links
+    from .send_cmd import credentials_or_exit, make_client
 
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")
+    ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
+    refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
+    refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
+    stop = threading.Event()  # Ctrl-C ends the rate limiter's waits too
     try:
-        limiter = RateLimiter(parse_rate(rate))
+        per_minute = parse_rate(rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
+    limiter = RateLimiter(per_minute, stop=stop)
     row_set = load_rows(paths[0], rows, key, values)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
@@ -199,7 +224,6 @@ def send_campaign(
     if not report.ok:
         click.echo("offer send: fix the rows above; nothing was sent", err=True)
         return EXIT_INVALID
-    ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
 
     credentials = credentials_or_exit(dry_run)
     if isinstance(credentials, int):
@@ -217,23 +241,28 @@ def send_campaign(
         on_rate_limited=limiter.on_rate_limited,
         on_retry=retries,
     )
+    from .send_cmd import _Sender, _verbose_log
+
     with client, _verbose_log(verbose):
         if dry_run:
             try:
-                _header, state = read_ledger(ledger_path)
+                header, state = read_ledger(ledger_path)
+                check_header(Path(ledger_path), header, row_set.template.path, row_set.key)
             except LedgerError as exc:
                 raise click.UsageError(str(exc)) from None
-            first = next(row_set.rows(Report(row_set.path)))
-            _Sender("text").dry_run(client, first.result)
-            done = sum(1 for k in row_set.row_keys() if k in state and state[k].status == "done")
+            counts, first = _dry_run_plan(row_set, state, done_hashes(state), retry_uncertain)
+            if first is not None:
+                _Sender("text").dry_run(client, first.result)
+            would = counts.pop("send")
+            skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
-                f"# {row_set.path}: {report.rows:,} rows checked; {report.rows - done:,} would be sent "
-                f"(at most {rate}, {concurrency} at a time), {done:,} already done in {ledger_path}; "
+                f"# {row_set.path}: {report.rows:,} rows checked; {would:,} would be sent "
+                f"(at most {rate}, {concurrency} at a time){skipped}; ledger {ledger_path}; "
                 "nothing was sent (--dry-run)"
             )
             return EXIT_OK
         try:
-            journal = Ledger(ledger_path, row_set.template.path, row_set.template.text)
+            journal = Ledger(ledger_path, row_set.template.path, row_set.key)
         except LedgerError as exc:
             raise click.UsageError(str(exc)) from None
         try:
@@ -243,14 +272,21 @@ def send_campaign(
                 journal,
                 concurrency=concurrency,
                 retry_uncertain=retry_uncertain,
+                progress=lambda total: progress_for(total, per_minute),
                 wait_turn=limiter.acquire_ahead,
+                stop=stop,
             )
             summary = runner.run()
         finally:
+            # Only after every worker finished (run() waits for them, Ctrl-C or not).
             journal.close()
         if out:
-            written = write_links(out, row_set, journal)
-            click.echo(f"{out}: {written:,} rows", err=True)
+            try:
+                with open_atomic(out) as fh:
+                    written = write_links(fh, row_set, journal.state)
+            except OSError as exc:
+                raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
+            click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
     if retries.value:
@@ -258,7 +294,32 @@ def send_campaign(
     return _exit_code(summary)
 
 
+def _dry_run_plan(row_set: RowSet, state: dict, hashes: set[str], retry_uncertain: bool) -> tuple[dict, Any]:
+    """What a real run with this ledger would do, by the runner's own decision, and the first
+    row it would send."""
+    from ..campaign.runner import SEND, SKIP_CHANGED, SKIP_DONE, SKIP_DUPLICATE, SKIP_UNCERTAIN, plan
+
+    labels = {
+        SEND: "send",
+        SKIP_DONE: "already done",
+        SKIP_CHANGED: "done but changed since (kept)",
+        SKIP_UNCERTAIN: "uncertain (not sent without --retry-uncertain)",
+        SKIP_DUPLICATE: "done under another key",
+    }
+    counts = dict.fromkeys(labels.values(), 0)
+    first = None
+    for row, _hash, decision in plan(row_set, Report(row_set.path), state, hashes, retry_uncertain):
+        counts[labels[decision]] += 1
+        if decision == SEND and first is None:
+            first = row
+    return counts, first
+
+
 def _exit_code(summary: Summary) -> int:
+    if summary.errors:
+        return EXIT_INTERNAL
+    if summary.rows_changed:
+        return EXIT_INVALID
     if summary.interrupted:
         return EXIT_INTERRUPTED
     if summary.failed or summary.stopped:
