@@ -241,9 +241,9 @@ def send_campaign(
         on_rate_limited=limiter.on_rate_limited,
         on_retry=retries,
     )
-    from .send_cmd import _Sender, _verbose_log
+    from .send_cmd import Sender, verbose_log
 
-    with client, _verbose_log(verbose):
+    with client, verbose_log(verbose):
         if dry_run:
             try:
                 header, state = read_ledger(ledger_path)
@@ -252,7 +252,7 @@ def send_campaign(
                 raise click.UsageError(str(exc)) from None
             counts, first = _dry_run_plan(row_set, state, done_hashes(state), retry_uncertain)
             if first is not None:
-                _Sender("text").dry_run(client, first.result)
+                Sender("text").dry_run(client, first.result)
             would = counts.pop("send")
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(

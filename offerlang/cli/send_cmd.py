@@ -145,7 +145,7 @@ def command(
         return credentials
     username, password = credentials
 
-    sender = _Sender(fmt)
+    sender = Sender(fmt)
     client = make_client(
         store=store,
         test_store=test_store,
@@ -158,7 +158,7 @@ def command(
     )
 
     def run() -> int:
-        with client, _verbose_log(verbose):
+        with client, verbose_log(verbose):
             if dry_run:
                 for result in results:
                     sender.dry_run(client, result)
@@ -227,7 +227,7 @@ def local_time(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).astimezone()
 
 
-class _Sender:
+class Sender:
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
         self.current = ""  # the offer being sent, named in retry messages
@@ -440,7 +440,7 @@ def _at(diagnostic: Diagnostic, result: CompileResult) -> Diagnostic:
 
 
 @contextmanager
-def _verbose_log(enabled: bool) -> Iterator[None]:
+def verbose_log(enabled: bool) -> Iterator[None]:
     """With --verbose, the client's log lines go to standard error for the length of the command."""
     if not enabled:
         yield
