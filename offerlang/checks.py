@@ -731,7 +731,9 @@ class _Checker:
     def _setup_fee(self, c: n.SetupFee) -> None:
         for u in c.unknown:
             self._unknown(u, FEE_KEYWORDS, "in a setup fee", {})
-        if not c.titles and not c.prices and not self._lost("title", "price"):
+        # A misspelt `title` or `price` is already reported with its "did you mean".
+        misspelt = any(did_you_mean(u.name.value, FEE_KEYWORDS) for u in c.unknown)
+        if not c.titles and not c.prices and not misspelt and not self._lost("title", "price"):
             self.out.append(
                 error(
                     "E227",

@@ -78,6 +78,14 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
     return found[0] if found else None
 
 
+def did_you_mean_hint(
+    word: str, choices: Iterable[str], fallback: str | None = None, *, fold_case: bool = True
+) -> str | None:
+    """The "did you mean `x`?" hint for a mistyped word, or `fallback` when nothing is close."""
+    guess = did_you_mean(word, choices, fold_case=fold_case)
+    return f"did you mean `{guess}`?" if guess else fallback
+
+
 # Every code the tool can report, with a one-line title. docs/language.md lists the same table;
 # tests/test_docs.py keeps the two in step.
 CODES: dict[str, str] = {

@@ -15,11 +15,12 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
+from lark.lexer import TerminalDef
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import nodes as n
 from . import usercache
-from .diagnostics import Diagnostic, did_you_mean, error
+from .diagnostics import Diagnostic, did_you_mean_hint, error
 from .iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
@@ -278,9 +279,14 @@ def _blank(text: str, diag: Diagnostic) -> tuple[str, str] | None:
 # ---- syntax errors -> diagnostics ------------------------------------------------------------
 
 
+@cache
+def _terminals() -> dict[str, TerminalDef]:
+    """The grammar's terminals by name (what the parser's "expected" sets are made of)."""
+    return {t.name: t for t in lark_parser().terminals}
+
+
 def _expected_words(expected: set[str]) -> list[str]:
-    parser = lark_parser()
-    by_name = {t.name: t for t in parser.terminals}
+    by_name = _terminals()
     words = []
     for name in sorted(expected):
         term = by_name.get(name)
@@ -297,16 +303,10 @@ def _in_statement(expected: set[str], text: str, line: int) -> set[str]:
     `price USD 9.99` the parser would also take `for` or `on`, because `discount` shares the
     money list; those belong to another statement and only confuse, so when the line starts
     with a known keyword, keywords that statement never uses are left out."""
-    lines = text.split("\n")
-    words = lines[line - 1].split() if 1 <= line <= len(lines) else []
-    if not words or words[0] not in USAGE:
+    used = _statement_keywords(text, line)
+    if not used:
         return expected
-    used = {
-        w
-        for usage in (*USAGE[words[0]], *OTHER_FORMS.get(words[0], ()))
-        for w in re.findall(r"[a-z]+", usage)
-    }
-    by_name = {t.name: t for t in lark_parser().terminals}
+    by_name = _terminals()
 
     def foreign(name: str) -> bool:
         term = by_name.get(name)
@@ -321,13 +321,42 @@ def _in_statement(expected: set[str], text: str, line: int) -> set[str]:
     return kept or expected
 
 
+def _statement_keywords(text: str, line: int) -> set[str]:
+    """The words of the statement on that line (from its USAGE), or none when the line does
+    not start with a known keyword."""
+    lines = text.split("\n")
+    words = lines[line - 1].split() if 1 <= line <= len(lines) else []
+    if not words or words[0] not in USAGE:
+        return set()
+    return {
+        w
+        for usage in (*USAGE[words[0]], *OTHER_FORMS.get(words[0], ()))
+        for w in re.findall(r"[a-z]+", usage)
+    }
+
+
+def _accepted_at(text: str, pos: int) -> set[str]:
+    """The terminals the parser takes at `pos`, where the text before it parses as a prefix;
+    empty when it does not."""
+    try:
+        state = lark_parser().parse_interactive(text[:pos])
+        state.exhaust_lexer()
+        return set(state.accepts())
+    except UnexpectedInput:
+        return set()
+
+
 def _keywords_in(expected: set[str]) -> list[str]:
-    by_name = {t.name: t for t in lark_parser().terminals}
+    by_name = _terminals()
     return [
         by_name[e].pattern.value
         for e in expected
         if e in by_name and by_name[e].pattern.type == "str" and by_name[e].pattern.value.isalpha()
     ]
+
+
+# A character of a word: the lexer may split a misspelt word after a keyword it starts with.
+_WORD_CHAR = re.compile(r"[^\W\d]")  # a letter or `_`
 
 
 def _word_at(text: str, pos: int) -> str:
@@ -368,13 +397,14 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 span,
                 'add the closing `"`; a string cannot span lines (use `\\n` for a line break)',
             )
+        misspelt = _split_word(text, pos, line, col)
+        if misspelt is not None:
+            return misspelt
         word = _word_at(text, pos)
         span = n.Span(line, col, line, col + max(len(word), 1), pos, pos + max(len(word), 1))
         allowed = _in_statement(set(exc.allowed or ()), text, line)
         expected = _expected_words(allowed)
-        kws = _keywords_in(allowed)
-        guess = did_you_mean(word, kws) if kws else None
-        hint = f"did you mean `{guess}`?" if guess else None
+        hint = did_you_mean_hint(word, _keywords_in(allowed))
         if ch.isspace() or unicodedata.category(ch or " ") in ("Cf", "Cc"):
             # Invisible characters (a no-break space pasted from a document, a zero-width
             # space) look like nothing on screen: name them, or the message is a riddle.
@@ -437,17 +467,37 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 span,
                 f"separate the amounts with commas, e.g. `USD 9.99, {value} 8.99`",
             )
-        guess = did_you_mean(value, kws) if kws else None
-        hint = f"did you mean `{guess}`?" if guess else None
+        misspelt = _split_word(text, tok.start_pos, tok.line, tok.column)
+        if misspelt is not None:
+            return misspelt
         return error(
             "E102",
             f"unexpected `{value}`; expected {_or(_expected_words(expected))}",
             span,
-            hint,
+            did_you_mean_hint(value, kws),
         )
     if isinstance(exc, UnexpectedEOF):
         return _eof_diagnostic(text, set(exc.expected))
     raise exc  # pragma: no cover - Lark has no other UnexpectedInput
+
+
+def _split_word(text: str, pos: int, line: int, col: int) -> Diagnostic | None:
+    """A misspelt word the lexer cut after a keyword it starts with (`dayss` is read as `days`
+    then `s`, `freebie` as `free` then `bie`), reported whole, with what the parser takes where
+    it starts; None when the error is not inside a word."""
+    start = pos
+    while start > 0 and _WORD_CHAR.match(text[start - 1]):
+        start -= 1
+    if start == pos or not _WORD_CHAR.match(text[pos : pos + 1]):
+        return None
+    col -= pos - start
+    word = _word_at(text, start)
+    span = n.Span(line, col, line, col + len(word), start, start + len(word))
+    expected = _in_statement(_accepted_at(text, start), text, line)
+    hint = did_you_mean_hint(word, _keywords_in(expected)) or did_you_mean_hint(
+        word, _statement_keywords(text, line)
+    )
+    return error("E102", f"unexpected `{word}`; expected {_or(_expected_words(expected))}", span, hint)
 
 
 def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
