@@ -6,7 +6,9 @@ turned into nodes by a purely structural Transformer (no checks in it: that is c
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import pickle
 import re
 import unicodedata
 from dataclasses import replace
@@ -15,8 +17,8 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.lexer import TerminalDef
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import TerminalDef
 
 from . import nodes as n
 from . import usercache
@@ -98,10 +100,26 @@ LARK_OPTIONS = {
 def lark_parser() -> Lark:
     """The parser, built once per process, or loaded from the user's cache (building the LALR
     tables is most of `offer check`'s start-up; loading them takes a tenth of that)."""
-    return cached_parser(usercache.subdir())
+    return cached_parser(usercache.cache_dir())
+
+
+# What loading a damaged, truncated or stale (other Lark) cache file raises, besides OSError.
+_DAMAGED_PICKLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ValueError,
+    TypeError,
+    ImportError,
+    IndexError,
+    KeyError,
+)
 
 
 def cached_parser(directory: Path | None) -> Lark:
+    """The parser, loaded from `directory` or built and saved there (None: always built).
+    The folder is created private if new, and used only if it is the user's own."""
+    directory = usercache.private_dir(directory) if directory is not None else None
     if directory is None:
         return Lark(grammar_text(), **LARK_OPTIONS)
     import hashlib
@@ -111,25 +129,13 @@ def cached_parser(directory: Path | None) -> Lark:
     key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
     path = directory / f"parser-{key.hexdigest()[:32]}.lark"
     # The file is a pickle: it is loaded only from a folder and file that are the user's own.
-    if usercache.trusted(directory) and usercache.trusted(path):
+    if usercache.trusted(path):
         # A stale or damaged cache file is rebuilt, never fatal.
-        with contextlib.suppress(Exception), path.open("rb") as fh:
+        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), path.open("rb") as fh:
             return Lark.load(fh)
     parser = Lark(grammar_text(), **LARK_OPTIONS)
-    with contextlib.suppress(OSError):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if usercache.trusted(directory):
-        usercache.write(path, parser.save)
+    usercache.write(path, parser.save)
     return parser
-
-
-def keywords() -> set[str]:
-    """Every keyword of the language (for 'did you mean')."""
-    return {
-        t.pattern.value
-        for t in lark_parser().terminals
-        if t.pattern.type == "str" and re.fullmatch(r"[a-z]+", t.pattern.value)
-    }
 
 
 # ---- parse -------------------------------------------------------------------------------------
@@ -234,8 +240,6 @@ def _line_starts(text: str) -> list[int]:
 
 
 def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
-    import bisect
-
     i = bisect.bisect_right(starts, offset) - 1
     return i + 1, offset - starts[i] + 1
 

@@ -39,15 +39,20 @@ def trusted(path: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def subdir(name: str = "") -> Path | None:
-    """A trusted cache folder, created 0700 on first use; None when there can be none."""
+def subdir(name: str) -> Path | None:
+    """A trusted folder inside the cache, created 0700 on first use; None when there can be none."""
     base = cache_dir()
     if base is None:
         return None
-    directory = base / name if name else base
+    directory = private_dir(base / name)
+    return directory if directory is not None and trusted(base) else None
+
+
+def private_dir(directory: Path) -> Path | None:
+    """The folder, created 0700 if new; None unless it is trusted."""
     with contextlib.suppress(OSError):
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory if trusted(base) and trusted(directory) else None
+    return directory if trusted(directory) else None
 
 
 def write(path: Path, fill: Callable[[BinaryIO], None]) -> None:
