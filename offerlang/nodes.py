@@ -21,13 +21,6 @@ class Span:
     start: int = 0  # character offsets into the decoded text
     end: int = 0
 
-    @staticmethod
-    def point(line: int, column: int, offset: int = 0) -> Span:
-        return Span(line, column, line, column + 1, offset, offset + 1)
-
-    def join(self, other: Span) -> Span:
-        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
-
 
 # ---- leaves --------------------------------------------------------------------------------
 

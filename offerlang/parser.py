@@ -177,11 +177,10 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
             work, word = repaired
             blanked_words.add(word)
             continue
-        builder = _Builder(work)
-        offer = builder.transform(tree)
+        offer = _Builder().transform(tree)
         offer.comments = [n.Comment(str(t), _token_span(t)) for t in comments]
         offer.blanked = frozenset(blanked_words)
-        return offer, diagnostics + builder.diagnostics
+        return offer, diagnostics + _escape_errors(work)
 
 
 def _parse_tree(text: str, comments: list[Token]) -> Tree:
@@ -593,51 +592,61 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "$": "$"}
 _ESCAPE_RE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|u[0-9A-Fa-f]{4}|.)")
 
 
+def _escaped(esc: str) -> str | None:
+    """The character an escape stands for (`esc` is what follows the backslash), or None when
+    offerlang does not know it."""
+    if esc in _ESCAPES:
+        return _ESCAPES[esc]
+    if esc.startswith("u") and len(esc) > 1:
+        code = int(esc[2:-1] if esc.startswith("u{") else esc[1:], 16)
+        if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return chr(code)
+    return None
+
+
+def _unescape(quoted: str) -> str:
+    """The value of a string token; an unknown escape stays as written (E106 reports it)."""
+    return _ESCAPE_RE.sub(lambda m: _escaped(m.group(1)) or m.group(), quoted[1:-1])
+
+
+def _escape_errors(text: str) -> list[Diagnostic]:
+    """E106 for each unknown escape in the strings of text that parsed. Escapes are lexical,
+    so they are read from the text here, and the tree builder stays purely structural."""
+    out = []
+    starts = _line_starts(text)
+    for string in _COMMENT_OR_STRING.finditer(text):
+        if not string.group().startswith('"'):
+            continue
+        for m in _ESCAPE_RE.finditer(string.group(), 1, len(string.group()) - 1):
+            if _escaped(m.group(1)) is not None:
+                continue
+            offset = string.start() + m.start()
+            line, col = _line_col(starts, offset)
+            out.append(
+                error(
+                    "E106",
+                    f"`\\{m.group(1)}` is not an escape offerlang knows",
+                    n.Span(line, col, line, col + len(m.group()), offset, offset + len(m.group())),
+                    'known escapes: \\" \\\\ \\n \\t \\r \\$ \\u0041 \\u{1F600}; '
+                    "write `\\\\` for a backslash",
+                )
+            )
+    return out
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
-    """Tree -> nodes. Structural only; the one thing it reports is a bad string escape, which
-    is lexical and can only be seen while unescaping."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-        self.diagnostics: list[Diagnostic] = []
+    """Tree -> nodes. Structural only: what is wrong with the tree is for checks.py to say."""
 
     # leaves
     def value(self, meta, children):
         tok: Token = children[0]
         span = _token_span(tok)
         if tok.type == "STRING":
-            return n.Text(self._unescape(tok), span, quoted=True)
+            return n.Text(_unescape(str(tok)), span, quoted=True)
         if tok.type == "PARAM_REF":
             return n.ParamRef(str(tok)[1:], span)
         return n.Text(str(tok), span)
-
-    def _unescape(self, tok: Token) -> str:
-        raw = str(tok)[1:-1]
-
-        def repl(m: re.Match) -> str:
-            esc = m.group(1)
-            if esc in _ESCAPES:
-                return _ESCAPES[esc]
-            if esc.startswith("u") and len(esc) > 1:
-                code = int(esc[2:-1] if esc.startswith("u{") else esc[1:], 16)
-                if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                    return chr(code)
-            offset = tok.start_pos + 1 + m.start()
-            col = tok.column + 1 + m.start()
-            self.diagnostics.append(
-                error(
-                    "E106",
-                    f"`\\{esc}` is not an escape offerlang knows",
-                    n.Span(tok.line, col, tok.line, col + len(m.group()), offset, offset + len(m.group())),
-                    'known escapes: \\" \\\\ \\n \\t \\r \\$ \\u0041 \\u{1F600}; '
-                    "write `\\\\` for a backslash",
-                )
-            )
-            return m.group()
-
-        return _ESCAPE_RE.sub(repl, raw)
 
     def _number(self, tok: Token) -> n.Number:
         return n.Number(str(tok), Decimal(str(tok)), _token_span(tok))

@@ -242,3 +242,14 @@ def test_a_block_inside_an_unclosed_block_is_blamed_on_its_own_line():
 )
 def test_only_the_syntax_error_is_reported_for_a_statement_it_made_unreadable(text):
     assert [d.code for d in compile_source(text).errors] == ["E103"]
+
+
+def test_an_unknown_escape_is_reported_where_it_is_and_kept_as_written():
+    text = 'account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {\n  attribute "é\\q" "a\\u{1F600}\\x"\n}\n'
+    offer, diags = parse_source(text)
+    assert [(d.code, d.span.line, d.span.column, d.span.end_column) for d in diags] == [
+        ("E106", 3, 15, 17),
+        ("E106", 3, 30, 32),
+    ]
+    (attribute,) = offer.items[0].clauses
+    assert (attribute.key.value, attribute.value.value) == ("é\\q", "a\U0001f600\\x")
