@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from . import nodes as n
-from .diagnostics import Diagnostic, did_you_mean, error, warning
+from .diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, warning
 from .iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
 
 TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
@@ -185,8 +185,7 @@ class _Checker:
         if word in elsewhere:
             self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, elsewhere[word]))
             return
-        guess = did_you_mean(word, known)
-        hint = f"did you mean `{guess}`?" if guess else "known here: " + ", ".join(known)
+        hint = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
         self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
 
     def _once(self, clauses: Iterable[n.Clause], kinds: tuple[type, ...]) -> None:
@@ -308,9 +307,8 @@ class _Checker:
         if ref.name not in self.params:
             if self._lost("param"):
                 return
-            guess = did_you_mean(ref.name, self.params, fold_case=False)
             declare = f"declare it: `param {ref.name} {expected or 'text'}`"
-            hint = f"did you mean `${guess}`?" if guess else declare
+            hint = did_you_mean_hint(f"${ref.name}", [f"${p}" for p in self.params], declare, fold_case=False)
             self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
             return
         declared = self.params[ref.name].type.value
@@ -359,13 +357,12 @@ class _Checker:
                     )
                 )
             if p.type.value not in PARAM_TYPES:
-                guess = did_you_mean(p.type.value, PARAM_TYPES)
                 self.out.append(
                     error(
                         "E228",
                         f"`{p.type.value}` is not a parameter type",
                         p.type.span,
-                        f"did you mean `{guess}`?" if guess else "types: " + ", ".join(PARAM_TYPES),
+                        did_you_mean_hint(p.type.value, PARAM_TYPES, "types: " + ", ".join(PARAM_TYPES)),
                     )
                 )
 
@@ -594,8 +591,7 @@ class _Checker:
     def _choice(self, name: n.Name, choices: list[str], what: str) -> None:
         if name.value in choices:
             return
-        guess = did_you_mean(name.value, choices)
-        hint = f"did you mean `{guess}`?" if guess else "choose " + _or([f"`{x}`" for x in choices])
+        hint = did_you_mean_hint(name.value, choices, "choose " + _or([f"`{x}`" for x in choices]))
         self.out.append(error("E219", f"`{name.value}` is not a {what}", name.span, hint))
 
     def _billed(self, c: n.Billed) -> None:
@@ -617,13 +613,12 @@ class _Checker:
             self._choice(c.unit, ["adhoc"], "billing mode (`billed adhoc` or `billed every …`)")
             return
         if unit not in INTERVAL_UNITS:
-            guess = did_you_mean(unit, list(INTERVAL_UNITS))
             self.out.append(
                 error(
                     "E219",
                     f"`{unit}` is not a billing unit",
                     c.unit.span,
-                    f"did you mean `{guess}`?" if guess else "use days, weeks, months or years",
+                    did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years"),
                 )
             )
             return
@@ -769,10 +764,11 @@ def code_error(
     value = name.value
     if value in codes:
         return None
-    guess = CODE_MISTAKES.get(value.lower())
-    if guess not in codes:
-        guess = did_you_mean(value, codes)
-    hint = f"did you mean `{guess}`?" if guess else f"use the {what}, e.g. `{example}`"
+    # A known mistake (`UK` for GB) names its code; did_you_mean returns a code as it is.
+    mistake = CODE_MISTAKES.get(value.lower())
+    hint = did_you_mean_hint(
+        mistake if mistake in codes else value, codes, f"use the {what}, e.g. `{example}`"
+    )
     return error(code, f"`{value}` is not an {what}", name.span, hint)
 
 

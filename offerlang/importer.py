@@ -17,7 +17,7 @@ from typing import Any
 from . import nodes as n
 from .api import compile_source
 from .checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
-from .diagnostics import Diagnostic, did_you_mean, error
+from .diagnostics import Diagnostic, did_you_mean_hint, error
 from .emit import money_value, percent_value
 from .fmt import format_source, print_offer
 from .schema import json_pointer
@@ -147,7 +147,7 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
             (
                 _pointer(where, key),
                 f"unknown field `{key}` (Sessions v1 has no such field)",
-                _did_you_mean_hint(key, known),
+                did_you_mean_hint(key, known),
             )
             for key in value
             if key not in known
@@ -250,13 +250,9 @@ def _resolve(root: dict[str, Any], ref: str) -> Any:
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    guess = did_you_mean(word, choices)
-    return f"; did you mean `{guess}`?" if guess else ""
-
-
-def _did_you_mean_hint(word: str, choices: list[str]) -> str | None:
-    guess = did_you_mean(word, choices)
-    return f"did you mean `{guess}`?" if guess else None
+    """The "did you mean" hint as the end of a message."""
+    hint = did_you_mean_hint(word, choices)
+    return f"; {hint}" if hint else ""
 
 
 def _at(d: Diagnostic, path: str) -> Diagnostic:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .api import CompileResult, Template
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, did_you_mean_hint
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -115,9 +115,10 @@ class RowSet:
         for name in self.fixed:
             # Once, against --set: binding would report it again for every row.
             if name not in template.declared:
-                guess = did_you_mean(name, template.declared)
-                hint = f"; did you mean {guess!r}?" if guess else ""
-                raise RowsError(f"--set {name}: not a parameter of {template.path}{hint}")
+                hint = did_you_mean_hint(name, template.declared)
+                raise RowsError(
+                    f"--set {name}: not a parameter of {template.path}" + (f"; {hint}" if hint else "")
+                )
         self._columns_line = 1
         suffix = Path(self.path).suffix.lower()
         if suffix in CSV_SUFFIXES:
@@ -144,9 +145,8 @@ class RowSet:
         key_param = template.declared.get(self.key)
         self._email_key = key_param is not None and key_param.type.value == "email"
         if self.key not in self.columns:
-            guess = did_you_mean(self.key, self.columns)
-            hint = f"; did you mean {guess!r}?" if guess else f"; columns: {', '.join(self.columns)}"
-            raise RowsError(f"{self.path}: --key {self.key!r} is not a column{hint}")
+            hint = did_you_mean_hint(self.key, self.columns, f"columns: {', '.join(self.columns)}")
+            raise RowsError(f"{self.path}: --key {self.key!r} is not a column; {hint}")
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -304,9 +304,12 @@ class RowSet:
             if column in self.fixed:
                 report.add(line, column, f"is also given by --set {column}=…; give it once")
             elif column not in declared:
-                guess = did_you_mean(column, declared)
-                hint = f"; did you mean {guess!r}?" if guess else ""
-                report.add(line, column, f"is not a parameter of {self.template.path}{hint}")
+                hint = did_you_mean_hint(column, declared)
+                report.add(
+                    line,
+                    column,
+                    f"is not a parameter of {self.template.path}" + (f"; {hint}" if hint else ""),
+                )
             elif column not in used:
                 report.add(
                     line, column, f"is unused: {self.template.path} declares ${column} but never uses it"

@@ -75,7 +75,7 @@ def test_column_problems_are_reported_once(tmp_path):
     report, rows = check(tmp_path, "id,email,first,lsat,extra\n1,a@example.com,A,B,x\n")
     assert rows == []
     assert report.lines() == [
-        "buyers.csv:1: column \"lsat\": is not a parameter of annual-upgrade.offer; did you mean 'last'?",
+        "buyers.csv:1: column \"lsat\": is not a parameter of annual-upgrade.offer; did you mean `last`?",
         'buyers.csv:1: column "extra": is not a parameter of annual-upgrade.offer',
         'buyers.csv:1: column "last": is missing: $last needs a value (or --set last=…)',
         'buyers.csv:1: column "country": is missing: $country needs a value (or --set country=…)',
@@ -121,7 +121,7 @@ def test_key_option_and_unusable_files(tmp_path):
     path = tmp_path / "b.csv"
     path.write_text("email,first,last,country\na@example.com,A,B,DE\n")
     assert RowSet(path, template(), key="email").key == "email"
-    with pytest.raises(RowsError, match="--key 'emial' is not a column; did you mean 'email'"):
+    with pytest.raises(RowsError, match="--key 'emial' is not a column; did you mean `email`"):
         RowSet(path, template(), key="emial")
     with pytest.raises(RowsError, match=r"\.csv file .* or \.jsonl"):
         RowSet(tmp_path / "b.xlsx", template())
