@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,4 +154,4 @@ def _without_bom(text: str) -> str:
 
 
 def _located(diags: list[Diagnostic], path: str) -> list[Diagnostic]:
-    return sorted((replace(d, path=path) for d in diags), key=sort_key)
+    return sorted((d.at(path) for d in diags), key=sort_key)

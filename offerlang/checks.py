@@ -8,11 +8,11 @@ runs after emitting only catches what slipped through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from . import nodes as n
-from .diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, warning
+from .diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, or_list, warning
 from .iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
 
 TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
@@ -121,7 +121,7 @@ class _Checker:
                 )
             ]
         self._params()
-        self._once(offer.clauses, (n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
+        self._once(offer.clauses, _keyword_of(n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
         for clause in offer.clauses:
             self._top(clause)
         self._buyer()
@@ -188,12 +188,13 @@ class _Checker:
         hint = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
         self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
 
-    def _once(self, clauses: Iterable[n.Clause], kinds: tuple[type, ...]) -> None:
+    def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
+        """E201 for each clause whose key (None: not counted) an earlier clause already has."""
         seen: dict[str, n.Clause] = {}
         for c in clauses:
-            if not isinstance(c, kinds):
+            key = key_of(c)
+            if key is None:
                 continue
-            key = c.keyword
             if key in seen:
                 self.out.append(
                     error(
@@ -438,7 +439,7 @@ class _Checker:
         for u in c.unknown:
             elsewhere = {k: f"`{k}` belongs at the top level" for k in TOP_KEYWORDS}
             self._unknown(u, CONTACT_FIELDS, "in a contact", elsewhere)
-        self._once_fields(c.fields)
+        self._once(c.fields, lambda f: f.name)
         given = {f.name: f for f in c.fields}
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
         # So is a field lost to a syntax error on its line.
@@ -480,21 +481,6 @@ class _Checker:
                     )
                 )
 
-    def _once_fields(self, fields: list[n.ContactField]) -> None:
-        seen: dict[str, n.ContactField] = {}
-        for f in fields:
-            if f.name in seen:
-                self.out.append(
-                    error(
-                        "E201",
-                        f"`{f.name}` is given twice",
-                        f.span,
-                        f"the first one is on line {seen[f.name].span.line}; keep one",
-                    )
-                )
-            else:
-                seen[f.name] = f
-
     def _buyer(self) -> None:
         accounts, contacts = self.offer.of(n.Account), self.offer.of(n.Contact)
         if accounts and contacts:
@@ -527,7 +513,7 @@ class _Checker:
         clauses = item.clauses
         self._once(
             clauses,
-            (
+            _keyword_of(
                 n.Quantity,
                 n.QuantityDefault,
                 n.QuantityBehavior,
@@ -591,7 +577,7 @@ class _Checker:
     def _choice(self, name: n.Name, choices: list[str], what: str) -> None:
         if name.value in choices:
             return
-        hint = did_you_mean_hint(name.value, choices, "choose " + _or([f"`{x}`" for x in choices]))
+        hint = did_you_mean_hint(name.value, choices, "choose " + or_list([f"`{x}`" for x in choices]))
         self.out.append(error("E219", f"`{name.value}` is not a {what}", name.span, hint))
 
     def _billed(self, c: n.Billed) -> None:
@@ -661,14 +647,8 @@ class _Checker:
     def _discounts(self, discounts: list[n.Discount]) -> None:
         if not discounts:
             return
-        kinds = {("percent" if d.percent is not None else "amount") for d in discounts}
-        if len(kinds) > 1:
-            second = next(
-                d
-                for d in discounts
-                if ("percent" if d.percent is not None else "amount")
-                != ("percent" if discounts[0].percent is not None else "amount")
-            )
+        if len({discount_kind(d) for d in discounts}) > 1:
+            second = next(d for d in discounts if discount_kind(d) != discount_kind(discounts[0]))
             self.out.append(
                 error(
                     "E215",
@@ -752,7 +732,7 @@ class _Checker:
             seen[t.language.value] = t
             if isinstance(t.text, n.ParamRef):
                 self._ref(t.text)
-        self._once(c.prices, (n.FeePrice,))
+        self._once(c.prices, _keyword_of(n.FeePrice))
         for p in c.prices:
             self._money(p.amounts, "setup fee")
 
@@ -784,13 +764,19 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
     )
 
 
+def discount_kind(d: n.Discount) -> str:
+    """How FastSpring reads the discount (its `discountType`)."""
+    return "percent" if d.percent is not None else "amount"
+
+
+def _keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
+    """The key `_once` counts clauses of these kinds by: their keyword."""
+    return lambda c: c.keyword if isinstance(c, kinds) else None
+
+
 def _plain(v: n.Value) -> str | None:
     return v.value if isinstance(v, n.Text) else None
 
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .nodes import Span
@@ -27,6 +27,10 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    def at(self, path: str) -> Diagnostic:
+        """The same diagnostic, about the file at `path`."""
+        return replace(self, path=path)
 
     def to_dict(self) -> dict:
         span = self.span
@@ -76,6 +80,17 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
         return lowered[found[0]] if found else None
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def or_list(words: list[str]) -> str:
+    """`a, b or c`, for the choices in a message; a long list is cut after eight."""
+    if not words:
+        return "something else"
+    if len(words) == 1:
+        return words[0]
+    if len(words) > 8:
+        return ", ".join(words[:8]) + ", …"
+    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def did_you_mean_hint(

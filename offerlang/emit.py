@@ -11,7 +11,8 @@ from decimal import Context, Decimal
 from typing import Any
 
 from . import nodes as n
-from .checks import INTERVAL_UNITS, minor_units
+from .checks import CONTACT_FIELDS, INTERVAL_UNITS, discount_kind, minor_units
+from .schema import json_pointer
 
 Payload = dict[str, Any]
 Pointers = dict[str, n.Span]
@@ -70,7 +71,7 @@ class _Emitter:
             p["tags"] = self.at("/tags", tags[0].span, {})
             for t in tags:
                 key = self.text(t.key)
-                p["tags"][key] = self.at(f"/tags/{_escape(key)}", t.value.span, self.text(t.value))
+                p["tags"][key] = self.at(json_pointer(["tags", key]), t.value.span, self.text(t.value))
         for c in offer.of(n.Coupon):
             p["coupon"] = self.at("/coupon", c.value.span, self.text(c.value))
         for c in offer.of(n.Expires):
@@ -81,7 +82,7 @@ class _Emitter:
     def contact(self, c: n.Contact) -> dict[str, str]:
         by_name = {f.name: f for f in c.fields}
         out: dict[str, str] = {}
-        for name in ("first", "last", "email", "company", "phone", "country", "language"):
+        for name in CONTACT_FIELDS:
             if name in by_name:
                 f = by_name[name]
                 out[name] = self.at(f"/contact/{name}", f.value.span, self.text(f.value))
@@ -105,7 +106,7 @@ class _Emitter:
             for a in attributes:
                 key = self.text(a.key)
                 out["attributes"][key] = self.at(
-                    f"{ptr}/attributes/{_escape(key)}", a.value.span, self.text(a.value)
+                    ptr + json_pointer(["attributes", key]), a.value.span, self.text(a.value)
                 )
         return out
 
@@ -147,8 +148,9 @@ class _Emitter:
             out["price"] = self.at(f"{ptr}/price", price.span, self.money(f"{ptr}/price", price.amounts))
         discounts = [c for c in item.clauses if isinstance(c, n.Discount)]
         if discounts:
-            kind = "percent" if discounts[0].percent is not None else "amount"
-            out["discountType"] = self.at(f"{ptr}/discountType", discounts[0].span, kind)
+            out["discountType"] = self.at(
+                f"{ptr}/discountType", discounts[0].span, discount_kind(discounts[0])
+            )
             periods = next((d.periods for d in discounts if d.periods is not None), None)
             if periods is not None:
                 out["discountDuration"] = self.at(f"{ptr}/discountDuration", periods.span, int(periods.value))
@@ -177,8 +179,3 @@ class _Emitter:
                 )
             out["setupFee"] = self.at(fptr, fee.span, fee_out)
         return out
-
-
-def _escape(key: str) -> str:
-    """A JSON Pointer reference token (RFC 6901)."""
-    return key.replace("~", "~0").replace("/", "~1")

@@ -43,21 +43,18 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         payload = _load(text)
     except json.JSONDecodeError as exc:
         span = n.Span(exc.lineno, exc.colno, exc.lineno, exc.colno + 1, exc.pos, exc.pos + 1)
-        return None, [_at(error("E601", f"this is not valid JSON: {exc.msg}", span), path)]
+        return None, [error("E601", f"this is not valid JSON: {exc.msg}", span).at(path)]
     except RecursionError:
-        return None, [_at(error("E601", "this JSON is nested too deeply to be a payload", None), path)]
+        return None, [error("E601", "this JSON is nested too deeply to be a payload", None).at(path)]
     except _DuplicateKey as exc:
         return None, [
-            _at(
-                error(
-                    "E601",
-                    f"`{exc.pointer or '/'}` gives the key `{exc.key}` twice; "
-                    "JSON readers keep only one of them, so which one FastSpring sees is unknown",
-                    None,
-                    "keep the key once",
-                ),
-                path,
-            )
+            error(
+                "E601",
+                f"`{exc.pointer or '/'}` gives the key `{exc.key}` twice; "
+                "JSON readers keep only one of them, so which one FastSpring sees is unknown",
+                None,
+                "keep the key once",
+            ).at(path)
         ]
     try:
         _plain_json(payload, "")
@@ -66,15 +63,12 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
     problems = _schema_reasons(payload)
     if problems:
         return None, [
-            _at(
-                error(
-                    "E602",
-                    f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {reason}",
-                    None,
-                    hint or _SCHEMA_HINT,
-                ),
-                path,
-            )
+            error(
+                "E602",
+                f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {reason}",
+                None,
+                hint or _SCHEMA_HINT,
+            ).at(path)
             for pointer, reason, hint in problems
         ]
     try:
@@ -255,22 +249,13 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"; {hint}" if hint else ""
 
 
-def _at(d: Diagnostic, path: str) -> Diagnostic:
-    from dataclasses import replace
-
-    return replace(d, path=path)
-
-
 def _inexpressible(exc: _Inexpressible, path: str) -> Diagnostic:
-    return _at(
-        error(
-            "E603",
-            f"`{exc.pointer or '/'}` cannot be written as an offer: {exc.reason}",
-            None,
-            exc.hint,
-        ),
-        path,
-    )
+    return error(
+        "E603",
+        f"`{exc.pointer or '/'}` cannot be written as an offer: {exc.reason}",
+        None,
+        exc.hint,
+    ).at(path)
 
 
 def _pointer(base: str, key: str | int) -> str:

@@ -22,7 +22,7 @@ from lark.lexer import TerminalDef
 
 from . import nodes as n
 from . import usercache
-from .diagnostics import Diagnostic, did_you_mean_hint, error
+from .diagnostics import Diagnostic, did_you_mean_hint, error, or_list
 from .iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
@@ -428,8 +428,8 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 "out of a document or a web page",
             )
         if ch in "{},":
-            return error("E101", f"unexpected `{ch}` here; expected {_or(expected)}", span, hint)
-        return error("E102", f"unexpected `{word}`; expected {_or(expected)}", span, hint)
+            return error("E101", f"unexpected `{ch}` here; expected {or_list(expected)}", span, hint)
+        return error("E102", f"unexpected `{word}`; expected {or_list(expected)}", span, hint)
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         if tok.type == "$END":
@@ -442,7 +442,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             span = n.Span(tok.line, tok.column, tok.line, tok.column + 1, tok.start_pos, tok.start_pos)
             return error(
                 "E102",
-                f"this line ends too early; expected {_or(_expected_words(expected))}",
+                f"this line ends too early; expected {or_list(_expected_words(expected))}",
                 span,
                 None,
             )
@@ -475,7 +475,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             return misspelt
         return error(
             "E102",
-            f"unexpected `{value}`; expected {_or(_expected_words(expected))}",
+            f"unexpected `{value}`; expected {or_list(_expected_words(expected))}",
             span,
             did_you_mean_hint(value, kws),
         )
@@ -500,7 +500,7 @@ def _split_word(text: str, pos: int, line: int, col: int) -> Diagnostic | None:
     hint = did_you_mean_hint(word, _keywords_in(expected)) or did_you_mean_hint(
         word, _statement_keywords(text, line)
     )
-    return error("E102", f"unexpected `{word}`; expected {_or(_expected_words(expected))}", span, hint)
+    return error("E102", f"unexpected `{word}`; expected {or_list(_expected_words(expected))}", span, hint)
 
 
 def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
@@ -532,7 +532,7 @@ def _eof_diagnostic(text: str, expected: set[str]) -> Diagnostic:
             span,
             f"close {block} with a `}}` on its own line",
         )
-    return error("E105", f"the file ends too early; expected {_or(_expected_words(expected))}", span)
+    return error("E105", f"the file ends too early; expected {or_list(_expected_words(expected))}", span)
 
 
 # Blocks that are never written inside the block the file ends in (a `setup fee` belongs in an item).
@@ -557,16 +557,6 @@ def _block_inside(text: str, opening: int) -> n.Span | None:
             begin = start + col - 1
             return n.Span(line, col, line, col + len(words[0]), begin, begin + len(words[0]))
     return None
-
-
-def _or(words: list[str]) -> str:
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    if len(words) > 8:
-        return ", ".join(words[:8]) + ", …"
-    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _token_span(tok: Token) -> n.Span:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
@@ -101,7 +101,7 @@ def decode(data: bytes, path: str = "<stdin>", *, kind: str = "offer") -> Source
 
 
 def _unreadable(path: str, code: str, message: str, span: Span, hint: str) -> Source:
-    return Source(path, None, [replace(error(code, message, span, hint), path=path)])
+    return Source(path, None, [error(code, message, span, hint).at(path)])
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:

@@ -75,7 +75,7 @@ def test_column_problems_are_reported_once(tmp_path):
     report, rows = check(tmp_path, "id,email,first,lsat,extra\n1,a@example.com,A,B,x\n")
     assert rows == []
     assert report.lines() == [
-        "buyers.csv:1: column \"lsat\": is not a parameter of annual-upgrade.offer; did you mean `last`?",
+        'buyers.csv:1: column "lsat": is not a parameter of annual-upgrade.offer; did you mean `last`?',
         'buyers.csv:1: column "extra": is not a parameter of annual-upgrade.offer',
         'buyers.csv:1: column "last": is missing: $last needs a value (or --set last=…)',
         'buyers.csv:1: column "country": is missing: $country needs a value (or --set country=…)',
