@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import nodes as n
 from .diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, or_list, warning
@@ -301,7 +301,9 @@ class _Checker:
             else:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
-            hint = f"write `{v.quantize(Decimal(1).scaleb(-allowed))}`"
+            # Half up, as people round money by hand (the default, half even, gives 9.985 -> 9.98).
+            rounded = v.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
+            hint = f"write it rounded: `{rounded}`"
             self.out.append(error("E206", msg, num.span, hint))
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:

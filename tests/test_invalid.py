@@ -253,3 +253,10 @@ def test_an_unknown_escape_is_reported_where_it_is_and_kept_as_written():
     ]
     (attribute,) = offer.items[0].clauses
     assert (attribute.key.value, attribute.value.value) == ("é\\q", "a\U0001f600\\x")
+
+
+@pytest.mark.parametrize(("amount", "rounded"), [("9.985", "9.99"), ("9.975", "9.98"), ("0.005", "0.01")])
+def test_too_many_decimals_suggests_the_amount_rounded_half_up(amount, rounded):
+    text = f"account abCdE1FGH2Hij3KLMnOpqR\nitem basic-laptop {{\n  price USD {amount}\n}}\n"
+    (diag,) = compile_source(text).errors
+    assert (diag.code, diag.hint) == ("E206", f"write it rounded: `{rounded}`")
