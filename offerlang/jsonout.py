@@ -34,7 +34,9 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
     elif isinstance(value, int):
         out.append(str(value))
     elif isinstance(value, float):
-        out.append(repr(value))
+        # A float here is a bug upstream: money is Decimal end to end, and repr() would also
+        # write NaN and Infinity, which are not JSON.
+        raise TypeError(f"cannot write the float {value!r} as JSON: use Decimal or int")
     elif isinstance(value, dict):
         _container("{", "}", list(value.items()), out, indent, level, is_dict=True)
     elif isinstance(value, list | tuple):

@@ -71,6 +71,14 @@ def test_snapshots_keep_the_digits_of_amounts():
     assert '"USD": 40.00' in write(compile_file(EXAMPLES / "volume-tiers-amount.offer").payload)
 
 
+@pytest.mark.parametrize("value", [0.1, float("nan"), float("inf"), {"USD": 19.99}])
+def test_a_float_is_never_written(value):
+    # Money is Decimal end to end; a float reaching a payload would be written inexactly (and
+    # NaN or Infinity are not JSON at all).
+    with pytest.raises(TypeError, match="float"):
+        jsonout.dumps(value)
+
+
 def test_compiling_twice_gives_the_same_bytes():
     first = [jsonout.dumps(compile_file(p).payload) for p in ALL_EXAMPLES]
     second = [jsonout.dumps(compile_file(p).payload) for p in ALL_EXAMPLES]
