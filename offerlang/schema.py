@@ -96,10 +96,33 @@ def _verdict_marker(payload: Any) -> Path | None:
     import hashlib
 
     digest = hashlib.sha256()
-    for part in (__version__, schema_text(), jsonout.dumps(payload, None)):
+    for part in (__version__, _jsonschema_release(), schema_text(), jsonout.dumps(payload, None)):
         digest.update(part.encode())
         digest.update(b"\0")
     return directory / digest.hexdigest()
+
+
+def _jsonschema_release() -> str:
+    """Which jsonschema would validate (a verdict is only as good as its validator), found
+    without importing it: the name of its dist-info folder carries the installed version.
+    importlib.metadata.version() would say the same, but importing importlib.metadata costs
+    about 35 ms, ten times all of this warm path; locating the package and listing its folder
+    costs about 0.15 ms. With no dist-info (a vendored copy), the package folder's mtime,
+    which an upgrade in place changes, stands in for the version."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jsonschema")
+    if spec is None or spec.origin is None:
+        return ""
+    package = Path(spec.origin).parent
+    with contextlib.suppress(OSError):
+        releases = sorted(
+            name
+            for name in os.listdir(package.parent)
+            if name.startswith("jsonschema-") and name.endswith(".dist-info")
+        )
+        return " ".join(releases) or f"mtime {package.stat().st_mtime_ns}"
+    return ""
 
 
 def _span_for(pointer: str, pointers: dict[str, Span]) -> Span | None:

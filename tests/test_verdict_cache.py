@@ -70,3 +70,17 @@ def test_a_cache_folder_others_can_write_is_not_trusted(cache_home, monkeypatch)
     seen = _count_validations(monkeypatch)
     compile_file(SPRING)
     assert len(seen) == 1
+
+
+def test_another_jsonschema_release_validates_again(cache_home, monkeypatch):
+    seen = _count_validations(monkeypatch)
+    compile_file(SPRING)
+    monkeypatch.setattr(schema, "_jsonschema_release", lambda: "jsonschema-99.0.0.dist-info")
+    compile_file(SPRING)
+    assert len(seen) == 2
+
+
+def test_the_jsonschema_release_is_read_without_importing_it():
+    import importlib.metadata
+
+    assert schema._jsonschema_release() == f"jsonschema-{importlib.metadata.version('jsonschema')}.dist-info"
