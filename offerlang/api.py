@@ -45,7 +45,12 @@ class CompileResult:
 
 def parse_source(text: str, path: str = "<string>") -> tuple[n.Offer | None, list[Diagnostic]]:
     """Parse and check without emitting (what `offer fmt`, `explain` and `diff` build on)."""
-    offer, diags = parse(_without_bom(text))
+    return _parse_checked(_without_bom(text), path)
+
+
+def _parse_checked(text: str, path: str) -> tuple[n.Offer | None, list[Diagnostic]]:
+    # `text` has no byte order mark: each public entry point strips it once.
+    offer, diags = parse(text)
     if offer is not None:
         diags = diags + check(offer)
     return offer, _located(diags, path)
@@ -64,7 +69,7 @@ def compile_source(
     value is an error, unless `unbound_ok` asks only whether the template itself is valid.
     """
     text = _without_bom(text)
-    offer, diags = parse_source(text, path)
+    offer, diags = _parse_checked(text, path)
     if offer is None or has_errors(diags):
         return CompileResult(path, text, None, diags, offer)
     if offer.of(n.Param) or values:
@@ -119,7 +124,7 @@ class Template:
 def compile_template(text: str, path: str = "<string>") -> tuple[Template | None, list[Diagnostic]]:
     """Parse and check an offer once, for binding many rows. None when the template is invalid."""
     text = _without_bom(text)
-    offer, diags = parse_source(text, path)
+    offer, diags = _parse_checked(text, path)
     if offer is None or has_errors(diags):
         return None, diags
     return Template(path, text, offer, diags), diags

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from offerlang import compile_file, jsonout
+from offerlang import compile_file, compile_source, jsonout
 
 from .conftest import ALL_EXAMPLES, EXAMPLES, MARKETER_EXAMPLES, PayloadSnapshot
 
@@ -103,3 +103,14 @@ def test_another_process_with_another_hash_seed_gives_the_same_bytes():
     ).stdout.decode("utf-8")
     here = [jsonout.dumps(compile_file(p).payload) for p in ALL_EXAMPLES]
     assert out.split("\0")[:-1] == here
+
+
+def test_a_byte_order_mark_in_source_text_is_not_part_of_the_offer():
+    from offerlang.api import compile_template, parse_source
+
+    text = (EXAMPLES / "spring-promotion.offer").read_text("utf-8")
+    assert (
+        compile_file(EXAMPLES / "spring-promotion.offer").payload == compile_source("\ufeff" + text).payload
+    )
+    assert parse_source("\ufeff" + text)[1] == parse_source(text)[1]
+    assert compile_template("\ufeff" + text)[0].text == text
