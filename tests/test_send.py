@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from offerlang import __version__
+from offerlang import __version__, jsonout
 from offerlang.cli import main
 from offerlang.send.receipts import payload_sha256
 
@@ -131,7 +131,7 @@ def test_success_sends_exact_request_and_prints_links(server, capsys, offer, sna
     assert "2017-03-21 16:24:32 CET" in out
     receipt = json.loads(receipts_text(offer))
     assert receipt["id"] == SESSION_ID
-    assert receipt["sha256"] == payload_sha256(json.loads(BODY))
+    assert receipt["sha256"] == payload_sha256(jsonout.loads(BODY))
     assert receipt["offer"] == str(offer)
     assert receipt["expires_ms"] == EXPIRES_MS
     assert_no_secret(out, err, receipts_text(offer))
