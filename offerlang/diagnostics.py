@@ -116,6 +116,7 @@ CODES: dict[str, str] = {
     "E104": "unknown keyword",
     "E105": "unexpected end of file",
     "E106": "invalid escape in a string",
+    "E107": "blocks nested too deep",
     # meaning
     "E201": "clause given twice",
     "E202": "unknown currency",

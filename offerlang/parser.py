@@ -27,6 +27,8 @@ from .iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
 MAX_SYNTAX_ERRORS = 20
+# Deeper nesting is always a mistake (an offer needs two levels: item, setup fee).
+MAX_BLOCK_DEPTH = 16
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -151,6 +153,9 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
     the rest of the file too (`Offer.blanked` tells them which statements were lost). A brace
     is never blanked (that would invent new errors), except a stray `}`; nor is the end of file.
     """
+    too_deep = _too_deep(text)
+    if too_deep is not None:
+        return None, [too_deep]
     diagnostics: list[Diagnostic] = []
     work = text
     seen_lines: set[int] = set()
@@ -230,6 +235,26 @@ def _open_braces(code: str) -> list[int]:
         elif ch == "}" and stack:
             stack.pop()
     return stack
+
+
+def _too_deep(text: str) -> Diagnostic | None:
+    """Blocks nested deeper than any offer needs (an item's setup fee is two levels) are refused
+    before parsing: the tree builder is recursive, and thousands of levels would exhaust it."""
+    depth = 0
+    for i, ch in enumerate(_code_only(text)):
+        if ch == "{":
+            depth += 1
+            if depth > MAX_BLOCK_DEPTH:
+                line, col = _line_col(_line_starts(text), i)
+                return error(
+                    "E107",
+                    f"blocks are nested more than {MAX_BLOCK_DEPTH} deep here",
+                    n.Span(line, col, line, col + 1, i, i + 1),
+                    "an offer nests at most an item and its setup fee; is a `}` missing?",
+                )
+        elif ch == "}" and depth:
+            depth -= 1
+    return None
 
 
 def _line_starts(text: str) -> list[int]:

@@ -50,6 +50,7 @@ def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], col
                 gutter = " " * len(number)
                 start = d.span.column - 1
                 end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(src)
+                src, start, end = _window(src, start, end)
                 shown, cols = _display(src)
                 caret_start = cols[min(start, len(src))]
                 width = max(cols[min(max(end, start), len(src))] - caret_start, 1)
@@ -65,6 +66,20 @@ def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], col
 
 
 TAB_WIDTH = 4
+# Longer source lines are shown as a window around the problem, so a minified or runaway line
+# does not flood the terminal.
+MAX_SHOWN = 100
+
+
+def _window(src: str, start: int, end: int) -> tuple[str, int, int]:
+    if len(src) <= MAX_SHOWN:
+        return src, start, end
+    a = max(0, min(start - 30, len(src) - MAX_SHOWN))
+    b = min(len(src), a + MAX_SHOWN)
+    prefix = "…" if a else ""
+    suffix = "…" if b < len(src) else ""
+    shift = len(prefix) - a
+    return prefix + src[a:b] + suffix, start + shift, min(max(end, start), b) + shift
 
 
 def _display(src: str) -> tuple[str, list[int]]:

@@ -283,3 +283,22 @@ def test_start_up_stays_lean(tmp_path):
     assert imported() == ["[]", "[]", "['lark']"]
     env["OFFERLANG_NO_CACHE"] = "1"
     assert imported() == ["[]", "[]", "['jsonschema', 'lark']"]
+
+
+def test_compile_never_writes_the_payload_over_its_own_offer(tmp_path, capsys):
+    offer = tmp_path / "a.offer"
+    offer.write_text(SPRING.read_text("utf-8"), encoding="utf-8")
+    before = offer.read_bytes()
+    assert main(["compile", str(offer), "-o", str(offer)]) == EXIT_USAGE
+    assert "is the offer file: it would be overwritten" in capsys.readouterr().err
+    assert offer.read_bytes() == before
+
+
+def test_blocks_nested_thousands_deep_are_one_error_not_a_crash(tmp_path, capsys):
+    deep = tmp_path / "deep.offer"
+    deep.write_text("item a {" * 2000 + "}" * 2000, encoding="utf-8")
+    assert main(["check", str(deep)]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "error[E107]: blocks are nested more than 16 deep here" in out
+    shown = [line for line in out.splitlines() if re.match(r"\d+ \| ", line)]
+    assert shown and all(len(line) < 120 for line in shown), "the long line is shown as a window"

@@ -379,3 +379,12 @@ def test_import_of_a_payload_with_a_key_twice_writes_nothing(tmp_path, capsys):
     assert main(["import", str(bad), "-o", str(out)]) == 1
     assert "error[E601]: `/` gives the key `coupon` twice" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_import_into_a_directory_says_so(tmp_path, capsys):
+    from offerlang.cli import main
+
+    payload = tmp_path / "p.json"
+    payload.write_text('{"account": "abCdE1FGH2Hij3KLMnOpqR", "items": [{"product": "a"}]}')
+    assert main(["import", str(payload), "-o", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import click
 from ..jsonout import dumps
 from ..rows import parse_set
 from . import EXIT_INVALID, EXIT_OK
-from .campaign import compile_rows, key_option, rows_option, set_option
+from .campaign import compile_rows, key_option, refuse_same_file, rows_option, set_option
 from .common import compile_path, print_diagnostics, write_atomic
 
 
@@ -34,6 +34,7 @@ def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None,
         return compile_rows(file, rows, key, values, out)
     if key is not None:
         raise click.UsageError("--key needs --rows")
+    refuse_same_file(out, "-o", {"offer": file})
     result = compile_path(file, values or None)
     print_diagnostics(result.diagnostics, [result])
     if not result.ok:

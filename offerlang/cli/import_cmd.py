@@ -32,6 +32,8 @@ def command(payload: str, out: str | None, force: bool) -> int:
 
     if out == "-":  # the usual spelling of standard output, not a file named `-`
         out = None
+    if out and Path(out).is_dir():
+        raise click.UsageError(f"{out}: is a directory; give the offer file to write")
     if out and not force and Path(out).exists():
         # An offer file is hand-edited source: never overwrite one by accident.
         raise click.UsageError(f"{out}: already exists; pass --force to replace it")
