@@ -30,7 +30,7 @@ from .timeline import (
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
-NOTHING = "no offer files to compare"
+NOTHING = "no offer changed: buyers see nothing new"
 EMPTY: dict[str, Any] = {"items": []}
 # Contact fields whose payload name is not the word a reviewer uses.
 CONTACT_FIELDS = {"first": "first name", "last": "last name"}

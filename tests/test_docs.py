@@ -128,3 +128,11 @@ def test_readme_fmt_and_import_runs_print_what_is_shown(tmp_path):
             )
             printed = proc.stdout
         assert printed.rstrip("\n") == shown.rstrip("\n"), command
+
+
+def test_the_readme_tour_shows_the_example_it_names():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    tour = readme[readme.index("## A five-minute tour") :]
+    block = FENCE.search(tour)
+    assert block is not None and block.group(1) == "offer"
+    assert block.group(2) == (ROOT / "examples" / "spring-promotion.offer").read_text("utf-8")

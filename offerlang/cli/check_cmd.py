@@ -11,7 +11,7 @@ from .common import InputError, compile_path, offer_files, print_diagnostics
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
     "--format",
     "fmt",

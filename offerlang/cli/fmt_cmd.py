@@ -13,7 +13,7 @@ from .common import InputError, offer_files, print_diagnostics, read_source, wri
 
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--check", is_flag=True, help="Change nothing; list files that would change (exit 1 if any).")
 @click.option("--diff", is_flag=True, help="Change nothing; print a unified diff (exit 1 if any).")
 def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
