@@ -202,7 +202,7 @@ def send_campaign(
     from ..campaign.ledger import Ledger, LedgerError, check_header, done_hashes, read_ledger
     from ..campaign.ratelimit import RateLimiter, parse_rate
     from ..campaign.runner import Runner, progress_for, write_links
-    from .send_cmd import credentials_or_exit, make_client
+    from .sending import credentials_or_exit, make_client
 
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")
@@ -241,7 +241,7 @@ def send_campaign(
         on_rate_limited=limiter.on_rate_limited,
         on_retry=retries,
     )
-    from .send_cmd import Sender, verbose_log
+    from .sending import Sender, verbose_log
 
     with client, verbose_log(verbose):
         if dry_run:
