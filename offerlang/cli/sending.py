@@ -87,6 +87,9 @@ def local_time(epoch_ms: int) -> datetime:
 
 
 class Sender:
+    """Prints a dry run's requests, and what send.batch.send_batch reports (its BatchEvents):
+    sessions on standard output, warnings and errors on standard error; as text or JSON lines."""
+
     def __init__(self, fmt: str) -> None:
         self.fmt = fmt
         self.current = ""  # the offer being sent, named in retry messages
