@@ -491,3 +491,27 @@ def test_summary_counts_one_session_and_skipped_rows_complete_the_progress():
         "3 rows: 1 session created, 1 already done, 0 rejected, 0 network failures, 1 uncertain"
     )
     assert summary.finished == 3, "skipped rows count toward the bar's total"
+
+
+def test_ctrl_c_while_a_row_is_handed_to_a_worker_is_taken_after_the_handover(
+    server, tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C in the middle of handing a row to the pool used to leave it counted as pending and
+    never finished: the run waited for it forever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    submit = ThreadPoolExecutor.submit
+
+    def interrupted_submit(pool: ThreadPoolExecutor, *args: object, **kwargs: object):
+        interrupt_main_thread()
+        return submit(pool, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", interrupted_submit)
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--concurrency", "1", "--rate", "6000/min") == 130
+    err = capsys.readouterr().err
+    assert "interrupted: the requests in flight were finished and recorded" in err, err
+    # The row handed over is sent if its worker started before Ctrl-C was taken, else dropped.
+    created = sum(server.sessions.values())
+    assert created <= 1 and sum(server.attempts.values()) == created
+    assert f"{3 - created} rows of the file have no session yet" in err, err
