@@ -1,7 +1,10 @@
 """A scripted stand-in for FastSpring's POST /sessions: a real HTTP server on 127.0.0.1.
 
-Each test gives the answers in order (`server.script(Reply(...), ...)`); the server records every
-request it saw, headers and body bytes included, so tests can count and inspect them.
+Each test gives the answers in order (`server.script(Reply(...), ...)`), or a `respond` function
+that makes the answer to each request (tests/campaignserver.py); the server records every request
+it saw, headers and body bytes included, so tests can count and inspect them. A held answer waits
+for `release`, and `wait_held(n)` waits until n answers are held: a test knows requests are in
+flight without waiting for time to pass.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +27,7 @@ class Reply:
     body: bytes | dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
-    hold: bool = False  # answer only when the test ends (the client's read timeout fires first)
+    hold: bool = False  # answer once `release` is set, at the latest when the test ends
 
 
 def created(session_id: str = SESSION_ID, expires_ms: int = EXPIRES_MS) -> Reply:
@@ -54,11 +58,13 @@ class Seen:
 
 
 class FakeFastSpring:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, respond: Callable[[Seen], Reply] | None = None) -> None:
         self.requests: list[Seen] = []
+        self.held = 0  # answers held so far
         self._replies: list[Reply] = []
-        self._lock = threading.Lock()
-        self.release = threading.Event()  # set at teardown to let held replies go
+        self._respond = respond  # called with the lock held, the request already in `requests`
+        self._lock = threading.Condition()  # also signals each newly held answer to wait_held()
+        self.release = threading.Event()  # lets held replies go; set at teardown at the latest
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,13 +74,19 @@ class FakeFastSpring:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with fake._lock:
                     fake.requests.append(Seen("POST", self.path, list(self.headers.items()), body))
-                    reply = fake._replies.pop(0) if fake._replies else Reply(500, b"script exhausted")
+                    if fake._respond is not None:
+                        reply = fake._respond(fake.requests[-1])
+                    else:
+                        reply = fake._replies.pop(0) if fake._replies else Reply(500, b"script exhausted")
+                    if reply.hold:
+                        fake.held += 1
+                        fake._lock.notify_all()
                 if reply.drop:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if reply.hold:
-                    fake.release.wait(10)
+                    fake.release.wait(60)
                     self.close_connection = True
                 data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 try:
@@ -99,6 +111,11 @@ class FakeFastSpring:
         with self._lock:
             self._replies = list(replies)
         return self
+
+    def wait_held(self, count: int, timeout: float = 60.0) -> None:
+        """Until `count` answers are held (each request's own time: no test waits for a clock)."""
+        with self._lock:
+            assert self._lock.wait_for(lambda: self.held >= count, timeout), f"{self.held} held, not {count}"
 
     def start(self) -> FakeFastSpring:
         self._thread.start()

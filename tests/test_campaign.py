@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -155,12 +154,34 @@ def test_campaign_options_need_rows(tmp_path, capsys):
     assert "--ledger only make sense with --rows" in capsys.readouterr().err
 
 
-def test_real_run_respects_the_rate_in_every_second(server, tmp_path, capsys):
-    """600/min is 10 a second: never 11 requests reach the store within one second."""
+def test_every_request_waits_for_the_rate_limiter_first(server, tmp_path, capsys, monkeypatch):
+    """The pace itself is proven with a fake clock (test_ratelimit.py); here, no request reaches the
+    store without a slot from a limiter at the --rate given."""
+    from offerlang.campaign.ratelimit import RateLimiter
+
+    events: list[str] = []
+    rates: set[float] = set()
+    take_slot = RateLimiter.__call__
+
+    def slot_then_request(limiter: RateLimiter, *args: object, **kwargs: object) -> None:
+        take_slot(limiter, *args, **kwargs)
+        rates.add(limiter.per_minute)
+        events.append("slot")
+
+    monkeypatch.setattr(RateLimiter, "__call__", slot_then_request)
+
+    def request(_key: str, _attempt: int) -> None:
+        events.append("request")
+
+    server.faults = request
     rows = buyers(tmp_path, 24)
-    assert send(server, rows, "--rate", "600/min", "--concurrency", "8") == 0, capsys.readouterr().err
+    assert send(server, rows, "--rate", "6000/min", "--concurrency", "8") == 0, capsys.readouterr().err
     assert server.sessions == dict.fromkeys(keys(24), 1)
-    assert server.peak_per_second() <= 10
+    assert rates == {6000}
+    assert events.count("request") == events.count("slot") == 24
+    for seen in range(len(events)):
+        prefix = events[: seen + 1]
+        assert prefix.count("slot") >= prefix.count("request"), f"request {seen} came before its slot"
 
 
 def run_campaign(server: CampaignServer, rows: Path, *args: str) -> subprocess.Popen:
@@ -170,25 +191,31 @@ def run_campaign(server: CampaignServer, rows: Path, *args: str) -> subprocess.P
     )
 
 
-def wait_for(condition, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the campaign did not get that far"
-        time.sleep(0.01)
+def read_until(stream, start: str) -> str:
+    """What `stream` says up to a line starting with `start`, included: a handshake with the
+    campaign, which printed it."""
+    seen = ""
+    for line in stream:
+        seen += line
+        if line.startswith(start):
+            return seen
+    raise AssertionError(f"the campaign ended without printing {start!r}: {seen}")
 
 
 def test_sigkill_mid_campaign_then_resume_sends_each_row_at_most_once_beyond_in_flight(server, tmp_path):
-    server.delay = 0.05  # every answer takes a while: requests are in flight when the kill lands
+    server.hold_after = 20  # the answers after the 20th wait: requests are in flight when the kill lands
     rows = buyers(tmp_path, 60)
     ledger = tmp_path / "buyers.ledger.jsonl"
     concurrency = 4
     proc = run_campaign(server, rows, "--concurrency", str(concurrency), "--rate", "6000/min")
-    wait_for(lambda: sum(server.sessions.values()) >= 20)
+    server.wait_held(concurrency)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    server.hold_after = None
+    server.release.set()
     _header, state = read_ledger(ledger)
     uncertain = {k for k, e in state.items() if e.status == "uncertain"}
-    assert 0 < len(uncertain) <= concurrency
+    assert len(uncertain) == concurrency, "every worker was waiting for an answer"
     killed_at = sum(server.sessions.values())
 
     # Resume: done rows are skipped, uncertain ones are reported and not sent.
@@ -214,13 +241,15 @@ def test_sigkill_mid_campaign_then_resume_sends_each_row_at_most_once_beyond_in_
 
 
 def test_ctrl_c_finishes_the_requests_in_flight_and_records_them(server, tmp_path):
-    server.delay = 0.05
+    server.hold_after = 10
     rows = buyers(tmp_path, 60)
     proc = run_campaign(server, rows, "--concurrency", "4", "--rate", "6000/min")
-    wait_for(lambda: sum(server.sessions.values()) >= 10)
+    server.wait_held(4)
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    err = read_until(proc.stderr, "finishing 4 requests in flight")
+    server.release.set()  # only now: the answers arrive after Ctrl-C, while the requests are in flight
+    err += proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, err
     assert "interrupted: the requests in flight were finished and recorded" in err
     _header, state = read_ledger(tmp_path / "buyers.ledger.jsonl")
     assert {e.status for e in state.values()} == {"done"}, "no row left without an outcome"
@@ -316,10 +345,27 @@ def interrupt_main_thread() -> None:
     signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
 
-def test_ctrl_c_while_the_last_rows_are_in_flight_still_summarises_and_writes_links(server, tmp_path, capsys):
+def release_after_interrupt(server: CampaignServer, monkeypatch) -> None:
+    """Hold every answer until the campaign has taken Ctrl-C in: the requests are in flight when
+    it lands, however slow the machine."""
+    from offerlang.campaign.runner import Runner
+
+    interrupt = Runner._interrupt
+
+    def interrupt_then_release(runner: Runner) -> None:
+        interrupt(runner)
+        server.release.set()
+
+    monkeypatch.setattr(Runner, "_interrupt", interrupt_then_release)
+    server.hold_after = 0
+
+
+def test_ctrl_c_while_the_last_rows_are_in_flight_still_summarises_and_writes_links(
+    server, tmp_path, capsys, monkeypatch
+):
     """Six rows fit in the queue at once: when the fourth request arrives, every row has been
     handed to the workers and the main thread waits for the pool when Ctrl-C lands."""
-    server.delay = 0.3
+    release_after_interrupt(server, monkeypatch)
 
     def fourth_arrival(_key: str, _attempt: int) -> None:
         if sum(server.attempts.values()) == 4:
@@ -341,10 +387,10 @@ def test_ctrl_c_while_the_last_rows_are_in_flight_still_summarises_and_writes_li
     assert [r["status"] for r in table].count("done") == len(state)
 
 
-def test_ctrl_c_does_not_wait_for_the_rate_limiter(server, tmp_path, capsys):
+def test_ctrl_c_does_not_wait_for_the_rate_limiter(server, tmp_path, capsys, monkeypatch):
     """At 1/min the second row waits a minute for its slot: Ctrl-C ends that wait at once."""
     server.faults = lambda key, attempt: interrupt_main_thread() if key == keys(1)[0] else None
-    server.delay = 0.2
+    release_after_interrupt(server, monkeypatch)
     rows = buyers(tmp_path, 3)
     assert send(server, rows, "--concurrency", "2", "--rate", "1/min") == 130
     err = capsys.readouterr().err
@@ -445,3 +491,27 @@ def test_summary_counts_one_session_and_skipped_rows_complete_the_progress():
         "3 rows: 1 session created, 1 already done, 0 rejected, 0 network failures, 1 uncertain"
     )
     assert summary.finished == 3, "skipped rows count toward the bar's total"
+
+
+def test_ctrl_c_while_a_row_is_handed_to_a_worker_is_taken_after_the_handover(
+    server, tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C in the middle of handing a row to the pool used to leave it counted as pending and
+    never finished: the run waited for it forever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    submit = ThreadPoolExecutor.submit
+
+    def interrupted_submit(pool: ThreadPoolExecutor, *args: object, **kwargs: object):
+        interrupt_main_thread()
+        return submit(pool, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", interrupted_submit)
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--concurrency", "1", "--rate", "6000/min") == 130
+    err = capsys.readouterr().err
+    assert "interrupted: the requests in flight were finished and recorded" in err, err
+    # The row handed over is sent if its worker started before Ctrl-C was taken, else dropped.
+    created = sum(server.sessions.values())
+    assert created <= 1 and sum(server.attempts.values()) == created
+    assert f"{3 - created} rows of the file have no session yet" in err, err

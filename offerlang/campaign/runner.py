@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import csv
 import logging
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
@@ -193,6 +195,23 @@ def progress_for(total: int, cap_per_minute: float) -> Progress:
     return _Bar(total, cap_per_minute) if sys.stderr.isatty() else _Quiet()
 
 
+@contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Ctrl-C held back until the block ends: a row counted as pending but never handed to the
+    pool (or handed without the callback that counts it finished) would be waited for forever."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only ever handled in the main thread
+        return
+    caught: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)
+
+
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -256,9 +275,10 @@ class Runner:
                     self._skipped(row, decision, progress)
                     continue
                 slots.acquire()
-                with self._idle:
-                    self._pending += 1
-                pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
+                with _ctrl_c_deferred():
+                    with self._idle:
+                        self._pending += 1
+                    pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
             else:
                 self._rows_changed(report)
         except KeyboardInterrupt:

@@ -1,11 +1,10 @@
-"""What `offer compile --rows` and `offer send --rows` share: loading a template and its rows,
-checking every row, and reporting the bad ones."""
+"""The command line of campaigns (`offer compile --rows`, `offer send --rows`): their options,
+loading a template and its rows, and printing what offerlang.campaign.flow did."""
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..api import CompileResult, Template, compile_template
-from ..jsonout import dumps
+from ..campaign.flow import check_rows, write_checked_payloads, write_payloads
 from ..rows import Report, RowsError, RowSet, parse_set
 from . import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
 from .common import open_atomic, print_diagnostics, read_source
@@ -136,31 +135,19 @@ def print_report(report: Report) -> None:
         click.echo(report.summary(), err=True)
 
 
-def check_rows(row_set: RowSet) -> Report:
-    """The first pass: every row bound and checked, nothing kept but the keys seen."""
-    report = Report(row_set.path)
-    for _row in row_set.rows(report):
-        pass
-    return report
-
-
 def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
     row_set = load_rows(file, rows, key, values)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
-        # Standard output cannot be taken back: check every row before writing the first.
-        report = check_rows(row_set)
-        if report.ok:
-            report = Report(row_set.path)
-            _write_payloads(row_set, report, sys.stdout)
+        report = write_checked_payloads(row_set, sys.stdout)
         print_report(report)
         return EXIT_OK if report.ok else EXIT_INVALID
     report = Report(row_set.path)
     try:
         with open_atomic(out) as fh:
-            _write_payloads(row_set, report, fh)
+            report = write_payloads(row_set, fh)
             if not report.ok:
                 raise _RowsInvalid
     except _RowsInvalid:
@@ -171,12 +158,6 @@ def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], 
     if report.ok:
         click.echo(f"{out}: {report.rows:,} payload{'s' * (report.rows != 1)}", err=True)
     return EXIT_OK if report.ok else EXIT_INVALID
-
-
-def _write_payloads(row_set: RowSet, report: Report, fh) -> None:
-    for row in row_set.rows(report):
-        if report.ok:  # once a row is bad nothing will be kept: only go on checking
-            fh.write(dumps(row.result.payload, None) + "\n")
 
 
 def send_campaign(
@@ -199,22 +180,21 @@ def send_campaign(
     retry_uncertain: bool,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
-    from ..campaign.ledger import Ledger, LedgerError, check_header, done_hashes, read_ledger
-    from ..campaign.ratelimit import RateLimiter, parse_rate
-    from ..campaign.runner import Runner, progress_for, write_links
-    from .send_cmd import credentials_or_exit, make_client
+    from ..campaign.flow import Campaign
+    from ..campaign.ledger import LedgerError
+    from ..campaign.ratelimit import parse_rate
+    from ..campaign.runner import progress_for, write_links
+    from .sending import Sender, credentials_or_exit, make_client, verbose_log
 
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")
     ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
     refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
     refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
-    stop = threading.Event()  # Ctrl-C ends the rate limiter's waits too
     try:
         per_minute = parse_rate(rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    limiter = RateLimiter(per_minute, stop=stop)
     row_set = load_rows(paths[0], rows, key, values)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
@@ -228,7 +208,7 @@ def send_campaign(
     credentials = credentials_or_exit(dry_run)
     if isinstance(credentials, int):
         return credentials
-    retries = _Counter()
+    campaign = Campaign(row_set, ledger_path, per_minute, concurrency, retry_uncertain)
     client = make_client(
         store=store,
         test_store=test_store,
@@ -237,22 +217,17 @@ def send_campaign(
         api_url=api_url,
         retry=retry,
         read_timeout=timeout,
-        before_attempt=limiter,
-        on_rate_limited=limiter.on_rate_limited,
-        on_retry=retries,
+        **campaign.client_hooks(),
     )
-    from .send_cmd import Sender, verbose_log
-
     with client, verbose_log(verbose):
         if dry_run:
             try:
-                header, state = read_ledger(ledger_path)
-                check_header(Path(ledger_path), header, row_set.template.path, row_set.key)
+                dry = campaign.dry_run()
             except LedgerError as exc:
                 raise click.UsageError(str(exc)) from None
-            counts, first = _dry_run_plan(row_set, state, done_hashes(state), retry_uncertain)
-            if first is not None:
-                Sender("text").dry_run(client, first.result)
+            if dry.first is not None:
+                Sender("text").dry_run(client, dry.first.result)
+            counts = dict(dry.counts)
             would = counts.pop("send")
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
@@ -262,57 +237,23 @@ def send_campaign(
             )
             return EXIT_OK
         try:
-            journal = Ledger(ledger_path, row_set.template.path, row_set.key)
+            summary = campaign.run(client, progress=lambda total: progress_for(total, per_minute))
         except LedgerError as exc:
             raise click.UsageError(str(exc)) from None
-        try:
-            runner = Runner(
-                row_set,
-                client,
-                journal,
-                concurrency=concurrency,
-                retry_uncertain=retry_uncertain,
-                progress=lambda total: progress_for(total, per_minute),
-                wait_turn=limiter.acquire_ahead,
-                stop=stop,
-            )
-            summary = runner.run()
-        finally:
-            # Only after every worker finished (run() waits for them, Ctrl-C or not).
-            journal.close()
         if out:
             try:
                 with open_atomic(out) as fh:
-                    written = write_links(fh, row_set, journal.state)
+                    written = write_links(fh, row_set, campaign.state)
             except OSError as exc:
                 raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
             click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
-    if retries.value:
-        click.echo(f"{retries.value:,} attempts retried (rate limits, 5xx, dropped connections)", err=True)
+    if campaign.retries.value:
+        click.echo(
+            f"{campaign.retries.value:,} attempts retried (rate limits, 5xx, dropped connections)", err=True
+        )
     return _exit_code(summary)
-
-
-def _dry_run_plan(row_set: RowSet, state: dict, hashes: set[str], retry_uncertain: bool) -> tuple[dict, Any]:
-    """What a real run with this ledger would do, by the runner's own decision, and the first
-    row it would send."""
-    from ..campaign.runner import SEND, SKIP_CHANGED, SKIP_DONE, SKIP_DUPLICATE, SKIP_UNCERTAIN, plan
-
-    labels = {
-        SEND: "send",
-        SKIP_DONE: "already done",
-        SKIP_CHANGED: "done but changed since (kept)",
-        SKIP_UNCERTAIN: "uncertain (not sent without --retry-uncertain)",
-        SKIP_DUPLICATE: "done under another key",
-    }
-    counts = dict.fromkeys(labels.values(), 0)
-    first = None
-    for row, _hash, decision in plan(row_set, Report(row_set.path), state, hashes, retry_uncertain):
-        counts[labels[decision]] += 1
-        if decision == SEND and first is None:
-            first = row
-    return counts, first
 
 
 def _exit_code(summary: Summary) -> int:
@@ -327,15 +268,3 @@ def _exit_code(summary: Summary) -> int:
     if summary.network or summary.uncertain:
         return EXIT_NETWORK
     return EXIT_OK
-
-
-class _Counter:
-    """Counts the client's retries from every worker thread."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, *_args: object) -> None:
-        with self._lock:
-            self.value += 1

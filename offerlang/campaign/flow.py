@@ -1,0 +1,140 @@
+"""A campaign from checked rows to sessions: what `offer compile --rows` and `offer send --rows`
+do once their options are parsed. Printing, and what the outcomes mean to a shell, are the CLI's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..jsonout import dumps
+from ..rows import Report, Row, RowSet
+
+if TYPE_CHECKING:
+    from .ledger import Entry
+    from .runner import Client, Progress, Summary
+
+
+def check_rows(row_set: RowSet) -> Report:
+    """The first pass: every row bound and checked, nothing kept but the keys seen."""
+    report = Report(row_set.path)
+    for _row in row_set.rows(report):
+        pass
+    return report
+
+
+def write_payloads(row_set: RowSet, fh: TextIO) -> Report:
+    """One payload per line; once a row is bad, nothing will be kept: the rest are only checked."""
+    report = Report(row_set.path)
+    for row in row_set.rows(report):
+        if report.ok:
+            fh.write(dumps(row.result.payload, None) + "\n")
+    return report
+
+
+def write_checked_payloads(row_set: RowSet, fh: TextIO) -> Report:
+    """For an output that cannot be taken back (standard output): every row is checked before
+    the first is written, and none is written if one is bad."""
+    report = check_rows(row_set)
+    return write_payloads(row_set, fh) if report.ok else report
+
+
+@dataclass
+class DryRunPlan:
+    """What a real run with the ledger as it is would do, by the runner's own decision."""
+
+    counts: dict[str, int]  # rows per decision, labelled for people; "send" first
+    first: Row | None  # the first row it would send
+
+
+class _RetryCounter:
+    """Counts the client's retries from every worker thread."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *_args: object) -> None:
+        with self._lock:
+            self.value += 1
+
+
+@dataclass
+class Campaign:
+    """`offer send OFFER --rows ROWS` once every row is checked: its pace, its ledger, its retries.
+
+    Make the client with `client_hooks()` so that it waits for the rate limiter before every
+    attempt and counts its retries; then `dry_run()` or `run()` (both raise LedgerError for a
+    ledger that cannot be used: nothing was sent)."""
+
+    row_set: RowSet
+    ledger_path: str
+    per_minute: float
+    concurrency: int
+    retry_uncertain: bool
+    state: dict[str, Entry] = field(default_factory=dict)  # the ledger's, after run()
+
+    def __post_init__(self) -> None:
+        from .ratelimit import RateLimiter
+
+        self.stop = threading.Event()  # Ctrl-C ends the rate limiter's waits too
+        self.limiter = RateLimiter(self.per_minute, stop=self.stop)
+        self.retries = _RetryCounter()
+
+    def client_hooks(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "before_attempt": self.limiter,
+            "on_rate_limited": self.limiter.on_rate_limited,
+            "on_retry": self.retries,
+        }
+
+    def dry_run(self) -> DryRunPlan:
+        from .ledger import check_header, done_hashes, read_ledger
+        from .runner import SEND, SKIP_CHANGED, SKIP_DONE, SKIP_DUPLICATE, SKIP_UNCERTAIN, plan
+
+        header, state = read_ledger(self.ledger_path)
+        check_header(Path(self.ledger_path), header, self.row_set.template.path, self.row_set.key)
+        labels = {
+            SEND: "send",
+            SKIP_DONE: "already done",
+            SKIP_CHANGED: "done but changed since (kept)",
+            SKIP_UNCERTAIN: "uncertain (not sent without --retry-uncertain)",
+            SKIP_DUPLICATE: "done under another key",
+        }
+        counts = dict.fromkeys(labels.values(), 0)
+        first = None
+        report = Report(self.row_set.path)
+        for row, _hash, decision in plan(
+            self.row_set, report, state, done_hashes(state), self.retry_uncertain
+        ):
+            counts[labels[decision]] += 1
+            if decision == SEND and first is None:
+                first = row
+        return DryRunPlan(counts, first)
+
+    def run(self, client: Client, progress: Callable[[int], Progress]) -> Summary:
+        """Send every row not done yet; returns when every worker has finished, Ctrl-C or not."""
+        from .ledger import Ledger
+        from .runner import Runner
+
+        journal = Ledger(self.ledger_path, self.row_set.template.path, self.row_set.key)
+        try:
+            runner = Runner(
+                self.row_set,
+                client,
+                journal,
+                concurrency=self.concurrency,
+                retry_uncertain=self.retry_uncertain,
+                progress=progress,
+                wait_turn=self.limiter.acquire_ahead,
+                stop=self.stop,
+            )
+            summary = runner.run()
+        finally:
+            # Only after every worker finished (run() waits for them, Ctrl-C or not).
+            journal.close()
+        self.state = journal.state
+        return summary

@@ -1,0 +1,216 @@
+"""What `offer send` and `offer send --rows` share on the terminal: credentials and client from
+the command line, the sessions and failures printed, and a closed standard output."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..jsonout import dumps
+from . import EXIT_BROKEN_PIPE, EXIT_USAGE, silence_stdout
+from .common import print_diagnostics
+
+if TYPE_CHECKING:
+    from ..api import CompileResult
+    from ..send.client import FastSpringClient, RetryPolicy, SendError
+    from ..send.receipts import Receipt
+
+# Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
+RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
+
+
+def unless_stdout_closes(run: Callable[[], int]) -> int:
+    """Run the sending part; a closed standard output (`offer send ... | head -0`) stops it.
+
+    Sessions are recorded before they are printed, so none is lost; but the links were not
+    shown, which is not a success, so the exit code says so (128 + SIGPIPE, as shells report).
+    """
+    try:
+        return run()
+    except BrokenPipeError:
+        silence_stdout()
+        # If standard error is gone too, the exit code is all that is left to say it.
+        with suppress(OSError):
+            click.echo(
+                "offer send: standard output was closed; stopped sending. Every session created was "
+                "recorded before it was printed: see the receipts",
+                err=True,
+            )
+        return EXIT_BROKEN_PIPE
+
+
+def credentials_or_exit(dry_run: bool) -> tuple[str, str] | int:
+    """The API credentials from the environment, or the exit code when they are missing (a dry
+    run goes on without them)."""
+    from ..send.client import MissingCredentials, credentials_from_env
+
+    try:
+        return credentials_from_env()
+    except MissingCredentials as exc:
+        if not dry_run:
+            click.echo(f"offer send: error: {exc}; nothing was sent", err=True)
+            return EXIT_USAGE
+        click.echo(f"offer send: note: {exc}; a real send would stop here", err=True)
+        return "", ""
+
+
+def retry_policy() -> RetryPolicy:
+    from ..send.client import RetryPolicy
+
+    raw = os.environ.get(RETRY_BASE_ENV)
+    if raw is None:
+        return RetryPolicy()
+    try:
+        return RetryPolicy(base_delay=float(raw))
+    except ValueError:
+        raise click.UsageError(f"{RETRY_BASE_ENV}={raw!r} is not a number of seconds") from None
+
+
+def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
+    import httpx
+
+    from ..send.client import FastSpringClient
+
+    return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
+
+
+def local_time(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).astimezone()
+
+
+class Sender:
+    """Prints a dry run's requests, and what send.batch.send_batch reports (its BatchEvents):
+    sessions on standard output, warnings and errors on standard error; as text or JSON lines."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.current = ""  # the offer being sent, named in retry messages
+        self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
+
+    def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
+        method, url, headers, body = client.describe_request(result.payload or {})
+        if self.fmt == "json":
+            request = {"method": method, "url": url, "headers": headers, "body": result.payload}
+            click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
+            return
+        if self.shown:
+            click.echo("")
+        self.shown += 1
+        click.echo(f"# {result.path}: not sent (--dry-run)")
+        click.echo(f"{method} {url}")
+        for name, value in headers:
+            click.echo(f"{name}: {value}")
+        click.echo("")
+        click.echo(body.decode("utf-8"))
+
+    # The events of send.batch.send_batch, printed.
+    def begin(self, result: CompileResult) -> None:
+        self.current = result.path
+
+    def unreadable_receipt(self, path: Path, line: int) -> None:
+        click.echo(f"{path}:{line}: warning: not a receipt; ignored", err=True)
+
+    def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
+        if may_have_created:
+            outcome = "FastSpring may have created a session that is not in the receipts"
+        else:
+            outcome = "no request reached FastSpring, so no session was created"
+        click.echo(f"{result.path}: interrupted while sending: {outcome}", err=True)
+
+    def not_recorded(self, path: Path, error: OSError) -> None:
+        click.echo(
+            f"{path}: warning: the session below was created but could not be recorded "
+            f"({error.strerror or error}); keep its link",
+            err=True,
+        )
+
+    def created(self, result: CompileResult, receipt: Receipt) -> None:
+        self._session(result.path, receipt, "created", f"{result.path}: session created")
+
+    def already_sent(self, result: CompileResult, receipt: Receipt) -> None:
+        offer = result.path
+        sent = datetime.fromisoformat(receipt.created).astimezone()
+        headline = f"{offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
+        self._session(offer, receipt, "already-sent", headline)
+        click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
+
+    def _session(self, offer: str, receipt: Receipt, status: str, headline: str) -> None:
+        from ..send.client import popup_snippet
+
+        expires = local_time(receipt.expires_ms)
+        popup = popup_snippet(receipt.id)
+        if self.fmt == "json":
+            record = {
+                "offer": offer,
+                "status": status,
+                "id": receipt.id,
+                "url": receipt.url,
+                "popup": popup,
+                "expires": expires.isoformat(timespec="seconds"),
+                "expires_ms": receipt.expires_ms,
+            }
+            click.echo(dumps(record, None))
+            return
+        click.echo(headline)
+        click.echo(f"  id       {receipt.id}")
+        click.echo(f"  expires  {expires:%Y-%m-%d %H:%M:%S %Z}")
+        click.echo(f"  url      {receipt.url}")
+        click.echo(f"  popup    {popup}")
+
+    def failed(self, result: CompileResult, error: SendError) -> None:
+        from ..send.rejections import item_exists_diagnostic
+
+        located = item_exists_diagnostic(result, error)
+        if located is not None:
+            print_diagnostics([located], [result])
+        else:
+            lead = {
+                "rejected": f"FastSpring rejected the session (HTTP {error.status})",
+                "auth": f"FastSpring refused the credentials (HTTP {error.status})",
+                "network": "not sent",
+            }[error.kind]
+            click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
+            if error.params:
+                click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
+            if error.hint:
+                click.echo(f"  help: {error.hint}", err=True)
+        if self.fmt == "json":
+            failure = {
+                "kind": error.kind,
+                "status": error.status,
+                "message": error.message,
+                "params": list(error.params),
+                "hint": error.hint,
+            }
+            click.echo(dumps({"offer": result.path, "status": "failed", "error": failure}, None))
+
+    def skipped(self, result: CompileResult) -> None:
+        click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
+        if self.fmt == "json":
+            click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
+
+
+@contextmanager
+def verbose_log(enabled: bool) -> Iterator[None]:
+    """With --verbose, the client's log lines go to standard error for the length of the command."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("offerlang.send")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("offer send: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
