@@ -2,8 +2,9 @@
 answering by buyer.
 
 Each request is identified by its contact email; `faults(key, attempt)` may inject a 429, 404,
-503, 400 or a dropped connection for that attempt, and otherwise a session with a new id is
-created when the request arrives. It counts, per key, every attempt and every session created.
+503, 400, a dropped connection or a garbled 200 answer for that attempt, and otherwise a
+session with a new id is created when the request arrives. It counts, per key, every attempt
+and every session created.
 With `hold_after` set, the answers to the requests after that many are held until `release`
 is set: those requests are in flight for as long as a test needs (`wait_held`).
 """
@@ -44,6 +45,8 @@ class CampaignServer(FakeFastSpring):
             self.sessions[key] += 1
             number = sum(self.sessions.values())
             return Reply(200, {"id": f"S{number:021d}", "expires": EXPIRES_MS, "order": None}, hold=hold)
+        if fault == "garbled":  # a success answer without a session in it
+            return Reply(200, b"<html>maintenance</html>", hold=hold)
         if fault == "400":
             return Reply(400, {"message": f"Coupon not valid for {key}", "params": []}, hold=hold)
         return Reply(int(fault), {"message": "slow down"}, {"Retry-After": "0.01"}, hold=hold)

@@ -302,6 +302,22 @@ def test_retries_exhausted_without_an_answer_leave_the_row_uncertain(server, tmp
     assert server.sessions == dict.fromkeys(keys(3), 1)
 
 
+def test_an_unreadable_success_answer_leaves_the_row_uncertain_not_failed(server, tmp_path, capsys):
+    # FastSpring answered 200 but the body is not a session: one may exist, so the next run
+    # must not create a second one unless asked to.
+    server.faults = lambda key, attempt: "garbled" if key == "b00001@example.com" else None
+    rows = buyers(tmp_path, 3)
+    assert send(server, rows, "--rate", "6000/min") == 4
+    server.faults = lambda key, attempt: None
+    assert send(server, rows, "--rate", "6000/min") == 4
+    assert "uncertain (a request was started but its outcome is unknown): b00001@example.com" in (
+        capsys.readouterr().err
+    )
+    assert server.attempts["b00001@example.com"] == 1, "not sent again without --retry-uncertain"
+    assert send(server, rows, "--rate", "6000/min", "--retry-uncertain") == 0
+    assert server.attempts["b00001@example.com"] == 2
+
+
 def test_set_fills_a_single_send(server, tmp_path, capsys):
     values = ["--set=first=Ada", "--set=last=Lovelace", "--set=email=ada@example.com", "--set=country=GB"]
     receipts = str(tmp_path / "receipts.jsonl")

@@ -89,14 +89,17 @@ def read_ledger(path: str | Path) -> tuple[dict[str, str] | None, dict[str, Entr
                 DONE, record.get("hash", ""), record.get("session"), record.get("url"), record.get("expires")
             )
         elif event == FAILED:
-            status = outcome_status(record.get("kind"), record.get("status"))
+            status = outcome_status(record.get("kind"), record.get("status"), record.get("uncertain") is True)
             state[key] = Entry(status, record.get("hash", ""), message=record.get("message"))
     return header, state
 
 
-def outcome_status(kind: str | None, http_status: int | None) -> str:
+def outcome_status(kind: str | None, http_status: int | None, may_have_created: bool = False) -> str:
     """A failure with an HTTP answer created no session; one without (a lost connection, a
-    timeout) may have reached FastSpring: as uncertain as no outcome at all."""
+    timeout), or with a success answer that could not be read, may have reached FastSpring: as
+    uncertain as no outcome at all."""
+    if may_have_created:
+        return UNCERTAIN
     return FAILED if kind in ("rejected", "auth") or http_status is not None else UNCERTAIN
 
 
@@ -166,11 +169,15 @@ class Ledger:
             self.state[key] = Entry(DONE, row_hash, session, url, expires)
             self.done_hashes.add(row_hash)
 
-    def failed(self, key: str, row_hash: str, kind: str, status: int | None, message: str) -> None:
+    def failed(
+        self, key: str, row_hash: str, kind: str, status: int | None, message: str, *, uncertain: bool = False
+    ) -> None:
         record = {"event": FAILED, "key": key, "hash": row_hash, "kind": kind, "status": status}
+        if uncertain:
+            record["uncertain"] = True
         self._append(record | {"message": message, "at": _now()})
         with self._lock:
-            self.state[key] = Entry(outcome_status(kind, status), row_hash, message=message)
+            self.state[key] = Entry(outcome_status(kind, status, uncertain), row_hash, message=message)
 
     def close(self) -> None:
         with self._lock:

@@ -368,10 +368,11 @@ class Runner:
             progress.advance(self.summary)
 
     def _failed(self, row: Row, row_hash: str, exc: Any) -> None:
-        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message)
+        may_have_created = getattr(exc, "may_have_created", False)
+        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message, uncertain=may_have_created)
         log.debug("%s (line %d): %s", row.key, row.line, exc.message)
         with self._lock:
-            if exc.kind == "interrupted":
+            if exc.kind == "interrupted" or may_have_created:
                 self.summary.uncertain.append(row.key)
                 return
             if exc.kind == "network":

@@ -109,6 +109,8 @@ class SendError(Exception):
     kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
     credentials), "network" (no usable answer: connection, timeouts, retries exhausted, or an
     unreadable answer). message is FastSpring's message where it gave one; params its `params`.
+    may_have_created: an answer came that FastSpring may have sent for a session it created (a
+    2xx that could not be read), so whoever keeps records must treat the request as uncertain.
     """
 
     def __init__(
@@ -119,6 +121,7 @@ class SendError(Exception):
         *,
         params: tuple[Any, ...] = (),
         hint: str | None = None,
+        may_have_created: bool = False,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -126,6 +129,7 @@ class SendError(Exception):
         self.status = status
         self.params = params
         self.hint = hint
+        self.may_have_created = may_have_created
 
 
 class SendInterrupted(KeyboardInterrupt):
@@ -411,6 +415,7 @@ class FastSpringClient:
                 "network",
                 f"an answer that could not be decoded ({exc}); a session may have been created, so the "
                 "request was not repeated",
+                may_have_created=True,
             ) from None
         log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
         status = response.status_code
@@ -451,6 +456,7 @@ class FastSpringClient:
                 f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
                 "been created, so the request was not repeated",
                 response.status_code,
+                may_have_created=True,
             )
 
         try:
