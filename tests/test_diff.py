@@ -108,6 +108,13 @@ def test_an_offer_that_does_not_compile_is_reported_with_its_diagnostics(fmt, ca
         assert "does not compile" in out
 
 
+def test_the_same_broken_file_on_both_sides_is_reported_once(capsys):
+    broken = f"{DIFF}/broken.offer"
+    code, _, err = run(capsys, "diff", broken, broken)
+    assert code == 1
+    assert err.count("error[E219]") == 1
+
+
 def test_usage_errors(capsys):
     code, _, err = run(capsys, "diff", f"{DIFF}/base.offer")
     assert code == 2 and "give two offer files" in err

@@ -66,7 +66,9 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
         else:
             payloads = (old and old.payload, new and new.payload)
             diffs.append(diff_offers(label, *payloads, old and old.path, new and new.path))
-    print_diagnostics([d for r in broken for d in r.diagnostics], broken)
+    # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
+    shown = list({(r.path, r.text): r for r in broken}.values())
+    print_diagnostics([d for r in shown for d in r.diagnostics], shown)
 
     if fmt == "json":
         labels = {id(r): label for label, *sides in pairs for r in sides if r is not None}
