@@ -92,7 +92,7 @@ def bench_check(example: Path, runs: int, offer_cmd: list[str]) -> None:
 
 def bench_compile(repeat: int) -> None:
     from offerlang import compile_source
-    from offerlang.parser import lark_parser
+    from offerlang.compiler.parser import lark_parser
 
     lark_parser()  # built (or loaded) once, as in any long-running process
     examples = sorted(ROOT.glob("examples/**/*.offer"))

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from offerlang.api import compile_template  # noqa: E402
+from offerlang.campaign.rows import Report, RowSet  # noqa: E402
+from offerlang.compiler.pipeline import compile_template  # noqa: E402
 from offerlang.jsonout import dumps  # noqa: E402
-from offerlang.rows import Report, RowSet  # noqa: E402
 
 OFFER = ROOT / "examples" / "campaign" / "annual-upgrade.offer"
 COUNTRIES = ["DE", "US", "GB", "FR", "JP", "BR", "IN", "NL"]

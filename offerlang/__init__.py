@@ -1,8 +1,10 @@
 """offerlang: FastSpring checkout offers as reviewable source files.
 
-Pipeline, one module per phase:
-    source.py (bytes -> text) -> parser.py (grammar/offer.lark -> nodes.py tree)
-    -> checks.py (diagnostics) -> emit.py (payload + pointer map) -> schema.py (JSON Schema)
+The package is the pipeline, dependencies pointing one way (tools never imported by the compiler):
+    compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema
+    review/     timeline, explain, diff          authoring/  fmt, importer
+    send/       FastSpring client, receipts      campaign/   rows, ledger, runner
+    cli/        the thin `offer` command over all of the above
 """
 
 from __future__ import annotations
@@ -15,20 +17,26 @@ __version__ = "0.1.0"
 # The public API is imported on first use (PEP 562), so that `offer --help`, which needs only
 # __version__, does not pay for Lark and the whole pipeline.
 _EXPORTS = {
-    "CompileResult": "api",
-    "compile_bytes": "api",
-    "compile_file": "api",
-    "compile_source": "api",
-    "parse_source": "api",
-    "Diagnostic": "diagnostics",
-    "Severity": "diagnostics",
-    "Span": "nodes",
+    "CompileResult": "compiler.pipeline",
+    "compile_bytes": "compiler.pipeline",
+    "compile_file": "compiler.pipeline",
+    "compile_source": "compiler.pipeline",
+    "parse_source": "compiler.pipeline",
+    "Diagnostic": "compiler.diagnostics",
+    "Severity": "compiler.diagnostics",
+    "Span": "compiler.nodes",
 }
 
 if TYPE_CHECKING:
-    from .api import CompileResult, compile_bytes, compile_file, compile_source, parse_source
-    from .diagnostics import Diagnostic, Severity
-    from .nodes import Span
+    from offerlang.compiler.diagnostics import Diagnostic, Severity
+    from offerlang.compiler.nodes import Span
+    from offerlang.compiler.pipeline import (
+        CompileResult,
+        compile_bytes,
+        compile_file,
+        compile_source,
+        parse_source,
+    )
 
 
 def __getattr__(name: str) -> Any:

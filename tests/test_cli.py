@@ -146,7 +146,13 @@ def test_help_lists_the_exit_codes():
     result = _run("--help")
     assert result.exit_code == EXIT_OK
     assert "Exit codes:" in result.stdout
-    from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_REJECTED
+    from offerlang.cli import (
+        EXIT_BROKEN_PIPE,
+        EXIT_INTERNAL,
+        EXIT_INTERRUPTED,
+        EXIT_NETWORK,
+        EXIT_REJECTED,
+    )
 
     codes = [EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_REJECTED, EXIT_NETWORK, EXIT_INTERNAL, EXIT_INTERRUPTED]
     for code in [*codes, EXIT_BROKEN_PIPE]:

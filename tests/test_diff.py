@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from offerlang.diff import percent_change
 from offerlang.jsonout import loads
+from offerlang.review.diff import percent_change
 
 from .conftest import FIXTURES, ROOT, run
 
@@ -214,7 +214,7 @@ def test_offer_diff_runs_as_a_program(repo):
 
 
 def test_keyed_text_and_order_changes_each_get_a_line():
-    from offerlang.diff import diff_payloads
+    from offerlang.review.diff import diff_payloads
 
     old = {
         "contact": {"first": "Jane", "last": "Doe", "email": "jane@example.com"},
@@ -355,7 +355,7 @@ def test_exit_code_follows_git_diff_an_error_is_2_not_a_change(capsys):
 
 
 def test_a_file_name_with_a_line_break_stays_on_its_line():
-    from offerlang.diff import diff_offers, to_plain
+    from offerlang.review.diff import diff_offers, to_plain
 
     old = {"items": [{"product": "a"}], "coupon": "X"}
     new = {"items": [{"product": "a"}], "coupon": "Y"}

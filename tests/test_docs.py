@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from offerlang import compile_source
-from offerlang.diagnostics import CODES
+from offerlang.compiler.diagnostics import CODES
 from offerlang.jsonout import dumps, loads
 
 from .conftest import ROOT

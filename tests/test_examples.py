@@ -106,7 +106,7 @@ def test_another_process_with_another_hash_seed_gives_the_same_bytes():
 
 
 def test_a_byte_order_mark_in_source_text_is_not_part_of_the_offer():
-    from offerlang.api import compile_template, parse_source
+    from offerlang.compiler.pipeline import compile_template, parse_source
 
     text = (EXAMPLES / "spring-promotion.offer").read_text("utf-8")
     assert (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from offerlang.explain import explain, to_blocks
 from offerlang.jsonout import loads
-from offerlang.report import print_rich
+from offerlang.review.document import print_rich
+from offerlang.review.explain import explain, to_blocks
 
 from .conftest import EXAMPLES, FIXTURES, ROOT, run
 
@@ -36,8 +36,8 @@ def test_explain_the_campaign_template_with_values_bound(fmt, snapshot):
     # `offer explain` takes no parameter values: the campaign is explained as `offer send
     # --rows` would bind it for one row.
     from offerlang import compile_file
-    from offerlang.explain import to_json
-    from offerlang.report import to_markdown, to_plain
+    from offerlang.review.document import to_markdown, to_plain
+    from offerlang.review.explain import to_json
 
     result = compile_file(TEMPLATE, TEMPLATE_VALUES)
     assert result.ok, result.diagnostics
@@ -123,7 +123,7 @@ def test_offer_explain_runs_as_a_program_and_help_does_not_import_rich():
 
 
 def test_rich_tables_align_amounts_on_the_right():
-    from offerlang.report import Table
+    from offerlang.review.document import Table
 
     stream = io.StringIO()
     print_rich(

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang import fmt as fmt_module
+from offerlang.authoring import fmt as fmt_module
+from offerlang.authoring.fmt import FormatterBug, format_source, is_bare, quote, shape, value_text
+from offerlang.authoring.importer import import_payload
 from offerlang.cli import cli, main
-from offerlang.fmt import FormatterBug, format_source, is_bare, quote, shape, value_text
-from offerlang.importer import import_payload
+from offerlang.compiler.nodes import Param, Span, Text
+from offerlang.compiler.parser import parse
+from offerlang.compiler.source import decode
 from offerlang.jsonout import dumps
-from offerlang.nodes import Param, Span, Text
-from offerlang.parser import parse
-from offerlang.source import decode
 
 from .conftest import EXAMPLES, FIXTURES
 from .strategies import messy, payloads, texts

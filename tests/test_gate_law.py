@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_source, jsonout
-from offerlang.schema import schema_errors
+from offerlang.compiler.schema import schema_errors
 
 # (sensible values, mistakes)
 CURRENCIES = (["USD", "EUR", "GBP", "JPY", "KRW"], ["usd", "XXY"])

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from offerlang import compile_source
+from offerlang.authoring.fmt import format_source
+from offerlang.authoring.importer import import_payload
 from offerlang.cli import main
-from offerlang.fmt import format_source
-from offerlang.importer import import_payload
+from offerlang.compiler.schema import schema_errors
 from offerlang.jsonout import dumps, loads
-from offerlang.schema import schema_errors
 
 from .conftest import DOCUMENTED, EXAMPLES
 from .strategies import payloads
@@ -340,7 +340,7 @@ def test_import_from_stdin_in_a_real_process():
 
 def test_import_refuses_source_that_compiles_to_something_else(monkeypatch):
     # The last gate: were the printer to write a wrong price, the compile-back check catches it.
-    import offerlang.importer as importer
+    import offerlang.authoring.importer as importer
 
     real = importer.print_offer
     monkeypatch.setattr(importer, "print_offer", lambda offer: real(offer).replace("9.99", "9.98"))

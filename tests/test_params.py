@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.api import compile_template
 from offerlang.cli import main
-from offerlang.diagnostics import Severity
+from offerlang.compiler.diagnostics import Severity
+from offerlang.compiler.pipeline import compile_template
 
 TEMPLATE = """\
 param first text
@@ -200,7 +200,7 @@ def test_a_declared_but_unused_parameter_needs_no_value():
 
 
 def test_the_schema_gate_runs_once_per_template(monkeypatch):
-    import offerlang.api as api
+    import offerlang.compiler.pipeline as api
 
     calls = []
     real = api.validate

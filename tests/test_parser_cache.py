@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from offerlang import parser as offer_parser
-from offerlang.parser import cached_parser
+from offerlang.compiler import parser as offer_parser
+from offerlang.compiler.parser import cached_parser
 from offerlang.usercache import cache_dir
 
 from .conftest import EXAMPLES, FIXTURES

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offerlang.api import compile_template
+from offerlang.campaign.rows import Report, RowsError, RowSet
 from offerlang.cli import main
+from offerlang.compiler.pipeline import compile_template
 from offerlang.jsonout import dumps, loads
-from offerlang.rows import Report, RowsError, RowSet
 
 from .conftest import EXAMPLES
 

@@ -10,9 +10,10 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from offerlang import checks, jsonout
-from offerlang.parser import USAGE, lark_parser
-from offerlang.schema import schema_errors, schema_text
+from offerlang import jsonout
+from offerlang.compiler import checks
+from offerlang.compiler.parser import USAGE, lark_parser
+from offerlang.compiler.schema import schema_errors, schema_text
 
 from .conftest import DOCUMENTED, ROOT
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.timeline import item_timelines, ordinal, timeline, when
+from offerlang.review.timeline import item_timelines, ordinal, timeline, when
 
 ACCOUNT = "account abCdE1FGH2Hij3KLMnOpqR\n"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offerlang import compile_file, schema
+from offerlang import compile_file
+from offerlang.compiler import schema
 
 from .conftest import EXAMPLES
 

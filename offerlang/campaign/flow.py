@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..jsonout import dumps
-from ..rows import Report, Row, RowSet
+from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
-    from .ledger import Entry
-    from .runner import Client, Progress, Summary
+    from offerlang.campaign.ledger import Entry
+    from offerlang.campaign.runner import Client, Progress, Summary
 
 
 def check_rows(row_set: RowSet) -> Report:
@@ -78,7 +78,7 @@ class Campaign:
     state: dict[str, Entry] = field(default_factory=dict)  # the ledger's, after run()
 
     def __post_init__(self) -> None:
-        from .ratelimit import RateLimiter
+        from offerlang.campaign.ratelimit import RateLimiter
 
         self.stop = threading.Event()  # Ctrl-C ends the rate limiter's waits too
         self.limiter = RateLimiter(self.per_minute, stop=self.stop)
@@ -92,8 +92,15 @@ class Campaign:
         }
 
     def dry_run(self) -> DryRunPlan:
-        from .ledger import check_header, done_hashes, read_ledger
-        from .runner import SEND, SKIP_CHANGED, SKIP_DONE, SKIP_DUPLICATE, SKIP_UNCERTAIN, plan
+        from offerlang.campaign.ledger import check_header, done_hashes, read_ledger
+        from offerlang.campaign.runner import (
+            SEND,
+            SKIP_CHANGED,
+            SKIP_DONE,
+            SKIP_DUPLICATE,
+            SKIP_UNCERTAIN,
+            plan,
+        )
 
         header, state = read_ledger(self.ledger_path)
         check_header(Path(self.ledger_path), header, self.row_set.template.path, self.row_set.key)
@@ -117,8 +124,8 @@ class Campaign:
 
     def run(self, client: Client, progress: Callable[[int], Progress]) -> Summary:
         """Send every row not done yet; returns when every worker has finished, Ctrl-C or not."""
-        from .ledger import Ledger
-        from .runner import Runner
+        from offerlang.campaign.ledger import Ledger
+        from offerlang.campaign.runner import Runner
 
         journal = Ledger(self.ledger_path, self.row_set.template.path, self.row_set.key)
         try:

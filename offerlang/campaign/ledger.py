@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import jsonout
+from offerlang import jsonout
 
 DONE = "done"
 FAILED = "failed"

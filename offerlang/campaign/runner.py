@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
-from ..rows import Report, Row, RowSet
-from .ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
-from .ratelimit import Stopped
+from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
+from offerlang.campaign.ratelimit import Stopped
+from offerlang.campaign.rows import Report, Row, RowSet
 
 FAILURES_SHOWN = 20
-log = logging.getLogger("offerlang.send.campaign")
+log = logging.getLogger(__name__)
 
 # What `decide()` says about a row.
 SEND = "send"
@@ -334,7 +334,7 @@ class Runner:
             progress.advance(self.summary)
 
     def _send(self, row: Row, row_hash: str, progress: Progress) -> None:
-        from ..send.client import SendError
+        from offerlang.send.client import SendError
 
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return

@@ -13,7 +13,7 @@ import traceback
 
 import click
 
-from .. import __version__
+from offerlang import __version__
 
 # Exit codes, documented in `offer --help` and the README.
 EXIT_OK = 0
@@ -82,7 +82,7 @@ class LazyGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            from ..diagnostics import did_you_mean
+            from offerlang.compiler.diagnostics import did_you_mean
 
             guess = did_you_mean(args[0], COMMANDS) if args else None
             if guess and "No such command" in str(exc):

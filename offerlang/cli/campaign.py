@@ -11,15 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..api import CompileResult, Template, compile_template
-from ..campaign.flow import check_rows, write_checked_payloads, write_payloads
-from ..rows import Report, RowsError, RowSet, parse_set
-from . import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
-from .common import open_atomic, print_diagnostics, read_source
+from offerlang.campaign.flow import check_rows, write_checked_payloads, write_payloads
+from offerlang.campaign.rows import Report, RowsError, RowSet, parse_set
+from offerlang.cli import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_REJECTED,
+)
+from offerlang.cli.common import open_atomic, print_diagnostics, read_source
+from offerlang.compiler.pipeline import CompileResult, Template, compile_template
 
 if TYPE_CHECKING:
-    from ..campaign.runner import Summary
-    from ..send.client import RetryPolicy
+    from offerlang.campaign.runner import Summary
+    from offerlang.send.client import RetryPolicy
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_RATE = "120/min"
@@ -180,11 +187,11 @@ def send_campaign(
     retry_uncertain: bool,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
-    from ..campaign.flow import Campaign
-    from ..campaign.ledger import LedgerError
-    from ..campaign.ratelimit import parse_rate
-    from ..campaign.runner import progress_for, write_links
-    from .sending import Sender, credentials_or_exit, make_client, verbose_log
+    from offerlang.campaign.flow import Campaign
+    from offerlang.campaign.ledger import LedgerError
+    from offerlang.campaign.ratelimit import parse_rate
+    from offerlang.campaign.runner import progress_for, write_links
+    from offerlang.cli.sending import Sender, credentials_or_exit, make_client, verbose_log
 
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")

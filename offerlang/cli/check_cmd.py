@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..diagnostics import has_errors
-from ..render import render_github, render_json, summary
-from . import EXIT_INVALID, EXIT_OK
-from .common import InputError, compile_path, offer_files, print_diagnostics
+from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
+from offerlang.compiler.diagnostics import has_errors
+from offerlang.compiler.render import render_github, render_json, summary
 
 
 @click.command("check")

@@ -11,10 +11,10 @@ from typing import TextIO
 
 import click
 
-from ..api import CompileResult
-from ..diagnostics import Diagnostic
-from ..render import render_text, use_color
-from ..source import Source
+from offerlang.compiler.diagnostics import Diagnostic
+from offerlang.compiler.pipeline import CompileResult
+from offerlang.compiler.render import render_text, use_color
+from offerlang.compiler.source import Source
 
 
 class InputError(click.UsageError):
@@ -100,7 +100,7 @@ def _unwritable(path: str | Path, exc: OSError) -> InputError:
 def read_source(path: str, *, kind: str = "offer") -> Source:
     """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error.
     `kind` names what the file should hold in messages ("offer", "JSON")."""
-    from ..source import UnreadableFile, decode, read_file
+    from offerlang.compiler.source import UnreadableFile, decode, read_file
 
     if path == "-":
         with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
@@ -116,6 +116,6 @@ def compile_path(
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
     `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
-    from ..api import compile_loaded
+    from offerlang.compiler.pipeline import compile_loaded
 
     return compile_loaded(read_source(path), values, unbound_ok)

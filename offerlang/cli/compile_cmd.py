@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..jsonout import dumps
-from ..rows import parse_set
-from . import EXIT_INVALID, EXIT_OK
-from .campaign import compile_rows, key_option, refuse_same_file, rows_option, set_option
-from .common import compile_path, print_diagnostics, write_atomic
+from offerlang.campaign.rows import parse_set
+from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.campaign import compile_rows, key_option, refuse_same_file, rows_option, set_option
+from offerlang.cli.common import compile_path, print_diagnostics, write_atomic
+from offerlang.jsonout import dumps
 
 
 @click.command("compile")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from ..api import CompileResult
-from ..diagnostics import Diagnostic
-from . import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from .common import compile_path, print_diagnostics
-from .explain_cmd import format_option
+from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from offerlang.cli.common import compile_path, print_diagnostics
+from offerlang.cli.explain_cmd import format_option
+from offerlang.compiler.diagnostics import Diagnostic
+from offerlang.compiler.pipeline import CompileResult
 
 # With --exit-code: buyers would see a change (git diff's 1), whatever EXIT_INVALID means.
 EXIT_CHANGED = 1
@@ -45,8 +45,8 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
     not compile on either side is reported with its problems, and the exit code is 1 (2 with
     --exit-code, where 1 means "buyers would see a change").
     """
-    from ..diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
-    from ..report import to_markdown
+    from offerlang.review.diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
+    from offerlang.review.document import to_markdown
 
     if base is None:
         if len(paths) != 2:
@@ -108,7 +108,7 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
     paired, untracked files added, gitignored ones left out), compiled on both sides."""
-    from ..api import compile_bytes
+    from offerlang.compiler.pipeline import compile_bytes
 
     if rev.startswith("-"):
         # git would read it as an option, not a revision.

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import EXIT_INVALID, EXIT_OK
-from .common import compile_path, offer_files, print_diagnostics
+from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 
 if TYPE_CHECKING:
-    from ..report import Block
+    from offerlang.review.document import Block
 
 FORMATS = ["text", "markdown", "json"]
 
@@ -30,8 +30,8 @@ def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 
 def echo_blocks(blocks: list[Block], fmt: str) -> None:
     """Markdown, or text: rich tables on a terminal, plain columns when piped."""
-    from ..render import use_color
-    from ..report import print_rich, to_markdown, to_plain
+    from offerlang.compiler.render import use_color
+    from offerlang.review.document import print_rich, to_markdown, to_plain
 
     if fmt == "markdown":
         click.echo(to_markdown(blocks), nl=False)
@@ -51,7 +51,7 @@ def command(paths: tuple[str, ...], fmt: str) -> int:
 
     An offer that does not compile is reported with its problems; exit 1.
     """
-    from ..explain import explain, to_blocks, to_json
+    from offerlang.review.explain import explain, to_blocks, to_json
 
     results = [compile_path(f) for f in offer_files(paths)]
     print_diagnostics([d for r in results for d in r.diagnostics], results)

@@ -7,9 +7,9 @@ import re
 
 import click
 
-from ..api import CompileResult
-from . import EXIT_INVALID, EXIT_OK
-from .common import InputError, offer_files, print_diagnostics, read_source, write_atomic
+from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source, write_atomic
+from offerlang.compiler.pipeline import CompileResult
 
 
 @click.command("fmt")
@@ -25,7 +25,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     untouched and reported, the other files are still formatted, and the exit code is 1.
     Formatting never changes what an offer compiles to.
     """
-    from ..fmt import format_source
+    from offerlang.authoring.fmt import format_source
 
     if "-" in paths and len(paths) > 1:
         # Standard input is formatted to standard output: it cannot share the run with files.

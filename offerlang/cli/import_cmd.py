@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..api import CompileResult
-from . import EXIT_INVALID, EXIT_OK
-from .common import print_diagnostics, read_source, write_atomic
+from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.common import print_diagnostics, read_source, write_atomic
+from offerlang.compiler.pipeline import CompileResult
 
 
 @click.command("import")
@@ -28,7 +28,7 @@ def command(payload: str, out: str | None, force: bool) -> int:
     sure before anything is written. A payload that is not JSON, breaks the Sessions v1 schema or
     cannot be said in an offer is reported with its JSON path, and nothing is written.
     """
-    from ..importer import import_payload
+    from offerlang.authoring.importer import import_payload
 
     if out == "-":  # the usual spelling of standard output, not a file named `-`
         out = None

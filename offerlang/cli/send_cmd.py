@@ -11,10 +11,17 @@ from typing import Any
 
 import click
 
-from . import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
-from .campaign import campaign_options, set_values
-from .common import compile_path, offer_files, print_diagnostics
-from .sending import Sender, credentials_or_exit, make_client, retry_policy, unless_stdout_closes, verbose_log
+from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
+from offerlang.cli.campaign import campaign_options, set_values
+from offerlang.cli.common import compile_path, offer_files, print_diagnostics
+from offerlang.cli.sending import (
+    Sender,
+    credentials_or_exit,
+    make_client,
+    retry_policy,
+    unless_stdout_closes,
+    verbose_log,
+)
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
@@ -92,8 +99,8 @@ def command(
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
-    from ..send.batch import ReceiptsUnusable, open_books, send_batch
-    from ..send.client import check_api_url, check_store
+    from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
+    from offerlang.send.client import check_api_url, check_store
 
     try:
         store = check_store(store)
@@ -103,7 +110,7 @@ def command(
     retry = retry_policy()
     values = set_values(campaign)
     if campaign["rows"] is not None:
-        from .campaign import send_campaign
+        from offerlang.cli.campaign import send_campaign
 
         return unless_stdout_closes(
             lambda: send_campaign(

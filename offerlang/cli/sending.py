@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..jsonout import dumps
-from . import EXIT_BROKEN_PIPE, EXIT_USAGE, silence_stdout
-from .common import print_diagnostics
+from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_USAGE, silence_stdout
+from offerlang.cli.common import print_diagnostics
+from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
-    from ..api import CompileResult
-    from ..send.client import FastSpringClient, RetryPolicy, SendError
-    from ..send.receipts import Receipt
+    from offerlang.compiler.pipeline import CompileResult
+    from offerlang.send.client import FastSpringClient, RetryPolicy, SendError
+    from offerlang.send.receipts import Receipt
 
 # Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
 RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
@@ -50,7 +50,7 @@ def unless_stdout_closes(run: Callable[[], int]) -> int:
 def credentials_or_exit(dry_run: bool) -> tuple[str, str] | int:
     """The API credentials from the environment, or the exit code when they are missing (a dry
     run goes on without them)."""
-    from ..send.client import MissingCredentials, credentials_from_env
+    from offerlang.send.client import MissingCredentials, credentials_from_env
 
     try:
         return credentials_from_env()
@@ -63,7 +63,7 @@ def credentials_or_exit(dry_run: bool) -> tuple[str, str] | int:
 
 
 def retry_policy() -> RetryPolicy:
-    from ..send.client import RetryPolicy
+    from offerlang.send.client import RetryPolicy
 
     raw = os.environ.get(RETRY_BASE_ENV)
     if raw is None:
@@ -77,7 +77,7 @@ def retry_policy() -> RetryPolicy:
 def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
     import httpx
 
-    from ..send.client import FastSpringClient
+    from offerlang.send.client import FastSpringClient
 
     return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
 
@@ -143,7 +143,7 @@ class Sender:
         click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
 
     def _session(self, offer: str, receipt: Receipt, status: str, headline: str) -> None:
-        from ..send.client import popup_snippet
+        from offerlang.send.client import popup_snippet
 
         expires = local_time(receipt.expires_ms)
         popup = popup_snippet(receipt.id)
@@ -166,7 +166,7 @@ class Sender:
         click.echo(f"  popup    {popup}")
 
     def failed(self, result: CompileResult, error: SendError) -> None:
-        from ..send.rejections import item_exists_diagnostic
+        from offerlang.send.rejections import item_exists_diagnostic
 
         located = item_exists_diagnostic(result, error)
         if located is not None:
@@ -204,7 +204,7 @@ def verbose_log(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    logger = logging.getLogger("offerlang.send")
+    logger = logging.getLogger("offerlang")  # every module logs under __name__
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("offer send: %(message)s"))
     logger.addHandler(handler)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from .receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
+from offerlang.send.receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
 
 if TYPE_CHECKING:
-    from ..api import CompileResult
-    from .client import FastSpringClient, SendError
+    from offerlang.compiler.pipeline import CompileResult
+    from offerlang.send.client import FastSpringClient, SendError
 
 # How a batch ended: every offer sent (or already sent), some rejected, or stopped early.
 Outcome = Literal["ok", "rejected", "auth", "network"]
@@ -73,7 +73,7 @@ def send_batch(
     events: BatchEvents,
 ) -> Outcome:
     """Send each result not already sent (unless `force`), recording each session in its book."""
-    from .client import SendError
+    from offerlang.send.client import SendError
 
     outcome: Outcome = "ok"
     warned: set[Path] = set()

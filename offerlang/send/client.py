@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
-from .. import __version__
-from ..jsonout import dumps, loads
+from offerlang import __version__
+from offerlang.jsonout import dumps, loads
 
 if TYPE_CHECKING:
     import httpx
@@ -55,7 +55,7 @@ _MIN_SCRUBBED_ANYWHERE = 4
 _MIN_ATTEMPT = 0.25
 _USERINFO = re.compile(r"(?<=//)[^/?#]*@")
 
-log = logging.getLogger("offerlang.send")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

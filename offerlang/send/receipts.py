@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..jsonout import dumps, loads
+from offerlang.jsonout import dumps, loads
 
 RECEIPTS_DIR = ".offer"
 RECEIPTS_FILE = "receipts.jsonl"

@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..api import CompileResult
-    from ..diagnostics import Diagnostic
-    from .client import SendError
+    from offerlang.compiler.diagnostics import Diagnostic
+    from offerlang.compiler.pipeline import CompileResult
+    from offerlang.send.client import SendError
 
 
 def item_exists_diagnostic(result: CompileResult, error: SendError) -> Diagnostic | None:
@@ -19,7 +19,7 @@ def item_exists_diagnostic(result: CompileResult, error: SendError) -> Diagnosti
     when it names it at all; otherwise variations are usually named after their product
     (`falcon`, `falcon-monthly`), and failing that every item is a suspect.
     """
-    from ..diagnostics import error as make_error
+    from offerlang.compiler.diagnostics import error as make_error
 
     if error.kind != "rejected" or error.message.strip().rstrip(".").lower() != "item exists":
         return None

@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__, jsonout, usercache
-from .diagnostics import Diagnostic, error
-from .nodes import Span
+from offerlang import __version__, jsonout, usercache
+from offerlang.compiler.diagnostics import Diagnostic, error
+from offerlang.compiler.nodes import Span
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "sessions-v1.request.schema.json"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "sessions-v1.request.schema.json"
 
 
 @cache

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any
 
-from . import nodes as n
-from .api import parse_source
-from .checks import INTERVAL_UNITS, minor_units
-from .diagnostics import Diagnostic
-from .iso import CURRENCIES
-from .parser import lark_parser, parse
+from offerlang.compiler import nodes as n
+from offerlang.compiler.checks import INTERVAL_UNITS, minor_units
+from offerlang.compiler.diagnostics import Diagnostic
+from offerlang.compiler.parser import lark_parser, parse
+from offerlang.compiler.pipeline import parse_source
+from offerlang.iso import CURRENCIES
 
 INDENT = "  "
 

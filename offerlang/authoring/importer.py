@@ -14,13 +14,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from . import nodes as n
-from .api import compile_source
-from .checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
-from .diagnostics import Diagnostic, did_you_mean_hint, error
-from .emit import money_value, percent_value
-from .fmt import format_source, print_offer
-from .schema import json_pointer
+from offerlang.authoring.fmt import format_source, print_offer
+from offerlang.compiler import nodes as n
+from offerlang.compiler.checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
+from offerlang.compiler.emit import money_value, percent_value
+from offerlang.compiler.pipeline import compile_source
+from offerlang.compiler.schema import json_pointer
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
@@ -117,7 +117,7 @@ def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
     """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
     name fields and the rule broken, never jsonschema's wording or the offending value (which
     may be the whole payload)."""
-    from .schema import _validator, violations
+    from offerlang.compiler.schema import _validator, violations
 
     root = _validator().schema
     out: list[tuple[str, str, str | None]] = []

@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Context, Decimal
 from typing import Any
 
-from . import nodes as n
-from .checks import CONTACT_FIELDS, INTERVAL_UNITS, discount_kind, minor_units
-from .schema import json_pointer
+from offerlang.compiler import nodes as n
+from offerlang.compiler.checks import CONTACT_FIELDS, INTERVAL_UNITS, discount_kind, minor_units
+from offerlang.compiler.schema import json_pointer
 
 Payload = dict[str, Any]
 Pointers = dict[str, n.Span]

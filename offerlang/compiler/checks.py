@@ -11,9 +11,16 @@ import re
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import nodes as n
-from .diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, or_list, warning
-from .iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
+from offerlang.compiler import nodes as n
+from offerlang.compiler.diagnostics import (
+    Diagnostic,
+    did_you_mean,
+    did_you_mean_hint,
+    error,
+    or_list,
+    warning,
+)
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
 
 TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
 ITEM_KEYWORDS = [

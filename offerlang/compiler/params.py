@@ -17,10 +17,10 @@ from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
 
-from . import nodes as n
-from .checks import EMAIL, check, code_error, product_error
-from .diagnostics import Diagnostic, Severity, error, warning
-from .iso import COUNTRIES, LANGUAGES
+from offerlang.compiler import nodes as n
+from offerlang.compiler.checks import EMAIL, check, code_error, product_error
+from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
+from offerlang.iso import COUNTRIES, LANGUAGES
 
 INTEGER = re.compile(r"-?[0-9]+")
 # An amount as an author writes it in an offer file: no exponent, no thousands separator.

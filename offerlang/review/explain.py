@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import jsonout
-from .report import Block, Heading, Line, Table, quote, say, visible
-from .timeline import (
+from offerlang import jsonout
+from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
+from offerlang.review.timeline import (
     Timeline,
     discount_tier,
     fmt_amount,

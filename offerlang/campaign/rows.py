@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .api import CompileResult, Template
-from .diagnostics import Diagnostic, did_you_mean_hint
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
+from offerlang.compiler.pipeline import CompileResult, Template
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -338,7 +338,7 @@ class RowSet:
 
 
 def _json_record(text: str) -> tuple[dict[str, str] | None, str | None]:
-    from . import jsonout
+    from offerlang import jsonout
 
     try:
         data = jsonout.loads(text)

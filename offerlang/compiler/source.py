@@ -6,8 +6,8 @@ import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error
-from .nodes import Span
+from offerlang.compiler.diagnostics import Diagnostic, error
+from offerlang.compiler.nodes import Span
 
 # An offer is a page of text; anything this big is a mistake (a log, a dump, a binary).
 MAX_BYTES = 1024 * 1024

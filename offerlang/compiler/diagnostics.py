@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from .nodes import Span
+from offerlang.compiler.nodes import Span
 
 
 class Severity(StrEnum):

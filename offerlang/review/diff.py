@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from . import jsonout
-from .explain import CATALOG, billing, buyer, discount, expiry, money, plural, quantity_count
-from .report import Block, Heading, Line, Table, say, visible
-from .timeline import (
+from offerlang import jsonout
+from offerlang.review.document import Block, Heading, Line, Table, say, visible
+from offerlang.review.explain import (
+    CATALOG,
+    billing,
+    buyer,
+    discount,
+    expiry,
+    money,
+    plural,
+    quantity_count,
+)
+from offerlang.review.timeline import (
     EXACT,
     fmt_amount,
     has_trial,

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import nodes as n
-from . import params
-from .checks import check
-from .diagnostics import Diagnostic, has_errors, sort_key
-from .emit import Pointers, emit
-from .parser import parse
-from .schema import validate
-from .source import Source, decode, read_file
+from offerlang.compiler import nodes as n
+from offerlang.compiler import params
+from offerlang.compiler.checks import check
+from offerlang.compiler.diagnostics import Diagnostic, has_errors, sort_key
+from offerlang.compiler.emit import Pointers, emit
+from offerlang.compiler.parser import parse
+from offerlang.compiler.schema import validate
+from offerlang.compiler.source import Source, decode, read_file
 
 
 @dataclass

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
-from .checks import minor_units
+from offerlang.compiler.checks import minor_units
 
 # Enough digits that no product of an amount and a quantity is ever rounded (Python reads no
 # integer longer than 4300 digits, and E230 bounds amounts); the default 28 is not.

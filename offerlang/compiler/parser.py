@@ -20,10 +20,10 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import TerminalDef
 
-from . import nodes as n
-from . import usercache
-from .diagnostics import Diagnostic, did_you_mean_hint, error, or_list
-from .iso import CURRENCIES
+from offerlang import usercache
+from offerlang.compiler import nodes as n
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list
+from offerlang.iso import CURRENCIES
 
 # Independent syntax errors reported in one run before we give up on recovering.
 MAX_SYNTAX_ERRORS = 20

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
-from .diagnostics import Diagnostic, Severity
+from offerlang.compiler.diagnostics import Diagnostic, Severity
 
 JSON_FORMAT_VERSION = 1
 

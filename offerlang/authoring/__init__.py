@@ -1,0 +1,1 @@
+"""Authoring: tools that write offer source (the formatter and the JSON importer)."""
