@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from offerlang import jsonout
 from offerlang.authoring.fmt import format_source, print_offer
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
@@ -293,7 +294,10 @@ def _load(text: str) -> Any:
             obj[key] = value
         return obj
 
-    payload = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+    # The shared reader: also refuses (located) nesting past jsonout.MAX_DEPTH and numbers past
+    # its limits, which would otherwise crash the import. Lone surrogates are let through to
+    # _plain_json, which names their JSON path.
+    payload = jsonout.loads(text, lone_surrogates=True, parse_constant=constant, object_pairs_hook=pairs)
     if duplicates:
         # One is enough to refuse the payload: the first object the reader finished.
         obj, key = duplicates[0]

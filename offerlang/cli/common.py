@@ -13,7 +13,7 @@ import click
 
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
-from offerlang.compiler.render import render_text, use_color
+from offerlang.compiler.render import SHOWN_PER_FILE, render_text, use_color
 from offerlang.compiler.source import Source
 
 
@@ -47,7 +47,8 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
         return
     stream = sys.stderr if err else sys.stdout
     sources = {r.path: r.text for r in results}
-    click.echo(render_text(diags, sources, color=use_color(stream)), file=stream, nl=False)
+    text = render_text(diags, sources, color=use_color(stream), per_file=SHOWN_PER_FILE)
+    click.echo(text, file=stream, nl=False)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -100,13 +101,15 @@ def _unwritable(path: str | Path, exc: OSError) -> InputError:
 def read_source(path: str, *, kind: str = "offer") -> Source:
     """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error.
     `kind` names what the file should hold in messages ("offer", "JSON")."""
-    from offerlang.compiler.source import UnreadableFile, decode, read_file
+    from offerlang.compiler.source import NotRegularFile, UnreadableFile, decode, read_file
 
     if path == "-":
         with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
             return decode(stdin.read(), "<stdin>", kind=kind)
     try:
         return read_file(path, kind=kind)
+    except NotRegularFile as exc:
+        raise InputError(f"{exc}; to read standard input, give - as the file") from None
     except UnreadableFile as exc:
         raise InputError(str(exc)) from None
 

@@ -115,7 +115,8 @@ def command(
         return unless_stdout_closes(
             lambda: send_campaign(
                 paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
-            )
+            ),
+            dry_run,
         )
 
     results = [compile_path(f, values or None) for f in offer_files(paths)]
@@ -156,4 +157,4 @@ def command(
                 raise click.UsageError(str(exc)) from None
             return EXIT_CODES[send_batch(client, results, books, force, sender)]
 
-    return unless_stdout_closes(run)
+    return unless_stdout_closes(run, dry_run)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_USAGE, silence_stdout
+from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_OK, EXIT_USAGE, silence_stdout
 from offerlang.cli.common import print_diagnostics
 from offerlang.jsonout import dumps
 
@@ -27,16 +27,19 @@ if TYPE_CHECKING:
 RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
 
 
-def unless_stdout_closes(run: Callable[[], int]) -> int:
+def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
     """Run the sending part; a closed standard output (`offer send ... | head -0`) stops it.
 
     Sessions are recorded before they are printed, so none is lost; but the links were not
     shown, which is not a success, so the exit code says so (128 + SIGPIPE, as shells report).
+    A dry run sends nothing: it ends quietly, like every command that only prints.
     """
     try:
         return run()
     except BrokenPipeError:
         silence_stdout()
+        if dry_run:
+            return EXIT_OK
         # If standard error is gone too, the exit code is all that is left to say it.
         with suppress(OSError):
             click.echo(

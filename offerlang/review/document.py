@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TextIO
 
-# Characters that would start a new line, or move the cursor, in a report that promises one
-# line per fact or change: shown as escapes instead (`\n`, `\x1b`).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from offerlang import safetext
+
+# Characters that would start a new line, move the cursor, or reorder the words around them
+# (bidi controls) in a report that promises one line per fact or change: shown as escapes
+# instead (`\n`, `\x1b`, `\u202e`), by the one helper for text offerlang did not write.
+_CONTROL = safetext.UNSAFE
 # A value with these cannot stand bare between the words around it.
 _NEEDS_QUOTES = re.compile('[\\s",=→]')
 # Markdown (GitHub) punctuation that could start emphasis, code, a link or a table cell.
@@ -22,13 +24,9 @@ _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def visible(text: str) -> str:
-    """`text` with every control character written as an escape, so it stays on one line."""
-    return _CONTROL.sub(lambda m: _escape(m[0]), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    """`text` with every control and bidi character written as an escape, so it stays on one
+    line and reads in the order it is written."""
+    return safetext.escape(text)
 
 
 def say(value: str) -> str:
