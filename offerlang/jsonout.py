@@ -98,7 +98,9 @@ class DuplicateKey(json.JSONDecodeError):
         self.key = key
 
 
-def loads(text: str, *, unique_keys: bool = False, lone_surrogates: bool = False, **hooks: Any) -> Any:
+def loads(
+    text: str | bytes, *, unique_keys: bool = False, lone_surrogates: bool = False, **hooks: Any
+) -> Any:
     """Parse JSON keeping every fractional number as an exact Decimal.
 
     Raises json.JSONDecodeError (a ValueError, with the position) for text that is not JSON and
@@ -107,6 +109,8 @@ def loads(text: str, *, unique_keys: bool = False, lone_surrogates: bool = False
     character, it cannot be written as UTF-8), and with `unique_keys` an object that gives a
     key twice (DuplicateKey). `lone_surrogates` lets them through, for a caller that reports
     them itself; `hooks` go to json.loads (parse_constant, object_pairs_hook)."""
+    if not isinstance(text, str):  # bytes, decoded as json.loads decodes them
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
     # Cheap tests first, so that the common document is read at the C parser's speed.
     if text.count("[") + text.count("{") > MAX_DEPTH:
         _refuse_depth(text)
@@ -120,7 +124,7 @@ def loads(text: str, *, unique_keys: bool = False, lone_surrogates: bool = False
         raise DuplicateKey(exc.key, text, _repeated_key_at(text)) from None
     except _OutOfRange:
         raise json.JSONDecodeError(
-            f"a number beyond 1e±{MAX_INT_DIGITS}", text, _number_at(text, _out_of_range)
+            f"a number beyond 1e±{MAX_INT_DIGITS}", text, _number_at(text, _out_of_range) or 0
         ) from None
     except RecursionError:  # pragma: no cover - _refuse_depth keeps the parser shallow
         raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, 0) from None

@@ -65,7 +65,8 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="Read timeout of each attempt (connecting has 10 seconds at most).",
+    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
+    "10 seconds at most).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
 @campaign_options

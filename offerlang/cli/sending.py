@@ -82,7 +82,9 @@ def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
 
     from offerlang.send.client import FastSpringClient
 
-    return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
+    # --timeout bounds each attempt as a whole (connecting, sending, the last byte of the answer).
+    timeout = httpx.Timeout(read_timeout, connect=min(10.0, read_timeout))
+    return FastSpringClient(timeout=timeout, attempt_timeout=read_timeout, **options)
 
 
 def local_time(epoch_ms: int) -> datetime:
