@@ -283,3 +283,17 @@ def test_a_dry_run_into_a_closed_pipe_does_not_claim_sessions_were_recorded(tmp_
     assert "recorded" not in done.stderr and "receipts" not in done.stderr
     assert "Traceback" not in done.stderr
     assert done.returncode == 0  # nothing was sent: it ends like any command that only prints
+
+
+def test_every_test_the_guarantees_page_names_exists():
+    page = (ROOT / "docs" / "guarantees.md").read_text("utf-8")
+    defined = {
+        (path.name, name)
+        for path in (ROOT / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text("utf-8"), re.MULTILINE)
+    }
+    named = re.findall(r"(?:tests/)?(test_\w+\.py)::(test_\w+)", page)
+    assert named, "the page names no test"
+    missing = [f"{file}::{name}" for file, name in named if (file, name) not in defined]
+    bare = set(re.findall(r"`(test_\w+)`", page)) - {name for _, name in defined}
+    assert not missing and not bare, (missing, bare)
