@@ -27,13 +27,14 @@ EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shel
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
-    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
+    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 (or --target v2) JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
-    "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
+    "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
+    "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
 }
 
 EPILOG = """\b

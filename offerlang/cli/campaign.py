@@ -118,14 +118,16 @@ class _RowsInvalid(Exception):
     """Raised inside an atomic write to throw the half-written output away."""
 
 
-def load_rows(file: str, rows: str, key: str | None, values: dict[str, str]) -> RowSet | None:
-    """The template, checked once, and its rows file opened. None (after printing why) when
-    the template is invalid; a rows file that cannot be used at all is a usage error."""
+def load_rows(
+    file: str, rows: str, key: str | None, values: dict[str, str], target: str = "v1"
+) -> RowSet | None:
+    """The template, checked once for `target`, and its rows file opened. None (after printing
+    why) when the template is invalid; a rows file that cannot be used at all is a usage error."""
     src = read_source(file)
     template: Template | None = None
     diags = src.diagnostics
     if src.text is not None:
-        template, diags = compile_template(src.text, src.path)
+        template, diags = compile_template(src.text, src.path, target)
     print_diagnostics(diags, [CompileResult(src.path, src.text, None, diags)])
     if template is None:
         return None
@@ -142,9 +144,11 @@ def print_report(report: Report) -> None:
         click.echo(report.summary(), err=True)
 
 
-def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
+def compile_rows(
+    file: str, rows: str, key: str | None, values: dict[str, str], out: str | None, target: str = "v1"
+) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values)
+    row_set = load_rows(file, rows, key, values, target)
     if row_set is None:
         return EXIT_INVALID
     if out is None:

@@ -112,10 +112,11 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False, target: str = "v1"
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
-    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them;
+    `target` is the API the payload is for (v1 or v2)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok)
+    return compile_loaded(read_source(path), values, unbound_ok, target)

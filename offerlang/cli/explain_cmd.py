@@ -10,6 +10,7 @@ import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
+from offerlang.cli.targeting import resolve_target, target_option
 
 if TYPE_CHECKING:
     from offerlang.review.document import Block
@@ -44,18 +45,21 @@ def echo_blocks(blocks: list[Block], fmt: str) -> None:
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
-def command(paths: tuple[str, ...], fmt: str) -> int:
+@target_option
+def command(paths: tuple[str, ...], fmt: str, target_flag: str | None) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
-    An offer that does not compile is reported with its problems; exit 1.
+    An offer that does not compile (for --target v2: one FastSpring's current Sessions API
+    cannot carry) is reported with its problems; exit 1.
     """
     from offerlang.review.explain import explain, to_blocks, to_json
 
-    results = [compile_path(f) for f in offer_files(paths)]
+    target = resolve_target(target_flag, paths)
+    results = [compile_path(f, target=target) for f in offer_files(paths)]
     print_diagnostics([d for r in results for d in r.diagnostics], results)
-    explanations = [explain(r.payload, r.path) for r in results if r.ok and r.payload is not None]
+    explanations = [explain(r.payload, r.path, target) for r in results if r.ok and r.payload is not None]
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
     else:
