@@ -171,7 +171,7 @@ class _V2Builder(_Builder):
             ]
             if "country" in p:
                 fields.append(n.ContactField(_NOWHERE, "country", _text(p["country"])))
-            if language_in_contact:
+            if language_in_contact and locale is not None:
                 fields.append(n.ContactField(_NOWHERE, "language", _text(locale)))
             clauses.append(n.Contact(_NOWHERE, fields, []))
         elif "country" in p:
