@@ -143,7 +143,7 @@ class _Statements(_Checker):
                                 f"an EDS fee must be more than its base price of {EDS_FEE_BASE}, "
                                 f"not {m.currency.value} {m.amount.text}",
                                 m.amount.span,
-                                "FastSpring adds the fee to the base: write the whole price, e.g. "
+                                "the Extended Download Service costs more than its base, e.g. "
                                 f"`{m.currency.value} {format_money(EDS_FEE_BASE + 1, m.currency.value)}`",
                             )
                         )

@@ -83,6 +83,8 @@ def _refused(c: n.Clause) -> list[Diagnostic]:
     if said is None:
         return []
     what, instead = said
+    if isinstance(c, n.Locale) and isinstance(c.value, n.Text):
+        instead = instead.replace("`language pt`", f"`language {c.value.value.split('-')[0].lower()}`")
     return [
         error(
             "E510",

@@ -83,7 +83,8 @@ class _V2Check:
                         languages.append(f)
             elif isinstance(c, n.Locale):
                 languages.append(c)
-        if len(languages) > 1:
+        kinds = {type(c) for c in languages}
+        if len(kinds) > 1:  # a contact's `language` and a `locale` (two locales are E201)
             first, second = sorted(languages, key=lambda c: c.span.start)[:2]
             self.out.append(
                 error(
