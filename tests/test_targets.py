@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import itertools
+import re
 
 import jsonschema
 import pytest
@@ -288,3 +290,46 @@ def test_the_v2_schema_gate_is_never_reached_by_an_offer_the_v2_checks_accept(so
     if result.ok:
         assert schema_errors(result.payload, "v2") == []
         assert jsonout.loads(jsonout.dumps(result.payload)) == result.payload
+
+
+# ---- docs/targets.md stays true ------------------------------------------------------------------
+
+TARGETS_MD = (ROOT / "docs" / "targets.md").read_text("utf-8")
+_FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+_BLOCKS = _FENCE.findall(TARGETS_MD)
+V2_PAIRS = [(a[1], b[1]) for a, b in itertools.pairwise(_BLOCKS) if (a[0], b[0]) == ("offer", "json")]
+
+
+def test_the_targets_page_shows_every_v2_statement():
+    assert len(V2_PAIRS) == 6
+    shown = "".join(source for source, _ in V2_PAIRS)
+    for keyword in ("locale", "buyer tag", "payment methods", "hide payment methods", "for 12 periods"):
+        assert keyword in shown
+    for keyword in ("eds fee", "shipping fee", "display", "summary", "instructions", "image"):
+        assert keyword in shown
+
+
+@pytest.mark.parametrize(("source", "shown"), V2_PAIRS, ids=[f"example-{i}" for i in range(len(V2_PAIRS))])
+def test_a_v2_statement_compiles_to_the_json_shown(source, shown):
+    if not source.startswith("item"):
+        source += "item basic-laptop\n"
+    result = compile_source("account abCdE1FGH2Hij3KLMnOpqR\n" + source, "docs/targets.md", target="v2")
+    assert result.ok, [d.message for d in result.errors]
+    fragment = jsonout.loads(shown)
+    if "productPath" in fragment:
+        assert result.payload["cart"]["lineItems"][0] == fragment
+    elif "customer" in fragment:
+        assert result.payload["customer"] == {"accountId": "abCdE1FGH2Hij3KLMnOpqR", **fragment["customer"]}
+    else:
+        assert {k: result.payload[k] for k in fragment} == fragment
+    for key, amount in re.findall(r'"([A-Z]{3})": ([0-9.]+)', shown):
+        assert f'"{key}":{amount}' in jsonout.dumps(result.payload, None)
+
+
+def test_the_migrate_run_on_the_targets_page_prints_what_is_shown(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    block = next(body for lang, body in _BLOCKS if lang == "console" and "offer migrate" in body)
+    command, *shown = block.rstrip("\n").split("\n")
+    argv = command.removeprefix("$ offer ").split()
+    _, out, _ = run(capsys, *argv)
+    assert out.rstrip("\n").split("\n") == shown

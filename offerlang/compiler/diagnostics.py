@@ -154,13 +154,6 @@ CODES: dict[str, str] = {
     "W303": "trial price on a free trial",
     "W304": "unusual account id length",
     "W305": "email address looks wrong",
-    # offer import: the payload being imported
-    "E601": "payload is not valid JSON",
-    "E602": "payload does not match the Sessions v1 schema",
-    "E603": "payload cannot be written as an offer",
-    # offer import of a Sessions v2 body
-    "E620": "payload does not match the Sessions v2 schema",
-    "E621": "Sessions v2 payload cannot be written as an offer",
     # targets: what one of the two session APIs cannot carry (docs/targets.md)
     "E501": "renewal cannot be said on Sessions v2",
     "E502": "free or paid trial, or trial price, cannot be said on Sessions v2",
@@ -182,6 +175,13 @@ CODES: dict[str, str] = {
     "W510": "FastSpring warned about a session it created",
     "W511": "FastSpring's price differs from the offer's",
     "W520": "a form from FastSpring's examples read as its schema's",
+    # offer import: the payload being imported
+    "E601": "payload is not valid JSON",
+    "E602": "payload does not match the Sessions v1 schema",
+    "E603": "payload cannot be written as an offer",
+    # offer import of a Sessions v2 body
+    "E620": "payload does not match the Sessions v2 schema",
+    "E621": "Sessions v2 payload cannot be written as an offer",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
 }
