@@ -174,37 +174,6 @@ def format_money(amount: Decimal, currency: str) -> str:
 TARGETS: Final = ("v1", "v2")
 DEFAULT_TARGET: Final = "v1"
 TARGET_CONFIG_NAMES: Final[dict[str, str]] = {"v1": "sessions-v1", "v2": "sessions-v2"}
-TARGET_TITLES: Final[dict[str, str]] = {
-    "v1": "Sessions v1 (FastSpring's legacy API, POST /sessions)",
-    "v2": "Sessions v2 (FastSpring's current API, POST /v2/checkouts/{store}/{checkout}/sessions)",
-}
-
-# Statements only one target can carry, by the keyword a reader sees. The checks of each target
-# (offerlang/compiler/targets/) refuse the other target's statements at their span; these names
-# are for the documentation and the migration report.
-V1_ONLY: Final = (
-    "renew",
-    "trial free / paid",
-    "trial price",
-    "trial card required / no card required",
-    "expires after",
-    "setup fee title",
-    "a fractional percent discount",
-)
-V2_ONLY: Final = (
-    "locale",
-    "buyer tag",
-    "payment methods",
-    "hide payment methods",
-    "billed … for N periods",
-    "eds fee",
-    "shipping fee",
-    "display",
-    "summary",
-    "instructions",
-    "image",
-)
-
 # A v2 checkout is `{type}-{name}` inside a store (`acme/web-main`); FastSpring fixes the type.
 V2_CHECKOUT_TYPES: Final = ("popup", "embedded", "web")
 V2_CHECKOUT: Final = re.compile(

@@ -368,9 +368,8 @@ class Runner:
             else:
                 # Sessions v2: a session created with warnings (send/v2.py) records them.
                 warnings = [w.as_json() for w in getattr(created, "warnings", ())]
-                self.ledger.done(
-                    row.key, row_hash, created.id, created.url, created.expires_ms, warnings=warnings or None
-                )
+                extra = {"warnings": warnings} if warnings else {}  # a v1 session has none
+                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms, **extra)
                 log.debug("%s (line %d): session %s", row.key, row.line, created.id)
                 with self._lock:
                     self.summary.sent += 1

@@ -24,7 +24,6 @@ from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.language import (
     DEFAULT_TARGET,
     TARGET_CONFIG_NAMES,
-    TARGET_TITLES,
     TARGETS,
     V2_CHECKOUT,
     V2_CHECKOUT_TYPES,
@@ -34,11 +33,6 @@ from offerlang.language import (
 class Target(StrEnum):
     V1 = "v1"
     V2 = "v2"
-
-    @property
-    def long_name(self) -> str:
-        """How messages name it: "Sessions v2 (FastSpring's current API, …)"."""
-        return TARGET_TITLES[self.value]
 
     @property
     def short(self) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import discount_kind
 from offerlang.compiler.diagnostics import Diagnostic, error
-from offerlang.compiler.emit import _Emitter, money_value
+from offerlang.compiler.emit import _Emitter
 from offerlang.compiler.schema import json_pointer
 from offerlang.iso import CURRENCIES
 from offerlang.language import (
@@ -508,8 +508,3 @@ def _review_item(line: dict[str, Any]) -> dict[str, Any]:
     if "attributes" in line:
         item["attributes"] = line["attributes"]
     return item
-
-
-def money_of(amounts: dict[str, Any]) -> dict[str, Decimal]:
-    """Amounts as the emitter writes them (the currency's minor units)."""
-    return {cur: money_value(Decimal(v), cur) for cur, v in amounts.items()}
