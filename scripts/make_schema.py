@@ -194,9 +194,9 @@ def build() -> dict:
         },
         "allOf": [
             {
-                "description": "an existing account or a new buyer's contact, not both; with "
-                "neither the buyer enters their details at checkout",
-                "not": {"required": ["account", "contact"]},
+                "description": "an existing account or a contact for a new buyer, not both; with "
+                "neither, the buyer enters their details at checkout",
+                "not": {"type": "object", "required": ["account", "contact"]},
             }
         ],
         "$defs": {
