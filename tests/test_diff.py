@@ -380,3 +380,26 @@ def test_a_file_name_with_a_line_break_stays_on_its_line():
         "evil\\nname.offer: 1 change",
         "  coupon X → Y",
     ]
+
+
+def test_diff_compares_templates_with_their_parameters_or_with_set_values(capsys, tmp_path):
+    template = (ROOT / "examples" / "campaign" / "annual-upgrade.offer").read_text("utf-8")
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    old.write_text(template, "utf-8")
+    new.write_text(template.replace("country $country", "country DE"), "utf-8")
+    code, out, err = run(capsys, "diff", str(old), str(new))
+    assert (code, err) == (0, "")
+    assert "buyer country $country → DE" in out
+    sets = ["--set=first=A", "--set=last=B", "--set=email=a@b.de", "--set=country=DE"]
+    new.write_text(template, "utf-8")
+    code, out, err = run(capsys, "diff", *sets, str(old), str(new))
+    assert (code, err) == (0, "") and "no change to what buyers see" in out
+
+
+def test_diff_skips_a_template_with_an_amount_parameter_without_values(capsys, tmp_path):
+    offer = tmp_path / "p.offer"
+    offer.write_text("param price money\nitem a {\n  price USD $price\n}\n", "utf-8")
+    code, out, err = run(capsys, "diff", str(offer), str(offer))
+    assert code == 0 and "not compared" in out and "give values with --set" in err
+    code, out, _ = run(capsys, "diff", "--set", "price=5", str(offer), str(offer))
+    assert code == 0 and "no change to what buyers see" in out

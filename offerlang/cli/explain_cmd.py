@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
-from offerlang.cli.common import compile_path, offer_files, print_diagnostics
+from offerlang.cli.campaign import set_option
+from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
 
 if TYPE_CHECKING:
     from offerlang.review.document import Block
@@ -41,21 +42,50 @@ def echo_blocks(blocks: list[Block], fmt: str) -> None:
         click.echo(to_plain(blocks), nl=False)
 
 
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
-def command(paths: tuple[str, ...], fmt: str) -> int:
+@set_option
+def command(paths: tuple[str, ...], fmt: str, sets: tuple[str, ...]) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
-    An offer that does not compile is reported with its problems; exit 1.
+    A template (an offer with parameters) is explained for one buyer with --set NAME=VALUE, or
+    else with each parameter shown as $name; one whose parameter stands for an amount needs
+    --set and is skipped with a note without it. An offer that does not compile is reported
+    with its problems; exit 1.
     """
-    from offerlang.review.explain import explain, to_blocks, to_json
+    from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
-    results = [compile_path(f) for f in offer_files(paths)]
+    values = values_of(sets)
+    results = [compile_for_review(f, values) for f in offer_files(paths)]
     print_diagnostics([d for r in results for d in r.diagnostics], results)
-    explanations = [explain(r.payload, r.path) for r in results if r.ok and r.payload is not None]
+    explanations = []
+    for r in results:
+        if not r.ok:
+            continue
+        if r.payload is None:
+            names = ", ".join(template_parameters(r))
+            click.echo(
+                f"{r.path}: not explained: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            continue
+        e = explain(r.payload, r.path)
+        if r.template_only:
+            e = template_fact(e, template_parameters(r))
+        explanations.append(e)
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
     else:

@@ -63,7 +63,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class OfferDiff:
-    """One offer compared. `status`: changed, unchanged, added, removed or invalid."""
+    """One offer compared. `status`: changed, unchanged, added, removed, invalid or skipped."""
 
     path: str  # what the reader sees as the offer's name: `old → new`, or the path in the tree
     status: str
@@ -421,6 +421,7 @@ def status_line(d: OfferDiff) -> str:
         "removed": "offer removed",
         "changed": plural(len(d.changes), "change"),
         "invalid": "does not compile",
+        "skipped": "not compared (a template that needs --set values)",
     }[d.status]
 
 

@@ -73,6 +73,12 @@ def explain(payload: dict[str, Any], path: str) -> Explanation:
     return Explanation(path, payload, session_facts(payload), items)
 
 
+def template_fact(e: Explanation, names: list[str]) -> Explanation:
+    """The explanation of a template previewed without values: says so first."""
+    fact = ("template", f"parameters shown as {', '.join(names)}; give values with --set NAME=VALUE")
+    return Explanation(e.path, e.payload, [fact, *e.session], e.items)
+
+
 # ---- sentences ------------------------------------------------------------------------------
 
 
