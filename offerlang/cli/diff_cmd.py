@@ -82,7 +82,8 @@ def command(
                 "give values with --set NAME=VALUE",
                 err=True,
             )
-            diffs.append(OfferDiff(label, "skipped", [], (), old and old.path, new and new.path))
+            sides = (old.path if old else None, new.path if new else None)
+            diffs.append(OfferDiff(label, "skipped", [], (), *sides))
             continue
         if invalid:
             broken += invalid

@@ -161,8 +161,8 @@ class _Checker:
             self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, hint))
             return
         known = BLOCK_KEYWORDS[block]
-        hint = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
-        self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
+        guess = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
+        self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, guess))
 
     def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
         """E201 for each clause whose key (None: not counted) an earlier clause already has."""
