@@ -101,6 +101,7 @@ def test_a_keyword_in_another_block_is_pointed_at_its_home(keyword, block, home)
         ("intervalCount", ["interval", "renew"], None),
         ("opt-in", ["auto", "manual", "opt-auto", "opt-manual"], None),  # meaning, not spelling
         ("xy", ["en", "de"], None),
+        ("XX", ["AX", "DE"], None),  # one edit in two letters is not close
     ],
 )
 def test_did_you_mean_suggests_only_what_is_close_or_a_known_synonym(typed, choices, meant):

@@ -75,7 +75,8 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
     from `language.SYNONYMS` that is one of the choices (`qty` → `quantity`); else the choice at
     the smallest optimal-string-alignment distance (insertions, deletions, substitutions and
     swaps of two neighbours count 1), if that distance is at most a third of the typed word's
-    length (at least 1) and smaller than the choice's own length. So `pirce` → `price` (1 of 5)
+    length (at least 1; none for a word of one or two letters) and smaller than the choice's own
+    length. So `pirce` → `price` (1 of 5)
     and `hidden` → `hide` (2 of 6), but not `checkout` → `account` (5) or `country` → `account`
     (4 of 7). Ties go to the earlier choice.
     """
@@ -93,7 +94,8 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
     else:
         folded = word
     best: tuple[int, str] | None = None
-    bound = max(1, len(word) // 3)
+    # One edit in a two-letter code is half of it: no guess (`XX` is not `AX`).
+    bound = max(1, len(word) // 3) if len(word) >= 3 else 0
     for c in choices:
         distance = _distance(folded, c.lower() if fold_case else c)
         if distance <= bound and distance < len(c) and (best is None or distance < best[0]):
@@ -104,7 +106,7 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
 def _distance(a: str, b: str) -> int:
     """Optimal string alignment distance: edits (insert, delete, substitute, swap neighbours)
     that turn `a` into `b`."""
-    if abs(len(a) - len(b)) > max(1, len(a) // 3):
+    if abs(len(a) - len(b)) > max(1, len(a) // 3):  # the largest bound did_you_mean uses
         return abs(len(a) - len(b))  # too far apart already: not worth the table
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
