@@ -566,7 +566,7 @@ def page(title: str, body: str, *, head: str = "", csp: str = CSP, top: str = ""
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp)}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="offerlang">'
         f"<title>{esc(title)}</title><style>{STYLE}</style>{head}</head>\n"

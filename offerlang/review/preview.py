@@ -107,7 +107,7 @@ def render_body(root: Path) -> str:
 
 
 SCRIPT = """
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   var version = document.body.dataset.version;
   var status = document.getElementById("preview-status");
   var events = new EventSource("/events");
@@ -125,7 +125,7 @@ SCRIPT = """
     });
   });
   events.onerror = function () { status.textContent = "offer preview stopped: reconnecting"; };
-})();
+});
 """
 
 
@@ -236,7 +236,7 @@ class PreviewServer:
         title = f"{self.root} · offer preview"
         top = f'<div id="preview-status" role="status">watching {html.esc(str(self.root))}</div>'
         text = html.page(
-            title, body, head=f'<script nonce="{nonce}" defer>{SCRIPT}</script>', csp=csp, top=top
+            title, body, head=f'<script nonce="{nonce}">{SCRIPT}</script>', csp=csp, top=top
         )
         # The version the page was made from, for the script to compare with the first event.
         return version, text.replace("<body>", f'<body data-version="{version}">', 1)
