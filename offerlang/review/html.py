@@ -432,10 +432,11 @@ def _side_by_side(old: dict[str, Any] | None, new: dict[str, Any] | None, anchor
         out.append(
             f'<section class="item" id="{anchor}-item-{n}"><h2>Item <code>{esc(p)}</code>{esc(note)}</h2>'
         )
-        out.append(_compare(io.facts if io else None, inew.facts if inew else None))
+        # The picture first: reviewers look before they read.
         charts = _overlaid(io, inew)
         if charts:
             out.append('<div class="charts">' + "".join(_figure(ch) for ch in charts) + "</div>")
+        out.append(_compare(io.facts if io else None, inew.facts if inew else None))
         out.append("</section>")
     return "".join(out)
 
