@@ -260,3 +260,15 @@ def test_preview_follows_saves_and_shows_a_broken_files_diagnostics(tab, tmp_pat
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert out.endswith("offer preview: stopped\n") and err == ""
+
+
+def test_without_a_browser_a_laptop_skips_loudly_and_ci_fails(monkeypatch):
+    from .browser import need_browser
+
+    monkeypatch.setenv("OFFERLANG_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="BROWSER TESTS NOT RUN: Chromium is not installed"):
+        need_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true: a missing browser is a failure"):
+        need_browser()
