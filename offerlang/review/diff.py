@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import EXACT, format_money
 from offerlang.review.document import Block, Heading, Line, Table, say, visible
 from offerlang.review.explain import (
     CATALOG,
@@ -27,8 +28,6 @@ from offerlang.review.explain import (
     quantity_count,
 )
 from offerlang.review.timeline import (
-    EXACT,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
@@ -299,11 +298,11 @@ def _amounts(
         if o == n:
             continue
         if o is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(n, cur)} added", None, n, cur))
+            out.append(Change(item, field, f"{label} {cur} {format_money(n, cur)} added", None, n, cur))
         elif n is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(o, cur)} removed", o, None, cur))
+            out.append(Change(item, field, f"{label} {cur} {format_money(o, cur)} removed", o, None, cur))
         else:
-            text = f"{label} {cur} {fmt_amount(o, cur)} → {fmt_amount(n, cur)}{percent_change(o, n)}"
+            text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
             out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":
         out.append(Change(item, field, "the catalog price applies again"))
