@@ -14,7 +14,7 @@ import pytest
 
 from offerlang import compile_file
 from offerlang.review.explain import explain
-from offerlang.review.timeline import fmt_amount
+from offerlang.language import format_money
 
 from .conftest import ALL_EXAMPLES, ROOT, run
 
@@ -72,7 +72,7 @@ def test_every_examples_card_shows_what_the_buyer_pays(offer, tab, capsys, tmp_p
             assert plots.locator("path.series").count() == 1
             points = plots.locator("circle.point")
             assert [int(x) for x in _attrs(points, "data-period")] == [c.first for c in known]
-            amounts = [fmt_amount(c.amount, t.currency) for c in known]
+            amounts = [format_money(c.amount, t.currency) for c in known]
             assert _attrs(points, "data-amount") == amounts
             labels = plots.locator("text.amount")
             assert labels.all_text_contents() == amounts

@@ -27,7 +27,8 @@ from typing import Any, Protocol
 from offerlang.review.diff import OfferDiff, percent_change, status_line
 from offerlang.review.document import visible
 from offerlang.review.explain import CATALOG, Explanation, ItemExplanation, explain, pays
-from offerlang.review.timeline import Timeline, fmt_amount, has_trial, shown, when
+from offerlang.language import format_money
+from offerlang.review.timeline import Timeline, has_trial, shown, when
 
 Cost = tuple[Decimal | None, Decimal | None]  # (amount or None: the catalog's, known amount on top)
 
@@ -321,14 +322,14 @@ def svg(ch: Chart) -> str:
                 pen_down = False
                 if cost is not None and s.role != "before":
                     # The catalog's price (perhaps plus a known fee): no point, said in words.
-                    words = "catalog" if cost[1] is None else f"catalog + {fmt_amount(cost[1], ch.currency)}"
+                    words = "catalog" if cost[1] is None else f"catalog + {format_money(cost[1], ch.currency)}"
                     parts.append(_label("catalog", x(i), base - 6, esc(words)))
                 continue
             amount = cost[0]
             px, py = x(i), y(amount)
             d.append(f"{'L' if pen_down else 'M'}{px} {py}")
             pen_down = True
-            label = fmt_amount(amount, ch.currency)
+            label = format_money(amount, ch.currency)
             points.append(
                 f'<circle class="point {s.role}" cx="{px}" cy="{py}" r="3.5" data-period="{slot.first}" '
                 f'data-through="{slot.last}" data-onward="{str(slot.onward).lower()}" data-amount="{label}"/>'

@@ -235,9 +235,7 @@ class PreviewServer:
         csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'"
         title = f"{self.root} · offer preview"
         top = f'<div id="preview-status" role="status">watching {html.esc(str(self.root))}</div>'
-        text = html.page(
-            title, body, head=f'<script nonce="{nonce}">{SCRIPT}</script>', csp=csp, top=top
-        )
+        text = html.page(title, body, head=f'<script nonce="{nonce}">{SCRIPT}</script>', csp=csp, top=top)
         # The version the page was made from, for the script to compare with the first event.
         return version, text.replace("<body>", f'<body data-version="{version}">', 1)
 
