@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from offerlang import compile_file
-from offerlang.review.explain import explain
 from offerlang.language import format_money
+from offerlang.review.explain import explain
 
 from .conftest import ALL_EXAMPLES, ROOT, run
 

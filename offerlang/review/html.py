@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from offerlang.language import format_money
 from offerlang.review.diff import OfferDiff, percent_change, status_line
 from offerlang.review.document import visible
 from offerlang.review.explain import CATALOG, Explanation, ItemExplanation, explain, pays
-from offerlang.language import format_money
 from offerlang.review.timeline import Timeline, has_trial, shown, when
 
 Cost = tuple[Decimal | None, Decimal | None]  # (amount or None: the catalog's, known amount on top)
@@ -322,8 +322,7 @@ def svg(ch: Chart) -> str:
                 pen_down = False
                 if cost is not None and s.role != "before":
                     # The catalog's price (perhaps plus a known fee): no point, said in words.
-                    words = "catalog" if cost[1] is None else f"catalog + {format_money(cost[1], ch.currency)}"
-                    parts.append(_label("catalog", x(i), base - 6, esc(words)))
+                    parts.append(_label("catalog", x(i), base - 6, esc(shown(cost, ch.currency))))
                 continue
             amount = cost[0]
             px, py = x(i), y(amount)
