@@ -13,9 +13,11 @@ from offerlang.cli.campaign import set_option
 from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
 
 if TYPE_CHECKING:
+    from offerlang.compiler.pipeline import CompileResult
     from offerlang.review.document import Block
+    from offerlang.review.html import Broken
 
-FORMATS = ["text", "markdown", "json"]
+FORMATS = ["text", "markdown", "json", "html"]
 
 
 def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -25,7 +27,8 @@ def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         type=click.Choice(FORMATS),
         default="text",
         show_default=True,
-        help=f"text for people (tables on a terminal), markdown for a pull-request comment, json for {what}.",
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        f"json for {what}, html for a self-contained offer card with charts (one file, no network).",
     )
 
 
@@ -49,6 +52,17 @@ def values_of(sets: tuple[str, ...]) -> dict[str, str]:
         return parse_set(sets)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def broken_offers(results: list[CompileResult]) -> list[Broken]:
+    """The offers that do not compile, with their diagnostics as `offer check` prints them: the
+    card is often read where standard error is not (a CI artifact, the preview)."""
+    from offerlang.compiler.render import render_text
+    from offerlang.review.html import Broken
+
+    return [
+        Broken(r.path, render_text(r.diagnostics, {r.path: r.text}, color=False)) for r in results if not r.ok
+    ]
 
 
 @click.command("explain")
@@ -88,6 +102,10 @@ def command(paths: tuple[str, ...], fmt: str, sets: tuple[str, ...]) -> int:
         explanations.append(e)
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
+    elif fmt == "html":
+        from offerlang.review.html import explain_page
+
+        click.echo(explain_page(explanations, broken_offers(results)), nl=False)
     else:
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:
