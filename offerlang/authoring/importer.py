@@ -324,11 +324,6 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
             for need in needs
             if need not in value
         ]
-    if keyword == "oneOf":
-        if not isinstance(value, dict):  # already reported: it is not an object at all
-            return []
-        names = " or ".join(f"`{branch['required'][0]}`" for branch in rule)
-        return [(where, f"needs exactly one of {names}", None)]
     if keyword == "not":
         names = " and ".join(f"`{name}`" for name in rule.get("required", [])) or "a field"
         if where == "":
