@@ -94,11 +94,11 @@ def test_how_many_examples_move_to_v2_as_they_are(capsys, monkeypatch):
     code, out, _ = run(capsys, "migrate", "--to", "v2", "examples")
     assert code == 1
     assert out.splitlines()[-1] == (
-        "20 files: 11 move to Sessions v2 as they are; 9 cannot: "
-        "E501 renewal cannot be said on Sessions v2 (7 files), "
+        "21 files: 11 move to Sessions v2 as they are; 10 cannot: "
+        "E501 renewal cannot be said on Sessions v2 (8 files), "
         "E502 free or paid trial, or trial price, cannot be said on Sessions v2 (4 files), "
         "E503 card rule cannot be said on Sessions v2 (4 files), "
-        "E504 session expiry cannot be said on Sessions v2 (3 files), "
+        "E504 session expiry cannot be said on Sessions v2 (4 files), "
         "E505 setup fee title cannot be said on Sessions v2 (2 files)"
     )
 
@@ -157,7 +157,7 @@ def test_check_and_explain_know_the_target(capsys):
     code, out, _ = run(capsys, "explain", "--target", "v2", path)
     assert code == 0
     assert "billing            every month, 12 times, then the subscription ends" in out
-    assert "12th renewal on       0.00  nothing: the subscription ended after 12 billing periods" in out
+    assert re.search(r"12th renewal on +0\.00  nothing: the subscription ended after 12 billing periods", out)
     assert "payment     methods shown first: PAYPAL, CARD" in out
     code, out, _ = run(capsys, "explain", "--target", "v2", "--format", "json", path)
     doc = jsonout.loads(out)

@@ -210,12 +210,13 @@ def _billed_text(c: n.Billed) -> str:
     if c.length is None or unit not in INTERVAL_UNITS:
         # Wrong either way (the checker says how); keep the author's words.
         length = f" {plain_number(c.length.text)}" if c.length is not None else ""
-        count = f" for {_count(c.count, 'period', 'periods')}" if c.count is not None else ""
-        return f"billed every{length} {unit}{count}"
+        length = f" {c.count.value}" if c.count is not None else length
+        periods = f" for {_count(c.periods, 'period', 'periods')}" if c.periods is not None else ""
+        return f"billed every{length} {unit}{periods}"
     base = INTERVAL_UNITS[unit]
     line = "billed every " + _count(c.length, base, base + "s")
-    if c.count is not None:
-        line += " for " + _count(c.count, "period", "periods")
+    if c.periods is not None:
+        line += " for " + _count(c.periods, "period", "periods")
     return line
 
 
@@ -397,7 +398,8 @@ def shape(node: Any) -> Any:
         return ("Number", node.value)  # Decimal equality: 9.9 == 9.90
     if isinstance(node, n.Billed):
         unit = INTERVAL_UNITS.get(node.unit.value, node.unit.value)
-        return ("Billed", node.every, shape(node.length), unit, shape(node.count))
+        count = node.count.value if node.count is not None else None
+        return ("Billed", node.every, shape(node.length), unit, count, shape(node.periods))
     if is_dataclass(node):
         kept = [f.name for f in fields(node) if f.name not in _IGNORED_FIELDS]
         return (type(node).__name__, tuple((name, shape(getattr(node, name))) for name in kept))

@@ -252,6 +252,7 @@ class _V2Builder(_Builder):
                         True,
                         _number(frequency["intervalLength"]),
                         _name(unit),
+                        None,
                         _number(count) if count is not None else None,
                     )
                 )

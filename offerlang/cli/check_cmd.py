@@ -21,12 +21,20 @@ from offerlang.compiler.render import render_github, render_json, summary
     show_default=True,
     help="text for people, json for tools, github for pull-request annotations.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
+)
 @target_option
-def command(paths: tuple[str, ...], fmt: str, target_flag: str | None) -> int:
+def command(paths: tuple[str, ...], fmt: str, fail_on: str, target_flag: str | None) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
     Every problem in every file is reported in one run, including what the target API cannot
-    carry (--target v2: FastSpring's current Sessions API). Exits 1 if any offer is invalid.
+    carry (--target v2: FastSpring's current Sessions API). Exits 1 if any offer is invalid
+    (with --fail-on warning, also if any has a warning).
     """
     files = list(offer_files(paths or (".",)))
     if not files:
@@ -41,4 +49,6 @@ def command(paths: tuple[str, ...], fmt: str, target_flag: str | None) -> int:
     else:
         print_diagnostics(diags, results, err=False)
         click.echo(summary(diags, len(results)))
-    return EXIT_INVALID if has_errors(diags) else EXIT_OK
+    if has_errors(diags) or (fail_on == "warning" and diags):
+        return EXIT_INVALID
+    return EXIT_OK

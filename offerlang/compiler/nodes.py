@@ -185,7 +185,8 @@ class Billed(Clause):
     every: bool  # `billed every [N] unit` rather than `billed adhoc`
     length: Number | None
     unit: Name
-    count: Number | None = None  # `… for N periods`: how many times it bills (Sessions v2 only)
+    count: Name | None = None  # a number written as a word (`billed every two weeks`): wrong
+    periods: Number | None = None  # `… for N periods`: how many times it bills (Sessions v2 only)
     keyword = "billed"
 
 

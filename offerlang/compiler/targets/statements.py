@@ -131,8 +131,8 @@ class _Statements(_Checker):
         clauses = item.clauses
         self._once(clauses, _keyword_of(n.EdsFee, n.ShippingFee, n.Image))
         for c in clauses:
-            if isinstance(c, n.Billed) and c.count is not None:
-                self._whole(c.count, "the number of billing periods", 1, MAX_COUNT)
+            if isinstance(c, n.Billed) and c.periods is not None:
+                self._whole(c.periods, "the number of billing periods", 1, MAX_COUNT)
             elif isinstance(c, n.EdsFee):
                 self._money(c.amounts, "EDS fee")
                 for m in c.amounts:

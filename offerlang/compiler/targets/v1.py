@@ -69,13 +69,13 @@ def check(offer: n.Offer) -> list[Diagnostic]:
 
 
 def _refused(c: n.Clause) -> list[Diagnostic]:
-    if isinstance(c, n.Billed) and c.count is not None:
+    if isinstance(c, n.Billed) and c.periods is not None:
         return [
             error(
                 "E510",
-                f"a number of billing periods (`for {c.count.text} periods`) cannot be said on "
+                f"a number of billing periods (`for {c.periods.text} periods`) cannot be said on "
                 "Sessions v1: it has no field for it",
-                c.count.span,
+                c.periods.span,
                 f"set how long the subscription runs on the product in the catalog, {OR_V2}",
             )
         ]

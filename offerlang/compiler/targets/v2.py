@@ -380,9 +380,9 @@ class _V2Emitter(_Emitter):
                 frequency["intervalLength"] = self.at(
                     f"{fptr}/intervalLength", billed.length.span, int(billed.length.value)
                 )
-            if billed.count is not None:
+            if billed.periods is not None:
                 frequency["intervalCount"] = self.at(
-                    f"{fptr}/intervalCount", billed.count.span, int(billed.count.value)
+                    f"{fptr}/intervalCount", billed.periods.span, int(billed.periods.value)
                 )
             out["billingFrequency"] = self.at(fptr, billed.span, frequency)
         trial: n.Trial | None = first.get(n.Trial)
