@@ -9,19 +9,22 @@ product listed twice, `9.999` dollars) is reported with its JSON path, and nothi
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
 from offerlang.authoring.fmt import format_source, print_offer
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
 from offerlang.compiler.schema import json_pointer
+from offerlang.iso import CURRENCIES
+from offerlang.language import ADHOC, CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
@@ -43,6 +46,11 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
     try:
         payload = _load(text)
     except json.JSONDecodeError as exc:
+        # Comments and trailing commas (FastSpring's own docs page has both) are named where
+        # they are; Python's "Expecting property name" would only puzzle.
+        lenient = _comments_and_trailing_commas(text)
+        if lenient:
+            return None, [d.at(path) for d in lenient]
         span = n.Span(exc.lineno, exc.colno, exc.lineno, exc.colno + 1, exc.pos, exc.pos + 1)
         return None, [error("E601", f"this is not valid JSON: {exc.msg}", span).at(path)]
     except RecursionError:
@@ -61,7 +69,31 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         _plain_json(payload, "")
     except _Inexpressible as exc:
         return None, [_inexpressible(exc, path)]
-    problems = _schema_reasons(payload)
+    from offerlang.compiler.targets import Target, target_of_body
+
+    if target_of_body(payload) is Target.V2:
+        # A Sessions v2 body (`cart`, `customer`): recognised by its shape, imported for v2.
+        from offerlang.authoring.importer_v2 import import_v2
+
+        return import_v2(payload, path)
+    forms = foreign_forms(payload)
+    explained = {pointer for form in forms for pointer in form.pointers}
+    problems = [
+        problem
+        for problem in _schema_reasons(payload)
+        if not any(problem[0] == p or problem[0].startswith(p + "/") for p in explained)
+    ]
+    if forms:
+        # One line per form the body is in, then whatever else breaks the schema.
+        return None, [error(form.code, form.message, None, form.hint).at(path) for form in forms] + [
+            error(
+                "E602",
+                f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {reason}",
+                None,
+                hint or _SCHEMA_HINT,
+            ).at(path)
+            for pointer, reason, hint in problems
+        ]
     if problems:
         return None, [
             error(
@@ -91,6 +123,150 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
     return source, []
 
 
+# ---- bodies in another form than Sessions v1 -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """A way a whole body (or a part of it) is not Sessions v1, said once: the code, one
+    actionable line, and the JSON pointers it explains (their schema errors are not repeated;
+    "" explains the whole body)."""
+
+    code: str
+    message: str
+    hint: str
+    pointers: tuple[str, ...]
+
+
+_V2_FIELDS = ("customer",)
+_STORE_BUILDER_FIELDS = ("products", "paymentContact", "checkout", "reset")
+_REDIRECTS = ("returnUrl", "successUrl", "cancelUrl", "redirectUrl")
+
+
+def sessions_v2_form(payload: dict[str, Any]) -> Form | None:
+    """A body with `items` that mixes in Sessions v2 forms (`customer`, `firstName`/`lastName`,
+    `items[].path`), or None. A real v2 body (`cart`, or `customer` without `items`) never gets
+    here: `import_payload` hands it to the v2 importer (importer_v2.py)."""
+    items = payload.get("items")
+    paths = isinstance(items, list) and any(isinstance(it, dict) and "path" in it for it in items)
+    names = any(
+        isinstance(payload.get(k), dict) and {"firstName", "lastName"} & payload[k].keys()
+        for k in ("customer", "contact")
+    )
+    signs = [f"`{k}`" for k in _V2_FIELDS if k in payload]
+    signs += ["`items[].path`"] if paths else []
+    signs += ["`firstName`/`lastName`"] if names else []
+    if not signs:
+        return None
+    return Form(
+        "E606",
+        f"this is a Sessions v2 body ({', '.join(signs)}) with Sessions v1 `items`, neither API's form",
+        "for Sessions v1, `items[].path` is `items[].product`, `customer` is `contact`, "
+        "`firstName`/`lastName` are `first`/`last`; a Sessions v2 body keeps its items in "
+        "`cart.lineItems[].productPath` and the buyer in `customer.billToContact`",
+        ("",),
+    )
+
+
+def _store_builder_form(payload: dict[str, Any]) -> Form | None:
+    found = [k for k in _STORE_BUILDER_FIELDS if k in payload]
+    if not found:
+        return None
+    mapping = {
+        "products": "`products[].path` → `items[].product`, `products[].quantity` → `items[].quantity`",
+        "paymentContact": "`paymentContact` → `contact` (`firstName`/`lastName` → `first`/`last`)",
+        "checkout": "`checkout` has no Sessions v1 field (send the buyer to the session's URL)",
+        "reset": "`reset` has no Sessions v1 field (a session starts empty)",
+    }
+    return Form(
+        "E605",
+        "this is a Store Builder session object (" + ", ".join(f"`{k}`" for k in found) + "), "
+        "not a Sessions v1 request body",
+        "in Sessions v1: " + "; ".join(mapping[k] for k in found),
+        ("",),
+    )
+
+
+def foreign_forms(payload: Any) -> list[Form]:
+    """The forms of other APIs and older docs in a body, one Form each (empty for a v1 body)."""
+    if not isinstance(payload, dict):
+        return []
+    whole = sessions_v2_form(payload) or _store_builder_form(payload)
+    if whole is not None:
+        return [whole]
+    out: list[Form] = []
+    top = [k for k in ("country", "language") if k in payload]
+    if top:
+        names = " and ".join(f"`{k}`" for k in top)
+        out.append(
+            Form(
+                "E604",
+                f"{names} at the top level of the body (FastSpring's older docs put "
+                f"{'them' if len(top) > 1 else 'it'} there): Sessions v1 reads "
+                f"{'them' if len(top) > 1 else 'it'} from the buyer's `contact`",
+                f"move {names} into `contact`"
+                + (
+                    "; beside an `account`, leave them out (a session names one or the other)"
+                    if "account" in payload
+                    else ""
+                ),
+                tuple(f"/{k}" for k in top),
+            )
+        )
+    if isinstance(payload.get("account"), dict):
+        out.append(
+            Form(
+                "E607",
+                "`account` is an object here; in Sessions v1 it is the id (text) of an existing "
+                "FastSpring account",
+                "for a new buyer's details use a top-level `contact` (`first`, `last`, `email`, …); "
+                "for an existing buyer give `account` its id",
+                ("/account",),
+            )
+        )
+    redirects = [k for k in _REDIRECTS if k in payload]
+    if redirects:
+        out.append(
+            Form(
+                "E608",
+                ", ".join(f"`{k}`" for k in redirects) + ": Sessions v1 has no redirect URL",
+                "set where the buyer goes after paying on the checkout in the FastSpring app",
+                tuple(f"/{k}" for k in redirects),
+            )
+        )
+    return out
+
+
+# ---- JSON with comments and trailing commas ---------------------------------------------------
+
+_LENIENT = re.compile(
+    r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])', re.S
+)
+
+
+def _comments_and_trailing_commas(text: str) -> list[Diagnostic]:
+    """E601 for each `//` or `/* */` comment and each `,` before a `}` or `]`, at its place."""
+    out: list[Diagnostic] = []
+    starts = [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
+    for m in _LENIENT.finditer(text):
+        found = m.group()
+        if found.startswith('"'):
+            continue
+        line = bisect.bisect_right(starts, m.start())
+        col = m.start() - starts[line - 1] + 1
+        if found == ",":
+            message = "this is not valid JSON: a trailing `,` before the closing bracket"
+            hint = "remove the `,`: JSON allows none after the last entry"
+            width = 1
+        else:
+            message = f"this is not valid JSON: a `{found[:2]}` comment (JSON has no comments)"
+            hint = "remove the comment (documentation pages often annotate examples with them)"
+            width = len(found.split("\n", 1)[0])
+        span = n.Span(line, col, line, col + width, m.start(), m.start() + width)
+        out.append(error("E601", message, span, hint))
+    return out
+
+
 # The code lists of the schema's $defs: what each is called, and how its codes are spelt.
 _CODES = {
     "currency": ("ISO 4217 currency code", "codes are written in upper case"),
@@ -98,11 +274,20 @@ _CODES = {
     "language": ("ISO 639-1 language code", "codes are written in lower case"),
 }
 # The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
+_FORM_PRODUCT = "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`"
 _FORMS = {
     "account": "an account id is letters, digits, `_` and `-`",
-    "product": "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`",
+    "product": _FORM_PRODUCT,
     "custom": "a lookup key is at least 4 letters, digits, `_` or `-`",
     "quantityDiscounts": "tier sizes are whole numbers from 1",
+    # Sessions v2 names
+    "accountId": "an account id is letters, digits, `_` and `-`",
+    "productPath": _FORM_PRODUCT,
+    "externalAccountId": "an external account id is 4 to 512 letters, digits, `_` or `-`",
+    "locale": "a locale is a language code, optionally with a country: `de`, `pt-BR`",
+    "imageUrl": "an image address is a web address, e.g. `https://cdn.example.com/prime.png`",
+    "paymentMethodsOrder": "payment methods are upper-case names such as `CARD`",
+    "hidePaymentMethods": "payment methods are upper-case names such as `CARD`",
 }
 _TYPES = {
     "integer": "must be a whole number",
@@ -114,34 +299,36 @@ _TYPES = {
 }
 
 
-def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
+def _schema_reasons(payload: Any, target: str = "v1") -> list[tuple[str, str, str | None]]:
     """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
     name fields and the rule broken, never jsonschema's wording or the offending value (which
     may be the whole payload)."""
     from offerlang.compiler.schema import _validator, violations
 
-    root = _validator().schema
+    root = _validator(target).schema
     out: list[tuple[str, str, str | None]] = []
-    for err in violations(payload):
-        for found in _explain(err, root):
+    for err in violations(payload, target):
+        for found in _explain(err, root, target):
             if found not in out:
                 out.append(found)
     return out
 
 
-def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+def _explain(err: Any, root: dict[str, Any], target: str = "v1") -> list[tuple[str, str, str | None]]:
     where = json_pointer(err.absolute_path)
     keyword, rule, value, schema = err.validator, err.validator_value, err.instance, err.schema
     if "propertyNames" in err.absolute_schema_path:
         # The error is about a key of the object at `where`; `value` is that key.
         where = _pointer(where, value)
     field = str(err.absolute_path[-1]) if err.absolute_path else ""
+    if field.isdigit() and len(err.absolute_path) > 1:  # an entry of a list: named by its list
+        field = str(err.absolute_path[-2])
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [
             (
                 _pointer(where, key),
-                f"unknown field `{key}` (Sessions v1 has no such field)",
+                f"unknown field `{key}` (Sessions {target} has no such field)",
                 did_you_mean_hint(key, known),
             )
             for key in value
@@ -158,19 +345,24 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
             for need in needs
             if need not in value
         ]
-    if keyword == "oneOf":
+    if keyword == "oneOf":  # Sessions v2: a discount is a percent or an amount
         if not isinstance(value, dict):  # already reported: it is not an object at all
             return []
         names = " or ".join(f"`{branch['required'][0]}`" for branch in rule)
         return [(where, f"needs exactly one of {names}", None)]
     if keyword == "not":
-        names = " and ".join(f"`{name}`" for name in rule.get("required", [])) or "a field"
+        required = rule.get("required") or [n for branch in rule.get("anyOf", []) for n in branch["required"]]
+        names = " and ".join(f"`{name}`" for name in required if name in value) or "a field"
+        if where == "":
+            return [(where, f"{names} cannot both be given{_why(err, root)}", None)]
         return [(where, f"{names} does not belong here{_why(err, root)}", None)]
     if keyword == "type":
         return [(where, _TYPES.get(rule, f"must be of JSON type {rule}"), None)]
     if keyword == "enum":
         for name, (what, spelling) in _CODES.items():
-            if rule == root["$defs"][name]["enum"] and isinstance(value, str):
+            if name in root["$defs"] and rule == root["$defs"][name].get("enum") and isinstance(value, str):
+                if target == "v2" and name == "currency" and value in CURRENCIES:
+                    return [(where, f"Sessions v2 takes no prices in {value}", "it takes " + ", ".join(rule))]
                 return [
                     (
                         where,
@@ -196,6 +388,10 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
     if keyword == "minLength":
         key = "propertyNames" in err.absolute_schema_path
         return [(where, "a key cannot be empty" if key else "cannot be empty", None)]
+    if keyword == "maxLength":
+        return [(where, f"is longer than {rule:,} characters", None)]
+    if keyword == "uniqueItems":
+        return [(where, "lists the same value twice", None)]
     if keyword == "minItems":
         return [(where, f"needs at least {rule} entr{'y' if rule == 1 else 'ies'}", None)]
     if keyword == "minProperties":
@@ -424,8 +620,8 @@ class _Builder:
         if "renew" in p:
             out.append(n.Renew(_NOWHERE, _name(p["renew"])))
         if "interval" in p:
-            if p["interval"] == "adhoc":
-                out.append(n.Billed(_NOWHERE, False, None, _name("adhoc")))
+            if p["interval"] == ADHOC:
+                out.append(n.Billed(_NOWHERE, False, None, _name(ADHOC)))
             else:
                 out.append(n.Billed(_NOWHERE, True, _number(p["intervalLength"]), _name(p["interval"])))
         if "quantityBehavior" in p:

@@ -13,16 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import ADHOC, RENEW_MEANINGS, format_money, round_money
 from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
 from offerlang.review.timeline import (
     Timeline,
     discount_tier,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
     item_timelines,
-    round_money,
 )
 
 JSON_VERSION = 1
@@ -36,21 +35,21 @@ QUANTITY_BEHAVIOR = {
     "hide": "hidden from the buyer, who cannot change it",
     None: "the catalog decides whether the buyer may change it",
 }
-RENEWAL = {
-    "auto": "renews automatically (auto)",
-    "manual": "the buyer pays each renewal by hand (manual)",
-    "opt-auto": "the buyer chooses at checkout, automatic preselected (opt-auto)",
-    "opt-manual": "the buyer chooses at checkout, manual preselected (opt-manual)",
-}
+# In the buyer's terms (language.RENEW_MEANINGS), with the mode the offer writes.
+RENEWAL = {mode: f"{mode}: {meaning}" for mode, meaning in RENEW_MEANINGS.items()}
+# Who the buyer is when the offer names neither an account nor a contact.
+AT_CHECKOUT = "the buyer enters their details at checkout"
+LOCALISED = "; country, currency and language follow where they are"
 
 
 @dataclass(frozen=True, slots=True)
 class ItemExplanation:
     product: str
     quantity: int
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # the item in the v1 shape the facts are read from
     facts: Facts
     timelines: list[Timeline]
+    emitted: dict[str, Any] | None = None  # Sessions v2: the line item as it is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +58,19 @@ class Explanation:
     payload: dict[str, Any]
     session: Facts
     items: list[ItemExplanation]
+    target: str = "v1"
 
 
-def explain(payload: dict[str, Any], path: str) -> Explanation:
+def explain(payload: dict[str, Any], path: str, target: str = "v1") -> Explanation:
+    """`payload` is a request body of `target`; a v2 body is read in its review form
+    (compiler/targets/v2.py), so that the same sentences and timelines describe both."""
+    view = payload
+    lines: list[Any] = [None] * len(payload.get("items", []))
+    if str(target) == "v2":
+        from offerlang.compiler.targets.v2 import review_form
+
+        view = review_form(payload)
+        lines = payload["cart"]["lineItems"]
     items = [
         ItemExplanation(
             it["product"],
@@ -69,17 +78,24 @@ def explain(payload: dict[str, Any], path: str) -> Explanation:
             it,
             item_facts(it),
             item_timelines(it) if "pricing" in it else [],
+            line,
         )
-        for it in payload["items"]
+        for it, line in zip(view["items"], lines, strict=True)
     ]
-    return Explanation(path, payload, session_facts(payload), items)
+    return Explanation(path, payload, session_facts(view, str(target)), items, str(target))
+
+
+def template_fact(e: Explanation, names: list[str]) -> Explanation:
+    """The explanation of a template previewed without values: says so first."""
+    fact = ("template", f"parameters shown as {', '.join(names)}; give values with --set NAME=VALUE")
+    return Explanation(e.path, e.payload, [fact, *e.session], e.items)
 
 
 # ---- sentences ------------------------------------------------------------------------------
 
 
 def money(amounts: dict[str, Decimal]) -> str:
-    return ", ".join(f"{cur} {fmt_amount(v, cur)}" for cur, v in amounts.items())
+    return ", ".join(f"{cur} {format_money(v, cur)}" for cur, v in amounts.items())
 
 
 def pairs(mapping: dict[str, str]) -> str:
@@ -89,16 +105,23 @@ def pairs(mapping: dict[str, str]) -> str:
 def buyer(payload: dict[str, Any]) -> str:
     if "account" in payload:
         return f"existing account {say(payload['account'])}"
+    if "contact" not in payload:
+        return "none named: " + AT_CHECKOUT + LOCALISED
     # One line whatever the author typed: a name with a line break in it shows the escape.
-    c = {k: visible(v) for k, v in payload.get("contact", {}).items()}
+    c = {k: visible(v) for k, v in payload["contact"].items()}
     name = " ".join(c[k] for k in ("first", "last") if k in c)
-    words = [f"{name} <{c['email']}>" if "email" in c else name]
+    words = [f"{name} <{c['email']}>" if "email" in c and name else c.get("email", name)]
     words += [c["company"]] if "company" in c else []
     words += [f"phone {c['phone']}"] if "phone" in c else []
     words.append(
         f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
     )
     words += [f"language {c['language']}"] if "language" in c else []
+    missing = [f for f in ("first", "last", "email") if f not in c]
+    if missing:
+        words.append("the checkout asks for the rest")
+    if "email" not in c:
+        words.append("no email, so no account link or receipt until the buyer types one")
     return "new buyer " + ", ".join(w for w in words if w)
 
 
@@ -107,19 +130,35 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def expiry(days: int | None) -> str:
+def expiry(days: int | None, target: str = "v1") -> str:
     """When the session expires, given the payload's `expiration` (None: not set)."""
+    if target == "v2":
+        return "when FastSpring decides (Sessions v2 takes no expiry; its example lasts 24 hours)"
     return "after 24 hours (FastSpring's default)" if days is None else f"after {plural(days, 'day')}"
 
 
-def session_facts(payload: dict[str, Any]) -> Facts:
+def methods(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
+    if "country" in payload:  # Sessions v2: a country without a contact
+        facts.append(("country", payload["country"]))
+    if "locale" in payload:
+        facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
         facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
+    if "accountTags" in payload:
+        facts.append(("buyer tags", pairs(payload["accountTags"])))
     facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
-    facts.append(("expires", expiry(payload.get("expiration"))))
+    facts.append(("expires", expiry(payload.get("expiration"), target)))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
+    if "paymentMethodsOrder" in payload:
+        facts.append(("payment", "methods shown first: " + methods(payload["paymentMethodsOrder"])))
+    if "hidePaymentMethods" in payload:
+        facts.append(("hidden", "payment methods not offered: " + methods(payload["hidePaymentMethods"])))
     return facts
 
 
@@ -148,7 +187,11 @@ def billing(pricing: dict[str, Any]) -> str:
     if interval == "adhoc":
         return "ad hoc: charged whenever the seller bills"
     length = int(pricing.get("intervalLength", 1))
-    return f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    every = f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    count = pricing.get("intervalCount")
+    if count is None:
+        return every
+    return f"{every}, {plural(int(count), 'time')}, then the subscription ends"
 
 
 def trial(pricing: dict[str, Any]) -> str:
@@ -220,8 +263,24 @@ def item_facts(item: dict[str, Any]) -> Facts:
             facts.append(("discount", d))
         if "setupFee" in pricing:
             facts.append(("setup fee", setup_fee(pricing["setupFee"])))
+        if "edsFee" in pricing:
+            facts.append(("EDS fee", f"{money(pricing['edsFee'])} (Extended Download Service)"))
+        if "shippingFee" in pricing:
+            facts.append(("shipping", money(pricing["shippingFee"])))
+    facts += description_facts(item.get("descriptions", {}))
     if "attributes" in item:
         facts.append(("attributes", pairs(item["attributes"])))
+    return facts
+
+
+def description_facts(descriptions: dict[str, Any]) -> Facts:
+    """Sessions v2: how the checkout describes the item, per language."""
+    facts: Facts = []
+    for kind in ("display", "summary", "instructions"):
+        for lang, text in descriptions.get(kind, {}).items():
+            facts.append((f"{kind} ({lang})", quote(text)))
+    if "imageUrl" in descriptions:
+        facts.append(("image", say(descriptions["imageUrl"])))
     return facts
 
 
@@ -232,15 +291,21 @@ def to_blocks(e: Explanation) -> list[Block]:
     blocks: list[Block] = [Heading(e.path), Heading("Session", 2), _facts_table(e.session)]
     for it in e.items:
         blocks += [Heading(f"Item {it.product}", 2), _facts_table(it.facts)]
-        blocks.append(Line(_pays(it)))
+        blocks.append(Line(pays(it)))
         for t in it.timelines:
             blocks += [Heading(f"{t.currency} timeline", 3), timeline_table(t)]
     return blocks
 
 
-def _pays(it: ItemExplanation) -> str:
+def pays(it: ItemExplanation) -> str:
+    """The sentence above an item's timelines (also the card's)."""
     if not it.timelines:
         return "What the buyer pays: the catalog's price, so there are no amounts to show."
+    if it.payload.get("pricing", {}).get("interval") == ADHOC:
+        return (
+            f"What the buyer pays at signup (quantity {it.quantity}; billed ad hoc, so there are "
+            "no renewals: later charges come when the seller bills):"
+        )
     if not is_recurring(it.payload.get("pricing", {})):
         return (
             f"What the buyer pays at signup (quantity {it.quantity}; "
@@ -283,24 +348,24 @@ def to_json(explanations: list[Explanation]) -> str:
     def facts(f: Facts) -> list[dict[str, str]]:
         return [{"label": label, "text": text} for label, text in f]
 
-    doc = {
-        "version": JSON_VERSION,
-        "offers": [
-            {
-                "path": e.path,
-                "session": {"facts": facts(e.session)},
-                "items": [
-                    {
-                        "product": it.product,
-                        "quantity": it.quantity,
-                        "facts": facts(it.facts),
-                        "timelines": [timeline_json(t) for t in it.timelines],
-                        "payload": it.payload,
-                    }
-                    for it in e.items
-                ],
-            }
-            for e in explanations
-        ],
-    }
+    def offer(e: Explanation) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": e.path,
+            "session": {"facts": facts(e.session)},
+            "items": [
+                {
+                    "product": it.product,
+                    "quantity": it.quantity,
+                    "facts": facts(it.facts),
+                    "timelines": [timeline_json(t) for t in it.timelines],
+                    "payload": it.emitted if it.emitted is not None else it.payload,
+                }
+                for it in e.items
+            ],
+        }
+        if e.target != "v1":  # a v1 document stays exactly as it always was
+            out["target"] = e.target
+        return out
+
+    doc = {"version": JSON_VERSION, "offers": [offer(e) for e in explanations]}
     return jsonout.dumps(doc) + "\n"

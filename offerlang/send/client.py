@@ -448,6 +448,8 @@ class FastSpringClient:
                 body, problem = b"", exc.reason
             finally:
                 response.close()
+            # The same answer with its body read (bounded, decoded): `.content` for the readers below.
+            response = _with_body(response, body)
         finally:
             _ATTEMPT.deadline = None
         log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
@@ -455,7 +457,7 @@ class FastSpringClient:
         if 200 <= status < 300:
             if problem is not None:
                 raise self._unreadable(status, problem)
-            return self._session_from(response, body)
+            return self._session_from(response)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
             return _Retryable(
@@ -471,7 +473,7 @@ class FastSpringClient:
             return _Retryable(f"HTTP {status}", status, retry_after)
         # A 401/403 page that is not FastSpring's JSON comes from something in between (a proxy's
         # login page, say), which may repeat the request: it is not shown at all.
-        message, params = _error_body(response, body, self._scrub, echo=status not in (401, 403))
+        message, params = self._error_body(response, echo=status not in (401, 403))
         if problem is not None:
             message = f"{message} (the rest of the answer was not read: {problem})"
         if status in (401, 403):
@@ -495,12 +497,17 @@ class FastSpringClient:
             may_have_created=True,
         )
 
-    def _session_from(self, response: httpx.Response, body: bytes) -> SessionCreated:
+    def _error_body(self, response: httpx.Response, echo: bool) -> tuple[str, tuple[Any, ...]]:
+        """FastSpring's message and params from an error answer (the v2 client reads its own
+        error envelope: send/v2.py)."""
+        return _error_body(response, self._scrub, echo)
+
+    def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
             return self._unreadable(response.status_code, what)
 
         try:
-            data = loads(body.decode("utf-8"))
+            data = loads(response.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise unreadable(f"not JSON: {exc}") from None
         if not isinstance(data, dict):
@@ -653,11 +660,12 @@ def _shown_params(params: list[Any], scrub: Callable[[str], str]) -> tuple[Any, 
 
 
 def _error_body(
-    response: httpx.Response, body: bytes, scrub: Callable[[str], str], echo: bool
+    response: httpx.Response, scrub: Callable[[str], str], echo: bool
 ) -> tuple[str, tuple[Any, ...]]:
     """FastSpring's `{"message": ..., "params": [...]}`, or (when `echo`) the start of whatever
     came instead; scrubbed before it is cut short, so no part of a secret survives the cut, and
     escaped (safetext), so no control or bidi character in it reaches the terminal."""
+    body = response.content
     try:
         data = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -702,6 +710,21 @@ def _read_body(response: httpx.Response, budget: float) -> bytes:
     except zlib.error as exc:
         raise _BadBody(f"could not be decoded: {exc}") from None
     return bytes(body)
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """`response` (streamed, closed) as a read one whose `.content` is `body`, already decoded."""
+    import httpx
+
+    # The raw bytes: a header that is not ASCII (a server's UTF-8) must come through as it came.
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
 
 
 def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
