@@ -24,6 +24,9 @@ TOP_KEYWORDS: Final = ("account", "contact", "lookup", "coupon", "expires", "tag
 ITEM_KEYWORDS: Final = ("quantity", "price", "trial", "billed", "renew", "discount", "attribute", "setup")
 CONTACT_FIELDS: Final = ("first", "last", "email", "company", "phone", "country", "language")
 FEE_KEYWORDS: Final = ("title", "price")
+# The statements (and payload fields) that say who the buyer is: a session naming one is that
+# buyer's, so two identical ones in a campaign would give one buyer two sessions.
+BUYER_KEYWORDS: Final = ("account", "contact", "lookup")
 
 # ---- enums: the values a clause takes, in the order the docs list them ---------------------
 

@@ -6,6 +6,7 @@ and `offer check` never pay for httpx, jsonschema or rich.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -24,6 +25,7 @@ EXIT_NETWORK = 4  # network failure, or retries exhausted
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
+EXIT_TERMINATED = 143  # `offer send` stopped by SIGTERM (128 + SIGTERM), after recording what it did
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
@@ -46,6 +48,7 @@ Exit codes:
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)
+  143 send: terminated (SIGTERM); requests in flight finished and recorded
 """
 
 
@@ -99,6 +102,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
+    _printable_paths()
     try:
         result = cli.main(args=argv, prog_name="offer", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -110,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except KeyboardInterrupt:
+        from offerlang.interrupts import terminated
+
+        if terminated():
+            click.echo("offer: terminated (SIGTERM)", err=True)
+            return EXIT_TERMINATED
         click.echo("offer: interrupted", err=True)
         return EXIT_INTERRUPTED
     except Exception as exc:
@@ -122,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _printable_paths() -> None:
+    """A file name that is not UTF-8 (`bad\\xff.offer`) reaches us with lone surrogates, which a
+    strict UTF-8 stream refuses to print: shown escaped (`bad\\udcff.offer`) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def silence_stdout() -> None:

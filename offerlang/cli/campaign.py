@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from offerlang import interrupts
 from offerlang.campaign.flow import check_rows, write_checked_payloads, write_payloads
 from offerlang.campaign.rows import Report, RowsError, RowSet, parse_set
 from offerlang.cli import (
@@ -20,6 +21,8 @@ from offerlang.cli import (
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult, Template, compile_template
@@ -190,7 +193,7 @@ def send_campaign(
     from offerlang.campaign.flow import Campaign
     from offerlang.campaign.ledger import LedgerError
     from offerlang.campaign.ratelimit import parse_rate
-    from offerlang.campaign.runner import progress_for, write_links
+    from offerlang.campaign.runner import progress_for
     from offerlang.cli.sending import Sender, credentials_or_exit, make_client, verbose_log
 
     if len(paths) != 1:
@@ -198,6 +201,7 @@ def send_campaign(
     ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
     refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
     refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
+    refuse_unwritable(out, "--out")
     try:
         per_minute = parse_rate(rate)
     except ValueError as exc:
@@ -229,7 +233,7 @@ def send_campaign(
     with client, verbose_log(verbose):
         if dry_run:
             try:
-                dry = campaign.dry_run()
+                dry = campaign.dry_run(warn=lambda line: click.echo(line, err=True))
             except LedgerError as exc:
                 raise click.UsageError(str(exc)) from None
             if dry.first is not None:
@@ -244,23 +248,54 @@ def send_campaign(
             )
             return EXIT_OK
         try:
-            summary = campaign.run(client, progress=lambda total: progress_for(total, per_minute))
+            summary = campaign.run(
+                client,
+                progress=lambda total: progress_for(total, per_minute),
+                warn=lambda line: click.echo(line, err=True),
+            )
         except LedgerError as exc:
             raise click.UsageError(str(exc)) from None
-        if out:
-            try:
-                with open_atomic(out) as fh:
-                    written = write_links(fh, row_set, campaign.state)
-            except OSError as exc:
-                raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-            click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
-    for line in summary.lines():
-        click.echo(line, err=True)
-    if campaign.retries.value:
+        # The report is written whatever arrives now: a second Ctrl-C or SIGTERM waits for it.
+        with interrupts.deferred():
+            out_written = out is None or _write_links(out, row_set, campaign.state)
+            for line in summary.lines():
+                click.echo(line, err=True)
+            if campaign.retries.value:
+                retried = campaign.retries.value
+                click.echo(f"{retried:,} attempts retried (rate limits, 5xx, dropped connections)", err=True)
+    code = _exit_code(summary)
+    return EXIT_USAGE if code == EXIT_OK and not out_written else code
+
+
+def refuse_unwritable(out: str | None, option: str) -> None:
+    """An output that will be refused at the end (a link, read-only) is refused before any work."""
+    from offerlang.files import check_replaceable
+
+    if out is None or out == "-":
+        return
+    try:
+        check_replaceable(out)
+    except OSError as exc:
+        raise click.UsageError(f"{option} {out}: {exc.strerror or exc}") from None
+
+
+def _write_links(out: str, row_set: RowSet, state: dict) -> bool:
+    """links.csv, or a message saying why it could not be written (the ledger has every outcome)."""
+    from offerlang.campaign.runner import write_links
+
+    try:
+        with open_atomic(out) as fh:
+            written = write_links(fh, row_set, state)
+    except (OSError, RowsError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
         click.echo(
-            f"{campaign.retries.value:,} attempts retried (rate limits, 5xx, dropped connections)", err=True
+            f"offer send: {out} could not be written ({reason}); every outcome is in the ledger: "
+            "run the same command again to write it",
+            err=True,
         )
-    return _exit_code(summary)
+        return False
+    click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
+    return True
 
 
 def _exit_code(summary: Summary) -> int:
@@ -269,7 +304,7 @@ def _exit_code(summary: Summary) -> int:
     if summary.rows_changed:
         return EXIT_INVALID
     if summary.interrupted:
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED
     if summary.failed or summary.stopped:
         return EXIT_REJECTED
     if summary.network or summary.uncertain:

@@ -24,7 +24,13 @@ from offerlang.cli.sending import (
 )
 
 # What each way a batch ends means to a shell.
-EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
+EXIT_CODES = {
+    "ok": EXIT_OK,
+    "rejected": EXIT_REJECTED,
+    "auth": EXIT_REJECTED,
+    "uncertain": EXIT_NETWORK,
+    "network": EXIT_NETWORK,
+}
 
 
 @click.command("send")
@@ -58,7 +64,11 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     metavar="PATH",
     help="Receipts file (JSON Lines). Default: .offer/receipts.jsonl beside each offer.",
 )
-@click.option("--force", is_flag=True, help="Send even when an identical session is still valid.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even when an identical session is still valid, or the last attempt has no known outcome.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.001),
@@ -94,12 +104,15 @@ def command(
       1  an offer is invalid (nothing is sent)
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
-      4  network failure, retries exhausted, or an unreadable answer
+      4  network failure, retries exhausted, an unreadable answer, or an
+         earlier attempt without a known outcome (not sent without --force)
+      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
-    from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
+    from offerlang.interrupts import sigterm_as_interrupt
+    from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
     try:
@@ -112,11 +125,12 @@ def command(
     if campaign["rows"] is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(
-            lambda: send_campaign(
-                paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+        with sigterm_as_interrupt():
+            return unless_stdout_closes(
+                lambda: send_campaign(
+                    paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+                )
             )
-        )
 
     results = [compile_path(f, values or None) for f in offer_files(paths)]
     if not results:
@@ -154,6 +168,10 @@ def command(
                 books = open_books(results, receipts_path)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
-            return EXIT_CODES[send_batch(client, results, books, force, sender)]
+            try:
+                return EXIT_CODES[send_batch(client, results, books, force, sender)]
+            finally:
+                close_books(books)
 
-    return unless_stdout_closes(run)
+    with sigterm_as_interrupt():
+        return unless_stdout_closes(run)

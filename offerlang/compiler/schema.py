@@ -70,7 +70,7 @@ def validate(payload: Any, pointers: dict[str, Span]) -> list[Diagnostic]:
     import of jsonschema, most of its start-up time.
     """
     marker = _verdict_marker(payload)
-    if marker is not None and marker.exists():
+    if marker is not None and usercache.exists(marker):
         return []
     diags = []
     for pointer, message in schema_errors(payload):
@@ -83,8 +83,7 @@ def validate(payload: Any, pointers: dict[str, Span]) -> list[Diagnostic]:
             )
         )
     if marker is not None and not diags:
-        with contextlib.suppress(OSError):
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
+        usercache.touch(marker)
     return diags
 
 
