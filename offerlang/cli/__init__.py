@@ -107,20 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="offer", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
-        click.echo("offer: interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except click.Abort:  # click's name for a KeyboardInterrupt that reached it
+        return _interrupted()
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except KeyboardInterrupt:
-        from offerlang.interrupts import terminated
-
-        if terminated():
-            click.echo("offer: terminated (SIGTERM)", err=True)
-            return EXIT_TERMINATED
-        click.echo("offer: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except Exception as exc:
         if os.environ.get("OFFERLANG_DEBUG"):
             traceback.print_exc()
@@ -131,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted() -> int:
+    from offerlang.interrupts import terminated
+
+    if terminated():  # SIGTERM, taken like Ctrl-C while `offer send` runs
+        click.echo("offer: terminated (SIGTERM)", err=True)
+        return EXIT_TERMINATED
+    click.echo("offer: interrupted", err=True)
+    return EXIT_INTERRUPTED
 
 
 def _printable_paths() -> None:
