@@ -155,7 +155,7 @@ def _read(journal: Journal) -> LedgerState:
             wrong = j.wrong_field(item, _FIELDS[event], _OPTIONAL[event]) if event in _FIELDS else None
             if wrong is not None:
                 _warn(out, [Damage(number, wrong, record=item)])
-            elif event is not None:
+            elif event in _FIELDS:  # other events: written by a newer offerlang, not ours to judge
                 _apply(out, event, item)
     except OSError as exc:
         raise LedgerError(f"{journal.path}: {exc.strerror or exc}") from None
