@@ -121,7 +121,6 @@ def test_sigterm_during_a_single_send_records_it_and_exits_143(server, tmp_path)
 
 def test_exit_143_is_documented(root):
     from offerlang.cli import EPILOG, EXIT_TERMINATED
-
     from offerlang.cli.send_cmd import command
 
     assert EXIT_TERMINATED == 143 and "143 send: terminated (SIGTERM)" in EPILOG
