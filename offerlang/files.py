@@ -28,7 +28,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TextIO
 from urllib.parse import quote
 
 # Not on Windows: there the lstat checks below are the only guard.
@@ -83,6 +83,8 @@ def open_journal(path: str | Path, *, create: bool, writable: bool = True) -> in
     None when it does not exist and `create` is false. Refused: a link, not a regular file, or
     another user's; OSError: it cannot be opened."""
     flags = (os.O_RDWR | os.O_APPEND) if writable else os.O_RDONLY
+    if not _NOFOLLOW:
+        refuse_symlink(path)  # no O_NOFOLLOW (Windows): checked first, if not atomically
     if create:
         flags |= os.O_CREAT
     try:
@@ -171,10 +173,9 @@ def check_replaceable(path: str | Path) -> os.stat_result | None:
 def open_atomic(
     path: str | Path,
     *,
-    binary: bool = False,
     follow_symlinks: bool = False,
     expect: Fingerprint | None = None,
-) -> Iterator[IO[Any]]:
+) -> Iterator[TextIO]:
     """A file to stream into; it replaces `path` only when the block ends without an exception
     (fsynced, then renamed), and is removed otherwise. Refused (an OSError) for a path that may
     not be replaced; Changed if `expect` no longer describes the file."""
@@ -186,8 +187,7 @@ def open_atomic(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     replaced = False
     try:
-        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
-        with opened as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -209,3 +209,20 @@ def test_records_are_on_disk_one_per_line(tmp_path):
         journal.append({"n": 2})
         assert [record for _, record in journal.read()] == [{"n": 1}, {"n": 2}]
     assert path.read_text() == '{"n":1}\n{"n":2}\n'
+
+
+def test_receipts_that_cannot_record_an_attempt_stop_before_its_request(
+    tmp_path, server, capsys, monkeypatch
+):
+    offer = tmp_path / "falcon.offer"
+    offer.write_text(OFFER)
+    server.script(created())
+
+    def disk_full(self, record):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Journal, "append", disk_full)
+    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 2
+    err = capsys.readouterr().err
+    assert f"No space left on device; {offer} was not sent" in err
+    assert server.requests == []

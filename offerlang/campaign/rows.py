@@ -8,6 +8,7 @@ file as `buyers.csv:17: column "email": …`, with the file's physical line numb
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -362,9 +363,10 @@ def _same_session(payload: dict | None, line: int, sessions: dict[bytes, int]) -
     and several identical ones may be wanted."""
     if not payload or not any(field in payload for field in BUYER_KEYWORDS):
         return None
-    from offerlang.send.journal import payload_hash
-
-    digest = bytes.fromhex(payload_hash(payload))[:16]  # 16 bytes: no collision in any campaign
+    # repr, not the JSON text: as exact (str, int, Decimal, lists and dicts in order) and written
+    # in C, where JSON writing would be a fifth of the time a row takes. 16 bytes of SHA-256:
+    # no collision in any campaign, and a third of the memory of the text.
+    digest = hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).digest()[:16]
     first = sessions.get(digest)
     if first is None:
         sessions[digest] = line

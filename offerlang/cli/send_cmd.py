@@ -170,6 +170,8 @@ def command(
                 raise click.UsageError(str(exc)) from None
             try:
                 return EXIT_CODES[send_batch(client, results, books, force, sender)]
+            except ReceiptsUnusable as exc:
+                raise click.UsageError(str(exc)) from None
             finally:
                 close_books(books)
 

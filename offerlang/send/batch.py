@@ -105,9 +105,15 @@ def send_batch(
         payload = result.payload or {}
         sha256 = payload_sha256(payload)
         offer = offer_name(result.path)
-        decision = book.begin(
-            sha256, offer=offer, store=store, test_store=test_store, api_url=api_url, force=force
-        )
+        try:
+            decision = book.begin(
+                sha256, offer=offer, store=store, test_store=test_store, api_url=api_url, force=force
+            )
+        except OSError as exc:  # a full disk, say: without its `started` record it is not sent
+            reason = exc.strerror or exc
+            raise ReceiptsUnusable(
+                f"cannot write receipts to {book.path}: {reason}; {result.path} was not sent"
+            ) from None
         if book.path not in warned:
             warned.add(book.path)
             for damage in book.damaged:
