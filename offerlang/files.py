@@ -211,6 +211,21 @@ def open_atomic(
             Path(tmp).unlink(missing_ok=True)
 
 
+def write_text(path: str | Path, text: str) -> None:
+    """A whole text file, written atomically and never through a link (see open_atomic)."""
+    with open_atomic(path) as fh:
+        fh.write(text)
+
+
+def append_text(path: str | Path, text: str) -> None:
+    """Text appended to a file (created if new), never through a link. Refused or OSError."""
+    fd = _open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused(path, "is not a regular file")
+        fh.write(text)
+
+
 def _unchanged(path: Path, st: os.stat_result, expect: Fingerprint) -> bool:
     if (st.st_size, st.st_mtime_ns) != (expect.size, expect.mtime_ns):
         return False

@@ -256,3 +256,20 @@ def test_csv_cell(cell, written):
     from offerlang.campaign.runner import csv_cell
 
     assert csv_cell(cell) == written
+
+
+def test_the_github_actions_files_are_never_written_through_a_link(tmp_path, victim, monkeypatch):
+    from offerlang import files
+    from offerlang.action import run
+
+    output = link(tmp_path / "github-output", victim)
+    with pytest.raises(files.Refused):
+        run._output({"GITHUB_OUTPUT": str(output)}, changed="true")
+    state = link(tmp_path / "work" / run.STATE, victim)
+    with pytest.raises(files.Refused):
+        files.write_text(state, "{}")
+    assert victim.read_text() == "# my shell setup\n"
+    plain = tmp_path / "github-output-2"
+    run._output({"GITHUB_OUTPUT": str(plain)}, changed="true", card="")
+    run._output({"GITHUB_OUTPUT": str(plain)}, more="1")
+    assert plain.read_text() == "changed=true\ncard=\nmore=1\n"
