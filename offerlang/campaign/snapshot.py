@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-SPOOL_BYTES = 8 * 1024 * 1024
+SPOOL_BYTES = 1024 * 1024
 
 
 class Snapshot:
