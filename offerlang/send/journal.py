@@ -211,7 +211,10 @@ class Journal:
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Write one record on a line of its own and fsync it. OSError when it cannot be written."""
-        data = (jsonout.dumps(record, None) + "\n").encode("utf-8")
+        # A lone surrogate (a key read from bytes that were not UTF-8) can only stand inside a
+        # JSON string, where backslashreplace writes it as the JSON escape \udcff: valid UTF-8
+        # that reads back as the same string.
+        data = (jsonout.dumps(record, None) + "\n").encode("utf-8", "backslashreplace")
         with self._mutex:
             fd = self._fileno()
             end = os.fstat(fd).st_size
