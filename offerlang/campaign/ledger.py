@@ -69,6 +69,7 @@ class Entry:
     url: str | None = None
     expires: int | None = None
     message: str | None = None
+    warnings: tuple[str, ...] = ()  # Sessions v2: the codes of the warnings FastSpring created it with
 
 
 @dataclass
@@ -77,6 +78,11 @@ class LedgerState:
     rows: dict[str, Entry] = field(default_factory=dict)  # by key
     damaged: list[Damage] = field(default_factory=list)  # lines warned about (torn ones are not)
     damaged_keys: dict[int, str] = field(default_factory=dict)  # line -> the row it still names
+
+
+def _warning_list(value: Any) -> bool:
+    """Sessions v2: the warnings FastSpring created a session with, one object each."""
+    return isinstance(value, list) and all(isinstance(w, dict) for w in value)
 
 
 _FIELDS: dict[str, j.Fields] = {
@@ -88,7 +94,7 @@ _FIELDS: dict[str, j.Fields] = {
 _OPTIONAL: dict[str, j.Fields] = {
     "campaign": {"key": j.optional_text, "at": j.timestamp},
     STARTED: {"line": j.count, "at": j.timestamp},
-    DONE: {"at": j.timestamp},
+    DONE: {"at": j.timestamp, "warnings": _warning_list},
     FAILED: {"message": j.optional_text, "uncertain": j.flag, "at": j.timestamp},
 }
 # The key of a row in a line too damaged to read as JSON (a torn or garbled record).
@@ -172,7 +178,11 @@ def _apply(out: LedgerState, event: str, record: dict[str, Any]) -> None:
     if event == STARTED:
         out.rows[key] = Entry(UNCERTAIN, record["hash"])
     elif event == DONE:
-        out.rows[key] = Entry(DONE, record["hash"], record["session"], record["url"], record["expires"])
+        codes = tuple(str(w.get("code")) for w in record.get("warnings", []))  # Sessions v2
+        entry = Entry(
+            DONE, record["hash"], record["session"], record["url"], record["expires"], warnings=codes
+        )
+        out.rows[key] = entry
     elif event == FAILED:
         status = outcome_status(record["kind"], record["status"], record.get("uncertain") is True)
         out.rows[key] = Entry(status, record["hash"], message=record.get("message"))
@@ -242,11 +252,23 @@ class Ledger:
     def started(self, key: str, line: int, row_hash: str) -> None:
         self._append({"event": STARTED, "key": key, "line": line, "hash": row_hash, "at": j.now_utc()})
 
-    def done(self, key: str, row_hash: str, session: str, url: str, expires: int) -> None:
-        record = {"event": DONE, "key": key, "hash": row_hash, "session": session, "url": url}
-        self._append(record | {"expires": expires, "at": j.now_utc()})
+    def done(
+        self,
+        key: str,
+        row_hash: str,
+        session: str,
+        url: str,
+        expires: int,
+        warnings: list[dict[str, Any]] | None = None,
+    ) -> None:
+        record: dict[str, Any] = {"event": DONE, "key": key, "hash": row_hash, "session": session, "url": url}
+        record["expires"] = expires
+        if warnings:  # Sessions v2: created, with FastSpring's warnings (a v1 record never has them)
+            record["warnings"] = warnings
+        self._append(record | {"at": j.now_utc()})
+        codes = tuple(str(w.get("code")) for w in warnings or [])
         with self._lock:
-            self.state[key] = Entry(DONE, row_hash, session, url, expires)
+            self.state[key] = Entry(DONE, row_hash, session, url, expires, warnings=codes)
             self.done_hashes.add(row_hash)
 
     def failed(

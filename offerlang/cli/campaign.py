@@ -23,6 +23,7 @@ from offerlang.cli import (
     EXIT_REJECTED,
     EXIT_TERMINATED,
     EXIT_USAGE,
+    EXIT_WARNED,
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult, Template, compile_template
@@ -121,14 +122,16 @@ class _RowsInvalid(Exception):
     """Raised inside an atomic write to throw the half-written output away."""
 
 
-def load_rows(file: str, rows: str, key: str | None, values: dict[str, str]) -> RowSet | None:
-    """The template, checked once, and its rows file opened. None (after printing why) when
-    the template is invalid; a rows file that cannot be used at all is a usage error."""
+def load_rows(
+    file: str, rows: str, key: str | None, values: dict[str, str], target: str = "v1"
+) -> RowSet | None:
+    """The template, checked once for `target`, and its rows file opened. None (after printing
+    why) when the template is invalid; a rows file that cannot be used at all is a usage error."""
     src = read_source(file)
     template: Template | None = None
     diags = src.diagnostics
     if src.text is not None:
-        template, diags = compile_template(src.text, src.path)
+        template, diags = compile_template(src.text, src.path, target)
     print_diagnostics(diags, [CompileResult(src.path, src.text, None, diags)])
     if template is None:
         return None
@@ -145,9 +148,11 @@ def print_report(report: Report) -> None:
         click.echo(report.summary(), err=True)
 
 
-def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
+def compile_rows(
+    file: str, rows: str, key: str | None, values: dict[str, str], out: str | None, target: str = "v1"
+) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values)
+    row_set = load_rows(file, rows, key, values, target)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
@@ -188,8 +193,11 @@ def send_campaign(
     concurrency: int,
     rate: str,
     retry_uncertain: bool,
+    target: str = "v1",
+    checkout: Any = None,
 ) -> int:
-    """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
+    """`offer send OFFER --rows ROWS`: check every row, then send those not done yet (for
+    `target` v2, in the targets.Checkout `checkout`)."""
     from offerlang.campaign.flow import Campaign
     from offerlang.campaign.ledger import LedgerError
     from offerlang.campaign.ratelimit import parse_rate
@@ -206,7 +214,7 @@ def send_campaign(
         per_minute = parse_rate(rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, key, values)
+    row_set = load_rows(paths[0], rows, key, values, target)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
@@ -228,6 +236,7 @@ def send_campaign(
         api_url=api_url,
         retry=retry,
         read_timeout=timeout,
+        checkout=checkout,
         **campaign.client_hooks(),
     )
     with client, verbose_log(verbose):
@@ -257,7 +266,7 @@ def send_campaign(
             raise click.UsageError(str(exc)) from None
         # The report is written whatever arrives now: a second Ctrl-C or SIGTERM waits for it.
         with interrupts.deferred():
-            out_written = out is None or _write_links(out, row_set, campaign.state)
+            out_written = out is None or _write_links(out, row_set, campaign.state, warnings=target == "v2")
             for line in summary.lines():
                 click.echo(line, err=True)
             if campaign.retries.value:
@@ -279,13 +288,13 @@ def refuse_unwritable(out: str | None, option: str) -> None:
         raise click.UsageError(f"{option} {out}: {exc.strerror or exc}") from None
 
 
-def _write_links(out: str, row_set: RowSet, state: dict) -> bool:
+def _write_links(out: str, row_set: RowSet, state: dict, warnings: bool) -> bool:
     """links.csv, or a message saying why it could not be written (the ledger has every outcome)."""
     from offerlang.campaign.runner import write_links
 
     try:
         with open_atomic(out) as fh:
-            written = write_links(fh, row_set, state)
+            written = write_links(fh, row_set, state, warnings=warnings)
     except (OSError, RowsError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         click.echo(
@@ -309,4 +318,6 @@ def _exit_code(summary: Summary) -> int:
         return EXIT_REJECTED
     if summary.network or summary.uncertain:
         return EXIT_NETWORK
+    if summary.warned:
+        return EXIT_WARNED
     return EXIT_OK

@@ -6,6 +6,7 @@ import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
+from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.compiler.diagnostics import has_errors
 from offerlang.compiler.render import render_github, render_json, summary
 
@@ -27,16 +28,19 @@ from offerlang.compiler.render import render_github, render_json, summary
     show_default=True,
     help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
 )
-def command(paths: tuple[str, ...], fmt: str, fail_on: str) -> int:
+@target_option
+def command(paths: tuple[str, ...], fmt: str, fail_on: str, target_flag: str | None) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
-    Every problem in every file is reported in one run. Exits 1 if any offer is invalid
+    Every problem in every file is reported in one run, including what the target API cannot
+    carry (--target v2: FastSpring's current Sessions API). Exits 1 if any offer is invalid
     (with --fail-on warning, also if any has a warning).
     """
     files = list(offer_files(paths or (".",)))
     if not files:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
-    results = [compile_path(f, unbound_ok=True) for f in files]
+    target = resolve_target(target_flag, paths or (".",))
+    results = [compile_path(f, unbound_ok=True, target=target) for f in files]
     diags = [d for r in results for d in r.diagnostics]
     if fmt == "json":
         click.echo(render_json(diags, [{"path": r.path, "valid": r.ok} for r in results]))

@@ -78,37 +78,41 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False, target: str = "v1"
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
-    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them;
+    `target` is the API the payload is for (v1 or v2)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok)
+    return compile_loaded(read_source(path), values, unbound_ok, target)
 
 
-def compile_for_review(path: str, values: Mapping[str, str] | None = None) -> CompileResult:
-    """Compile a file for `offer explain` and `offer diff`. A template is bound with `values`
-    when given; without them it comes back with a preview payload in which every parameter reads
-    `$name` (still `template_only`), or without a payload when a parameter stands for an amount."""
-    return review_loaded(read_source(path), values)
+def compile_for_review(
+    path: str, values: Mapping[str, str] | None = None, target: str = "v1"
+) -> CompileResult:
+    """Compile a file for `offer explain` and `offer diff` (for `target`). A template is bound
+    with `values` when given; without them it comes back with a preview payload in which every
+    parameter reads `$name` (still `template_only`), or without a payload when a parameter
+    stands for an amount."""
+    return review_loaded(read_source(path), values, target)
 
 
-def review_loaded(src: Source, values: Mapping[str, str] | None = None) -> CompileResult:
+def review_loaded(src: Source, values: Mapping[str, str] | None = None, target: str = "v1") -> CompileResult:
     """`compile_for_review` of what `read_source` (or git) read."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    result = compile_loaded(src, None, True)
+    result = compile_loaded(src, None, True, target)
     if not result.template_only or result.offer is None:
         return result
     if values:
-        return compile_loaded(src, values)
-    from offerlang.compiler.emit import emit
+        return compile_loaded(src, values, target=target)
     from offerlang.compiler.params import preview
+    from offerlang.compiler.targets import emit_for
 
     shown = preview(result.offer)
     if shown is not None:
-        result.payload, _ = emit(shown)
+        result.payload, _ = emit_for(shown, target)
     return result
 
 

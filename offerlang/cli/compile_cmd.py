@@ -8,6 +8,7 @@ from offerlang.campaign.rows import parse_set
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.campaign import compile_rows, key_option, refuse_same_file, rows_option, set_option
 from offerlang.cli.common import compile_path, print_diagnostics, write_atomic
+from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.jsonout import dumps
 
 
@@ -19,10 +20,19 @@ from offerlang.jsonout import dumps
 @set_option
 @rows_option
 @key_option
-def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None, key: str | None) -> int:
-    """Compile FILE (or - for standard input) to a Sessions v1 JSON payload.
+@target_option
+def command(
+    file: str,
+    out: str | None,
+    sets: tuple[str, ...],
+    rows: str | None,
+    key: str | None,
+    target_flag: str | None,
+) -> int:
+    """Compile FILE (or - for standard input) to a Sessions v1 JSON payload, or with --target v2
+    to the request body of FastSpring's current Sessions API.
 
-    The payload is checked against the Sessions v1 JSON Schema before it is written.
+    The payload is checked against its API's JSON Schema before it is written.
     Problems go to standard error; nothing is written when the offer is invalid.
     With --rows, every row is checked and nothing is written unless all of them are valid.
     """
@@ -30,12 +40,13 @@ def command(file: str, out: str | None, sets: tuple[str, ...], rows: str | None,
         values = parse_set(sets)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    target = resolve_target(target_flag, [file])
     if rows is not None:
-        return compile_rows(file, rows, key, values, out)
+        return compile_rows(file, rows, key, values, out, target)
     if key is not None:
         raise click.UsageError("--key needs --rows")
     refuse_same_file(out, "-o", {"offer": file})
-    result = compile_path(file, values or None)
+    result = compile_path(file, values or None, target=target)
     print_diagnostics(result.diagnostics, [result])
     if not result.ok:
         return EXIT_INVALID

@@ -13,6 +13,7 @@ from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from offerlang.cli.campaign import set_option
 from offerlang.cli.common import compile_for_review, print_diagnostics, review_loaded, template_parameters
 from offerlang.cli.explain_cmd import format_option, values_of
+from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
@@ -39,8 +40,14 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
+@target_option
 def command(
-    paths: tuple[str, ...], base: str | None, fmt: str, sets: tuple[str, ...], exit_code: bool
+    paths: tuple[str, ...],
+    base: str | None,
+    fmt: str,
+    sets: tuple[str, ...],
+    exit_code: bool,
+    target_flag: str | None,
 ) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
@@ -57,18 +64,19 @@ def command(
     from offerlang.review.document import to_markdown
 
     values = values_of(sets)
+    target = resolve_target(target_flag, paths or (".",))
     if base is None:
         if len(paths) != 2:
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
         pairs: list[Pair] = [
             (
                 f"{paths[0]} → {paths[1]}",
-                compile_for_review(paths[0], values),
-                compile_for_review(paths[1], values),
+                compile_for_review(paths[0], values, target),
+                compile_for_review(paths[1], values, target),
             )
         ]
     else:
-        pairs = git_pairs(base, paths or (".",), values)
+        pairs = git_pairs(base, paths or (".",), values, target)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
@@ -90,7 +98,7 @@ def command(
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
             diffs.append(OfferDiff(label, "invalid", [], problems, old and old.path, new and new.path))
         else:
-            payloads = (old and old.payload, new and new.payload)
+            payloads = (_view(old), _view(new))
             diffs.append(diff_offers(label, *payloads, old and old.path, new and new.path))
     # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
     shown = list({(r.path, r.text): r for r in broken}.values())
@@ -124,6 +132,17 @@ def command(
     return EXIT_INVALID if broken else EXIT_OK
 
 
+def _view(result: CompileResult | None) -> dict | None:
+    """What diff compares: the payload, a Sessions v2 body in its review form (the v1 shape)."""
+    if result is None or result.payload is None:
+        return None
+    if result.target == "v2":
+        from offerlang.compiler.targets.v2 import review_form
+
+        return review_form(result.payload)
+    return result.payload
+
+
 def one_line(d: Diagnostic) -> str:
     """`path:line:col: error[CODE]: message`, for a pull-request comment that has no stderr."""
     where = d.path or "<input>"
@@ -139,7 +158,9 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         raise click.UsageError("--base needs git, and git is not installed (or not on PATH)") from None
 
 
-def git_pairs(rev: str, paths: tuple[str, ...], values: dict[str, str] | None = None) -> list[Pair]:
+def git_pairs(
+    rev: str, paths: tuple[str, ...], values: dict[str, str] | None = None, target: str = "v1"
+) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
     paired, untracked files added, gitignored ones left out), compiled on both sides."""
     from offerlang.compiler.source import decode
@@ -189,8 +210,8 @@ def git_pairs(rev: str, paths: tuple[str, ...], values: dict[str, str] | None = 
         label = new or old or ""
         if old and new and old != new:
             label = f"{old} → {new}"
-        old_result = review_loaded(decode(at_rev(old), f"{rev}:{old}"), values) if old else None
-        pairs.append((label, old_result, compile_for_review(new, values) if new else None))
+        old_result = review_loaded(decode(at_rev(old), f"{rev}:{old}"), values, target) if old else None
+        pairs.append((label, old_result, compile_for_review(new, values, target) if new else None))
     return pairs
 
 

@@ -11,6 +11,7 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.campaign import set_option
 from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
+from offerlang.cli.targeting import resolve_target, target_option
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
@@ -69,20 +70,22 @@ def broken_offers(results: list[CompileResult]) -> list[Broken]:
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
 @set_option
-def command(paths: tuple[str, ...], fmt: str, sets: tuple[str, ...]) -> int:
+@target_option
+def command(paths: tuple[str, ...], fmt: str, sets: tuple[str, ...], target_flag: str | None) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
     A template (an offer with parameters) is explained for one buyer with --set NAME=VALUE, or
     else with each parameter shown as $name; one whose parameter stands for an amount needs
-    --set and is skipped with a note without it. An offer that does not compile is reported
-    with its problems; exit 1.
+    --set and is skipped with a note without it. An offer that does not compile (for --target
+    v2: one FastSpring's current Sessions API cannot carry) is reported with its problems; exit 1.
     """
     from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
     values = values_of(sets)
-    results = [compile_for_review(f, values) for f in offer_files(paths)]
+    target = resolve_target(target_flag, paths)
+    results = [compile_for_review(f, values, target) for f in offer_files(paths)]
     print_diagnostics([d for r in results for d in r.diagnostics], results)
     explanations = []
     for r in results:
@@ -96,7 +99,7 @@ def command(paths: tuple[str, ...], fmt: str, sets: tuple[str, ...]) -> int:
                 err=True,
             )
             continue
-        e = explain(r.payload, r.path)
+        e = explain(r.payload, r.path, target)
         if r.template_only:
             e = template_fact(e, template_parameters(r))
         explanations.append(e)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
+from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_WARNED
 from offerlang.cli.campaign import campaign_options, set_values
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
@@ -22,6 +22,7 @@ from offerlang.cli.sending import (
     unless_stdout_closes,
     verbose_log,
 )
+from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {
@@ -37,9 +38,8 @@ EXIT_CODES = {
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--store",
-    required=True,
     metavar="STORE",
-    help="FastSpring store id: the STORE in STORE.onfastspring.com.",
+    help="FastSpring store id: the STORE in STORE.onfastspring.com (for v2, --checkout names it).",
 )
 @click.option("--test-store", is_flag=True, help="Build checkout links for the store's test mode.")
 @click.option(
@@ -78,10 +78,12 @@ EXIT_CODES = {
     help="Read timeout of each attempt (connecting has 10 seconds at most).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
+@target_option
+@checkout_option
 @campaign_options
 def command(
     paths: tuple[str, ...],
-    store: str,
+    store: str | None,
     test_store: bool,
     api_url: str,
     dry_run: bool,
@@ -90,6 +92,8 @@ def command(
     force: bool,
     timeout: float,
     verbose: bool,
+    target_flag: str | None,
+    checkout_flag: str | None,
     **campaign: Any,
 ) -> int:
     """Create a FastSpring checkout session for each FILE and print its links.
@@ -106,8 +110,12 @@ def command(
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, an unreadable answer, or an
          earlier attempt without a known outcome (not sent without --force)
+      5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
       130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
+
+    With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
+    --checkout STORE/TYPE-NAME names, e.g. acme/web-main.
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
@@ -115,6 +123,27 @@ def command(
     from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
+    target = resolve_target(target_flag, paths)
+    checkout = None
+    if target == "v2":
+        checkout = resolve_checkout(checkout_flag, paths)
+        if checkout is None:
+            raise click.UsageError(
+                "--target v2 sends to a checkout: give --checkout STORE/TYPE-NAME (e.g. acme/web-main), "
+                "or `checkout` in the repository config"
+            )
+        if store is not None and check_store(store) != checkout.store:
+            raise click.UsageError(f"--store {store} is not the store of --checkout {checkout}")
+        if test_store:
+            raise click.UsageError(
+                "--test-store is for Sessions v1: with --target v2 the link comes from FastSpring "
+                "(a checkout in test mode gives a .test. link)"
+            )
+        store = checkout.store
+    elif checkout_flag is not None:
+        raise click.UsageError("--checkout is for --target v2 (Sessions v1 has no checkouts)")
+    if store is None:
+        raise click.UsageError("Missing option '--store'.")
     try:
         store = check_store(store)
         api_url = check_api_url(api_url)
@@ -128,11 +157,22 @@ def command(
         with sigterm_as_interrupt():
             return unless_stdout_closes(
                 lambda: send_campaign(
-                    paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+                    paths,
+                    store,
+                    test_store,
+                    api_url,
+                    retry,
+                    dry_run,
+                    timeout,
+                    verbose,
+                    values,
+                    target=target,
+                    checkout=checkout,
+                    **campaign,
                 )
             )
 
-    results = [compile_path(f, values or None) for f in offer_files(paths)]
+    results = [compile_path(f, values or None, target=target) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
     print_diagnostics([d for r in results for d in r.diagnostics], results)
@@ -156,6 +196,7 @@ def command(
         retry=retry,
         read_timeout=timeout,
         on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
+        checkout=checkout,
     )
 
     def run() -> int:
@@ -169,11 +210,21 @@ def command(
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
             try:
-                return EXIT_CODES[send_batch(client, results, books, force, sender)]
+                outcome = send_batch(client, results, books, force, sender)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
             finally:
                 close_books(books)
+            if outcome == "ok" and sender.warned:
+                count = sender.warned
+                them = "it before handing out its link" if count == 1 else "them before handing out the links"
+                click.echo(
+                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above): "
+                    f"check {them}",
+                    err=True,
+                )
+                return EXIT_WARNED
+            return EXIT_CODES[outcome]
 
     with sigterm_as_interrupt():
         return unless_stdout_closes(run)

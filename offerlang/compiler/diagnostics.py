@@ -195,6 +195,27 @@ CODES: dict[str, str] = {
     "W306": "contact without email",
     "W307": "control character from an escape in a word",
     "W308": "trial price on a trial that is neither paid nor free",
+    # targets: what one of the two session APIs cannot carry (docs/targets.md)
+    "E501": "renewal cannot be said on Sessions v2",
+    "E502": "free or paid trial, or trial price, cannot be said on Sessions v2",
+    "E503": "card rule cannot be said on Sessions v2",
+    "E504": "session expiry cannot be said on Sessions v2",
+    "E505": "setup fee title cannot be said on Sessions v2",
+    "E506": "fractional percent cannot be said on Sessions v2",
+    "E507": "currency Sessions v2 does not take",
+    "E508": "value too long for Sessions v2",
+    "E510": "Sessions v2 statement on Sessions v1",
+    "E511": "locale given twice",
+    "E512": "not a locale",
+    "E513": "not a payment method name",
+    "E514": "payment method listed twice",
+    "E515": "EDS fee not above its base price",
+    "E516": "image is not a web address",
+    "E530": "payload does not match the Sessions v2 schema",
+    "W501": "payment method offerlang does not know",
+    "W510": "FastSpring warned about a session it created",
+    "W511": "FastSpring's price differs from the offer's",
+    "W520": "a form from FastSpring's examples read as its schema's",
     # offer import: the payload being imported
     "E601": "payload is not valid JSON",
     "E602": "payload does not match the Sessions v1 schema",
@@ -204,6 +225,9 @@ CODES: dict[str, str] = {
     "E606": "payload is a Sessions v2 body",
     "E607": "account as an object",
     "E608": "redirect URL in the payload",
+    # offer import of a Sessions v2 body
+    "E620": "payload does not match the Sessions v2 schema",
+    "E621": "Sessions v2 payload cannot be written as an offer",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
 }

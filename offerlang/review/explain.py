@@ -46,9 +46,10 @@ LOCALISED = "; country, currency and language follow where they are"
 class ItemExplanation:
     product: str
     quantity: int
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # the item in the v1 shape the facts are read from
     facts: Facts
     timelines: list[Timeline]
+    emitted: dict[str, Any] | None = None  # Sessions v2: the line item as it is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,19 @@ class Explanation:
     payload: dict[str, Any]
     session: Facts
     items: list[ItemExplanation]
+    target: str = "v1"
 
 
-def explain(payload: dict[str, Any], path: str) -> Explanation:
+def explain(payload: dict[str, Any], path: str, target: str = "v1") -> Explanation:
+    """`payload` is a request body of `target`; a v2 body is read in its review form
+    (compiler/targets/v2.py), so that the same sentences and timelines describe both."""
+    view = payload
+    lines: list[Any] = [None] * len(payload.get("items", []))
+    if str(target) == "v2":
+        from offerlang.compiler.targets.v2 import review_form
+
+        view = review_form(payload)
+        lines = payload["cart"]["lineItems"]
     items = [
         ItemExplanation(
             it["product"],
@@ -67,10 +78,11 @@ def explain(payload: dict[str, Any], path: str) -> Explanation:
             it,
             item_facts(it),
             item_timelines(it) if "pricing" in it else [],
+            line,
         )
-        for it in payload["items"]
+        for it, line in zip(view["items"], lines, strict=True)
     ]
-    return Explanation(path, payload, session_facts(payload), items)
+    return Explanation(path, payload, session_facts(view, str(target)), items, str(target))
 
 
 def template_fact(e: Explanation, names: list[str]) -> Explanation:
@@ -118,19 +130,35 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def expiry(days: int | None) -> str:
+def expiry(days: int | None, target: str = "v1") -> str:
     """When the session expires, given the payload's `expiration` (None: not set)."""
+    if target == "v2":
+        return "when FastSpring decides (Sessions v2 takes no expiry; its example lasts 24 hours)"
     return "after 24 hours (FastSpring's default)" if days is None else f"after {plural(days, 'day')}"
 
 
-def session_facts(payload: dict[str, Any]) -> Facts:
+def methods(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
+    if "country" in payload:  # Sessions v2: a country without a contact
+        facts.append(("country", payload["country"]))
+    if "locale" in payload:
+        facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
         facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
+    if "accountTags" in payload:
+        facts.append(("buyer tags", pairs(payload["accountTags"])))
     facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
-    facts.append(("expires", expiry(payload.get("expiration"))))
+    facts.append(("expires", expiry(payload.get("expiration"), target)))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
+    if "paymentMethodsOrder" in payload:
+        facts.append(("payment", "methods shown first: " + methods(payload["paymentMethodsOrder"])))
+    if "hidePaymentMethods" in payload:
+        facts.append(("hidden", "payment methods not offered: " + methods(payload["hidePaymentMethods"])))
     return facts
 
 
@@ -159,7 +187,11 @@ def billing(pricing: dict[str, Any]) -> str:
     if interval == "adhoc":
         return "ad hoc: charged whenever the seller bills"
     length = int(pricing.get("intervalLength", 1))
-    return f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    every = f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    count = pricing.get("intervalCount")
+    if count is None:
+        return every
+    return f"{every}, {plural(int(count), 'time')}, then the subscription ends"
 
 
 def trial(pricing: dict[str, Any]) -> str:
@@ -231,8 +263,24 @@ def item_facts(item: dict[str, Any]) -> Facts:
             facts.append(("discount", d))
         if "setupFee" in pricing:
             facts.append(("setup fee", setup_fee(pricing["setupFee"])))
+        if "edsFee" in pricing:
+            facts.append(("EDS fee", f"{money(pricing['edsFee'])} (Extended Download Service)"))
+        if "shippingFee" in pricing:
+            facts.append(("shipping", money(pricing["shippingFee"])))
+    facts += description_facts(item.get("descriptions", {}))
     if "attributes" in item:
         facts.append(("attributes", pairs(item["attributes"])))
+    return facts
+
+
+def description_facts(descriptions: dict[str, Any]) -> Facts:
+    """Sessions v2: how the checkout describes the item, per language."""
+    facts: Facts = []
+    for kind in ("display", "summary", "instructions"):
+        for lang, text in descriptions.get(kind, {}).items():
+            facts.append((f"{kind} ({lang})", quote(text)))
+    if "imageUrl" in descriptions:
+        facts.append(("image", say(descriptions["imageUrl"])))
     return facts
 
 
@@ -300,24 +348,24 @@ def to_json(explanations: list[Explanation]) -> str:
     def facts(f: Facts) -> list[dict[str, str]]:
         return [{"label": label, "text": text} for label, text in f]
 
-    doc = {
-        "version": JSON_VERSION,
-        "offers": [
-            {
-                "path": e.path,
-                "session": {"facts": facts(e.session)},
-                "items": [
-                    {
-                        "product": it.product,
-                        "quantity": it.quantity,
-                        "facts": facts(it.facts),
-                        "timelines": [timeline_json(t) for t in it.timelines],
-                        "payload": it.payload,
-                    }
-                    for it in e.items
-                ],
-            }
-            for e in explanations
-        ],
-    }
+    def offer(e: Explanation) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": e.path,
+            "session": {"facts": facts(e.session)},
+            "items": [
+                {
+                    "product": it.product,
+                    "quantity": it.quantity,
+                    "facts": facts(it.facts),
+                    "timelines": [timeline_json(t) for t in it.timelines],
+                    "payload": it.emitted if it.emitted is not None else it.payload,
+                }
+                for it in e.items
+            ],
+        }
+        if e.target != "v1":  # a v1 document stays exactly as it always was
+            out["target"] = e.target
+        return out
+
+    doc = {"version": JSON_VERSION, "offers": [offer(e) for e in explanations]}
     return jsonout.dumps(doc) + "\n"
