@@ -183,7 +183,9 @@ def test_the_verdict_cache_never_creates_a_file_through_a_link(tmp_path, monkeyp
     link(marker, elsewhere)  # dangling: O_CREAT through it would create `elsewhere`
     seen: list[object] = []
     real = schema.schema_errors
-    monkeypatch.setattr(schema, "schema_errors", lambda payload: seen.append(payload) or real(payload))
+    monkeypatch.setattr(
+        schema, "schema_errors", lambda payload, *a: seen.append(payload) or real(payload, *a)
+    )
     assert compile_file(SPRING).ok
     assert len(seen) == 1, "a link is not a verdict: the payload is validated"
     assert not elsewhere.exists()
