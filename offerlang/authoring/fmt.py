@@ -23,7 +23,7 @@ from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import lark_parser, parse
 from offerlang.compiler.pipeline import parse_source
 from offerlang.iso import CURRENCIES
-from offerlang.language import INTERVAL_UNITS, minor_units
+from offerlang.language import INTERVAL_UNITS, decimals, format_money, minor_units
 
 INDENT = "  "
 
@@ -108,11 +108,9 @@ def amount_text(currency: str, amount: n.Amount) -> str:
     written: padding or rounding it would hide the mistake."""
     if isinstance(amount, n.ParamRef):
         return "$" + amount.name
-    digits = minor_units(currency)
-    if currency not in CURRENCIES or len(amount.text.partition(".")[2]) > digits:
+    if currency not in CURRENCIES or decimals(amount.value) > minor_units(currency):
         return amount.text
-    whole, _, fraction = plain_number(amount.text).partition(".")
-    return whole + ("." + fraction.ljust(digits, "0") if digits else "")
+    return format_money(amount.value, currency)
 
 
 def money_text(amounts: list[n.Money]) -> str:

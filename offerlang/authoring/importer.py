@@ -20,7 +20,14 @@ from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
 from offerlang.compiler.schema import json_pointer
-from offerlang.language import ADHOC, CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
+from offerlang.language import (
+    ADHOC,
+    CONTACT_FIELDS,
+    MAX_INTEGER_DIGITS,
+    DiscountKind,
+    TrialKind,
+    minor_units,
+)
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
@@ -411,7 +418,7 @@ class _Builder:
                 n.Trial(
                     _NOWHERE,
                     _number(p["trial"]) if "trial" in p else None,
-                    {True: "paid", False: "free"}.get(p.get("paidTrial")),  # type: ignore[arg-type]
+                    None if "paidTrial" not in p else TrialKind.PAID if p["paidTrial"] else TrialKind.FREE,
                     p.get("paymentCollected"),
                 )
             )
@@ -447,7 +454,7 @@ class _Builder:
         out: list[n.Discount] = []
         for i, (tier, value) in enumerate(p.get("quantityDiscounts", {}).items()):
             tier_ptr = _pointer(f"{ptr}/quantityDiscounts", tier)
-            percent = p["discountType"] == "percent"
+            percent = p["discountType"] == DiscountKind.PERCENT
             out.append(
                 n.Discount(
                     _NOWHERE,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
 from offerlang.compiler.pipeline import CompileResult, Template
+from offerlang.language import ParamType
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -143,7 +144,7 @@ class RowSet:
         self._template_diagnostics = set(template.diagnostics)
         self.key = key if key is not None else self.columns[0]
         key_param = template.declared.get(self.key)
-        self._email_key = key_param is not None and key_param.type.value == "email"
+        self._email_key = key_param is not None and key_param.type.value == ParamType.EMAIL
         if self.key not in self.columns:
             hint = did_you_mean_hint(self.key, self.columns, f"columns: {', '.join(self.columns)}")
             raise RowsError(f"{self.path}: --key {self.key!r} is not a column; {hint}")

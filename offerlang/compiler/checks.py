@@ -30,6 +30,7 @@ from offerlang.language import (
     EMAIL,
     EXPIRATION_DAYS,
     FEE_KEYWORDS,
+    INTERVAL_ADVERBS,
     INTERVAL_UNITS,
     ITEM_KEYWORDS,
     LOOKUP_KEY,
@@ -41,8 +42,12 @@ from offerlang.language import (
     PRODUCT_PATH,
     QUANTITY_BEHAVIORS,
     RENEW_MODES,
+    REQUIRED_CONTACT_FIELDS,
     TAGS_SOFT_LIMIT,
     TOP_KEYWORDS,
+    DiscountKind,
+    ParamType,
+    TrialKind,
     decimals,
     minor_units,
     round_money,
@@ -216,7 +221,7 @@ class _Checker:
                 )
             seen[cur] = m
             if isinstance(m.amount, n.ParamRef):
-                self._ref(m.amount, "money")
+                self._ref(m.amount, ParamType.MONEY)
                 continue
             self._amount(m.amount, cur)
 
@@ -265,7 +270,7 @@ class _Checker:
             self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
             return
         declared = self.params[ref.name].type.value
-        if expected == "money" and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
+        if expected == ParamType.MONEY and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
             self.out.append(
                 error(
                     "E228",
@@ -397,7 +402,7 @@ class _Checker:
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
         # So is a field lost to a syntax error on its line.
         misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown} | self.offer.blanked
-        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
+        missing = [f for f in REQUIRED_CONTACT_FIELDS if f not in given and f not in misspelt]
         if missing:
             self.out.append(
                 error(
@@ -536,16 +541,16 @@ class _Checker:
     def _billed(self, c: n.Billed) -> None:
         unit = c.unit.value
         if not c.every:
-            if unit == "adhoc":
+            if unit == ADHOC:
                 return
-            if unit in INTERVAL_UNITS or unit in ("monthly", "yearly", "weekly", "daily"):
-                base = {"monthly": "month", "yearly": "year", "weekly": "week", "daily": "day"}
+            base = INTERVAL_ADVERBS.get(unit) or INTERVAL_UNITS.get(unit)
+            if base is not None:
                 self.out.append(
                     error(
                         "E213",
                         "the billing interval needs a length",
                         c.span,
-                        f"write `billed every 1 {base.get(unit, INTERVAL_UNITS.get(unit, unit))}`",
+                        f"write `billed every 1 {base}`",
                     )
                 )
                 return
@@ -577,7 +582,7 @@ class _Checker:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
         prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
         kind = next((t.kind for t in trials if t.kind), None)
-        if kind == "paid" and not prices and not self._lost("trial"):
+        if kind == TrialKind.PAID and not prices and not self._lost("trial"):
             t = next(t for t in trials if t.kind)
             self.out.append(
                 error(
@@ -587,7 +592,7 @@ class _Checker:
                     "add `trial price USD 1.00` (one amount per currency) to this item",
                 )
             )
-        if kind == "free" and prices:
+        if kind == TrialKind.FREE and prices:
             self.out.append(
                 warning(
                     "W303",
@@ -717,9 +722,9 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
     )
 
 
-def discount_kind(d: n.Discount) -> str:
+def discount_kind(d: n.Discount) -> DiscountKind:
     """How FastSpring reads the discount (its `discountType`)."""
-    return "percent" if d.percent is not None else "amount"
+    return DiscountKind.PERCENT if d.percent is not None else DiscountKind.AMOUNT
 
 
 def _keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:

@@ -13,7 +13,7 @@ from typing import Any
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import discount_kind
 from offerlang.compiler.schema import json_pointer
-from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, round_money
+from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, TrialKind, round_money
 
 Payload = dict[str, Any]
 Pointers = dict[str, n.Span]
@@ -122,7 +122,7 @@ class _Emitter:
             if trial.card is not None:
                 out["paymentCollected"] = self.at(f"{ptr}/paymentCollected", trial.span, trial.card)
             if trial.kind is not None:
-                out["paidTrial"] = self.at(f"{ptr}/paidTrial", trial.span, trial.kind == "paid")
+                out["paidTrial"] = self.at(f"{ptr}/paidTrial", trial.span, trial.kind == TrialKind.PAID)
         tp: n.TrialPrice | None = first.get(n.TrialPrice)
         if tp is not None:
             out["trialPrice"] = self.at(
@@ -151,7 +151,7 @@ class _Emitter:
         discounts = [c for c in item.clauses if isinstance(c, n.Discount)]
         if discounts:
             out["discountType"] = self.at(
-                f"{ptr}/discountType", discounts[0].span, discount_kind(discounts[0])
+                f"{ptr}/discountType", discounts[0].span, discount_kind(discounts[0]).value
             )
             periods = next((d.periods for d in discounts if d.periods is not None), None)
             if periods is not None:

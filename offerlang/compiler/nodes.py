@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from offerlang.language import TrialKind
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -169,7 +171,7 @@ class Price(Clause):
 @dataclass(slots=True)
 class Trial(Clause):
     days: Number | None
-    kind: str | None  # "free" | "paid"
+    kind: TrialKind | None
     card: bool | None  # True: card required, False: no card required
     keyword = "trial"
 

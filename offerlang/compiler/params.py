@@ -11,7 +11,6 @@ template, so binding costs a few microseconds per row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
@@ -21,11 +20,7 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import check, code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
-from offerlang.language import EMAIL
-
-INTEGER = re.compile(r"-?[0-9]+")
-# An amount as an author writes it in an offer file: no exponent, no thousands separator.
-AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+from offerlang.language import EMAIL, NUMBER, WHOLE_NUMBER, ParamType
 
 # id() of a template node -> the names of its fields that lead to a reference.
 _Plan = dict[int, list[str]]
@@ -115,28 +110,28 @@ def _convert(
     A value that fails its type is an error at the reference it fills (or the declaration);
     an amount or a number that is not one has no literal at all."""
     kind = param.type.value
-    if kind == "text":
+    if kind == ParamType.TEXT:
         return raw, None
     value = raw.strip()
     span = ref.span if ref is not None else param.name.span
     where = f" (from {source_label})" if source_label else ""
-    if kind == "money":
-        if not AMOUNT.fullmatch(value):
+    if kind == ParamType.MONEY:
+        if not NUMBER.fullmatch(value):
             return None, error("E228", f"`{raw}` is not an amount{where}", span, "write it like `19.99`")
         return Decimal(value), None
-    if kind == "integer":
-        if not INTEGER.fullmatch(value):
+    if kind == ParamType.INTEGER:
+        if not WHOLE_NUMBER.fullmatch(value):
             return None, error("E228", f"`{raw}` is not a whole number{where}", span)
         return value, None
     problem: Diagnostic | None = None
-    if kind == "email" and not EMAIL.fullmatch(value):
+    if kind == ParamType.EMAIL and not EMAIL.fullmatch(value):
         # What a literal email gets (W305, a warning): FastSpring is the judge of an address.
         problem = warning("W305", f"`{value}` does not look like an email address", span)
-    elif kind == "country":
+    elif kind == ParamType.COUNTRY:
         problem = code_error(n.Text(value, span), COUNTRIES, "E203", "ISO 3166 country code", "DE")
-    elif kind == "language":
+    elif kind == ParamType.LANGUAGE:
         problem = code_error(n.Text(value, span), LANGUAGES, "E204", "ISO 639-1 language code", "de")
-    elif kind == "product":
+    elif kind == ParamType.PRODUCT:
         problem = product_error(value, span)
     return value, problem
 

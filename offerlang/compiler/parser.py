@@ -24,7 +24,7 @@ from offerlang import usercache
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list
 from offerlang.iso import CURRENCIES
-from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS
+from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, DiscountKind, TrialKind
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -736,7 +736,7 @@ class _Builder(Transformer):
         return self._number(children[0])
 
     def trial_kind(self, meta, children):
-        return str(children[0])
+        return TrialKind(str(children[0]))
 
     def card(self, meta, children):
         return children[-1]
@@ -767,17 +767,17 @@ class _Builder(Transformer):
         kind, payload = value
         return n.Discount(
             _meta_span(meta),
-            payload if kind == "percent" else None,
-            payload if kind == "amount" else None,
+            payload if kind is DiscountKind.PERCENT else None,
+            payload if kind is DiscountKind.AMOUNT else None,
             from_q,
             periods,
         )
 
     def percent_off(self, meta, children):
-        return ("percent", self._number(children[0]))
+        return (DiscountKind.PERCENT, self._number(children[0]))
 
     def amount_off(self, meta, children):
-        return ("amount", children[0])
+        return (DiscountKind.AMOUNT, children[0])
 
     def discount_from(self, meta, children):
         return self._number(children[0])

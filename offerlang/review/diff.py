@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import EXACT, format_money
+from offerlang.language import EXACT, TrialKind, format_money, round_half_up
 from offerlang.review.document import Block, Heading, Line, Table, say, visible
 from offerlang.review.explain import (
     CATALOG,
@@ -179,7 +179,9 @@ def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
 
 
 def _kind(pricing: dict[str, Any]) -> str | None:
-    return None if "paidTrial" not in pricing else ("paid" if pricing["paidTrial"] else "free")
+    if "paidTrial" not in pricing:
+        return None
+    return TrialKind.PAID.value if pricing["paidTrial"] else TrialKind.FREE.value
 
 
 def _card(pricing: dict[str, Any]) -> str | None:
@@ -314,7 +316,7 @@ def percent_change(old: Decimal, new: Decimal) -> str:
     if old == 0:
         return ""
     with localcontext(EXACT):
-        change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        change = round_half_up((new - old) * 100 / old, 1)
     # The sign of the change itself: a rise too small to show is still "+0.0%", never "±".
     sign = "+" if new > old else "−" if new < old else "±"
     return f" ({sign}{abs(change)}%)"

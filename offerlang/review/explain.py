@@ -13,7 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import format_money, round_money
+from offerlang.language import (
+    DiscountKind,
+    Interval,
+    QuantityBehavior,
+    RenewMode,
+    format_money,
+    round_money,
+)
 from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
 from offerlang.review.timeline import (
     Timeline,
@@ -29,17 +36,22 @@ CATALOG = "set in the catalog"
 
 Facts = list[tuple[str, str]]
 
-QUANTITY_BEHAVIOR = {
-    "allow": "the buyer may change it",
-    "lock": "the buyer cannot change it",
-    "hide": "hidden from the buyer, who cannot change it",
-    None: "the catalog decides whether the buyer may change it",
+# What each value of an enum clause means to the buyer, keyed by the language's enums
+# (offerlang/language.py). tests/test_language.py holds these tables to every value, so a value
+# added there fails a test until it has its words here; a payload with a value these tables do
+# not know (from a newer FastSpring, say) is still explained, in FastSpring's own word. The
+# keys are the enum members (StrEnum: equal to the payload's plain strings).
+QUANTITY_BEHAVIOR: dict[str, str] = {
+    QuantityBehavior.ALLOW: "the buyer may change it",
+    QuantityBehavior.LOCK: "the buyer cannot change it",
+    QuantityBehavior.HIDE: "hidden from the buyer, who cannot change it",
 }
-RENEWAL = {
-    "auto": "renews automatically (auto)",
-    "manual": "the buyer pays each renewal by hand (manual)",
-    "opt-auto": "the buyer chooses at checkout, automatic preselected (opt-auto)",
-    "opt-manual": "the buyer chooses at checkout, manual preselected (opt-manual)",
+QUANTITY_BY_CATALOG = "the catalog decides whether the buyer may change it"
+RENEWAL: dict[str, str] = {
+    RenewMode.AUTO: "renews automatically",
+    RenewMode.MANUAL: "the buyer pays each renewal by hand",
+    RenewMode.OPT_AUTO: "the buyer chooses at checkout, automatic preselected",
+    RenewMode.OPT_MANUAL: "the buyer chooses at checkout, manual preselected",
 }
 
 
@@ -137,14 +149,27 @@ def quantity(item: dict[str, Any]) -> str:
     # A default the quantity overrides is only worth a word when the two differ.
     if "quantity" in item and default is not None and default != item["quantity"]:
         count += f" (overriding the default of {default})"
-    return f"{count}; {QUANTITY_BEHAVIOR[pricing.get('quantityBehavior')]}"
+    return f"{count}; {quantity_behavior(pricing.get('quantityBehavior'))}"
+
+
+def quantity_behavior(behavior: str | None) -> str:
+    """Whether the buyer may change the quantity (None: the payload leaves it to the catalog)."""
+    if behavior is None:
+        return QUANTITY_BY_CATALOG
+    return QUANTITY_BEHAVIOR.get(behavior, f"quantity behavior {say(behavior)}")
+
+
+def renewal(mode: str) -> str:
+    """What happens at the end of a period, and the mode's own word: `renews automatically (auto)`."""
+    words = RENEWAL.get(mode, "renews as FastSpring's mode says")
+    return f"{words} ({say(mode)})"
 
 
 def billing(pricing: dict[str, Any]) -> str:
     interval = pricing.get("interval")
     if interval is None:
         return CATALOG
-    if interval == "adhoc":
+    if interval == Interval.ADHOC:
         return "ad hoc: charged whenever the seller bills"
     length = int(pricing.get("intervalLength", 1))
     return f"every {interval}" if length == 1 else f"every {length} {interval}s"
@@ -174,7 +199,7 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
     tiers = pricing.get("quantityDiscounts")
     if not tiers:
         return None
-    percent = pricing.get("discountType") == "percent"
+    percent = pricing.get("discountType") == DiscountKind.PERCENT
 
     def one(value: Any) -> str:
         return f"{jsonout.dumps(value)}% off" if percent else f"{money(value)} off each unit"
@@ -213,7 +238,7 @@ def item_facts(item: dict[str, Any]) -> Facts:
         price = pricing.get("price")
         facts.append(("price", f"{money(price)} (this session only)" if price else "the catalog's price"))
         facts += [("billing", billing(pricing)), ("trial", trial(pricing))]
-        facts.append(("renewal", RENEWAL[pricing["renew"]] if "renew" in pricing else CATALOG))
+        facts.append(("renewal", renewal(pricing["renew"]) if "renew" in pricing else CATALOG))
         d = discount(pricing, item_quantity(item))
         if d:
             facts.append(("discount", d))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.language import EXACT, format_money, round_money
+from offerlang.language import EXACT, DiscountKind, format_money, round_money
 
 # At least this many paid periods are shown one by one, whatever the discount says.
 MIN_PAID_PERIODS = 3
@@ -151,7 +151,7 @@ def discounted_unit(pricing: dict[str, Any], quantity: int, currency: str) -> tu
     if tier is None:
         return None
     _, value = tier
-    if pricing.get("discountType") == "amount":
+    if pricing.get("discountType") == DiscountKind.AMOUNT:
         off = value.get(currency) if isinstance(value, dict) else None
         if off is None:
             return None
