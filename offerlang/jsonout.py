@@ -7,6 +7,7 @@ with exactly its digits, so `19.99` leaves as the JSON number `19.99`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +71,11 @@ def _decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} is not a JSON number")
     return format(value, "f")  # never exponent notation: 1E+2 -> 100
+
+
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def loads(text: str) -> Any:

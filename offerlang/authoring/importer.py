@@ -19,7 +19,7 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
-from offerlang.compiler.schema import json_pointer
+from offerlang.jsonout import json_pointer
 from offerlang.language import (
     ADHOC,
     CONTACT_FIELDS,
@@ -124,9 +124,9 @@ def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
     """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
     name fields and the rule broken, never jsonschema's wording or the offending value (which
     may be the whole payload)."""
-    from offerlang.compiler.schema import _validator, violations
+    from offerlang.compiler.schema import schema_document, violations
 
-    root = _validator().schema
+    root = schema_document()
     out: list[tuple[str, str, str | None]] = []
     for err in violations(payload):
         for found in _explain(err, root):

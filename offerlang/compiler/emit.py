@@ -12,7 +12,7 @@ from typing import Any
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import discount_kind
-from offerlang.compiler.schema import json_pointer
+from offerlang.jsonout import json_pointer
 from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, TrialKind, round_money
 
 Payload = dict[str, Any]

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang import __version__, jsonout, usercache
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
+from offerlang.jsonout import json_pointer
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "sessions-v1.request.schema.json"
 
@@ -26,18 +29,19 @@ def schema_text() -> str:
 
 
 @cache
-def _validator():
+def schema_document() -> dict[str, Any]:
+    """The schema as data. Decimals in it too, so that numeric keywords compare exactly with
+    our amounts. Shared: do not modify it."""
+    document: dict[str, Any] = jsonout.loads(schema_text())
+    return document
+
+
+@cache
+def _validator() -> Validator:
     import jsonschema  # heavy: only imported when something is validated
 
-    # Decimals in the schema too, so that numeric keywords compare exactly with our amounts.
-    schema = jsonout.loads(schema_text())
     cls = jsonschema.Draft202012Validator
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
-
-
-def json_pointer(parts: Iterable[str | int]) -> str:
-    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return cls(schema_document(), format_checker=cls.FORMAT_CHECKER)
 
 
 def violations(payload: Any) -> list[Any]:
