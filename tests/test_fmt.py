@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from offerlang import compile_source
 from offerlang.authoring import fmt as fmt_module
-from offerlang.authoring.fmt import FormatterBug, format_source, is_bare, quote, shape, value_text
+from offerlang.authoring.fmt import FormatterBug, format_source, is_bare, offer_string, shape, value_text
 from offerlang.authoring.importer import import_payload
 from offerlang.cli import cli, main
 from offerlang.compiler.nodes import Param, Span, Text
@@ -150,12 +150,14 @@ def test_statement_layout(written, canonical):
 )
 def test_when_a_value_needs_quotes(value, bare):
     assert is_bare(value) is bare
-    text = f"account x\ntag k {quote(value)}\nitem a\n"
-    assert format_source(text)[0] == f"account x\ntag k {value if bare else quote(value)}\n\nitem a\n"
+    text = f"account x\ntag k {offer_string(value)}\nitem a\n"
+    assert format_source(text)[0] == f"account x\ntag k {value if bare else offer_string(value)}\n\nitem a\n"
 
 
-def test_quote_escapes_canonically():
-    assert quote('a"b\\c\nd\te\rf$g\x00h\U000e0001é') == '"a\\"b\\\\c\\nd\\te\\rf\\$g\\u0000h\\u{e0001}é"'
+def test_offer_strings_escape_canonically():
+    assert (
+        offer_string('a"b\\c\nd\te\rf$g\x00h\U000e0001é') == '"a\\"b\\\\c\\nd\\te\\rf\\$g\\u0000h\\u{e0001}é"'
+    )
 
 
 @given(texts)

@@ -73,7 +73,8 @@ def is_bare(value: str) -> bool:
     return bool(_bare_pattern().fullmatch(value)) and value.isprintable() and "\\" not in value
 
 
-def quote(value: str) -> str:
+def offer_string(value: str) -> str:
+    """`value` as an offer's string literal, with the escapes the parser reads back."""
     out = ['"']
     for ch in value:
         if ch in _ESCAPES:
@@ -90,7 +91,7 @@ def quote(value: str) -> str:
 def value_text(v: n.Value) -> str:
     if isinstance(v, n.ParamRef):
         return "$" + v.name
-    return v.value if is_bare(v.value) else quote(v.value)
+    return v.value if is_bare(v.value) else offer_string(v.value)
 
 
 def plain_number(text: str) -> str:

@@ -28,6 +28,7 @@ from offerlang.language import (
     TrialKind,
     minor_units,
 )
+from offerlang.text import plural
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
@@ -203,7 +204,7 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
         key = "propertyNames" in err.absolute_schema_path
         return [(where, "a key cannot be empty" if key else "cannot be empty", None)]
     if keyword == "minItems":
-        return [(where, f"needs at least {rule} entr{'y' if rule == 1 else 'ies'}", None)]
+        return [(where, f"needs at least {plural(rule, 'entry', 'entries')}", None)]
     if keyword == "minProperties":
         return [(where, "cannot be an empty object", "leave the field out")]
     return [(where, f"breaks the schema's `{keyword}` rule{_why(err, root)}", None)]  # pragma: no cover
@@ -481,7 +482,7 @@ class _Builder:
             written = money_value(exact, currency)
             if written != exact:
                 digits = minor_units(currency)
-                places = f"{digits} decimal{'s' * (digits != 1)}" if digits else "no decimals"
+                places = plural(digits, "decimal") if digits else "no decimals"
                 raise _Inexpressible(
                     _pointer(ptr, currency),
                     f"`{format(exact, 'f')}` {currency}: FastSpring reads {currency} with {places}",

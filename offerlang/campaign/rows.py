@@ -17,6 +17,7 @@ from pathlib import Path
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
 from offerlang.compiler.pipeline import CompileResult, Template
 from offerlang.language import ParamType
+from offerlang.text import and_more, plural
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -85,18 +86,18 @@ class Report:
 
     def lines(self) -> list[str]:
         hidden = self.errors + self.warnings - len(self.shown)
-        more = [f"… and {hidden:,} more problem{'s' * (hidden != 1)} in {self.path}"] if hidden > 0 else []
+        more = [f"… {and_more(hidden, 'problem')} in {self.path}"] if hidden > 0 else []
         return self.shown + more
 
     def summary(self) -> str:
         if self.columns_wrong:
             return (
                 f"{self.path}: the columns do not fit the offer "
-                f"({self.errors:,} error{'s' * (self.errors != 1)}); no row was checked"
+                f"({plural(self.errors, 'error', grouped=True)}); no row was checked"
             )
         return (
-            f"{self.path}: {self.rows:,} row{'s' * (self.rows != 1)}, "
-            f"{self.bad_rows:,} with errors ({self.errors:,} error{'s' * (self.errors != 1)})"
+            f"{self.path}: {plural(self.rows, 'row', grouped=True)}, "
+            f"{self.bad_rows:,} with errors ({plural(self.errors, 'error', grouped=True)})"
         )
 
 

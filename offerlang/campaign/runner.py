@@ -27,6 +27,7 @@ from typing import Any, Protocol, TextIO
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
 from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.text import and_more, listed, plural
 
 FAILURES_SHOWN = 20
 log = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ class Client(Protocol):
     def create_session(self, payload: dict[str, Any]) -> Any: ...
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'s' * (count != 1)}"
-
-
 @dataclass
 class Summary:
     rows: int = 0  # rows dealt with: sent (whatever the outcome) or skipped
@@ -90,17 +87,18 @@ class Summary:
         return self.sent + self.failed + self.network + skipped
 
     def lines(self) -> list[str]:
+        rows, sessions = plural(self.rows, "row", grouped=True), plural(self.sent, "session", grouped=True)
         out = [
-            f"{_plural(self.rows, 'row')}: {_plural(self.sent, 'session')} created, "
+            f"{rows}: {sessions} created, "
             f"{self.skipped_done:,} already done, {self.failed:,} rejected, "
-            f"{_plural(self.network, 'network failure')}, {len(self.uncertain):,} uncertain"
+            f"{plural(self.network, 'network failure', grouped=True)}, {len(self.uncertain):,} uncertain"
         ]
         if self.failures:
             out.append("rejected or failed rows:")
             out += [f"  {f}" for f in self.failures]
             hidden = self.failed + self.network - len(self.failures)
             if hidden > 0:
-                out.append(f"  … and {hidden:,} more (see the ledger)")
+                out.append(f"  … {and_more(hidden)} (see the ledger)")
         for label, keys, advice in (
             (
                 "uncertain (a request was started but its outcome is unknown)",
@@ -119,10 +117,7 @@ class Summary:
             ),
         ):
             if keys:
-                shown = ", ".join(keys[:FAILURES_SHOWN])
-                hidden = len(keys) - FAILURES_SHOWN
-                more = f" and {hidden:,} more" if hidden > 0 else ""
-                out.append(f"{label}: {shown}{more}{advice}")
+                out.append(f"{label}: {listed(keys, FAILURES_SHOWN)}{advice}")
         out += [f"internal error: {e}" for e in self.errors]
         if self.rows_changed:
             out.append(f"stopped: the rows changed since they were checked: {self.rows_changed}")
@@ -131,7 +126,7 @@ class Summary:
         if self.interrupted:
             out.append("interrupted: the requests in flight were finished and recorded; run again to resume")
         if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
-            out.append(f"{_plural(self.without_session, 'row')} of the file have no session yet")
+            out.append(f"{plural(self.without_session, 'row', grouped=True)} of the file have no session yet")
         return out
 
 
@@ -309,7 +304,7 @@ class Runner:
         if not self.summary.interrupted:
             with self._lock:
                 in_flight = self._in_flight
-            self._say(f"finishing {in_flight:,} request{'s' * (in_flight != 1)} in flight…")
+            self._say(f"finishing {plural(in_flight, 'request', grouped=True)} in flight…")
         self.summary.interrupted = True
         self._stop.set()
 

@@ -23,6 +23,7 @@ from offerlang.cli import (
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult, Template, compile_template
+from offerlang.text import plural
 
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
@@ -163,7 +164,7 @@ def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], 
         raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
     print_report(report)
     if report.ok:
-        click.echo(f"{out}: {report.rows:,} payload{'s' * (report.rows != 1)}", err=True)
+        click.echo(f"{out}: {plural(report.rows, 'payload', grouped=True)}", err=True)
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
@@ -253,7 +254,7 @@ def send_campaign(
                     written = write_links(fh, row_set, campaign.state)
             except OSError as exc:
                 raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-            click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
+            click.echo(f"{out}: {plural(written, 'row', grouped=True)}", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
     if campaign.retries.value:

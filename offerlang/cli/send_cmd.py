@@ -22,6 +22,7 @@ from offerlang.cli.sending import (
     unless_stdout_closes,
     verbose_log,
 )
+from offerlang.text import plural
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
@@ -124,7 +125,7 @@ def command(
     print_diagnostics([d for r in results for d in r.diagnostics], results)
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
-        click.echo(f"offer send: {bad} invalid offer{'s' * (bad != 1)}; nothing was sent", err=True)
+        click.echo(f"offer send: {plural(bad, 'invalid offer')}; nothing was sent", err=True)
         return EXIT_INVALID
 
     credentials = credentials_or_exit(dry_run)

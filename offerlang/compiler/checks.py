@@ -17,7 +17,6 @@ from offerlang.compiler.diagnostics import (
     did_you_mean,
     did_you_mean_hint,
     error,
-    or_list,
     warning,
 )
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
@@ -52,6 +51,7 @@ from offerlang.language import (
     minor_units,
     round_money,
 )
+from offerlang.text import and_list, or_list
 
 
 def check(offer: n.Offer) -> list[Diagnostic]:
@@ -407,7 +407,7 @@ class _Checker:
             self.out.append(
                 error(
                     "E211",
-                    "a contact needs " + _and([f"`{m}`" for m in missing]),
+                    "a contact needs " + and_list([f"`{m}`" for m in missing]),
                     n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7),
                     "FastSpring needs first name, last name and email to create the buyer",
                 )
@@ -734,7 +734,3 @@ def _keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
 
 def _plain(v: n.Value) -> str | None:
     return v.value if isinstance(v, n.Text) else None
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

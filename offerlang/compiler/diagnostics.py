@@ -82,17 +82,6 @@ def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -
     return found[0] if found else None
 
 
-def or_list(words: list[str]) -> str:
-    """`a, b or c`, for the choices in a message; a long list is cut after eight."""
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    if len(words) > 8:
-        return ", ".join(words[:8]) + ", …"
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
 def did_you_mean_hint(
     word: str, choices: Iterable[str], fallback: str | None = None, *, fold_case: bool = True
 ) -> str | None:

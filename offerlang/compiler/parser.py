@@ -22,9 +22,10 @@ from lark.lexer import TerminalDef
 
 from offerlang import usercache
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.iso import CURRENCIES
 from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, DiscountKind, TrialKind
+from offerlang.text import or_list
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
+from offerlang.text import plural
 
 JSON_FORMAT_VERSION = 1
 
@@ -118,10 +119,7 @@ def _display(src: str) -> tuple[str, list[int]]:
 def summary(diags: list[Diagnostic], files: int) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diags)
     warnings = len(diags) - errors
-    parts = [f"{files} file{'s' * (files != 1)} checked"]
-    parts.append(f"{errors} error{'s' * (errors != 1)}")
-    parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
-    return ", ".join(parts)
+    return f"{plural(files, 'file')} checked, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
 def render_json(diags: Iterable[Diagnostic], files: list[dict]) -> str:

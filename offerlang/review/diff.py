@@ -16,7 +16,7 @@ from typing import Any
 
 from offerlang import jsonout
 from offerlang.language import EXACT, TrialKind, format_money, round_half_up
-from offerlang.review.document import Block, Heading, Line, Table, say, visible
+from offerlang.review.document import Block, Heading, Line, Table, say
 from offerlang.review.explain import (
     CATALOG,
     billing,
@@ -24,7 +24,6 @@ from offerlang.review.explain import (
     discount,
     expiry,
     money,
-    plural,
     quantity_count,
 )
 from offerlang.review.timeline import (
@@ -35,6 +34,7 @@ from offerlang.review.timeline import (
     shown,
     when,
 )
+from offerlang.text import plural, visible
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"

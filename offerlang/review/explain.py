@@ -21,7 +21,7 @@ from offerlang.language import (
     format_money,
     round_money,
 )
-from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
+from offerlang.review.document import Block, Heading, Line, Table, say
 from offerlang.review.timeline import (
     Timeline,
     discount_tier,
@@ -30,6 +30,7 @@ from offerlang.review.timeline import (
     item_quantity,
     item_timelines,
 )
+from offerlang.text import plural, quote, visible
 
 JSON_VERSION = 1
 CATALOG = "set in the catalog"
@@ -111,11 +112,6 @@ def buyer(payload: dict[str, Any]) -> str:
     )
     words += [f"language {c['language']}"] if "language" in c else []
     return "new buyer " + ", ".join(w for w in words if w)
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 day`, `2 days`: one helper, so explain and diff count alike."""
-    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def expiry(days: int | None) -> str:

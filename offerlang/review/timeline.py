@@ -26,6 +26,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang.language import EXACT, DiscountKind, format_money, round_money
+from offerlang.text import and_list
 
 # At least this many paid periods are shown one by one, whatever the discount says.
 MIN_PAID_PERIODS = 3
@@ -103,7 +104,7 @@ def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: b
         shift = {True: 1, False: 0, None: -1}[trial]
         noun = "charge" if trial is None else "renewal"
         parts.append(_later(period - shift, last - shift, onward, noun, sentence))
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_list(parts)
 
 
 def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> str:

@@ -31,6 +31,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 from offerlang import __version__
 from offerlang.jsonout import dumps, loads
+from offerlang.text import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -347,7 +348,7 @@ class FastSpringClient:
                 if isinstance(outcome, SessionCreated):
                     return outcome
                 may_have_created = may_have_created or outcome.may_have_created
-                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                tried = f"gave up after {plural(attempt, 'attempt')}: {outcome.reason}"
                 if attempt >= policy.max_attempts:
                     raise self._error("network", tried, outcome.status, hint=outcome.hint)
                 # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
