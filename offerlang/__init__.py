@@ -5,6 +5,7 @@ The package is the pipeline, dependencies pointing one way (tools never imported
     review/     timeline, explain, diff          authoring/  fmt, importer
     send/       FastSpring client, receipts      campaign/   rows, ledger, runner
     cli/        the thin `offer` command over all of the above
+Beneath them all: language (the facts), iso, jsonout, text, usercache, errors (OfferlangError).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _EXPORTS = {
     "Diagnostic": "compiler.diagnostics",
     "Severity": "compiler.diagnostics",
     "Span": "compiler.nodes",
+    "OfferlangError": "errors",
+    "UnreadableFile": "compiler.source",
 }
 
 if TYPE_CHECKING:
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
         compile_source,
         parse_source,
     )
+    from offerlang.compiler.source import UnreadableFile
+    from offerlang.errors import OfferlangError
 
 
 def __getattr__(name: str) -> Any:
@@ -50,8 +55,10 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CompileResult",
     "Diagnostic",
+    "OfferlangError",
     "Severity",
     "Span",
+    "UnreadableFile",
     "__version__",
     "compile_bytes",
     "compile_file",

@@ -22,6 +22,7 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import lark_parser, parse
 from offerlang.compiler.pipeline import parse_source
+from offerlang.errors import OfferlangBug
 from offerlang.iso import CURRENCIES
 from offerlang.language import INTERVAL_UNITS, decimals, format_money, minor_units
 
@@ -31,7 +32,7 @@ INDENT = "  "
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "$": "\\$"}
 
 
-class FormatterBug(RuntimeError):
+class FormatterBug(OfferlangBug):
     """The printed text would mean something else than the input: a bug in offerlang."""
 
 

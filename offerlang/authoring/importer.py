@@ -19,6 +19,7 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
+from offerlang.errors import OfferlangBug
 from offerlang.jsonout import json_pointer
 from offerlang.language import (
     ADHOC,
@@ -85,7 +86,7 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         return None, [_inexpressible(exc, path)]
     source, blocking = format_source(print_offer(offer), path)
     if source is None:  # pragma: no cover - the printer writes only what the parser reads
-        raise RuntimeError(f"offer import wrote source it cannot read: {blocking}")
+        raise OfferlangBug(f"offer import wrote source it cannot read: {blocking}")
     result = compile_source(source, path)
     if not result.ok:
         first = result.errors[0].message

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
 from offerlang.compiler.pipeline import CompileResult, Template
+from offerlang.errors import OfferlangError
 from offerlang.language import ParamType
 from offerlang.text import and_more, plural
 
@@ -26,7 +27,7 @@ PROBLEMS_SHOWN = 50
 SAVE_AS_UTF8 = '; save it as "CSV UTF-8 (Comma delimited)"'
 
 
-class RowsError(Exception):
+class RowsError(OfferlangError):
     """The rows file cannot be used at all (unreadable, no header, unknown key column)."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from offerlang.errors import OfferlangError
 from offerlang.send.receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 Outcome = Literal["ok", "rejected", "auth", "network"]
 
 
-class ReceiptsUnusable(Exception):
+class ReceiptsUnusable(OfferlangError):
     """A receipts book that cannot be read or written: nothing was sent."""
 
 

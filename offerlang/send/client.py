@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 from offerlang import __version__
+from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
 from offerlang.text import plural
 
@@ -104,7 +105,7 @@ class SessionCreated:
     response: dict[str, Any]  # FastSpring's whole answer, numbers as exact Decimals
 
 
-class SendError(Exception):
+class SendError(OfferlangError):
     """A request that did not create a session.
 
     kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
@@ -142,7 +143,7 @@ class SendInterrupted(KeyboardInterrupt):
         self.may_have_created = may_have_created
 
 
-class MissingCredentials(Exception):
+class MissingCredentials(OfferlangError):
     """The API username or password is not in the environment (the message names the variables)."""
 
 
