@@ -13,8 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.authoring import fmt as fmt_module
-from offerlang.authoring.fmt import FormatterBug, format_source, is_bare, offer_string, shape, value_text
+from offerlang.authoring import formatter
+from offerlang.authoring.formatter import (
+    FormatterBug,
+    format_source,
+    is_bare,
+    offer_string,
+    shape,
+    value_text,
+)
 from offerlang.authoring.importer import import_payload
 from offerlang.cli import cli, main
 from offerlang.compiler.nodes import Param, Span, Text
@@ -182,13 +189,13 @@ def test_empty_and_comment_only_files():
 
 def test_the_guard_stops_a_printer_bug(monkeypatch):
     # Were the printer to lose a digit, formatting must fail loudly, not change a price.
-    monkeypatch.setattr(fmt_module, "amount_text", lambda currency, amount: "1.00")
+    monkeypatch.setattr(formatter, "amount_text", lambda currency, amount: "1.00")
     with pytest.raises(FormatterBug):
         format_source("account x\nitem a {\n  price USD 9.99\n}\n")
 
 
 def test_the_guard_stops_a_lost_comment(monkeypatch):
-    monkeypatch.setattr(fmt_module._Printer, "_comments", lambda self, depth, comments, nxt: None)
+    monkeypatch.setattr(formatter._Printer, "_comments", lambda self, depth, comments, nxt: None)
     with pytest.raises(FormatterBug):
         format_source("# keep me\naccount x\nitem a\n")
 

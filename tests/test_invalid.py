@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from offerlang import compile_bytes, compile_file, compile_source
 from offerlang.compiler import schema
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import CODES
 from offerlang.compiler.pipeline import parse_source
-from offerlang.compiler.render import render_text
 from offerlang.compiler.source import MAX_BYTES
 
 from .conftest import FIXTURES, ROOT
@@ -127,7 +127,7 @@ def test_a_statement_lost_to_a_syntax_error_is_not_also_reported_missing():
 
 
 def test_a_file_with_a_syntax_error_is_not_formatted():
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
 
     text = (FIXTURES / "invalid" / "syntax-error-and-other-problems.offer").read_text("utf-8")
     formatted, blocking = format_source(text)

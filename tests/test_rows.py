@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offerlang.campaign.rows import Report, RowsError, RowSet
+from offerlang.campaign.rows import RowProblems, RowsError, RowSet
 from offerlang.cli import main
 from offerlang.compiler.pipeline import compile_template
 from offerlang.jsonout import dumps, loads
@@ -29,16 +29,16 @@ def template():
     return t
 
 
-def check(tmp_path, text: str, name: str = "buyers.csv", **kwargs) -> tuple[Report, list]:
+def check(tmp_path, text: str, name: str = "buyers.csv", **kwargs) -> tuple[RowProblems, list]:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    report = Report(name)
+    report = RowProblems(name)
     rows = list(RowSet(path, template(), **kwargs).rows(report))
     return report, rows
 
 
 def test_example_buyers_all_bind(tmp_path):
-    report = Report("buyers.csv")
+    report = RowProblems("buyers.csv")
     rows = list(RowSet(BUYERS, template()).rows(report))
     assert report.ok and report.rows == len(rows) == 20
     assert rows[0].key == "ada.lovelace@example.com" and rows[0].line == 2
@@ -90,7 +90,7 @@ def test_unused_parameter_columns_and_set_clashes(tmp_path):
     rows = tmp_path / "r.csv"
     rows.write_text("id,first,spare\n1,A,B\n")
     t, _ = compile_template(path.read_text(), "t.offer")
-    report = Report("r.csv")
+    report = RowProblems("r.csv")
     assert list(RowSet(rows, t, fixed={"first": "Z"}).rows(report)) == []
     assert report.lines() == [
         'r.csv:1: column "first": is also given by --set first=…; give it once',
@@ -192,7 +192,7 @@ def test_a_bad_byte_is_reported_on_its_own_line(tmp_path):
     path.write_bytes(
         b"email,first,last,country\n" + good.encode() + b"q@example.com,\xff,B,DE\nr@example.com,A,B,DE\n"
     )
-    report = Report("buyers.csv")
+    report = RowProblems("buyers.csv")
     rows = list(RowSet(path, template()).rows(report))
     assert len(rows) == 3
     assert report.lines() == [
@@ -229,7 +229,7 @@ def test_the_templates_own_warnings_are_not_repeated_per_row(tmp_path):
     assert [d.code for d in diags] == ["W301"]
     path = tmp_path / "r.csv"
     path.write_text("first\nA\nB\n")
-    report = Report("r.csv")
+    report = RowProblems("r.csv")
     assert len(list(RowSet(path, t).rows(report))) == 2
     assert report.lines() == [] and report.warnings == 0
 
@@ -263,7 +263,7 @@ def test_problems_are_reported_on_the_physical_line_where_the_record_starts(tmp_
             )
     path = tmp_path_factory.mktemp("rows") / "buyers.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    report = Report("buyers.csv")
+    report = RowProblems("buyers.csv")
     list(RowSet(path, template()).rows(report))
     assert [problem.split(" (")[0] for problem in report.lines()] == expected
 
@@ -295,7 +295,7 @@ def test_messages_for_files_saved_the_wrong_way(tmp_path):
         RowSet(utf16, template)
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("email,first,last,country\na@example.com,Jos\u00e9,B,DE\n".encode("latin-1"))
-    report = Report(str(latin1))
+    report = RowProblems(str(latin1))
     list(RowSet(latin1, template).rows(report))
     assert report.lines() == [
         f"{latin1}:2: cannot read the rest of the file: not UTF-8 text (byte 18 of the line); "

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from offerlang.authoring.fmt import format_source, print_offer
+from offerlang.authoring.formatter import format_source, print_offer
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value

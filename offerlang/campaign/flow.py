@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.campaign.rows import Row, RowProblems, RowSet
 from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
@@ -18,28 +18,28 @@ if TYPE_CHECKING:
     from offerlang.campaign.runner import Client, Progress, Summary
 
 
-def check_rows(row_set: RowSet) -> Report:
+def check_rows(row_set: RowSet) -> RowProblems:
     """The first pass: every row bound and checked, nothing kept but the keys seen."""
-    report = Report(row_set.path)
-    for _row in row_set.rows(report):
+    problems = RowProblems(row_set.path)
+    for _row in row_set.rows(problems):
         pass
-    return report
+    return problems
 
 
-def write_payloads(row_set: RowSet, fh: TextIO) -> Report:
+def write_payloads(row_set: RowSet, fh: TextIO) -> RowProblems:
     """One payload per line; once a row is bad, nothing will be kept: the rest are only checked."""
-    report = Report(row_set.path)
-    for row in row_set.rows(report):
-        if report.ok:
+    problems = RowProblems(row_set.path)
+    for row in row_set.rows(problems):
+        if problems.ok:
             fh.write(dumps(row.result.payload, None) + "\n")
-    return report
+    return problems
 
 
-def write_checked_payloads(row_set: RowSet, fh: TextIO) -> Report:
+def write_checked_payloads(row_set: RowSet, fh: TextIO) -> RowProblems:
     """For an output that cannot be taken back (standard output): every row is checked before
     the first is written, and none is written if one is bad."""
-    report = check_rows(row_set)
-    return write_payloads(row_set, fh) if report.ok else report
+    problems = check_rows(row_set)
+    return write_payloads(row_set, fh) if problems.ok else problems
 
 
 @dataclass
@@ -113,9 +113,9 @@ class Campaign:
         }
         counts = dict.fromkeys(labels.values(), 0)
         first = None
-        report = Report(self.row_set.path)
+        problems = RowProblems(self.row_set.path)
         for row, _hash, decision in plan(
-            self.row_set, report, state, done_hashes(state), self.retry_uncertain
+            self.row_set, problems, state, done_hashes(state), self.retry_uncertain
         ):
             counts[labels[decision]] += 1
             if decision == SEND and first is None:

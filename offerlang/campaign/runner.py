@@ -26,7 +26,7 @@ from typing import Any, Protocol, TextIO
 
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
-from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.campaign.rows import Row, RowProblems, RowSet
 from offerlang.text import and_more, listed, plural
 
 FAILURES_SHOWN = 20
@@ -51,10 +51,14 @@ def decide(entry: Entry | None, row_hash: str, done_hashes: set[str], retry_unce
 
 
 def plan(
-    row_set: RowSet, report: Report, state: dict[str, Entry], done_hashes: set[str], retry_uncertain: bool
+    row_set: RowSet,
+    problems: RowProblems,
+    state: dict[str, Entry],
+    done_hashes: set[str],
+    retry_uncertain: bool,
 ) -> Iterator[tuple[Row, str, str]]:
     """(row, payload hash, decision) for every good row, in file order."""
-    for row in row_set.rows(report):
+    for row in row_set.rows(problems):
         row_hash = payload_hash(row.result.payload)
         yield row, row_hash, decide(state.get(row.key), row_hash, done_hashes, retry_uncertain)
 
@@ -261,10 +265,10 @@ class Runner:
                 self._idle.notify_all()
 
         try:
-            report = Report(self.row_set.path)
+            problems = RowProblems(self.row_set.path)
             state, hashes = self.ledger.state, self.ledger.done_hashes
-            for row, row_hash, decision in plan(self.row_set, report, state, hashes, self.retry_uncertain):
-                if self._stop.is_set() or self._rows_changed(report):
+            for row, row_hash, decision in plan(self.row_set, problems, state, hashes, self.retry_uncertain):
+                if self._stop.is_set() or self._rows_changed(problems):
                     break
                 if decision != SEND:
                     self._skipped(row, decision, progress)
@@ -275,7 +279,7 @@ class Runner:
                         self._pending += 1
                     pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
             else:
-                self._rows_changed(report)
+                self._rows_changed(problems)
         except KeyboardInterrupt:
             self._interrupt()
         # Wait on our own count of unfinished rows, not Thread.join: a join cut short by Ctrl-C
@@ -308,10 +312,10 @@ class Runner:
         self.summary.interrupted = True
         self._stop.set()
 
-    def _rows_changed(self, report: Report) -> bool:
-        if report.ok:
+    def _rows_changed(self, problems: RowProblems) -> bool:
+        if problems.ok:
             return False
-        self.summary.rows_changed = report.shown[0] if report.shown else report.summary()
+        self.summary.rows_changed = problems.shown[0] if problems.shown else problems.summary()
         self._stop.set()
         return True
 

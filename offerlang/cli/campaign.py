@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from offerlang.campaign.flow import check_rows, write_checked_payloads, write_payloads
-from offerlang.campaign.rows import Report, RowsError, RowSet, parse_set
+from offerlang.campaign.rows import RowProblems, RowsError, RowSet, parse_set
 from offerlang.cli import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -136,11 +136,11 @@ def load_rows(file: str, rows: str, key: str | None, values: dict[str, str]) -> 
         raise click.UsageError(str(exc)) from None
 
 
-def print_report(report: Report) -> None:
-    for line in report.lines():
+def print_problems(problems: RowProblems) -> None:
+    for line in problems.lines():
         click.echo(line, err=True)
-    if not report.ok:
-        click.echo(report.summary(), err=True)
+    if not problems.ok:
+        click.echo(problems.summary(), err=True)
 
 
 def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
@@ -149,23 +149,23 @@ def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], 
     if row_set is None:
         return EXIT_INVALID
     if out is None:
-        report = write_checked_payloads(row_set, sys.stdout)
-        print_report(report)
-        return EXIT_OK if report.ok else EXIT_INVALID
-    report = Report(row_set.path)
+        problems = write_checked_payloads(row_set, sys.stdout)
+        print_problems(problems)
+        return EXIT_OK if problems.ok else EXIT_INVALID
+    problems = RowProblems(row_set.path)
     try:
         with open_atomic(out) as fh:
-            report = write_payloads(row_set, fh)
-            if not report.ok:
+            problems = write_payloads(row_set, fh)
+            if not problems.ok:
                 raise _RowsInvalid
     except _RowsInvalid:
         pass
     except OSError as exc:
         raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-    print_report(report)
-    if report.ok:
-        click.echo(f"{out}: {plural(report.rows, 'payload', grouped=True)}", err=True)
-    return EXIT_OK if report.ok else EXIT_INVALID
+    print_problems(problems)
+    if problems.ok:
+        click.echo(f"{out}: {plural(problems.rows, 'payload', grouped=True)}", err=True)
+    return EXIT_OK if problems.ok else EXIT_INVALID
 
 
 def send_campaign(
@@ -207,9 +207,9 @@ def send_campaign(
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
-    report = check_rows(row_set)
-    print_report(report)
-    if not report.ok:
+    problems = check_rows(row_set)
+    print_problems(problems)
+    if not problems.ok:
         click.echo("offer send: fix the rows above; nothing was sent", err=True)
         return EXIT_INVALID
 
@@ -239,7 +239,7 @@ def send_campaign(
             would = counts.pop("send")
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
-                f"# {row_set.path}: {report.rows:,} rows checked; {would:,} would be sent "
+                f"# {row_set.path}: {problems.rows:,} rows checked; {would:,} would be sent "
                 f"(at most {rate}, {concurrency} at a time){skipped}; ledger {ledger_path}; "
                 "nothing was sent (--dry-run)"
             )

@@ -6,21 +6,21 @@ import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
+from offerlang.compiler.diagnostic_output import render_github, render_json, summary
 from offerlang.compiler.diagnostics import has_errors
-from offerlang.compiler.render import render_github, render_json, summary
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
     help="text for people, json for tools, github for pull-request annotations.",
 )
-def command(paths: tuple[str, ...], fmt: str) -> int:
+def command(paths: tuple[str, ...], output_format: str) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
     Every problem in every file is reported in one run. Exits 1 if any offer is invalid.
@@ -30,9 +30,9 @@ def command(paths: tuple[str, ...], fmt: str) -> int:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
     results = [compile_path(f, unbound_ok=True) for f in files]
     diags = [d for r in results for d in r.diagnostics]
-    if fmt == "json":
+    if output_format == "json":
         click.echo(render_json(diags, [{"path": r.path, "valid": r.ok} for r in results]))
-    elif fmt == "github":
+    elif output_format == "github":
         click.echo(render_github(diags), nl=False)
     else:
         print_diagnostics(diags, results, err=False)

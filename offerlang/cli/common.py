@@ -1,20 +1,27 @@
-"""Pieces shared by the sub-commands: finding offer files, printing diagnostics, writing files."""
+"""Pieces shared by the sub-commands: finding offer files, printing diagnostics and review
+documents (`--format`, colour), writing files."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
-from offerlang.compiler.render import render_text, use_color
 from offerlang.compiler.source import Source
+
+if TYPE_CHECKING:
+    from offerlang.review.document import Block
+
+# `offer explain` and `offer diff`: what their --format takes.
+REVIEW_FORMATS = ["text", "markdown", "json"]
 
 
 class InputError(click.UsageError):
@@ -48,6 +55,41 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
     stream = sys.stderr if err else sys.stdout
     sources = {r.path: r.text for r in results}
     click.echo(render_text(diags, sources, color=use_color(stream)), file=stream, nl=False)
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+    FORCE_COLOR asks for it anywhere."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def review_format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format text|markdown|json` of `offer explain` and `offer diff`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(REVIEW_FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        "json for tools (versioned).",
+    )(command)
+
+
+def echo_blocks(blocks: list[Block], output_format: str) -> None:
+    """Markdown, or text: rich tables on a terminal, plain columns when piped."""
+    from offerlang.review.document import print_rich, to_markdown, to_plain
+
+    if output_format == "markdown":
+        click.echo(to_markdown(blocks), nl=False)
+    elif use_color(sys.stdout):
+        print_rich(blocks, sys.stdout)
+    else:
+        click.echo(to_plain(blocks), nl=False)
 
 
 def write_atomic(path: str | Path, text: str) -> None:

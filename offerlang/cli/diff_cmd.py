@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import compile_path, print_diagnostics
-from offerlang.cli.explain_cmd import format_option
+from offerlang.cli.common import compile_path, print_diagnostics, review_format_option
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
@@ -30,14 +29,14 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     help="Compare the offers in the working tree with the same paths at git revision REV "
     "(for a pull request: --base origin/main). PATHs default to the current folder.",
 )
-@format_option("tools (versioned)")
+@review_format_option
 @click.option(
     "--exit-code",
     is_flag=True,
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
-def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool) -> int:
+def command(paths: tuple[str, ...], base: str | None, output_format: str, exit_code: bool) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
 
@@ -70,13 +69,13 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
     shown = list({(r.path, r.text): r for r in broken}.values())
     print_diagnostics([d for r in shown for d in r.diagnostics], shown)
 
-    if fmt == "json":
+    if output_format == "json":
         labels = {id(r): label for label, *sides in pairs for r in sides if r is not None}
         diagnostics: dict[str, list[dict]] = {}
         for r in broken:
             diagnostics.setdefault(labels[id(r)], []).extend(d.to_dict() for d in r.diagnostics)
         click.echo(to_json(diffs, diagnostics), nl=False)
-    elif fmt == "markdown":
+    elif output_format == "markdown":
         click.echo(to_markdown(to_blocks(diffs)), nl=False)
     else:
         click.echo(to_plain(diffs), nl=False)

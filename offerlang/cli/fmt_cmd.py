@@ -26,7 +26,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     untouched and reported, the other files are still formatted, and the exit code is 1.
     Formatting never changes what an offer compiles to.
     """
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
 
     if "-" in paths and len(paths) > 1:
         # Standard input is formatted to standard output: it cannot share the run with files.

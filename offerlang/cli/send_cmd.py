@@ -47,7 +47,7 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 @click.option("--dry-run", is_flag=True, help="Print the exact request (credentials redacted); send nothing.")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
@@ -76,7 +76,7 @@ def command(
     test_store: bool,
     api_url: str,
     dry_run: bool,
-    fmt: str,
+    output_format: str,
     receipts_path: str | None,
     force: bool,
     timeout: float,
@@ -133,7 +133,7 @@ def command(
         return credentials
     username, password = credentials
 
-    sender = Sender(fmt)
+    sender = Sender(output_format)
     client = make_client(
         store=store,
         test_store=test_store,

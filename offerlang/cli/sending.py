@@ -90,14 +90,14 @@ class Sender:
     """Prints a dry run's requests, and what send.batch.send_batch reports (its BatchEvents):
     sessions on standard output, warnings and errors on standard error; as text or JSON lines."""
 
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
+    def __init__(self, output_format: str) -> None:
+        self.output_format = output_format  # "text" or "json"
         self.current = ""  # the offer being sent, named in retry messages
         self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
-        if self.fmt == "json":
+        if self.output_format == "json":
             request = {"method": method, "url": url, "headers": headers, "body": result.payload}
             click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
             return
@@ -147,7 +147,7 @@ class Sender:
 
         expires = local_time(receipt.expires_ms)
         popup = popup_snippet(receipt.id)
-        if self.fmt == "json":
+        if self.output_format == "json":
             record = {
                 "offer": offer,
                 "status": status,
@@ -182,7 +182,7 @@ class Sender:
                 click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
             if error.hint:
                 click.echo(f"  help: {error.hint}", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             failure = {
                 "kind": error.kind,
                 "status": error.status,
@@ -194,7 +194,7 @@ class Sender:
 
     def skipped(self, result: CompileResult) -> None:
         click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
 
 

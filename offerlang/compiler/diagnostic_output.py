@@ -1,12 +1,11 @@
-"""Diagnostics -> text for people (terminal), for tools (JSON) and for GitHub annotations."""
+"""Diagnostics as output: text for people (a terminal), a versioned JSON document for tools, and
+GitHub annotations. Whether a terminal gets colour is the CLI's to decide (`color=`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Iterable
-from typing import TextIO
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
 from offerlang.text import plural
@@ -21,15 +20,6 @@ _COLORS = {
     "dim": "\x1b[2m",
     "reset": "\x1b[0m",
 }
-
-
-def use_color(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], color: bool = False) -> str:
