@@ -363,3 +363,26 @@ def test_a_file_name_with_a_line_break_stays_on_its_line():
         "evil\\nname.offer: 1 change",
         "  coupon X → Y",
     ]
+
+
+def test_a_file_moved_without_git_add_is_paired_with_the_removed_file_of_the_same_bytes():
+    from offerlang.review.revisions import pair_moved_files
+
+    old = {"a.offer": b"x", "gone.offer": b"z"}
+    new = {"b.offer": b"y", "c.offer": b"x"}
+    sides = [("a.offer", None), ("gone.offer", None), (None, "b.offer"), (None, "c.offer")]
+    assert pair_moved_files(sides, old.__getitem__, new.__getitem__) == [
+        (None, "b.offer"),
+        ("a.offer", "c.offer"),
+        ("gone.offer", None),
+    ]
+
+
+def test_git_errors_are_offerlang_errors_with_a_message_for_the_user(tmp_path, monkeypatch):
+    from offerlang.errors import OfferlangError
+    from offerlang.review.revisions import GitError, offer_pairs
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GitError, match="a revision cannot start with '-'") as caught:
+        offer_pairs("--output=x", ["."])
+    assert isinstance(caught.value, OfferlangError)

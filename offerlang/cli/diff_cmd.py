@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import compile_path, print_diagnostics, review_format_option
+from offerlang.cli.common import InputError, compile_path, print_diagnostics, review_format_option
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
+if TYPE_CHECKING:
+    from offerlang.review.revisions import Pair
+
 # With --exit-code: buyers would see a change (git diff's 1), whatever EXIT_INVALID means.
 EXIT_CHANGED = 1
-
-# (what the reader sees as the offer's name, the old side, the new side); None: no such file.
-Pair = tuple[str, CompileResult | None, CompileResult | None]
 
 
 @click.command("diff")
@@ -52,7 +49,7 @@ def command(paths: tuple[str, ...], base: str | None, output_format: str, exit_c
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
         pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", compile_path(paths[0]), compile_path(paths[1]))]
     else:
-        pairs = git_pairs(base, paths or (".",))
+        pairs = _pairs_at(base, paths or (".",))
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
@@ -97,105 +94,13 @@ def one_line(d: Diagnostic) -> str:
     return f"{where}: {d.severity.value}[{d.code}]: {d.message}"
 
 
-def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+def _pairs_at(rev: str, paths: tuple[str, ...]) -> list[Pair]:
+    from offerlang.compiler.source import UnreadableFile
+    from offerlang.review.revisions import GitError, offer_pairs
+
     try:
-        return subprocess.run(["git", *args], capture_output=True, check=False)
-    except FileNotFoundError:
-        raise click.UsageError("--base needs git, and git is not installed (or not on PATH)") from None
-
-
-def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
-    """Each *.offer under `paths` that differs between `rev` and the working tree (renames
-    paired, untracked files added, gitignored ones left out), compiled on both sides."""
-    from offerlang.compiler.pipeline import compile_bytes
-
-    if rev.startswith("-"):
-        # git would read it as an option, not a revision.
-        raise click.UsageError(f"unknown git revision {rev!r}: a revision cannot start with '-'")
-    if git("rev-parse", "--is-inside-work-tree").returncode != 0:
-        raise click.UsageError("--base needs a git repository, and this folder is not in one")
-    if git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
-        raise click.UsageError(f"unknown git revision {rev!r}; check the name (e.g. origin/main)")
-    missing = [
-        p
-        for p in paths
-        if not Path(p).exists() and not _names(git_out("ls-tree", "-r", "--name-only", rev, "--", p))
-    ]
-    if missing:
-        raise click.UsageError(f"{missing[0]}: no such file or directory, here or at {rev}")
-
-    def at_rev(path: str) -> bytes:
-        shown = git("show", f"{rev}:./{path}")
-        if shown.returncode != 0:
-            reason = shown.stderr.decode(errors="replace").strip()
-            raise click.UsageError(f"git show {rev}:{path}: {reason}")
-        return shown.stdout
-
-    # (old path at rev or None, new path here or None)
-    sides: list[tuple[str | None, str | None]] = []
-    fields = _names(
-        git_out("diff", "--no-ext-diff", "--relative", "--name-status", "-M", "-z", rev, "--", *paths)
-    )
-    while fields:
-        status = fields.pop(0)
-        if status[0] in "RC":
-            old, new = fields.pop(0), fields.pop(0)
-            sides.append((old if status[0] == "R" else None, new))
-        else:
-            name = fields.pop(0)
-            sides.append((None if status[0] == "A" else name, None if status[0] == "D" else name))
-    untracked = _names(git_out("ls-files", "--others", "--exclude-standard", "-z", "--", *paths))
-    sides += [(None, name) for name in untracked]
-    sides = [(o if o and _is_offer(o) else None, n if n and _is_offer(n) else None) for o, n in sides]
-    sides = _pair_moved_files([(o, n) for o, n in sides if o or n], at_rev, lambda n: Path(n).read_bytes())
-
-    pairs: list[Pair] = []
-    for old, new in sorted(sides, key=lambda s: s[1] or s[0] or ""):
-        label = new or old or ""
-        if old and new and old != new:
-            label = f"{old} → {new}"
-        old_result = compile_bytes(at_rev(old), f"{rev}:{old}") if old else None
-        pairs.append((label, old_result, compile_path(new) if new else None))
-    return pairs
-
-
-def _pair_moved_files(
-    sides: list[tuple[str | None, str | None]],
-    old_bytes: Callable[[str], bytes],
-    new_bytes: Callable[[str], bytes],
-) -> list[tuple[str | None, str | None]]:
-    """git finds renames among tracked files only; a file moved without `git add` is a removed
-    and an untracked file with the same bytes: pair those too, so a move is not a delete."""
-    gone = [o for o, n in sides if o and not n]
-    if not gone or all(o for o, _ in sides):
-        return sides
-    by_bytes: dict[bytes, list[str]] = {}
-    for name in gone:
-        by_bytes.setdefault(old_bytes(name), []).append(name)
-    out: list[tuple[str | None, str | None]] = []
-    for old, new in sides:
-        if new and not old and by_bytes.get(data := new_bytes(new)):
-            out.append((by_bytes[data].pop(0), new))
-        elif new:
-            out.append((old, new))
-    left = {name for names in by_bytes.values() for name in names}
-    return out + [(name, None) for name in gone if name in left]
-
-
-def git_out(*args: str) -> bytes:
-    done = git(*args)
-    if done.returncode != 0:
-        raise click.UsageError(f"git {args[0]}: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
-
-
-def _names(output: bytes) -> list[str]:
-    return [os.path.normpath(n) for n in output.decode("utf-8", errors="surrogateescape").split("\0") if n]
-
-
-def _is_offer(name: str) -> bool:
-    return name.endswith(".offer") and not _hidden(name)
-
-
-def _hidden(name: str) -> bool:
-    return any(part.startswith(".") and part not in (".", "..") for part in Path(name).parts[:-1])
+        return offer_pairs(rev, paths)
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    except UnreadableFile as exc:
+        raise InputError(str(exc)) from None
