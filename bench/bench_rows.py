@@ -46,7 +46,7 @@ def compile_rows(rows: Path, out: Path, on_row=None) -> int:
     count = 0
     with open(out, "w", encoding="utf-8") as fh:
         for row in RowSet(rows, template).rows(report):
-            fh.write(dumps(row.result.payload, None) + "\n")
+            fh.write(dumps(row.payload, None) + "\n")
             count += 1
             if on_row is not None:
                 on_row(count)

@@ -42,7 +42,7 @@ def test_example_buyers_all_bind(tmp_path):
     rows = list(RowSet(BUYERS, template()).rows(report))
     assert report.ok and report.rows == len(rows) == 20
     assert rows[0].key == "ada.lovelace@example.com" and rows[0].line == 2
-    assert rows[5].result.payload["contact"]["last"] == "Gödel"
+    assert rows[5].payload["contact"]["last"] == "Gödel"
 
 
 def test_bad_values_are_reported_by_line_and_column(tmp_path):
@@ -109,7 +109,7 @@ def test_json_lines_rows(tmp_path):
     )
     report, rows = check(tmp_path, text, "buyers.jsonl")
     assert [r.key for r in rows] == ["a@example.com", "c@example.com"]
-    assert rows[1].result.payload["contact"]["first"] == "7"
+    assert rows[1].payload["contact"]["first"] == "7"
     assert report.lines() == [
         'buyers.jsonl:3: column "country": is missing: $country needs a value (or --set country=…)',
         'buyers.jsonl:5: column "first": must be a string or a number, not null',

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from offerlang.campaign.rows import Row, RowProblems, RowSet
 from offerlang.jsonout import dumps
@@ -31,7 +31,7 @@ def write_payloads(row_set: RowSet, fh: TextIO) -> RowProblems:
     problems = RowProblems(row_set.path)
     for row in row_set.rows(problems):
         if problems.ok:
-            fh.write(dumps(row.result.payload, None) + "\n")
+            fh.write(dumps(row.payload, None) + "\n")
     return problems
 
 
@@ -62,13 +62,23 @@ class _RetryCounter:
             self.value += 1
 
 
+@dataclass(frozen=True)
+class ClientHooks:
+    """What the send client must call for a campaign (FastSpringClient's keyword arguments of
+    the same names): wait for the rate limiter before every attempt, slow it down when the store
+    says so, count the retries."""
+
+    before_attempt: Callable[[], None]
+    on_rate_limited: Callable[[float], None]
+    on_retry: Callable[..., None]
+
+
 @dataclass
 class Campaign:
     """`offer send OFFER --rows ROWS` once every row is checked: its pace, its ledger, its retries.
 
-    Make the client with `client_hooks()` so that it waits for the rate limiter before every
-    attempt and counts its retries; then `dry_run()` or `run()` (both raise LedgerError for a
-    ledger that cannot be used: nothing was sent)."""
+    Make the client with `client_hooks()`; then `dry_run()` or `run()` (both raise LedgerError
+    for a ledger that cannot be used: nothing was sent)."""
 
     row_set: RowSet
     ledger_path: str
@@ -84,12 +94,8 @@ class Campaign:
         self.limiter = RateLimiter(self.per_minute, stop=self.stop)
         self.retries = _RetryCounter()
 
-    def client_hooks(self) -> dict[str, Callable[..., Any]]:
-        return {
-            "before_attempt": self.limiter,
-            "on_rate_limited": self.limiter.on_rate_limited,
-            "on_retry": self.retries,
-        }
+    def client_hooks(self) -> ClientHooks:
+        return ClientHooks(self.limiter, self.limiter.on_rate_limited, self.retries)
 
     def dry_run(self) -> DryRunPlan:
         from offerlang.campaign.ledger import check_header, done_hashes, read_ledger

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
+from offerlang.compiler.emit import Payload
 from offerlang.compiler.pipeline import CompileResult, Template
 from offerlang.errors import OfferlangError
 from offerlang.language import ParamType
@@ -54,9 +55,12 @@ def parse_set(items: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """A good row: bound, checked and emitted."""
+
     line: int  # physical line where the record starts
     key: str
-    result: CompileResult  # bound and emitted: .payload is set
+    payload: Payload  # what is sent for this row (result.payload, never None here)
+    result: CompileResult  # the whole compilation: diagnostics (warnings), pointers, path
 
 
 @dataclass
@@ -277,8 +281,8 @@ class RowSet:
                 values.update(self.fixed)
                 result = self.template.bind(values)
                 self._add_diagnostics(problems, result.diagnostics, line)
-                if problems.errors == errors_before:
-                    yield Row(line, key, result)
+                if problems.errors == errors_before and result.payload is not None:
+                    yield Row(line, key, result.payload, result)
             if problems.errors > errors_before:
                 problems.bad_rows += 1
 

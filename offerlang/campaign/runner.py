@@ -22,12 +22,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
 from offerlang.campaign.rows import Row, RowProblems, RowSet
 from offerlang.text import and_more, listed, plural
+
+if TYPE_CHECKING:
+    from offerlang.send.client import SendError
 
 FAILURES_SHOWN = 20
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ def plan(
 ) -> Iterator[tuple[Row, str, str]]:
     """(row, payload hash, decision) for every good row, in file order."""
     for row in row_set.rows(problems):
-        row_hash = payload_hash(row.result.payload)
+        row_hash = payload_hash(row.payload)
         yield row, row_hash, decide(state.get(row.key), row_hash, done_hashes, retry_uncertain)
 
 
@@ -333,7 +336,7 @@ class Runner:
             progress.advance(self.summary)
 
     def _send(self, row: Row, row_hash: str, progress: Progress) -> None:
-        from offerlang.send.client import SendError
+        from offerlang.send.client import ErrorKind, SendError
 
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return
@@ -349,10 +352,10 @@ class Runner:
             self.ledger.started(row.key, row.line, row_hash)
             log.debug("%s (line %d): sending", row.key, row.line)
             try:
-                created = self.client.create_session(row.result.payload)
+                created = self.client.create_session(row.payload)
             except Stopped:
                 # Stopped while waiting to retry: the attempt before may have created a session.
-                self._failed(row, row_hash, SendError("interrupted", "interrupted before a retry"))
+                self._failed(row, row_hash, SendError(ErrorKind.INTERRUPTED, "interrupted before a retry"))
             except SendError as exc:
                 self._failed(row, row_hash, exc)
             else:
@@ -366,21 +369,25 @@ class Runner:
         with self._lock:
             progress.advance(self.summary)
 
-    def _failed(self, row: Row, row_hash: str, exc: Any) -> None:
-        may_have_created = getattr(exc, "may_have_created", False)
-        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message, uncertain=may_have_created)
+    def _failed(self, row: Row, row_hash: str, exc: SendError) -> None:
+        from offerlang.send.client import ErrorKind
+
+        may_have_created = exc.may_have_created
+        self.ledger.failed(
+            row.key, row_hash, exc.kind.value, exc.status, exc.message, uncertain=may_have_created
+        )
         log.debug("%s (line %d): %s", row.key, row.line, exc.message)
         with self._lock:
-            if exc.kind == "interrupted" or may_have_created:
+            if exc.kind is ErrorKind.INTERRUPTED or may_have_created:
                 self.summary.uncertain.append(row.key)
                 return
-            if exc.kind == "network":
+            if exc.kind is ErrorKind.NETWORK:
                 self.summary.network += 1
             else:
                 self.summary.failed += 1
             if len(self.summary.failures) < FAILURES_SHOWN:
                 self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
-            if exc.kind == "auth":
+            if exc.kind is ErrorKind.AUTH:
                 self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
                 self._stop.set()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from offerlang.text import plural
 
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
-    from offerlang.send.client import RetryPolicy
+    from offerlang.cli.sending import SendOptions
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_RATE = "120/min"
@@ -168,24 +169,36 @@ def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], 
     return EXIT_OK if problems.ok else EXIT_INVALID
 
 
+@dataclass(frozen=True)
+class CampaignOptions:
+    """The campaign options of `offer send` (see campaign_options), for a run with --rows."""
+
+    rows: str
+    key: str | None
+    ledger: str | None
+    out: str | None
+    concurrency: int
+    rate: str
+    retry_uncertain: bool
+
+    @staticmethod
+    def given(options: dict[str, Any]) -> CampaignOptions | None:
+        """From the command's keyword arguments (after set_values); None without --rows."""
+        if options["rows"] is None:
+            return None
+        return CampaignOptions(
+            rows=options["rows"],
+            key=options["key"],
+            ledger=options["ledger"],
+            out=options["out"],
+            concurrency=options["concurrency"],
+            rate=options["rate"],
+            retry_uncertain=options["retry_uncertain"],
+        )
+
+
 def send_campaign(
-    paths: tuple[str, ...],
-    store: str,
-    test_store: bool,
-    api_url: str,
-    retry: RetryPolicy,
-    dry_run: bool,
-    timeout: float,
-    verbose: bool,
-    values: dict[str, str],
-    *,
-    rows: str,
-    key: str | None,
-    ledger: str | None,
-    out: str | None,
-    concurrency: int,
-    rate: str,
-    retry_uncertain: bool,
+    paths: tuple[str, ...], send: SendOptions, values: dict[str, str], options: CampaignOptions
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
     from offerlang.campaign.flow import Campaign
@@ -194,16 +207,17 @@ def send_campaign(
     from offerlang.campaign.runner import progress_for, write_links
     from offerlang.cli.sending import Sender, credentials_or_exit, make_client, verbose_log
 
+    rows, out = options.rows, options.out
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")
-    ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
+    ledger_path = options.ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
     refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
     refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
     try:
-        per_minute = parse_rate(rate)
+        per_minute = parse_rate(options.rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, key, values)
+    row_set = load_rows(paths[0], rows, options.key, values)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
@@ -213,22 +227,20 @@ def send_campaign(
         click.echo("offer send: fix the rows above; nothing was sent", err=True)
         return EXIT_INVALID
 
-    credentials = credentials_or_exit(dry_run)
+    credentials = credentials_or_exit(send.dry_run)
     if isinstance(credentials, int):
         return credentials
-    campaign = Campaign(row_set, ledger_path, per_minute, concurrency, retry_uncertain)
+    campaign = Campaign(row_set, ledger_path, per_minute, options.concurrency, options.retry_uncertain)
+    hooks = campaign.client_hooks()
     client = make_client(
-        store=store,
-        test_store=test_store,
-        username=credentials[0],
-        password=credentials[1],
-        api_url=api_url,
-        retry=retry,
-        read_timeout=timeout,
-        **campaign.client_hooks(),
+        send,
+        credentials,
+        before_attempt=hooks.before_attempt,
+        on_retry=hooks.on_retry,
+        on_rate_limited=hooks.on_rate_limited,
     )
-    with client, verbose_log(verbose):
-        if dry_run:
+    with client, verbose_log(send.verbose):
+        if send.dry_run:
             try:
                 dry = campaign.dry_run()
             except LedgerError as exc:
@@ -240,7 +252,7 @@ def send_campaign(
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
                 f"# {row_set.path}: {problems.rows:,} rows checked; {would:,} would be sent "
-                f"(at most {rate}, {concurrency} at a time){skipped}; ledger {ledger_path}; "
+                f"(at most {options.rate}, {options.concurrency} at a time){skipped}; ledger {ledger_path}; "
                 "nothing was sent (--dry-run)"
             )
             return EXIT_OK

@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
-from offerlang.cli.campaign import campaign_options, set_values
+from offerlang.cli.campaign import CampaignOptions, campaign_options, set_values
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
     Sender,
+    SendOptions,
     credentials_or_exit,
     make_client,
     retry_policy,
@@ -108,16 +109,13 @@ def command(
         api_url = check_api_url(api_url)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    retry = retry_policy()
+    send = SendOptions(store, test_store, api_url, retry_policy(), timeout, dry_run, verbose)
     values = set_values(campaign)
-    if campaign["rows"] is not None:
+    rows = CampaignOptions.given(campaign)
+    if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(
-            lambda: send_campaign(
-                paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
-            )
-        )
+        return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows))
 
     results = [compile_path(f, values or None) for f in offer_files(paths)]
     if not results:
@@ -131,18 +129,10 @@ def command(
     credentials = credentials_or_exit(dry_run)
     if isinstance(credentials, int):
         return credentials
-    username, password = credentials
 
     sender = Sender(output_format)
     client = make_client(
-        store=store,
-        test_store=test_store,
-        username=username,
-        password=password,
-        api_url=api_url,
-        retry=retry,
-        read_timeout=timeout,
-        on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
+        send, credentials, on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True)
     )
 
     def run() -> int:

@@ -8,9 +8,10 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,7 +21,7 @@ from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
-    from offerlang.send.client import FastSpringClient, RetryPolicy, SendError
+    from offerlang.send.client import FastSpringClient, RetryInfo, RetryPolicy, SendError
     from offerlang.send.receipts import Receipt
 
 # Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
@@ -74,12 +75,45 @@ def retry_policy() -> RetryPolicy:
         raise click.UsageError(f"{RETRY_BASE_ENV}={raw!r} is not a number of seconds") from None
 
 
-def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
+@dataclass(frozen=True)
+class SendOptions:
+    """What `offer send` was told about where and how to send (checked), for one offer or a
+    campaign alike."""
+
+    store: str
+    test_store: bool
+    api_url: str
+    retry: RetryPolicy
+    timeout: float  # the read timeout of each attempt, in seconds
+    dry_run: bool
+    verbose: bool
+
+
+def make_client(
+    options: SendOptions,
+    credentials: tuple[str, str],
+    *,
+    before_attempt: Callable[[], None] | None = None,
+    on_retry: Callable[[RetryInfo], None] | None = None,
+    on_rate_limited: Callable[[float], None] | None = None,
+) -> FastSpringClient:
     import httpx
 
     from offerlang.send.client import FastSpringClient
 
-    return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
+    username, password = credentials
+    return FastSpringClient(
+        store=options.store,
+        test_store=options.test_store,
+        username=username,
+        password=password,
+        api_url=options.api_url,
+        retry=options.retry,
+        timeout=httpx.Timeout(options.timeout, connect=min(10.0, options.timeout)),
+        before_attempt=before_attempt,
+        on_retry=on_retry,
+        on_rate_limited=on_rate_limited,
+    )
 
 
 def local_time(epoch_ms: int) -> datetime:
@@ -166,6 +200,7 @@ class Sender:
         click.echo(f"  popup    {popup}")
 
     def failed(self, result: CompileResult, error: SendError) -> None:
+        from offerlang.send.client import ErrorKind
         from offerlang.send.rejections import item_exists_diagnostic
 
         located = item_exists_diagnostic(result, error)
@@ -173,10 +208,9 @@ class Sender:
             print_diagnostics([located], [result])
         else:
             lead = {
-                "rejected": f"FastSpring rejected the session (HTTP {error.status})",
-                "auth": f"FastSpring refused the credentials (HTTP {error.status})",
-                "network": "not sent",
-            }[error.kind]
+                ErrorKind.REJECTED: f"FastSpring rejected the session (HTTP {error.status})",
+                ErrorKind.AUTH: f"FastSpring refused the credentials (HTTP {error.status})",
+            }.get(error.kind, "not sent")
             click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
             if error.params:
                 click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
@@ -184,7 +218,7 @@ class Sender:
                 click.echo(f"  help: {error.hint}", err=True)
         if self.output_format == "json":
             failure = {
-                "kind": error.kind,
+                "kind": error.kind.value,
                 "status": error.status,
                 "message": error.message,
                 "params": list(error.params),

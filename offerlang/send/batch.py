@@ -74,16 +74,16 @@ def send_batch(
     events: BatchEvents,
 ) -> Outcome:
     """Send each result not already sent (unless `force`), recording each session in its book."""
-    from offerlang.send.client import SendError
+    from offerlang.send.client import ErrorKind, SendError
 
     outcome: Outcome = "ok"
     warned: set[Path] = set()
-    target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
+    target = client.target
     for index, (result, book) in enumerate(zip(results, books, strict=True)):
         events.begin(result)
         payload = result.payload or {}
         sha256 = payload_sha256(payload)
-        existing = book.find_valid(sha256, **target)
+        existing = book.find_valid(sha256, target)
         if book.path not in warned:
             warned.add(book.path)
             for number in book.unreadable_lines:
@@ -98,17 +98,17 @@ def send_batch(
             raise
         except SendError as error:
             events.failed(result, error)
-            if error.kind == "rejected":
+            if error.kind is ErrorKind.REJECTED:
                 outcome = "rejected"
                 continue
             # Bad credentials or an unreachable FastSpring fail every other offer the same way.
             for skipped in results[index + 1 :]:
                 events.skipped(skipped)
-            return "auth" if error.kind == "auth" else "network"
+            return "auth" if error.kind is ErrorKind.AUTH else "network"
         receipt = Receipt.new(
             offer_name(result.path),
             sha256,
-            **target,
+            target,
             session_id=session.id,
             url=session.url,
             expires_ms=session.expires_ms,

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -97,6 +98,16 @@ class RetryInfo:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where sessions go: a store, in live or test mode, through an API base URL. Two sends of
+    the same payload to different targets are not duplicates."""
+
+    store: str
+    test_store: bool
+    api_url: str
+
+
+@dataclass(frozen=True)
 class SessionCreated:
     id: str
     expires_ms: int  # epoch milliseconds, as FastSpring answers
@@ -105,19 +116,26 @@ class SessionCreated:
     response: dict[str, Any]  # FastSpring's whole answer, numbers as exact Decimals
 
 
+class ErrorKind(StrEnum):
+    """Why a request created no session (what a campaign's ledger records as `kind`)."""
+
+    REJECTED = "rejected"  # FastSpring refused the payload (400): fix the offer
+    AUTH = "auth"  # 401/403: fix the credentials
+    NETWORK = "network"  # no usable answer: connection, timeouts, retries exhausted, unreadable
+    INTERRUPTED = "interrupted"  # a campaign stopped before a retry (never raised by the client)
+
+
 class SendError(OfferlangError):
     """A request that did not create a session.
 
-    kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
-    credentials), "network" (no usable answer: connection, timeouts, retries exhausted, or an
-    unreadable answer). message is FastSpring's message where it gave one; params its `params`.
+    kind: see ErrorKind. message is FastSpring's message where it gave one; params its `params`.
     may_have_created: an answer came that FastSpring may have sent for a session it created (a
     2xx that could not be read), so whoever keeps records must treat the request as uncertain.
     """
 
     def __init__(
         self,
-        kind: str,
+        kind: ErrorKind,
         message: str,
         status: int | None = None,
         *,
@@ -305,6 +323,10 @@ class FastSpringClient:
             follow_redirects=False,  # a redirect would re-send the credentials somewhere else
         )
 
+    @property
+    def target(self) -> Target:
+        return Target(self.store, self.test_store, self.api_url)
+
     def __enter__(self) -> FastSpringClient:
         return self
 
@@ -351,13 +373,13 @@ class FastSpringClient:
                 may_have_created = may_have_created or outcome.may_have_created
                 tried = f"gave up after {plural(attempt, 'attempt')}: {outcome.reason}"
                 if attempt >= policy.max_attempts:
-                    raise self._error("network", tried, outcome.status, hint=outcome.hint)
+                    raise self._error(ErrorKind.NETWORK, tried, outcome.status, hint=outcome.hint)
                 # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
                 # clients that failed together would otherwise all retry at once.
                 delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
                 if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
                     raise self._error(
-                        "network",
+                        ErrorKind.NETWORK,
                         f"{tried}; waiting {format_seconds(delay)} more would pass the "
                         f"{format_seconds(policy.deadline)} deadline",
                         outcome.status,
@@ -405,7 +427,7 @@ class FastSpringClient:
         except httpx.TransportError as exc:
             if _certificate_failure(exc):
                 raise self._error(
-                    "network",
+                    ErrorKind.NETWORK,
                     f"the TLS certificate of {request.url.host} could not be verified: {exc}",
                     hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
                 ) from None
@@ -414,7 +436,7 @@ class FastSpringClient:
         except httpx.DecodingError as exc:
             # The answer arrived but its content encoding is broken: treated like a garbled body.
             raise self._error(
-                "network",
+                ErrorKind.NETWORK,
                 f"an answer that could not be decoded ({exc}); a session may have been created, so the "
                 "request was not repeated",
                 may_have_created=True,
@@ -441,20 +463,22 @@ class FastSpringClient:
         message, params = _error_body(response, self._scrub, echo=status not in (401, 403))
         if status in (401, 403):
             raise self._error(
-                "auth",
+                ErrorKind.AUTH,
                 message,
                 status,
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
             where = response.headers.get("Location", "elsewhere")
-            raise self._error("rejected", f"unexpected redirect to {where}", status, hint="check --api-url")
-        raise self._error("rejected", message, status, params=params)
+            raise self._error(
+                ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
+            )
+        raise self._error(ErrorKind.REJECTED, message, status, params=params)
 
     def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
             return self._error(
-                "network",
+                ErrorKind.NETWORK,
                 f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
                 "been created, so the request was not repeated",
                 response.status_code,
@@ -480,10 +504,21 @@ class FastSpringClient:
             response=data,
         )
 
-    def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
-        if extra.get("params"):
-            extra["params"] = tuple(scrub_value(list(extra["params"]), self._scrub))
-        return SendError(kind, self._scrub(message), status, **extra)
+    def _error(
+        self,
+        kind: ErrorKind,
+        message: str,
+        status: int | None = None,
+        *,
+        params: tuple[Any, ...] = (),
+        hint: str | None = None,
+        may_have_created: bool = False,
+    ) -> SendError:
+        if params:
+            params = tuple(scrub_value(list(params), self._scrub))
+        return SendError(
+            kind, self._scrub(message), status, params=params, hint=hint, may_have_created=may_have_created
+        )
 
 
 def basic_token(username: str, password: str) -> str:

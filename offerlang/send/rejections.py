@@ -20,8 +20,9 @@ def item_exists_diagnostic(result: CompileResult, error: SendError) -> Diagnosti
     (`falcon`, `falcon-monthly`), and failing that every item is a suspect.
     """
     from offerlang.compiler.diagnostics import error as make_error
+    from offerlang.send.client import ErrorKind
 
-    if error.kind != "rejected" or error.message.strip().rstrip(".").lower() != "item exists":
+    if error.kind is not ErrorKind.REJECTED or error.message.strip().rstrip(".").lower() != "item exists":
         return None
     payload = result.payload or {}
     products = [item.get("product", "") for item in payload.get("items", [])]
