@@ -46,7 +46,16 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _container(open_, close, entries, out, indent, level, *, is_dict: bool) -> None:
+def _container(
+    open_: str,
+    close: str,
+    entries: list[Any],
+    out: list[str],
+    indent: int | None,
+    level: int,
+    *,
+    is_dict: bool,
+) -> None:
     if not entries:
         out.append(open_ + close)
         return

@@ -256,7 +256,7 @@ class Runner:
         slots = threading.BoundedSemaphore(self.concurrency * 2)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="offer-send")
 
-        def finished(future: Future) -> None:
+        def finished(future: Future[None]) -> None:
             slots.release()
             if not future.cancelled() and future.exception() is not None:
                 exc = future.exception()

@@ -44,7 +44,7 @@ rows_option = click.option(
 key_option = click.option("--key", metavar="COLUMN", help="The column naming a row (default: the first).")
 
 
-def campaign_options(command: Callable) -> Callable:
+def campaign_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `offer send` takes for a campaign (and --set, which also fills one offer)."""
     options = [
         set_option,

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -28,7 +28,7 @@ class InputError(click.UsageError):
     """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
     error, but one line only; the command line itself was fine, so no usage text."""
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -55,20 +55,21 @@ def command(paths: tuple[str, ...], base: str | None, output_format: str, exit_c
     broken: list[CompileResult] = []
     for label, old, new in pairs:
         invalid = [r for r in (old, new) if r is not None and not r.ok]
+        old_path, new_path = (old.path if old else None), (new.path if new else None)
         if invalid:
             broken += invalid
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
-            diffs.append(OfferDiff(label, "invalid", [], problems, old and old.path, new and new.path))
+            diffs.append(OfferDiff(label, "invalid", [], problems, old_path, new_path))
         else:
-            payloads = (old and old.payload, new and new.payload)
-            diffs.append(diff_offers(label, *payloads, old and old.path, new and new.path))
+            old_payload, new_payload = (old.payload if old else None), (new.payload if new else None)
+            diffs.append(diff_offers(label, old_payload, new_payload, old_path, new_path))
     # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
     shown = list({(r.path, r.text): r for r in broken}.values())
     print_diagnostics([d for r in shown for d in r.diagnostics], shown)
 
     if output_format == "json":
         labels = {id(r): label for label, *sides in pairs for r in sides if r is not None}
-        diagnostics: dict[str, list[dict]] = {}
+        diagnostics: dict[str, list[dict[str, Any]]] = {}
         for r in broken:
             diagnostics.setdefault(labels[id(r)], []).extend(d.to_dict() for d in r.diagnostics)
         click.echo(to_json(diffs, diagnostics), nl=False)

@@ -144,9 +144,9 @@ class _Checker:
         hint = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
         self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
 
-    def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
+    def _once(self, clauses: Iterable[n.C], key_of: Callable[[n.C], str | None]) -> None:
         """E201 for each clause whose key (None: not counted) an earlier clause already has."""
-        seen: dict[str, n.Clause] = {}
+        seen: dict[str, n.C] = {}
         for c in clauses:
             key = key_of(c)
             if key is None:
@@ -163,7 +163,7 @@ class _Checker:
             else:
                 seen[key] = c
 
-    def _keys(self, clauses: list, what: str) -> None:
+    def _keys(self, clauses: Sequence[n.Tag | n.Attribute], what: str) -> None:
         seen: dict[str, n.Clause] = {}
         for c in clauses:
             key = _plain(c.key)
@@ -200,7 +200,7 @@ class _Checker:
         self.out.append(error("E218", message, num.span, hint))
         return False
 
-    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
+    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str) -> None:
         problem = code_error(name, codes, code, what, example)
         if problem is not None:
             self.out.append(problem)
@@ -423,7 +423,7 @@ class _Checker:
             )
         for f in c.fields:
             value = self._text(f.value, f"`{f.name}`")
-            if value is None:
+            if value is None or not isinstance(f.value, n.Text):  # a parameter: checked when bound
                 continue
             if f.name == "country":
                 self._code(f.value, COUNTRIES, "E203", "ISO 3166 country code", "DE")

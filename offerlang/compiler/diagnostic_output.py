@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
 from offerlang.text import plural
@@ -112,7 +113,7 @@ def summary(diags: list[Diagnostic], files: int) -> str:
     return f"{plural(files, 'file')} checked, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
-def render_json(diags: Iterable[Diagnostic], files: list[dict]) -> str:
+def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str:
     """A stable, versioned document: {"version": 1, "files": [...], "diagnostics": [...]}."""
     doc = {
         "version": JSON_FORMAT_VERSION,

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from offerlang.compiler.nodes import Span
 
@@ -32,7 +33,7 @@ class Diagnostic:
         """The same diagnostic, about the file at `path`."""
         return replace(self, path=path)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         span = self.span
         return {
             "path": self.path,
@@ -63,7 +64,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
-def sort_key(d: Diagnostic) -> tuple:
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     s = d.span
     return (d.path or "", s.line if s else 0, s.column if s else 0, d.code)
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import check, code_error, product_error
@@ -22,8 +23,13 @@ from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
 from offerlang.language import EMAIL, NUMBER, WHOLE_NUMBER, ParamType
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 # id() of a template node -> the names of its fields that lead to a reference.
 _Plan = dict[int, list[str]]
+# A node of the tree (a dataclass), copied with its references bound.
+_Node = TypeVar("_Node", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def _merge(diags: list[Diagnostic]) -> list[Diagnostic]:
     where it stands knows why it matters)."""
     errors = {(d.span, d.message) for d in diags if d.severity is Severity.ERROR}
     hinted = {(d.span, d.message, d.code) for d in diags if d.hint}
-    seen: set[tuple] = set()
+    seen: set[tuple[n.Span | None, str, str]] = set()
     out = []
     for d in diags:
         key = (d.span, d.message, d.code)
@@ -176,27 +182,29 @@ def _plan_node(node: object, plan: _Plan, refs: list[n.ParamRef]) -> bool:
     return bool(leading)
 
 
-def _bind_node(node, plan: _Plan, literals: dict[str, str | Decimal]):
+def _bind_node(node: _Node, plan: _Plan, literals: dict[str, str | Decimal]) -> _Node:
     leading = plan.get(id(node))
     if leading is None:
         return node
     amount = isinstance(node, n.Money)
+    kind: type[_Node] = type(node)
     # Positional construction in field order: several times faster than dataclasses.replace,
     # and this runs for every node above a reference, for every row.
-    return type(node)(
+    return kind(
         *[
             _bind_value(getattr(node, f), plan, literals, amount) if f in leading else getattr(node, f)
-            for f in _field_names(type(node))
+            for f in _field_names(kind)
         ]
     )
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _bind_value(value, plan: _Plan, literals: dict[str, str | Decimal], amount: bool):
+def _bind_value(value: Any, plan: _Plan, literals: dict[str, str | Decimal], amount: bool) -> Any:
+    """A field's value with its references bound: a node, a list of them, or a leaf as it is."""
     if isinstance(value, n.ParamRef):
         literal = literals[value.name]
         if amount:

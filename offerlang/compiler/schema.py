@@ -18,6 +18,7 @@ from offerlang.compiler.nodes import Span
 from offerlang.jsonout import json_pointer
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "sessions-v1.request.schema.json"
@@ -44,7 +45,7 @@ def _validator() -> Validator:
     return cls(schema_document(), format_checker=cls.FORMAT_CHECKER)
 
 
-def violations(payload: Any) -> list[Any]:
+def violations(payload: Any) -> list[ValidationError]:
     """The jsonschema errors for a payload, the most specific ones, deepest first."""
     out = []
     for err in sorted(_validator().iter_errors(payload), key=lambda e: (list(e.path), e.message)):
@@ -57,7 +58,7 @@ def schema_errors(payload: Any) -> list[tuple[str, str]]:
     return [(json_pointer(err.absolute_path), err.message) for err in violations(payload)]
 
 
-def _leaves(err):
+def _leaves(err: ValidationError) -> list[ValidationError]:
     # oneOf/anyOf failures carry their real reasons in context; report the most specific one.
     if err.context:
         deepest = max(err.context, key=lambda e: len(e.absolute_path))

@@ -280,11 +280,11 @@ def _mapping(
         if o == n:
             continue
         what = f"{label} {(names or {}).get(key) or say(key)}"
-        if o is None:
+        if n is not None and o is None:
             out.append(Change(item, field, f"{what} added: {say(n)}", None, n, key=key))
-        elif n is None:
+        elif o is not None and n is None:
             out.append(Change(item, field, f"{what} removed (was {say(o)})", o, None, key=key))
-        else:
+        elif o is not None and n is not None:
             out.append(Change(item, field, f"{what} {say(o)} → {say(n)}", o, n, key=key))
     return out
 
@@ -299,11 +299,11 @@ def _amounts(
         o, n = old.get(cur), new.get(cur)
         if o == n:
             continue
-        if o is None:
+        if n is not None and o is None:
             out.append(Change(item, field, f"{label} {cur} {format_money(n, cur)} added", None, n, cur))
-        elif n is None:
+        elif o is not None and n is None:
             out.append(Change(item, field, f"{label} {cur} {format_money(o, cur)} removed", o, None, cur))
-        else:
+        elif o is not None and n is not None:
             text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
             out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -78,7 +79,7 @@ class RetryPolicy:
     def backoff(self, retry_number: int) -> float:
         """Delay before retry `retry_number` (1 for the first). Half of it is fixed, so retries
         always back off; half is random, so many clients that failed together do not retry in step."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -537,11 +538,10 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
             continue
         for form in _encoded_forms(secret):
             if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
-                masks[form] = lambda text, form=form: text.replace(form, REDACTED)
+                masks[form] = partial(_mask_everywhere, form)
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
-                standalone = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
-                masks[form] = lambda text, pattern=standalone: pattern.sub(REDACTED, text)
+                masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
 
@@ -551,6 +551,14 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
         return text
 
     return scrub
+
+
+def _mask_everywhere(form: str, text: str) -> str:
+    return text.replace(form, REDACTED)
+
+
+def _mask_standalone(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(REDACTED, text)
 
 
 def _encoded_forms(secret: str) -> set[str]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from offerlang.compiler.diagnostics import Diagnostic
+    from offerlang.compiler.nodes import Span
     from offerlang.compiler.pipeline import CompileResult
     from offerlang.send.client import SendError
 
@@ -29,7 +30,7 @@ def item_exists_diagnostic(result: CompileResult, error: SendError) -> Diagnosti
     if not products:
         return None
 
-    def span(i: int):
+    def span(i: int) -> Span | None:
         return result.pointers.get(f"/items/{i}/product")
 
     def line(i: int) -> str:
