@@ -59,6 +59,26 @@ class TextSnapshot(SingleFileSnapshotExtension):
     file_extension = "txt"
 
 
+class MarkdownSnapshot(TextSnapshot):
+    """Output in markdown (a pull-request comment), in a .md file a reviewer can render."""
+
+    file_extension = "md"
+
+
+class JSONTextSnapshot(TextSnapshot):
+    """A command's JSON output, byte for byte as printed, in a .json file."""
+
+    file_extension = "json"
+
+
+# `--format` of explain and diff -> the snapshot file that shows its output best.
+REVIEW_SNAPSHOTS: dict[str, type[TextSnapshot]] = {
+    "text": TextSnapshot,
+    "markdown": MarkdownSnapshot,
+    "json": JSONTextSnapshot,
+}
+
+
 @pytest.fixture
 def payload_snapshot(snapshot):
     return snapshot.use_extension(PayloadSnapshot)
@@ -67,6 +87,17 @@ def payload_snapshot(snapshot):
 @pytest.fixture
 def text_snapshot(snapshot):
     return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture
+def review_snapshot(snapshot):
+    """`review_snapshot(output_format)`: explain or diff output, one file per example, named
+    after the test (`__snapshots__/test_diff/test_diff_pair[text-price].txt`)."""
+
+    def in_format(output_format: str):
+        return snapshot.use_extension(REVIEW_SNAPSHOTS[output_format])
+
+    return in_format
 
 
 @pytest.fixture

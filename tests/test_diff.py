@@ -47,10 +47,10 @@ PAIRS = [
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 @pytest.mark.parametrize(("name", "old", "new"), PAIRS, ids=[p[0] for p in PAIRS])
-def test_diff_pair(name, old, new, fmt, capsys, snapshot):
+def test_diff_pair(name, old, new, fmt, capsys, review_snapshot):
     code, out, err = run(capsys, "diff", "--format", fmt, f"{DIFF}/{old}.offer", f"{DIFF}/{new}.offer")
     assert (code, err) == (0, "")
-    assert out == snapshot
+    assert out == review_snapshot(fmt)
 
 
 def test_the_examples_in_the_issue_read_as_written(capsys):
@@ -170,11 +170,11 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_diff_against_a_git_revision(repo, fmt, monkeypatch, capsys, snapshot):
+def test_diff_against_a_git_revision(repo, fmt, monkeypatch, capsys, review_snapshot):
     monkeypatch.chdir(repo)
     code, out, err = run(capsys, "diff", "--base", "HEAD", "--exit-code", "--format", fmt)
     assert (code, err) == (1, "")
-    assert out == snapshot
+    assert out == review_snapshot(fmt)
 
 
 def test_diff_against_a_git_revision_from_a_sub_folder_and_for_one_path(repo, monkeypatch, capsys):
