@@ -202,7 +202,7 @@ def test_the_guard_stops_a_lost_comment(monkeypatch):
 
 # ---- laws over generated offers --------------------------------------------------------------
 
-SLOW = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SLOW

@@ -161,7 +161,7 @@ def offers(draw) -> str:
     return Writer(draw, strict=draw(st.booleans())).offer()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(offers())
 def test_the_schema_gate_is_never_reached_by_an_offer_the_checks_accept(source):
     result = compile_source(source, "generated.offer")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_bytes, compile_file, compile_source
@@ -202,7 +202,6 @@ _PIECES = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.lists(st.sampled_from(_PIECES), max_size=40).map(" ".join)))
 def test_any_text_gets_diagnostics_never_an_exception(text):
     result = compile_source(text, "fuzz.offer")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang.campaign.rows import RowProblems, RowsError, RowSet
@@ -234,7 +234,6 @@ def test_the_templates_own_warnings_are_not_repeated_per_row(tmp_path):
     assert report.lines() == [] and report.warnings == 0
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     st.lists(
         st.tuples(
