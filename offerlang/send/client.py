@@ -293,6 +293,7 @@ class FastSpringClient:
         before_attempt: Callable[[], None] | None = None,
         on_retry: Callable[[RetryInfo], None] | None = None,
         on_rate_limited: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -304,6 +305,7 @@ class FastSpringClient:
         self._before_attempt = before_attempt
         self._on_retry = on_retry
         self._on_rate_limited = on_rate_limited
+        self._clock = clock  # seconds, for the deadline; a test may say how much time has passed
         token = basic_token(username, password)
         self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
@@ -357,7 +359,7 @@ class FastSpringClient:
         """Create one session, retrying per the module's rules. Raises SendError, or
         SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
-        started = time.monotonic()
+        started = self._clock()
         policy = self.retry
         attempt = 1
         may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
@@ -367,7 +369,7 @@ class FastSpringClient:
                 if self._before_attempt is not None:
                     self._before_attempt()
                 sending = True
-                outcome = self._attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                outcome = self._attempt(request, attempt, policy.deadline - (self._clock() - started))
                 sending = False
                 if isinstance(outcome, SessionCreated):
                     return outcome
@@ -378,7 +380,7 @@ class FastSpringClient:
                 # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
                 # clients that failed together would otherwise all retry at once.
                 delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
-                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                if self._clock() - started + delay + _MIN_ATTEMPT > policy.deadline:
                     raise self._error(
                         ErrorKind.NETWORK,
                         f"{tried}; waiting {format_seconds(delay)} more would pass the "
@@ -418,7 +420,7 @@ class FastSpringClient:
             self.retry.max_attempts,
             len(request.content),
         )
-        sent = time.monotonic()
+        sent = self._clock()
         try:
             response = self._http.send(request)
         except httpx.TimeoutException as exc:
@@ -442,7 +444,7 @@ class FastSpringClient:
                 "request was not repeated",
                 may_have_created=True,
             ) from None
-        log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
+        log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
             return self._session_from(response)
