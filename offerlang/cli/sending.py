@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from offerlang.send.client import FastSpringClient, RetryInfo, RetryPolicy, SendError
     from offerlang.send.receipts import Receipt
 
-# Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
-RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
+# Seconds before the first retry, for the tests only (so that none waits for a real backoff):
+# the leading underscore marks it private, and it is deliberately not documented.
+RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
 
 
 def unless_stdout_closes(run: Callable[[], int]) -> int:
