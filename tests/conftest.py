@@ -17,8 +17,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Marketer examples at the top of examples/ (examples/fastspring reproduces FastSpring's bodies).
 MARKETER_EXAMPLES = sorted(EXAMPLES.glob("*.offer"))
 ALL_EXAMPLES = sorted(EXAMPLES.rglob("*.offer"))
-# FastSpring's documented request bodies, copied from shared/fastspring/examples so that the
-# tests stand on their own. response-*.json are answers, not requests.
+# FastSpring's documented request bodies and answers, as its Sessions API reference
+# (https://developer.fastspring.com/reference/create-a-session) shows them, kept here so that
+# the tests stand on their own; examples/fastspring/ holds the offer for each request body.
+# response-*.json are answers, not requests.
 DOCUMENTED = sorted(p for p in (FIXTURES / "fastspring").glob("*.json") if not p.name.startswith("response-"))
 
 
