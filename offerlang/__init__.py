@@ -2,8 +2,8 @@
 
 The package is the pipeline, dependencies pointing one way (tools never imported by the compiler):
     compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema
-    review/     timeline, explain, diff          authoring/  fmt, importer
-    send/       FastSpring client, receipts      campaign/   rows, ledger, runner
+    review/     timeline, explain, diff, revisions    authoring/  formatter, importer
+    send/       FastSpring client, receipts            campaign/   rows, ledger, runner
     cli/        the thin `offer` command over all of the above
 Beneath them all: language (the facts), iso, jsonout, text, usercache, errors (OfferlangError).
 """
