@@ -108,6 +108,12 @@ PARAM_TYPES: Final = tuple(t.value for t in ParamType)
 # The parameter types that may stand for an amount (`price USD $price`).
 AMOUNT_PARAM_TYPES: Final = (ParamType.MONEY.value, ParamType.INTEGER.value)
 
+# The code lists a currency, country or language is checked against (offerlang/iso.py), as the
+# messages name them.
+CURRENCY_CODE: Final = "ISO 4217 currency code"
+COUNTRY_CODE: Final = "ISO 3166 country code"
+LANGUAGE_CODE: Final = "ISO 639-1 language code"
+
 # Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
 # three-letter and English names of languages are not ISO 639-1.
 CODE_MISTAKES: Final[dict[str, str]] = {

@@ -24,6 +24,9 @@ from offerlang.jsonout import json_pointer
 from offerlang.language import (
     ADHOC,
     CONTACT_FIELDS,
+    COUNTRY_CODE,
+    CURRENCY_CODE,
+    LANGUAGE_CODE,
     MAX_INTEGER_DIGITS,
     DiscountKind,
     TrialKind,
@@ -101,9 +104,9 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
 
 # The code lists of the schema's $defs: what each is called, and how its codes are spelt.
 _CODES = {
-    "currency": ("ISO 4217 currency code", "codes are written in upper case"),
-    "country": ("ISO 3166 country code", "codes are written in upper case"),
-    "language": ("ISO 639-1 language code", "codes are written in lower case"),
+    "currency": (CURRENCY_CODE, "codes are written in upper case"),
+    "country": (COUNTRY_CODE, "codes are written in upper case"),
+    "language": (LANGUAGE_CODE, "codes are written in lower case"),
 }
 # The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
 _FORMS = {

@@ -26,12 +26,15 @@ from offerlang.language import (
     AMOUNT_PARAM_TYPES,
     CODE_MISTAKES,
     CONTACT_FIELDS,
+    COUNTRY_CODE,
+    CURRENCY_CODE,
     EMAIL,
     EXPIRATION_DAYS,
     FEE_KEYWORDS,
     INTERVAL_ADVERBS,
     INTERVAL_UNITS,
     ITEM_KEYWORDS,
+    LANGUAGE_CODE,
     LOOKUP_KEY,
     MAX_COUNT,
     MAX_DAYS,
@@ -209,7 +212,7 @@ class _Checker:
         seen: dict[str, n.Money] = {}
         for m in amounts:
             cur = m.currency.value
-            self._code(m.currency, CURRENCIES, "E202", "ISO 4217 currency code", "USD")
+            self._code(m.currency, CURRENCIES, "E202", CURRENCY_CODE, "USD")
             if cur in seen:
                 self.out.append(
                     error(
@@ -426,9 +429,9 @@ class _Checker:
             if value is None or not isinstance(f.value, n.Text):  # a parameter: checked when bound
                 continue
             if f.name == "country":
-                self._code(f.value, COUNTRIES, "E203", "ISO 3166 country code", "DE")
+                self._code(f.value, COUNTRIES, "E203", COUNTRY_CODE, "DE")
             elif f.name == "language":
-                self._code(f.value, LANGUAGES, "E204", "ISO 639-1 language code", "de")
+                self._code(f.value, LANGUAGES, "E204", LANGUAGE_CODE, "de")
             elif f.name == "email" and not EMAIL.fullmatch(value):
                 self.out.append(
                     warning(
@@ -677,7 +680,7 @@ class _Checker:
             )
         seen: dict[str, n.FeeTitle] = {}
         for t in c.titles:
-            self._code(t.language, LANGUAGES, "E204", "ISO 639-1 language code", "en")
+            self._code(t.language, LANGUAGES, "E204", LANGUAGE_CODE, "en")
             if t.language.value in seen:
                 self.out.append(
                     error(

@@ -21,7 +21,7 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import check, code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
-from offerlang.language import EMAIL, NUMBER, WHOLE_NUMBER, ParamType
+from offerlang.language import COUNTRY_CODE, EMAIL, LANGUAGE_CODE, NUMBER, WHOLE_NUMBER, ParamType
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -134,9 +134,9 @@ def _convert(
         # What a literal email gets (W305, a warning): FastSpring is the judge of an address.
         problem = warning("W305", f"`{value}` does not look like an email address", span)
     elif kind == ParamType.COUNTRY:
-        problem = code_error(n.Text(value, span), COUNTRIES, "E203", "ISO 3166 country code", "DE")
+        problem = code_error(n.Text(value, span), COUNTRIES, "E203", COUNTRY_CODE, "DE")
     elif kind == ParamType.LANGUAGE:
-        problem = code_error(n.Text(value, span), LANGUAGES, "E204", "ISO 639-1 language code", "de")
+        problem = code_error(n.Text(value, span), LANGUAGES, "E204", LANGUAGE_CODE, "de")
     elif kind == ParamType.PRODUCT:
         problem = product_error(value, span)
     return value, problem

@@ -41,7 +41,7 @@ NO_CHANGE = "no change to what buyers see"
 NOTHING = "no offer changed: buyers see nothing new"
 EMPTY: dict[str, Any] = {"items": []}
 # Contact fields whose payload name is not the word a reviewer uses.
-CONTACT_FIELDS = {"first": "first name", "last": "last name"}
+CONTACT_FIELD_WORDS = {"first": "first name", "last": "last name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +154,7 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out: list[Change] = []
     if "contact" in old and "contact" in new:
-        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
+        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELD_WORDS)
     elif buyer(old) != buyer(new):
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
         out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
