@@ -13,7 +13,9 @@ exit code 2 and `OfferlangBug` into 70. Where each is raised:
     ├── GitError              offerlang.review.revisions  `offer diff --base` cannot ask git
     ├── MissingCredentials    offerlang.send.client       no API credentials in the environment
     ├── SendError             offerlang.send.client       a request that created no session
-    └── ReceiptsUnusable      offerlang.send.batch        receipts that cannot be read or written
+    ├── ReceiptsUnusable      offerlang.send.batch        receipts that cannot be read or written
+    └── ApiError              offerlang.action.github     GitHub refused or could not be reached
+        └── ReadOnly                                      the token may not write (a fork)
 
 Control-flow signals are not errors and stay outside: `campaign.ratelimit.Stopped` (the
 campaign is stopping), `send.client.SendInterrupted` (a KeyboardInterrupt that knows whether a

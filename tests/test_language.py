@@ -28,7 +28,7 @@ from offerlang.language import (
     NUMBER,
     PARAM_NAME,
     PRODUCT_PATH,
-    REQUIRED_CONTACT_FIELDS,
+    RENEW_MEANINGS,
     TIER_KEY,
     TOP_KEYWORDS,
     DiscountKind,
@@ -42,7 +42,8 @@ from offerlang.language import (
     round_money,
 )
 from offerlang.review.diff import diff_items
-from offerlang.review.explain import QUANTITY_BEHAVIOR, RENEWAL, billing, explain
+from offerlang.review.explain import QUANTITY_BEHAVIOR, billing, explain
+from offerlang.text import plural
 
 ACCOUNT = "abCdE1FGH2Hij3KLMnOpqR"
 
@@ -55,14 +56,14 @@ def _item_facts(pricing: dict) -> dict[str, str]:
 # ---- explain and diff have words for every value --------------------------------------------
 
 
-def test_explain_has_words_for_every_renew_mode_and_quantity_behaviour():
-    assert set(RENEWAL) == set(RenewMode)
+def test_every_renew_mode_and_quantity_behaviour_has_its_words():
+    assert set(RENEW_MEANINGS) == set(RenewMode)
     assert set(QUANTITY_BEHAVIOR) == set(QuantityBehavior)
 
 
 @pytest.mark.parametrize("mode", list(RenewMode))
-def test_every_renew_mode_is_explained_in_words_then_by_name(mode):
-    assert _item_facts({"renew": mode.value})["renewal"] == f"{RENEWAL[mode]} ({mode.value})"
+def test_every_renew_mode_is_explained_by_name_then_in_the_buyers_terms(mode):
+    assert _item_facts({"renew": mode.value})["renewal"] == f"{mode.value}: {RENEW_MEANINGS[mode]}"
 
 
 @pytest.mark.parametrize("behavior", list(QuantityBehavior))
@@ -74,7 +75,7 @@ def test_every_quantity_behaviour_is_explained(behavior):
 def test_a_value_explain_has_no_words_for_is_shown_by_name_not_a_crash():
     # What a renew mode added to language.py alone (or a newer payload) meets in explain.
     facts = _item_facts({"renew": "opt-later", "quantityBehavior": "ask"})
-    assert facts["renewal"].endswith("(opt-later)")
+    assert facts["renewal"].startswith("opt-later: ")
     assert facts["quantity"].endswith("quantity behavior ask")
 
 
@@ -112,7 +113,8 @@ def test_diff_says_every_change_between_two_values(field, values, label):
         )
         words = {True: TrialKind.PAID.value, False: TrialKind.FREE.value}
         shown = [words.get(v, v) if isinstance(v, bool) else v for v in (old, new)]
-        assert [c.text for c in changes] == [f"{label} {shown[0]} → {shown[1]}"]
+        meaning = f": {RENEW_MEANINGS[new]}" if field == "renew" else ""  # said in the buyer's terms
+        assert [c.text for c in changes] == [f"{label} {shown[0]} → {shown[1]}{meaning}"]
 
 
 @pytest.mark.parametrize(("old", "new"), list(itertools.permutations(Interval, 2)))
@@ -150,7 +152,10 @@ def test_the_checks_accept_every_value_and_nothing_else(template, values, wrong)
 def test_an_interval_adverb_is_refused_with_the_unit_it_means(adverb):
     result = compile_source(f"account {ACCOUNT}\nitem a {{\n  billed {adverb}\n}}\n")
     [problem] = result.errors
-    assert (problem.code, problem.hint) == ("E213", f"write `billed every 1 {INTERVAL_ADVERBS[adverb]}`")
+    assert (problem.code, problem.hint) == (
+        "E213",
+        f"write `billed every {plural(*INTERVAL_ADVERBS[adverb])}`",
+    )
 
 
 def test_every_parameter_type_is_accepted():
@@ -218,7 +223,7 @@ def test_the_schemas_patterns_and_limits_are_the_modules():
     assert schema["properties"]["lookup"]["properties"]["custom"]["pattern"] == _anchored(LOOKUP_KEY)
     assert item["product"]["pattern"] == _anchored(PRODUCT_PATH)
     assert pricing["quantityDiscounts"]["propertyNames"]["pattern"] == _anchored(TIER_KEY)
-    assert contact["required"] == list(REQUIRED_CONTACT_FIELDS)
+    assert "required" not in contact  # every field optional: the checkout asks for the rest
     assert list(contact["properties"]) == list(CONTACT_FIELDS)
     expiration = schema["properties"]["expiration"]
     assert (expiration["minimum"], expiration["maximum"]) == EXPIRATION_DAYS

@@ -3,13 +3,13 @@
     facts and helpers   language, iso, jsonout, text, usercache, errors
       ← compiler        source → parser → nodes → checks → emit → schema; diagnostics, pipeline
         ← tools         review, authoring, send, campaign, store
-          ← front ends  cli, lsp
+          ← front ends  cli, lsp, action
 
 A module may import from its own package and from the layers below it, never above, and
 never sideways into another package of its layer unless PEERS allows it. Every import
 counts: at the top of a module, inside a function (lazy) or under TYPE_CHECKING. The table
-names the homes of what is coming (the store, the editor server, the HTML review card,
-the API targets), so a module that lands there is placed without touching this test.
+names the homes of what is coming (the store, the editor server, the API targets), so a
+module that lands there is placed without touching this test.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     # facts and helpers: import nothing of offerlang's but each other
     "offerlang.language": 0,
     "offerlang.iso": 0,
+    "offerlang.iso_names": 0,
     "offerlang.jsonout": 0,
     "offerlang.text": 0,
     "offerlang.usercache": 0,
@@ -37,7 +38,7 @@ LAYERS: dict[str, int] = {
     "offerlang.compiler.targets": 1,  # Sessions v1, v2 … payload writers (to come)
     # tools built on the compiler
     "offerlang.review": 2,
-    "offerlang.review.html": 2,  # the HTML review card (to come)
+    "offerlang.review.html": 2,  # the offer card (HTML)
     "offerlang.authoring": 2,
     "offerlang.send": 2,
     "offerlang.campaign": 2,
@@ -45,6 +46,7 @@ LAYERS: dict[str, int] = {
     # front ends
     "offerlang.cli": 3,
     "offerlang.lsp": 3,  # the language server (to come)
+    "offerlang.action": 3,  # the GitHub Action's steps: they run the `offer` command
 }
 
 # Packages of one layer that build on another of the same layer, on purpose.

@@ -20,10 +20,18 @@ from offerlang.compiler.diagnostics import has_errors
     show_default=True,
     help="text for people, json for tools, github for pull-request annotations.",
 )
-def command(paths: tuple[str, ...], output_format: str) -> int:
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
+)
+def command(paths: tuple[str, ...], output_format: str, fail_on: str) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
-    Every problem in every file is reported in one run. Exits 1 if any offer is invalid.
+    Every problem in every file is reported in one run. Exits 1 if any offer is invalid
+    (with --fail-on warning, also if any has a warning).
     """
     files = list(offer_files(paths or (".",)))
     if not files:
@@ -37,4 +45,6 @@ def command(paths: tuple[str, ...], output_format: str) -> int:
     else:
         print_diagnostics(diags, results, err=False)
         click.echo(summary(diags, len(results)))
-    return EXIT_INVALID if has_errors(diags) else EXIT_OK
+    if has_errors(diags) or (fail_on == "warning" and diags):
+        return EXIT_INVALID
+    return EXIT_OK

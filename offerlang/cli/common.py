@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from offerlang.review.document import Block
 
 # `offer explain` and `offer diff`: what their --format takes.
-REVIEW_FORMATS = ["text", "markdown", "json"]
+REVIEW_FORMATS = ["text", "markdown", "json", "html"]
 
 
 class InputError(click.UsageError):
@@ -76,7 +76,8 @@ def review_format_option(command: Callable[..., Any]) -> Callable[..., Any]:
         default="text",
         show_default=True,
         help="text for people (tables on a terminal), markdown for a pull-request comment, "
-        "json for tools (versioned).",
+        "json for tools (versioned), html for a self-contained offer card with charts (one file, "
+        "no network).",
     )(command)
 
 
@@ -161,3 +162,28 @@ def compile_path(
     from offerlang.compiler.pipeline import compile_loaded
 
     return compile_loaded(read_source(path), values, unbound_ok)
+
+
+def compile_for_review(path: str, values: Mapping[str, str] | None = None) -> CompileResult:
+    """Compile a file (or standard input) for `offer explain` and `offer diff`: see
+    pipeline.compile_loaded_for_review. An unreadable path is a usage error."""
+    from offerlang.compiler.pipeline import compile_loaded_for_review
+
+    return compile_loaded_for_review(read_source(path), values)
+
+
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` options as values; a malformed one is a usage error."""
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def template_parameters(result: CompileResult) -> list[str]:
+    """The `$name`s a template uses, in order."""
+    from offerlang.compiler.params import analyse
+
+    return [f"${name}" for name in analyse(result.offer).first_use] if result.offer is not None else []

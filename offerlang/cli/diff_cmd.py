@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import InputError, compile_path, print_diagnostics, review_format_option
+from offerlang.cli.campaign import set_option
+from offerlang.cli.common import (
+    InputError,
+    compile_for_review,
+    print_diagnostics,
+    review_format_option,
+    template_parameters,
+    values_of,
+)
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
@@ -27,35 +35,59 @@ EXIT_CHANGED = 1
     "(for a pull request: --base origin/main). PATHs default to the current folder.",
 )
 @review_format_option
+@set_option
 @click.option(
     "--exit-code",
     is_flag=True,
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
-def command(paths: tuple[str, ...], base: str | None, output_format: str, exit_code: bool) -> int:
+def command(
+    paths: tuple[str, ...], base: str | None, output_format: str, sets: tuple[str, ...], exit_code: bool
+) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
 
     Formatting and comment changes report "no change to what buyers see". An offer that does
     not compile on either side is reported with its problems, and the exit code is 1 (2 with
     --exit-code, where 1 means "buyers would see a change").
+
+    Templates (offers with parameters) are compared for one buyer with --set NAME=VALUE (the
+    same values on both sides), or else with each parameter shown as $name; one whose
+    parameter stands for an amount needs --set and is skipped with a note without it.
     """
     from offerlang.review.diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
     from offerlang.review.document import to_markdown
 
+    values = values_of(sets)
     if base is None:
         if len(paths) != 2:
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
-        pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", compile_path(paths[0]), compile_path(paths[1]))]
+        pairs: list[Pair] = [
+            (
+                f"{paths[0]} → {paths[1]}",
+                compile_for_review(paths[0], values),
+                compile_for_review(paths[1], values),
+            )
+        ]
     else:
-        pairs = _pairs_at(base, paths or (".",))
+        pairs = _pairs_at(base, paths or (".",), values)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
     for label, old, new in pairs:
         invalid = [r for r in (old, new) if r is not None and not r.ok]
+        unshown = [r for r in (old, new) if r is not None and r.ok and r.payload is None]
         old_path, new_path = (old.path if old else None), (new.path if new else None)
+        if unshown and not invalid:
+            names = ", ".join(dict.fromkeys(n for r in unshown for n in template_parameters(r)))
+            click.echo(
+                f"{label}: not compared: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            diffs.append(OfferDiff(label, "skipped", [], (), old_path, new_path))
+            continue
         if invalid:
             broken += invalid
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
@@ -75,6 +107,14 @@ def command(paths: tuple[str, ...], base: str | None, output_format: str, exit_c
         click.echo(to_json(diffs, diagnostics), nl=False)
     elif output_format == "markdown":
         click.echo(to_markdown(to_blocks(diffs)), nl=False)
+    elif output_format == "html":
+        from offerlang.review.html import DiffEntry, diff_page
+
+        entries = [
+            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides))
+            for d, (_, *sides) in zip(diffs, pairs, strict=True)
+        ]
+        click.echo(diff_page(entries), nl=False)
     else:
         click.echo(to_plain(diffs), nl=False)
 
@@ -95,12 +135,12 @@ def one_line(d: Diagnostic) -> str:
     return f"{where}: {d.severity.value}[{d.code}]: {d.message}"
 
 
-def _pairs_at(rev: str, paths: tuple[str, ...]) -> list[Pair]:
+def _pairs_at(rev: str, paths: tuple[str, ...], values: dict[str, str]) -> list[Pair]:
     from offerlang.compiler.source import UnreadableFile
     from offerlang.review.revisions import GitError, offer_pairs
 
     try:
-        return offer_pairs(rev, paths)
+        return offer_pairs(rev, paths, values)
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
     except UnreadableFile as exc:

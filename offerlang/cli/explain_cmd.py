@@ -1,4 +1,4 @@
-"""`offer explain FILE... [--format text|markdown|json]`."""
+"""`offer explain FILE... [--format text|markdown|json|html] [--set NAME=VALUE]...`."""
 
 from __future__ import annotations
 
@@ -7,35 +7,74 @@ from typing import TYPE_CHECKING
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
+from offerlang.cli.campaign import set_option
 from offerlang.cli.common import (
-    compile_path,
+    compile_for_review,
     echo_blocks,
     offer_files,
     print_diagnostics,
     review_format_option,
+    template_parameters,
+    values_of,
 )
 
 if TYPE_CHECKING:
-    pass
+    from offerlang.compiler.pipeline import CompileResult
+    from offerlang.review.html import Broken
+
+
+def broken_offers(results: list[CompileResult]) -> list[Broken]:
+    """The offers that do not compile, with their diagnostics as `offer check` prints them: the
+    card is often read where standard error is not (a CI artifact, the preview)."""
+    from offerlang.compiler.diagnostic_output import render_text
+    from offerlang.review.html import Broken
+
+    return [
+        Broken(r.path, render_text(r.diagnostics, {r.path: r.text}, color=False)) for r in results if not r.ok
+    ]
 
 
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @review_format_option
-def command(paths: tuple[str, ...], output_format: str) -> int:
+@set_option
+def command(paths: tuple[str, ...], output_format: str, sets: tuple[str, ...]) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
-    An offer that does not compile is reported with its problems; exit 1.
+    A template (an offer with parameters) is explained for one buyer with --set NAME=VALUE, or
+    else with each parameter shown as $name; one whose parameter stands for an amount needs
+    --set and is skipped with a note without it. An offer that does not compile is reported
+    with its problems; exit 1.
     """
-    from offerlang.review.explain import explain, to_blocks, to_json
+    from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
-    results = [compile_path(f) for f in offer_files(paths)]
+    values = values_of(sets)
+    results = [compile_for_review(f, values) for f in offer_files(paths)]
     print_diagnostics([d for r in results for d in r.diagnostics], results)
-    explanations = [explain(r.payload, r.path) for r in results if r.ok and r.payload is not None]
+    explanations = []
+    for r in results:
+        if not r.ok:
+            continue
+        if r.payload is None:
+            names = ", ".join(template_parameters(r))
+            click.echo(
+                f"{r.path}: not explained: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            continue
+        e = explain(r.payload, r.path)
+        if r.template_only:
+            e = template_fact(e, template_parameters(r))
+        explanations.append(e)
     if output_format == "json":
         click.echo(to_json(explanations), nl=False)
+    elif output_format == "html":
+        from offerlang.review.html import explain_page
+
+        click.echo(explain_page(explanations, broken_offers(results)), nl=False)
     else:
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from offerlang.compiler.pipeline import CompileResult, compile_bytes, compile_file
+from offerlang.compiler.pipeline import CompileResult, compile_loaded_for_review
+from offerlang.compiler.source import decode, read_file
 from offerlang.errors import OfferlangError
 
 # (what the reader sees as the offer's name, the old side, the new side); None: no such file.
@@ -25,18 +26,19 @@ class GitError(OfferlangError):
     """git is missing, this is not a repository, the revision is unknown, or a git command failed."""
 
 
-def offer_pairs(rev: str, paths: Sequence[str]) -> list[Pair]:
+def offer_pairs(rev: str, paths: Sequence[str], values: Mapping[str, str] | None = None) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree, compiled on
-    both sides, sorted by path. Raises GitError, or UnreadableFile for a working-tree file that
-    cannot be read."""
+    both sides for review (templates bound with `values`), sorted by path. Raises GitError, or
+    UnreadableFile for a working-tree file that cannot be read."""
     sides = changed_offers(rev, paths)
     pairs: list[Pair] = []
     for old, new in sorted(sides, key=lambda s: s[1] or s[0] or ""):
         label = new or old or ""
         if old and new and old != new:
             label = f"{old} → {new}"
-        old_result = compile_bytes(show(rev, old), f"{rev}:{old}") if old else None
-        pairs.append((label, old_result, compile_file(new) if new else None))
+        old_side = compile_loaded_for_review(decode(show(rev, old), f"{rev}:{old}"), values) if old else None
+        new_side = compile_loaded_for_review(read_file(new), values) if new else None
+        pairs.append((label, old_side, new_side))
     return pairs
 
 
