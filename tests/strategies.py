@@ -22,6 +22,7 @@ from offerlang.language import (
     QUANTITY_BEHAVIORS,
     RENEW_MODES,
     DiscountKind,
+    minor_units,
 )
 
 # Characters that need quoting or an escape in offer source, or look like syntax.
@@ -51,7 +52,7 @@ currencies = st.sampled_from(sorted(ZERO_DECIMAL_CURRENCIES)) | st.sampled_from(
 @st.composite
 def amounts(draw, currency: str) -> Decimal | int:
     """An amount FastSpring reads exactly, spelled as a payload might: 10, 10.0, 10.00."""
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = minor_units(currency)
     units = draw(st.integers(0, 10**9) | st.integers(0, 1000))
     value = Decimal(units).scaleb(-places)
     spelling = draw(st.sampled_from(["exact", "int", "short"]))
