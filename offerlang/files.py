@@ -31,20 +31,23 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
+from offerlang.errors import OfferlangError
+
 # Not on Windows: there the lstat checks below are the only guard.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
 
 
-class Refused(OSError):
-    """offerlang will not write this path; `strerror` says why and what to do."""
+class Refused(OSError, OfferlangError):
+    """offerlang will not write this path; `strerror` says why and what to do. An OSError, so that
+    every caller that turns an unwritable path into exit 2 does so for this one too."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
         super().__init__(errno.EPERM, reason, str(path))
 
 
-class Changed(OSError):
+class Changed(OSError, OfferlangError):
     """The file changed between reading it and replacing it: it was left as it is."""
 
     def __init__(self, path: str | Path) -> None:

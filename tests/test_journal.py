@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,13 +13,14 @@ import pytest
 
 from offerlang.campaign.ledger import Ledger, read_state
 from offerlang.cli import main
+from offerlang.send.client import Target
 from offerlang.send.journal import Damage, Journal, JournalBusy
 from offerlang.send.receipts import Receipt, Receipts, payload_sha256
 
 from .fakefastspring import FakeFastSpring, created
 
 SHA = "a" * 64
-TARGET = {"store": "acme", "test_store": False, "api_url": "https://api.fastspring.com"}
+TARGET = Target("acme", False, "https://api.fastspring.com")
 DEEP = "[" * 100_000 + "]" * 100_000
 OFFER = "account uKj7izONRfanVwBL9eiG_A\n\nitem falcon {\n  quantity 1\n  price USD 19.99\n}\n"
 BODY = {
@@ -52,35 +54,35 @@ def opened(path: Path) -> Receipts:
 def test_an_identical_live_request_is_already_sent_whatever_else_is_recorded(tmp_path):
     book = opened(tmp_path / "r.jsonl")
     for session_id, expires in (("old", 1_000), ("live", 5_000)):
-        decision = book.begin(SHA, offer="a.offer", **TARGET, force=True, now_ms=0)
+        decision = book.begin(SHA, TARGET, offer="a.offer", force=True, now_ms=0)
         assert decision.action == "send" and decision.attempt
-        receipt = Receipt.new("a.offer", SHA, **TARGET, session_id=session_id, url="u", expires_ms=expires)
+        receipt = Receipt.new("a.offer", SHA, TARGET, session_id=session_id, url="u", expires_ms=expires)
         book.created(decision.attempt, receipt)
-    found = book.begin(SHA, offer="a.offer", **TARGET, force=False, now_ms=2_000)
+    found = book.begin(SHA, TARGET, offer="a.offer", force=False, now_ms=2_000)
     assert found.action == "already-sent" and found.receipt.id == "live"
-    assert book.begin(SHA, offer="a.offer", **TARGET, force=False, now_ms=6_000).action == "send"
-    other = {**TARGET, "test_store": True}
-    assert book.begin(SHA, offer="a.offer", **other, force=False, now_ms=2_000).action == "send"
-    assert book.begin("b" * 64, offer="a.offer", **TARGET, force=False, now_ms=2_000).action == "send"
+    assert book.begin(SHA, TARGET, offer="a.offer", force=False, now_ms=6_000).action == "send"
+    other = replace(TARGET, test_store=True)
+    assert book.begin(SHA, other, offer="a.offer", force=False, now_ms=2_000).action == "send"
+    assert book.begin("b" * 64, TARGET, offer="a.offer", force=False, now_ms=2_000).action == "send"
 
 
 def test_an_attempt_without_an_outcome_stops_the_next_one_until_forced(tmp_path):
     book = opened(tmp_path / "r.jsonl")
-    first = book.begin(SHA, offer="a.offer", **TARGET, force=False)
-    second = book.begin(SHA, offer="a.offer", **TARGET, force=False)
+    first = book.begin(SHA, TARGET, offer="a.offer", force=False)
+    second = book.begin(SHA, TARGET, offer="a.offer", force=False)
     assert second.action == "unresolved" and second.unresolved.pid == os.getpid()
     assert not second.unresolved.answered
-    forced = book.begin(SHA, offer="a.offer", **TARGET, force=True)
+    forced = book.begin(SHA, TARGET, offer="a.offer", force=True)
     assert forced.action == "send" and forced.attempt != first.attempt
     book.failed(forced.attempt, "rejected", 400, uncertain=False)
-    assert book.begin(SHA, offer="a.offer", **TARGET, force=False).action == "send", "the latest is settled"
+    assert book.begin(SHA, TARGET, offer="a.offer", force=False).action == "send", "the latest is settled"
 
 
 def test_receipts_written_by_earlier_versions_still_count(tmp_path):
     path = tmp_path / "r.jsonl"
-    old = Receipt.new("a.offer", SHA, **TARGET, session_id="S1", url="u", expires_ms=FAR_FUTURE_MS)
+    old = Receipt.new("a.offer", SHA, TARGET, session_id="S1", url="u", expires_ms=FAR_FUTURE_MS)
     path.write_text(json.dumps(old.__dict__) + "\n")
-    decision = opened(path).begin(SHA, offer="a.offer", **TARGET, force=False)
+    decision = opened(path).begin(SHA, TARGET, offer="a.offer", force=False)
     assert decision.action == "already-sent" and decision.receipt == old
 
 
@@ -91,7 +93,7 @@ def test_a_record_after_a_line_cut_short_starts_on_a_line_of_its_own(tmp_path):
     book.failed("x", "rejected", 400, uncertain=False)
     lines = path.read_bytes().split(b"\n")
     assert lines[0] == b'{"offer": "cut' and json.loads(lines[1])["attempt"] == "x"
-    book.begin(SHA, offer="a.offer", **TARGET, force=False)
+    book.begin(SHA, TARGET, offer="a.offer", force=False)
     assert [(d.line, d.reason.split(":")[0]) for d in book.damaged] == [(1, "not JSON")]
 
 
@@ -135,9 +137,7 @@ def test_a_receipt_with_a_wrong_typed_field_is_damage_not_exit_70(
     receipt = Receipt.new(
         str(offer),
         payload_sha256(BODY),
-        store="acme",
-        test_store=False,
-        api_url=server.url,
+        Target("acme", False, server.url),
         session_id="S1",
         url="u",
         expires_ms=FAR_FUTURE_MS,

@@ -158,8 +158,9 @@ def test_a_200_too_deeply_nested_to_read_is_uncertain_and_needs_force(server, of
     assert "a session may have been created" in err and "internal error" not in err
     book = offer.parent / ".offer" / "receipts.jsonl"
     assert [(r["event"], r.get("uncertain")) for r in records(book)] == [("started", None), ("failed", True)]
-    code, _, err = finish(start_send(server, str(offer)))
+    code, out, err = finish(start_send(server, str(offer), "--format", "json"))
     assert code == 4 and "got an answer that may hide a session" in err and "--force" in err
+    assert json.loads(out)["status"] == "uncertain"
     assert len(server.requests) == 1
     code, out, err = finish(start_send(server, str(offer), "--force"))
     assert code == 0 and SESSION_ID in out, err

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.errors import OfferlangError
 from offerlang.send import journal as j
 from offerlang.send.journal import Damage, Journal, JournalBusy, payload_hash
 
@@ -55,7 +56,7 @@ UNCERTAIN = "uncertain"
 __all__ = ["DONE", "FAILED", "STARTED", "UNCERTAIN", "Entry", "Ledger", "LedgerError", "payload_hash"]
 
 
-class LedgerError(Exception):
+class LedgerError(OfferlangError):
     """The ledger cannot be used for this campaign (unreadable, not a ledger, another offer's)."""
 
 

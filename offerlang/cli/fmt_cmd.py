@@ -11,6 +11,7 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult
+from offerlang.text import plural
 
 
 @click.command("fmt")
@@ -30,7 +31,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     is left untouched and reported (exit 2); one that changes while it is formatted is left as
     it is and reported (exit 1).
     """
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
     from offerlang.files import Changed, Fingerprint, Refused, open_atomic
 
     if "-" in paths and len(paths) > 1:
@@ -115,7 +116,7 @@ def _unified_diff(before: str, after: str, path: str) -> str:
 
 def _summary(total: int, changed: int, failed: int, *, dry_run: bool) -> str:
     def files(count: int) -> str:
-        return f"{count} file{'s' * (count != 1)}"
+        return plural(count, "file")
 
     verb = "would be reformatted" if dry_run else "reformatted"
     parts = [f"{files(changed)} {verb}", f"{files(total - changed - failed)} already formatted"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from offerlang import interrupts
+from offerlang.errors import OfferlangError
 from offerlang.files import Refused
 from offerlang.send.journal import Damage, uncertain
 from offerlang.send.receipts import Receipt, Receipts, Unresolved, default_path, offer_name, payload_sha256
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 Outcome = Literal["ok", "rejected", "uncertain", "auth", "network"]
 
 
-class ReceiptsUnusable(Exception):
+class ReceiptsUnusable(OfferlangError):
     """A receipts book that cannot be read or written: nothing was sent."""
 
 
@@ -95,20 +96,18 @@ def send_batch(
     events: BatchEvents,
 ) -> Outcome:
     """Send each result not already sent (unless `force`), recording each outcome in its book."""
-    from offerlang.send.client import SendError
+    from offerlang.send.client import ErrorKind, SendError
 
     outcome: Outcome = "ok"
     warned: set[Path] = set()
-    store, test_store, api_url = client.store, client.test_store, client.api_url
+    target = client.target
     for index, (result, book) in enumerate(zip(results, books, strict=True)):
         events.begin(result)
         payload = result.payload or {}
         sha256 = payload_sha256(payload)
         offer = offer_name(result.path)
         try:
-            decision = book.begin(
-                sha256, offer=offer, store=store, test_store=test_store, api_url=api_url, force=force
-            )
+            decision = book.begin(sha256, target, offer=offer, force=force)
         except OSError as exc:  # a full disk, say: without its `started` record it is not sent
             reason = exc.strerror or exc
             raise ReceiptsUnusable(
@@ -140,24 +139,22 @@ def send_batch(
             with interrupts.deferred(), contextlib.suppress(OSError):
                 book.failed(
                     attempt,
-                    error.kind,
+                    error.kind.value,
                     error.status,
-                    uncertain=uncertain(error.kind, error.status, error.may_have_created),
+                    uncertain=uncertain(error.kind.value, error.status, error.may_have_created),
                 )
             events.failed(result, error)
-            if error.kind == "rejected":
+            if error.kind is ErrorKind.REJECTED:
                 outcome = "rejected"
                 continue
             # Bad credentials or an unreachable FastSpring fail every other offer the same way.
             for skipped in results[index + 1 :]:
                 events.skipped(skipped)
-            return "auth" if error.kind == "auth" else "network"
+            return "auth" if error.kind is ErrorKind.AUTH else "network"
         receipt = Receipt.new(
             offer,
             sha256,
-            store=store,
-            test_store=test_store,
-            api_url=api_url,
+            target,
             session_id=session.id,
             url=session.url,
             expires_ms=session.expires_ms,

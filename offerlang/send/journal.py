@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from offerlang import files, jsonout
+from offerlang.errors import OfferlangError
 
 # Epoch milliseconds of 9999-12-31: a later expiry is not a time that can be shown.
 LAST_MS = 253_402_300_799_999
@@ -38,7 +39,7 @@ MAX_LINE = 1 << 20
 _KEPT = 4096  # of a damaged line, enough to say which record it was
 
 
-class JournalBusy(Exception):
+class JournalBusy(OfferlangError):
     """Another process holds the journal's lock."""
 
 

@@ -29,11 +29,14 @@ import secrets
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from offerlang.files import path_text
 from offerlang.send import journal as j
 from offerlang.send.journal import Damage, Journal, payload_hash
+
+if TYPE_CHECKING:
+    from offerlang.send.client import Target
 
 RECEIPTS_DIR = ".offer"
 RECEIPTS_FILE = "receipts.jsonl"
@@ -78,23 +81,15 @@ class Receipt:
 
     @staticmethod
     def new(
-        offer: str,
-        sha256: str,
-        *,
-        store: str,
-        test_store: bool,
-        api_url: str,
-        session_id: str,
-        url: str,
-        expires_ms: int,
+        offer: str, sha256: str, target: Target, *, session_id: str, url: str, expires_ms: int
     ) -> Receipt:
         created = datetime.now(UTC).isoformat(timespec="seconds")
         return Receipt(
             offer,
             sha256,
-            store,
-            test_store,
-            api_url,
+            target.store,
+            target.test_store,
+            target.api_url,
             session_id,
             url,
             expires_ms,
@@ -102,11 +97,11 @@ class Receipt:
             created,
         )
 
-    def same_target(self, sha256: str, store: str, test_store: bool, api_url: str) -> bool:
+    def same_target(self, sha256: str, target: Target) -> bool:
         """The same body sent to the same place: a session on a stand-in or on another store
         does not make a send to FastSpring a duplicate."""
         mine = (self.sha256, self.store, self.test_store, self.api_url)
-        return mine == (sha256, store, test_store, api_url)
+        return mine == (sha256, target.store, target.test_store, target.api_url)
 
 
 _TARGET: j.Fields = {"sha256": j.sha256_hex, "store": j.text, "test_store": j.flag, "api_url": j.text}
@@ -170,18 +165,10 @@ class Receipts:
         self._journal.close()
 
     def begin(
-        self,
-        sha256: str,
-        *,
-        offer: str,
-        store: str,
-        test_store: bool,
-        api_url: str,
-        force: bool,
-        now_ms: int | None = None,
+        self, sha256: str, target: Target, *, offer: str, force: bool, now_ms: int | None = None
     ) -> Decision:
         """Decide, under the lock, whether to send; if so, record that the request starts."""
-        target = (sha256, store, test_store, api_url)
+        aimed = (sha256, target.store, target.test_store, target.api_url)
         now = now_ms if now_ms is not None else _now_ms()
         self._journal.lock(wait=True)  # held for a read and one append, never across a request
         try:
@@ -190,13 +177,13 @@ class Receipts:
             outcomes: dict[str, dict[str, Any] | Receipt] = {}  # by attempt id
             for record, attempt in self._read():
                 if isinstance(record, Receipt):
-                    live = record.same_target(*target) and record.expires_ms > now
+                    live = record.same_target(sha256, target) and record.expires_ms > now
                     if live and (valid is None or record.expires_ms >= valid.expires_ms):
                         valid = record
                     if attempt is not None:
                         outcomes[attempt] = record
                 elif record["event"] == "started":
-                    if (record["sha256"], record["store"], record["test_store"], record["api_url"]) == target:
+                    if (record["sha256"], record["store"], record["test_store"], record["api_url"]) == aimed:
                         latest = record
                 else:  # failed
                     outcomes[record["attempt"]] = record
@@ -219,9 +206,9 @@ class Receipts:
                     "attempt": attempt,
                     "offer": offer,
                     "sha256": sha256,
-                    "store": store,
-                    "test_store": test_store,
-                    "api_url": api_url,
+                    "store": target.store,
+                    "test_store": target.test_store,
+                    "api_url": target.api_url,
                     "pid": os.getpid(),
                     "at": j.now_utc(),
                 }
