@@ -24,6 +24,7 @@ from offerlang.authoring.formatter import (
 )
 from offerlang.authoring.importer import import_payload
 from offerlang.cli import cli, main
+from offerlang.compiler.diagnostics import has_errors
 from offerlang.compiler.nodes import Param, Span, Text
 from offerlang.compiler.parser import parse
 from offerlang.compiler.source import decode
@@ -170,7 +171,8 @@ def test_offer_strings_escape_canonically():
 @given(texts)
 def test_any_text_reads_back_as_itself(value):
     offer, diags = parse(f"tag {value_text(Text(value, Span(1, 1, 1, 1)))} x\n")
-    assert diags == [] and offer is not None
+    # A warning may still speak (W307: `A\nA` looks like a mistyped backslash); no error may.
+    assert not has_errors(diags) and offer is not None
     assert offer.clauses[0].key.value == value
 
 
