@@ -109,7 +109,7 @@ def bench_memory(offer_cmd: list[str], tmp: Path) -> None:
         **os.environ,
         "FASTSPRING_API_USERNAME": "bench",
         "FASTSPRING_API_PASSWORD": "bench-password",
-        "OFFERLANG_RETRY_BASE": "0.01",
+        "_OFFERLANG_TEST_RETRY_BASE": "0.01",
         "XDG_CACHE_HOME": str(tmp / "cache"),
     }
     baseline, _ = _peak_rss_mib([sys.executable, "-c", "pass"], env)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
+
+from offerlang.errors import OfferlangError
 
 _encode_string = json.encoder.encode_basestring  # keeps non-ASCII text as written
 
@@ -46,7 +49,16 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _container(open_, close, entries, out, indent, level, *, is_dict: bool) -> None:
+def _container(
+    open_: str,
+    close: str,
+    entries: list[Any],
+    out: list[str],
+    indent: int | None,
+    level: int,
+    *,
+    is_dict: bool,
+) -> None:
     if not entries:
         out.append(open_ + close)
         return
@@ -73,10 +85,17 @@ def _decimal(value: Decimal) -> str:
     return format(value, "f")  # never exponent notation: 1E+2 -> 100
 
 
-# Limits of what offerlang reads as JSON (payloads, answers, rows, receipts and ledger lines):
-# every real document is far inside them; past them it is a damaged or hostile one, reported
-# at its position like any other JSON error, never a crash.
-MAX_DEPTH = 100  # arrays and objects inside each other; a Sessions v1 payload nests 6 deep
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# Limits of what offerlang reads as JSON (payloads, answers, rows, journal records): every real
+# document is far inside them; past them it is a damaged or hostile one, reported at its
+# position like any other JSON error, never a crash.
+# Deeper JSON is refused before it is parsed: the standard parser recurses once per level and
+# would end in a RecursionError (an internal error) on `[[[[…` 100,000 deep.
+MAX_DEPTH = 64
 # Python's own limit on int(str) (sys.get_int_max_str_digits). Fractional numbers are held to
 # the same magnitude, 1e±4300: `1e999999999` is a short text, but written out in full (as every
 # amount is) it would be a gigabyte of zeros.
@@ -89,7 +108,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 
 
-class DuplicateKey(json.JSONDecodeError):
+class DuplicateKey(json.JSONDecodeError, OfferlangError):
     """An object gives one key twice: JSON readers keep one of the two, so which one counts is
     unknown. Raised by `loads(..., unique_keys=True)`; `key` is the key."""
 
@@ -98,26 +117,44 @@ class DuplicateKey(json.JSONDecodeError):
         self.key = key
 
 
+class _OutOfRange(Exception):
+    pass
+
+
+def _decimal_in_range(text: str) -> Decimal:
+    value = Decimal(text)
+    if value and not -MAX_INT_DIGITS <= value.adjusted() <= MAX_INT_DIGITS:
+        raise _OutOfRange
+    return value
+
+
+# What json.loads(text, parse_float=…) would build anew for every call (a journal of 300,000
+# records spent a sixth of its reading time making decoders).
+_DECODER = json.JSONDecoder(parse_float=_decimal_in_range)
+
+
 def loads(
-    text: str | bytes, *, unique_keys: bool = False, lone_surrogates: bool = False, **hooks: Any
+    text: str | bytes, *, unique_keys: bool = False, refuse_lone_surrogates: bool = False, **hooks: Any
 ) -> Any:
     """Parse JSON keeping every fractional number as an exact Decimal.
 
     Raises json.JSONDecodeError (a ValueError, with the position) for text that is not JSON and
     for JSON beyond what offerlang reads: nested deeper than MAX_DEPTH, an integer longer than
-    MAX_INT_DIGITS digits, a string holding a lone UTF-16 surrogate (`"\\ud800"`: not a
-    character, it cannot be written as UTF-8), and with `unique_keys` an object that gives a
-    key twice (DuplicateKey). `lone_surrogates` lets them through, for a caller that reports
-    them itself; `hooks` go to json.loads (parse_constant, object_pairs_hook)."""
-    if not isinstance(text, str):  # bytes, decoded as json.loads decodes them
+    MAX_INT_DIGITS digits, a number beyond 1e±MAX_INT_DIGITS; with `unique_keys` an object that
+    gives a key twice (DuplicateKey); with `refuse_lone_surrogates` a string holding a lone
+    UTF-16 surrogate (`"\\ud800"`: not a character, so not text a row can hold; the journal
+    writes one on purpose for a key read from bytes that were not UTF-8, and reads it back).
+    `hooks` go to the decoder (parse_constant, object_pairs_hook)."""
+    if isinstance(text, bytes):  # as json.loads takes them
         text = text.decode(json.detect_encoding(text), "surrogatepass")
     # Cheap tests first, so that the common document is read at the C parser's speed.
     if text.count("[") + text.count("{") > MAX_DEPTH:
-        _refuse_depth(text)
+        _check_depth(text)
     if unique_keys:
         hooks["object_pairs_hook"] = _unique_pairs
+    decoder = json.JSONDecoder(parse_float=_decimal_in_range, **hooks) if hooks else _DECODER
     try:
-        value = json.loads(text, parse_float=_decimal_in_range, **hooks)
+        value = decoder.decode(text)
     except json.JSONDecodeError:
         raise
     except _Repeated as exc:
@@ -126,19 +163,31 @@ def loads(
         raise json.JSONDecodeError(
             f"a number beyond 1e±{MAX_INT_DIGITS}", text, _number_at(text, _out_of_range) or 0
         ) from None
-    except RecursionError:  # pragma: no cover - _refuse_depth keeps the parser shallow
-        raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, 0) from None
+    except RecursionError:  # a caller already deep in its own stack: still bad input, not a crash
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
     except ValueError as exc:
         # int() refusing a number too long to convert (Python's guard against quadratic time).
         at = _number_at(text, _too_long)
         if at is None:
             raise json.JSONDecodeError(str(exc), text, 0) from None
         raise json.JSONDecodeError(f"a number with more than {MAX_INT_DIGITS:,} digits", text, at) from None
-    if not lone_surrogates and "\\u" in text and _SURROGATE_ESCAPE.search(text):
+    if refuse_lone_surrogates and "\\u" in text and _SURROGATE_ESCAPE.search(text):
         at = _lone_surrogate_at(text)
         if at is not None:
             raise json.JSONDecodeError("a lone UTF-16 surrogate escape, which is not a character", text, at)
     return value
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, match.start())
+        elif token in ("]", "}"):
+            depth -= 1
 
 
 class _Repeated(Exception):
@@ -156,29 +205,6 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _Repeated(key)
             seen.add(key)
     return obj
-
-
-def _refuse_depth(text: str) -> None:
-    depth = 0
-    for m in _TOKEN.finditer(text):
-        token = m[0]
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, m.start())
-        elif token in "]}":
-            depth -= 1
-
-
-class _OutOfRange(Exception):
-    pass
-
-
-def _decimal_in_range(text: str) -> Decimal:
-    value = Decimal(text)
-    if value and not -MAX_INT_DIGITS <= value.adjusted() <= MAX_INT_DIGITS:
-        raise _OutOfRange
-    return value
 
 
 def _out_of_range(number: str) -> bool:

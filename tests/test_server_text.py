@@ -21,8 +21,8 @@ import pytest
 
 from offerlang.review.document import to_markdown, to_plain
 from offerlang.review.explain import explain, to_blocks
-from offerlang.safetext import escape, shown
 from offerlang.send.client import MAX_ANSWER_BYTES, FastSpringClient, RetryPolicy, SendError, secret_scrubber
+from offerlang.text import shown, visible
 
 from . import test_send
 from .conftest import run
@@ -179,7 +179,7 @@ def test_an_html_page_and_a_location_header_are_escaped(server, capsys, offer):
 def test_shown_escapes_without_cutting_an_escape_in_half():
     assert shown("\x1b" * 600, 10) == "\\x1b\\x1b… (598 more)"
     assert shown("plain") == "plain"
-    assert escape("a\u202eb\nc\ud800") == "a\\u202eb\\nc\\ud800"
+    assert visible("a\u202eb\nc\ud800") == "a\\u202eb\\nc\\ud800"
 
 
 # ---- bidi controls in explain, diff and markdown ------------------------------------------------

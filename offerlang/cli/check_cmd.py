@@ -7,15 +7,15 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
 from offerlang.cli.targeting import resolve_target, target_option
+from offerlang.compiler.diagnostic_output import render_github, render_json, summary
 from offerlang.compiler.diagnostics import has_errors
-from offerlang.compiler.render import render_github, render_json, summary
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
@@ -29,7 +29,7 @@ from offerlang.compiler.render import render_github, render_json, summary
     help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
 )
 @target_option
-def command(paths: tuple[str, ...], fmt: str, fail_on: str, target_flag: str | None) -> int:
+def command(paths: tuple[str, ...], output_format: str, fail_on: str, target_flag: str | None) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
     Every problem in every file is reported in one run, including what the target API cannot
@@ -42,9 +42,9 @@ def command(paths: tuple[str, ...], fmt: str, fail_on: str, target_flag: str | N
     target = resolve_target(target_flag, paths or (".",))
     results = [compile_path(f, unbound_ok=True, target=target) for f in files]
     diags = [d for r in results for d in r.diagnostics]
-    if fmt == "json":
+    if output_format == "json":
         click.echo(render_json(diags, [{"path": r.path, "valid": r.ok} for r in results]))
-    elif fmt == "github":
+    elif output_format == "github":
         click.echo(render_github(diags), nl=False)
     else:
         print_diagnostics(diags, results, err=False)

@@ -1,27 +1,34 @@
-"""Pieces shared by the sub-commands: finding offer files, printing diagnostics, writing files."""
+"""Pieces shared by the sub-commands: finding offer files, printing diagnostics and review
+documents (`--format`, colour), writing files."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from offerlang.compiler.diagnostic_output import SHOWN_PER_FILE, render_text
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
-from offerlang.compiler.render import SHOWN_PER_FILE, render_text, use_color
 from offerlang.compiler.source import Source
+from offerlang.files import open_atomic as open_atomic  # the commands' one way to write an output
+
+if TYPE_CHECKING:
+    from offerlang.review.document import Block
+
+# `offer explain` and `offer diff`: what their --format takes.
+REVIEW_FORMATS = ["text", "markdown", "json", "html"]
 
 
 class InputError(click.UsageError):
     """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
     error, but one line only; the command line itself was fine, so no usage text."""
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 
@@ -51,47 +58,51 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
     click.echo(text, file=stream, nl=False)
 
 
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+    FORCE_COLOR asks for it anywhere."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def review_format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format text|markdown|json` of `offer explain` and `offer diff`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(REVIEW_FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        "json for tools (versioned), html for a self-contained offer card with charts (one file, "
+        "no network).",
+    )(command)
+
+
+def echo_blocks(blocks: list[Block], output_format: str) -> None:
+    """Markdown, or text: rich tables on a terminal, plain columns when piped."""
+    from offerlang.review.document import print_rich, to_markdown, to_plain
+
+    if output_format == "markdown":
+        click.echo(to_markdown(blocks), nl=False)
+    elif use_color(sys.stdout):
+        print_rich(blocks, sys.stdout)
+    else:
+        click.echo(to_plain(blocks), nl=False)
+
+
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file.
-    A path that cannot be written (no such folder, a directory, no permission, a full disk) is
-    an InputError."""
+    """Write via a temporary file in the same folder and rename: never a half-written file, never
+    through a symbolic link (offerlang/files.py). A path that cannot be written (no such folder,
+    a directory, a link, read-only, no permission, a full disk) is an InputError."""
     try:
         with open_atomic(path) as fh:
             fh.write(text)
     except OSError as exc:
         raise _unwritable(path, exc) from None
-
-
-@contextlib.contextmanager
-def open_atomic(path: str | Path) -> Iterator[TextIO]:
-    """A text file to stream into; it replaces `path` only when the block ends without an
-    exception (then fsynced and renamed), and is removed otherwise."""
-    import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
-
-    # Through a symlink to the file it names: the link stays a link, the real file is replaced.
-    target = Path(os.path.realpath(path))
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
-    replaced = False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-        replaced = True
-    finally:
-        if not replaced:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _unwritable(path: str | Path, exc: OSError) -> InputError:
@@ -128,29 +139,26 @@ def compile_path(
 def compile_for_review(
     path: str, values: Mapping[str, str] | None = None, target: str = "v1"
 ) -> CompileResult:
-    """Compile a file for `offer explain` and `offer diff` (for `target`). A template is bound
-    with `values` when given; without them it comes back with a preview payload in which every
-    parameter reads `$name` (still `template_only`), or without a payload when a parameter
-    stands for an amount."""
+    """Compile a file (or standard input) for `offer explain` and `offer diff` (for `target`):
+    see pipeline.compile_loaded_for_review. An unreadable path is a usage error."""
     return review_loaded(read_source(path), values, target)
 
 
 def review_loaded(src: Source, values: Mapping[str, str] | None = None, target: str = "v1") -> CompileResult:
     """`compile_for_review` of what `read_source` (or git) read."""
-    from offerlang.compiler.pipeline import compile_loaded
+    from offerlang.compiler.pipeline import compile_loaded_for_review
 
-    result = compile_loaded(src, None, True, target)
-    if not result.template_only or result.offer is None:
-        return result
-    if values:
-        return compile_loaded(src, values, target=target)
-    from offerlang.compiler.params import preview
-    from offerlang.compiler.targets import emit_for
+    return compile_loaded_for_review(src, values, target)
 
-    shown = preview(result.offer)
-    if shown is not None:
-        result.payload, _ = emit_for(shown, target)
-    return result
+
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` options as values; a malformed one is a usage error."""
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def template_parameters(result: CompileResult) -> list[str]:

@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_WARNED
-from offerlang.cli.campaign import campaign_options, set_values
+from offerlang.cli.campaign import CampaignOptions, campaign_options, set_values
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
     Sender,
+    SendOptions,
     credentials_or_exit,
     make_client,
     retry_policy,
@@ -23,9 +24,16 @@ from offerlang.cli.sending import (
     verbose_log,
 )
 from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
+from offerlang.text import plural
 
 # What each way a batch ends means to a shell.
-EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
+EXIT_CODES = {
+    "ok": EXIT_OK,
+    "rejected": EXIT_REJECTED,
+    "auth": EXIT_REJECTED,
+    "uncertain": EXIT_NETWORK,
+    "network": EXIT_NETWORK,
+}
 
 
 @click.command("send")
@@ -46,7 +54,7 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 @click.option("--dry-run", is_flag=True, help="Print the exact request (credentials redacted); send nothing.")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
@@ -58,7 +66,11 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     metavar="PATH",
     help="Receipts file (JSON Lines). Default: .offer/receipts.jsonl beside each offer.",
 )
-@click.option("--force", is_flag=True, help="Send even when an identical session is still valid.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even when an identical session is still valid, or the last attempt has no known outcome.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.001),
@@ -78,7 +90,7 @@ def command(
     test_store: bool,
     api_url: str,
     dry_run: bool,
-    fmt: str,
+    output_format: str,
     receipts_path: str | None,
     force: bool,
     timeout: float,
@@ -99,8 +111,10 @@ def command(
       1  an offer is invalid (nothing is sent)
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
-      4  network failure, retries exhausted, or an unreadable answer
+      4  network failure, retries exhausted, an unreadable answer, or an
+         earlier attempt without a known outcome (not sent without --force)
       5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
+      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
     With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
@@ -108,7 +122,8 @@ def command(
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     """
-    from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
+    from offerlang.interrupts import sigterm_as_interrupt
+    from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
     target = resolve_target(target_flag, paths)
@@ -137,28 +152,16 @@ def command(
         api_url = check_api_url(api_url)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    retry = retry_policy()
+    send = SendOptions(
+        store, test_store, api_url, retry_policy(), timeout, dry_run, verbose, target, checkout
+    )
     values = set_values(campaign)
-    if campaign["rows"] is not None:
+    rows = CampaignOptions.given(campaign)
+    if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(
-            lambda: send_campaign(
-                paths,
-                store,
-                test_store,
-                api_url,
-                retry,
-                dry_run,
-                timeout,
-                verbose,
-                values,
-                target=target,
-                checkout=checkout,
-                **campaign,
-            ),
-            dry_run,
-        )
+        with sigterm_as_interrupt():
+            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows), dry_run)
 
     results = [compile_path(f, values or None, target=target) for f in offer_files(paths)]
     if not results:
@@ -166,25 +169,16 @@ def command(
     print_diagnostics([d for r in results for d in r.diagnostics], results)
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
-        click.echo(f"offer send: {bad} invalid offer{'s' * (bad != 1)}; nothing was sent", err=True)
+        click.echo(f"offer send: {plural(bad, 'invalid offer')}; nothing was sent", err=True)
         return EXIT_INVALID
 
     credentials = credentials_or_exit(dry_run)
     if isinstance(credentials, int):
         return credentials
-    username, password = credentials
 
-    sender = Sender(fmt)
+    sender = Sender(output_format)
     client = make_client(
-        store=store,
-        test_store=test_store,
-        username=username,
-        password=password,
-        api_url=api_url,
-        retry=retry,
-        read_timeout=timeout,
-        on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
-        checkout=checkout,
+        send, credentials, on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True)
     )
 
     def run() -> int:
@@ -197,7 +191,12 @@ def command(
                 books = open_books(results, receipts_path)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
-            outcome = send_batch(client, results, books, force, sender)
+            try:
+                outcome = send_batch(client, results, books, force, sender)
+            except ReceiptsUnusable as exc:
+                raise click.UsageError(str(exc)) from None
+            finally:
+                close_books(books)
             if outcome == "ok" and sender.warned:
                 count = sender.warned
                 them = "it before handing out its link" if count == 1 else "them before handing out the links"
@@ -209,4 +208,5 @@ def command(
                 return EXIT_WARNED
             return EXIT_CODES[outcome]
 
-    return unless_stdout_closes(run, dry_run)
+    with sigterm_as_interrupt():
+        return unless_stdout_closes(run, dry_run)

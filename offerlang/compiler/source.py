@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
+from offerlang.errors import OfferlangError
 from offerlang.language import MAX_SOURCE_BYTES as MAX_BYTES
 
 
@@ -30,7 +31,7 @@ _WIDE_BOMS = (
 )
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(OfferlangError):
     """The path cannot be read at all (missing, a directory, no permission): a usage error."""
 
 

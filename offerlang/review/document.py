@@ -5,17 +5,12 @@ on a terminal, rich tables. One model, so the three outputs never say different 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from offerlang import safetext
+from offerlang.text import has_control, quote, visible
 
-# Characters that would start a new line, move the cursor, or reorder the words around them
-# (bidi controls) in a report that promises one line per fact or change: shown as escapes
-# instead (`\n`, `\x1b`, `\u202e`), by the one helper for text offerlang did not write.
-_CONTROL = safetext.UNSAFE
 # A value with these cannot stand bare between the words around it.
 _NEEDS_QUOTES = re.compile('[\\s",=→]')
 # Markdown (GitHub) punctuation that could start emphasis, code, a link or a table cell.
@@ -23,23 +18,12 @@ _MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#!])")
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def visible(text: str) -> str:
-    """`text` with every control and bidi character written as an escape, so it stays on one
-    line and reads in the order it is written."""
-    return safetext.escape(text)
-
-
 def say(value: str) -> str:
     """A value written by the offer's author, as it reads in a sentence: bare when it is one
     plain word, otherwise quoted (`"campaign name"`) with quotes and control characters escaped."""
-    if value and not _NEEDS_QUOTES.search(value) and not _CONTROL.search(value):
+    if value and not _NEEDS_QUOTES.search(value) and not has_control(value):
         return value
     return quote(value)
-
-
-def quote(value: str) -> str:
-    """`value` in double quotes, its quotes, backslashes and control characters escaped."""
-    return visible(json.dumps(value, ensure_ascii=False))
 
 
 def md_text(text: str) -> str:

@@ -14,7 +14,7 @@ Whatever the server does, an attempt ends by its deadline (`attempt_timeout`, cu
 left of the policy's total deadline): every read and write on the connection is given only the
 time left, so a server that trickles its answer a byte a second cannot stretch it. An answer's
 body is read up to MAX_ANSWER_BYTES once decoded (gzip included); more is a bad answer. Text
-that comes from the server is escaped and capped (offerlang.safetext) before anyone sees it.
+that comes from the server is escaped and capped (offerlang.text.shown) before anyone sees it.
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 from offerlang import __version__
+from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
-from offerlang.safetext import SHOWN, escape, shown
+from offerlang.text import SHOWN, plural, shown, visible
 
 if TYPE_CHECKING:
     import httpx
@@ -54,11 +56,11 @@ REDACTED = "<redacted>"
 
 # FastSpring ids are URL-safe base64 (22 characters in every example); anything else would end
 # up inside a checkout URL, so it is refused rather than trusted.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
-_LAST_MS = 253_402_300_799_999
+LAST_MS = 253_402_300_799_999
 # A secret shorter than this is masked only where it stands alone: replacing every "ab" in a
 # message would garble it. The same length bounds the base64 fragments of a secret that appear
 # inside a longer base64 text: a shorter fragment (from a password of 1 or 2 characters) would
@@ -95,7 +97,7 @@ class RetryPolicy:
     def backoff(self, retry_number: int) -> float:
         """Delay before retry `retry_number` (1 for the first). Half of it is fixed, so retries
         always back off; half is random, so many clients that failed together do not retry in step."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -115,6 +117,16 @@ class RetryInfo:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where sessions go: a store, in live or test mode, through an API base URL. Two sends of
+    the same payload to different targets are not duplicates."""
+
+    store: str
+    test_store: bool
+    api_url: str
+
+
+@dataclass(frozen=True)
 class SessionCreated:
     id: str
     expires_ms: int  # epoch milliseconds, as FastSpring answers
@@ -123,19 +135,26 @@ class SessionCreated:
     response: dict[str, Any]  # FastSpring's whole answer, numbers as exact Decimals
 
 
-class SendError(Exception):
+class ErrorKind(StrEnum):
+    """Why a request created no session (what a campaign's ledger records as `kind`)."""
+
+    REJECTED = "rejected"  # FastSpring refused the payload (400): fix the offer
+    AUTH = "auth"  # 401/403: fix the credentials
+    NETWORK = "network"  # no usable answer: connection, timeouts, retries exhausted, unreadable
+    INTERRUPTED = "interrupted"  # a campaign stopped before a retry (never raised by the client)
+
+
+class SendError(OfferlangError):
     """A request that did not create a session.
 
-    kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
-    credentials), "network" (no usable answer: connection, timeouts, retries exhausted, or an
-    unreadable answer). message is FastSpring's message where it gave one; params its `params`.
+    kind: see ErrorKind. message is FastSpring's message where it gave one; params its `params`.
     may_have_created: an answer came that FastSpring may have sent for a session it created (a
     2xx that could not be read), so whoever keeps records must treat the request as uncertain.
     """
 
     def __init__(
         self,
-        kind: str,
+        kind: ErrorKind,
         message: str,
         status: int | None = None,
         *,
@@ -161,7 +180,7 @@ class SendInterrupted(KeyboardInterrupt):
         self.may_have_created = may_have_created
 
 
-class MissingCredentials(Exception):
+class MissingCredentials(OfferlangError):
     """The API username or password is not in the environment (the message names the variables)."""
 
 
@@ -203,7 +222,7 @@ def check_api_url(url: str) -> str:
             f"here, so that the password is not either); credentials are read from {USERNAME_ENV} "
             f"and {PASSWORD_ENV} only"
         )
-    shown = escape(url)
+    shown = visible(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -297,6 +316,7 @@ class FastSpringClient:
         before_attempt: Callable[[], None] | None = None,
         on_retry: Callable[[RetryInfo], None] | None = None,
         on_rate_limited: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -309,6 +329,7 @@ class FastSpringClient:
         self._before_attempt = before_attempt
         self._on_retry = on_retry
         self._on_rate_limited = on_rate_limited
+        self._clock = clock  # seconds, for the deadline; a test may say how much time has passed
         token = basic_token(username, password)
         self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
@@ -329,6 +350,10 @@ class FastSpringClient:
             follow_redirects=False,  # a redirect would re-send the credentials somewhere else
         )
         _bound_by_attempt_deadline(self._http)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.store, self.test_store, self.api_url)
 
     def __enter__(self) -> FastSpringClient:
         return self
@@ -359,7 +384,7 @@ class FastSpringClient:
         """Create one session, retrying per the module's rules. Raises SendError, or
         SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
-        started = time.monotonic()
+        started = self._clock()
         policy = self.retry
         attempt = 1
         may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
@@ -369,20 +394,20 @@ class FastSpringClient:
                 if self._before_attempt is not None:
                     self._before_attempt()
                 sending = True
-                outcome = self._attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                outcome = self._attempt(request, attempt, policy.deadline - (self._clock() - started))
                 sending = False
                 if isinstance(outcome, SessionCreated):
                     return outcome
                 may_have_created = may_have_created or outcome.may_have_created
-                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                tried = f"gave up after {plural(attempt, 'attempt')}: {outcome.reason}"
                 if attempt >= policy.max_attempts:
-                    raise self._error("network", tried, outcome.status, hint=outcome.hint)
+                    raise self._error(ErrorKind.NETWORK, tried, outcome.status, hint=outcome.hint)
                 # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
                 # clients that failed together would otherwise all retry at once.
                 delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
-                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                if self._clock() - started + delay + _MIN_ATTEMPT > policy.deadline:
                     raise self._error(
-                        "network",
+                        ErrorKind.NETWORK,
                         f"{tried}; waiting {format_seconds(delay)} more would pass the "
                         f"{format_seconds(policy.deadline)} deadline",
                         outcome.status,
@@ -422,8 +447,9 @@ class FastSpringClient:
             self.retry.max_attempts,
             len(request.content),
         )
-        sent = time.monotonic()
-        _ATTEMPT.deadline = sent + budget
+        sent = self._clock()
+        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
+        _ATTEMPT.deadline = time.monotonic() + budget
         try:
             try:
                 response = self._http.send(request, stream=True)
@@ -434,7 +460,7 @@ class FastSpringClient:
             except httpx.TransportError as exc:
                 if _certificate_failure(exc):
                     raise self._error(
-                        "network",
+                        ErrorKind.NETWORK,
                         f"the TLS certificate of {request.url.host} could not be verified: {exc}",
                         hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses "
                         "its own CA",
@@ -452,7 +478,7 @@ class FastSpringClient:
             response = _with_body(response, body)
         finally:
             _ATTEMPT.deadline = None
-        log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
+        log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
             if problem is not None:
@@ -478,19 +504,21 @@ class FastSpringClient:
             message = f"{message} (the rest of the answer was not read: {problem})"
         if status in (401, 403):
             raise self._error(
-                "auth",
+                ErrorKind.AUTH,
                 message,
                 status,
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
             where = shown(self._scrub(response.headers.get("Location", "elsewhere")))
-            raise self._error("rejected", f"unexpected redirect to {where}", status, hint="check --api-url")
-        raise self._error("rejected", message, status, params=params)
+            raise self._error(
+                ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
+            )
+        raise self._error(ErrorKind.REJECTED, message, status, params=params)
 
     def _unreadable(self, status: int, what: str) -> SendError:
         return self._error(
-            "network",
+            ErrorKind.NETWORK,
             f"HTTP {status} with an unreadable answer ({what}); a session may have been created, so "
             "the request was not repeated",
             status,
@@ -513,9 +541,9 @@ class FastSpringClient:
         if not isinstance(data, dict):
             raise unreadable("not a JSON object")
         session_id, expires = data.get("id"), data.get("expires")
-        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise unreadable("no valid session id")
-        if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= _LAST_MS:
+        if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= LAST_MS:
             raise unreadable("no expiry time in epoch milliseconds")
         return SessionCreated(
             id=session_id,
@@ -525,12 +553,28 @@ class FastSpringClient:
             response=data,
         )
 
-    def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
+    def _error(
+        self,
+        kind: ErrorKind,
+        message: str,
+        status: int | None = None,
+        *,
+        params: tuple[Any, ...] = (),
+        hint: str | None = None,
+        may_have_created: bool = False,
+    ) -> SendError:
         """Every SendError: scrubbed, then escaped and capped (the server's parts are capped on
         their own already), since its message and params reach the terminal and JSON output."""
-        if extra.get("params"):
-            extra["params"] = _shown_params(list(extra["params"]), self._scrub)
-        return SendError(kind, shown(self._scrub(message), _MESSAGE_SHOWN), status, **extra)
+        if params:
+            params = _shown_params(list(params), self._scrub)
+        return SendError(
+            kind,
+            shown(self._scrub(message), _MESSAGE_SHOWN),
+            status,
+            params=params,
+            hint=hint,
+            may_have_created=may_have_created,
+        )
 
 
 def basic_token(username: str, password: str) -> str:
@@ -550,24 +594,20 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
     pair = f"{username}:{password}"
     masks: dict[str, Callable[[str], str]] = {}
 
-    def mask_anywhere(form: str) -> None:
-        masks[form] = partial(_replace, form)
-
     for secret in (password, username, pair, basic_token(username, password)):
         if not secret:
             continue
         for form in _encoded_forms(secret):
             if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
-                mask_anywhere(form)
+                masks[form] = partial(_mask_everywhere, form)
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
-                standalone = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
-                masks[form] = partial(standalone.sub, REDACTED)
+                masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
     for secret in (pair, password):
         if secret:
             for fragment in _base64_fragments(secret.encode("utf-8", "surrogateescape")):
                 if len(fragment) >= _MIN_SCRUBBED_ANYWHERE:
-                    mask_anywhere(fragment)
+                    masks[fragment] = partial(_mask_everywhere, fragment)
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
 
@@ -581,8 +621,12 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
     return scrub
 
 
-def _replace(form: str, text: str) -> str:
+def _mask_everywhere(form: str, text: str) -> str:
     return text.replace(form, REDACTED)
+
+
+def _mask_standalone(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(REDACTED, text)
 
 
 def _encoded_forms(secret: str) -> set[str]:
@@ -664,7 +708,7 @@ def _error_body(
 ) -> tuple[str, tuple[Any, ...]]:
     """FastSpring's `{"message": ..., "params": [...]}`, or (when `echo`) the start of whatever
     came instead; scrubbed before it is cut short, so no part of a secret survives the cut, and
-    escaped (safetext), so no control or bidi character in it reaches the terminal."""
+    escaped (text.shown), so no control or bidi character in it reaches the terminal."""
     body = response.content
     try:
         data = loads(body.decode("utf-8"))
@@ -737,7 +781,7 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
         return None
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         # Only "gzip, deflate" is asked for (Accept-Encoding), and one coding at a time.
-        raise _BadBody(f"could not be decoded: content encoding {escape(content_encoding)!r}")
+        raise _BadBody(f"could not be decoded: content encoding {visible(content_encoding)!r}")
     wbits = zlib.MAX_WBITS | 16 if codings[0] != "deflate" else zlib.MAX_WBITS
     inflate = zlib.decompressobj(wbits)
     first = True

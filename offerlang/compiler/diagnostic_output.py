@@ -1,15 +1,15 @@
-"""Diagnostics -> text for people (terminal), for tools (JSON) and for GitHub annotations."""
+"""Diagnostics as output: text for people (a terminal), a versioned JSON document for tools, and
+GitHub annotations. Whether a terminal gets colour is the CLI's to decide (`color=`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
-from offerlang.safetext import escape as visible
+from offerlang.text import and_more, plural, visible
 
 JSON_FORMAT_VERSION = 1
 
@@ -21,15 +21,6 @@ _COLORS = {
     "dim": "\x1b[2m",
     "reset": "\x1b[0m",
 }
-
-
-def use_color(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
 
 
 # Diagnostics shown per file on the terminal: past this many, one line says how many more there
@@ -57,7 +48,8 @@ def render_text(
 
     def close_file(path: str | None) -> None:
         if hidden.get(path):
-            out.extend([and_more(hidden.pop(path), visible(path or "<input>")), ""])
+            # The same line as a rows file's list of problems, cut short.
+            out.extend([f"… {and_more(hidden.pop(path), 'problem')} in {visible(path or '<input>')}", ""])
 
     for d in diags:
         if d.path != previous:
@@ -100,12 +92,6 @@ def render_text(
     for path in list(hidden):  # a file whose diagnostics were not all together
         close_file(path)
     return "\n".join(out) + ("\n" if out else "")
-
-
-def and_more(hidden: int, where: str) -> str:
-    """The line that stands for what a capped list left out (diagnostics here, problems in a
-    rows file too): `… and 1,234 more problems in offers/x.offer`."""
-    return f"… and {hidden:,} more problem{'s' * (hidden != 1)} in {where}"
 
 
 TAB_WIDTH = 4
@@ -161,13 +147,10 @@ def _display(src: str) -> tuple[str, list[int]]:
 def summary(diags: list[Diagnostic], files: int) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diags)
     warnings = len(diags) - errors
-    parts = [f"{files} file{'s' * (files != 1)} checked"]
-    parts.append(f"{errors} error{'s' * (errors != 1)}")
-    parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
-    return ", ".join(parts)
+    return f"{plural(files, 'file')} checked, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
-def render_json(diags: Iterable[Diagnostic], files: list[dict]) -> str:
+def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str:
     """A stable, versioned document: {"version": 1, "files": [...], "diagnostics": [...]}."""
     doc = {
         "version": JSON_FORMAT_VERSION,
