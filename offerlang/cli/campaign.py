@@ -27,6 +27,7 @@ from offerlang.compiler.pipeline import CompileResult, Template, compile_templat
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
     from offerlang.send.client import RetryPolicy
+    from offerlang.store.context import Stores
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_RATE = "120/min"
@@ -118,16 +119,24 @@ class _RowsInvalid(Exception):
     """Raised inside an atomic write to throw the half-written output away."""
 
 
-def load_rows(file: str, rows: str, key: str | None, values: dict[str, str]) -> RowSet | None:
+def load_rows(
+    file: str, rows: str, key: str | None, values: dict[str, str], stores: Stores | None = None
+) -> RowSet | None:
     """The template, checked once, and its rows file opened. None (after printing why) when
-    the template is invalid; a rows file that cannot be used at all is a usage error."""
+    the template is invalid; a rows file that cannot be used at all is a usage error.
+    `stores`: every row is also checked against the offer's catalog and policy."""
+    from offerlang.cli.storeopts import problem_results
+
     src = read_source(file)
     template: Template | None = None
     diags = src.diagnostics
     if src.text is not None:
-        template, diags = compile_template(src.text, src.path)
-    print_diagnostics(diags, [CompileResult(src.path, src.text, None, diags)])
-    if template is None:
+        checks = stores.for_path(src.path) if stores is not None else None
+        template, diags = compile_template(src.text, src.path, checks=checks)
+    setup = problem_results(stores) if stores is not None else []
+    shown = [*setup, CompileResult(src.path, src.text, None, diags)]
+    print_diagnostics([d for r in shown for d in r.diagnostics], shown)
+    if template is None or any(r.errors for r in setup):
         return None
     try:
         return RowSet(rows, template, key, values)
@@ -142,9 +151,16 @@ def print_report(report: Report) -> None:
         click.echo(report.summary(), err=True)
 
 
-def compile_rows(file: str, rows: str, key: str | None, values: dict[str, str], out: str | None) -> int:
+def compile_rows(
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    out: str | None,
+    stores: Stores | None = None,
+) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values)
+    row_set = load_rows(file, rows, key, values, stores)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
@@ -185,6 +201,7 @@ def send_campaign(
     concurrency: int,
     rate: str,
     retry_uncertain: bool,
+    stores: Stores | None = None,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
     from offerlang.campaign.flow import Campaign
@@ -202,7 +219,7 @@ def send_campaign(
         per_minute = parse_rate(rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, key, values)
+    row_set = load_rows(paths[0], rows, key, values, stores)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID

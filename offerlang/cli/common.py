@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -15,6 +15,9 @@ from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 from offerlang.compiler.render import render_text, use_color
 from offerlang.compiler.source import Source
+
+if TYPE_CHECKING:
+    from offerlang.store.context import Stores
 
 
 class InputError(click.UsageError):
@@ -112,10 +115,16 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    path: str,
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    stores: Stores | None = None,
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
-    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them;
+    `stores` adds the store checks of the offer's config and catalog (cli/storeopts.py)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok)
+    checks = stores.for_path(path) if stores is not None else None
+    return compile_loaded(read_source(path), values, unbound_ok, checks=checks)

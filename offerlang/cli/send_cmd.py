@@ -22,6 +22,7 @@ from offerlang.cli.sending import (
     unless_stdout_closes,
     verbose_log,
 )
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
@@ -69,6 +70,7 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
 @campaign_options
+@store_options
 def command(
     paths: tuple[str, ...],
     store: str,
@@ -80,6 +82,8 @@ def command(
     force: bool,
     timeout: float,
     verbose: bool,
+    catalog: str | None,
+    isolated: bool,
     **campaign: Any,
 ) -> int:
     """Create a FastSpring checkout session for each FILE and print its links.
@@ -98,6 +102,8 @@ def command(
       141 standard output was closed (sessions created are in the receipts)
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
+    A project config or --catalog adds the store's catalog and policy checks: an offer they
+    find invalid is not sent either.
     """
     from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
@@ -109,19 +115,34 @@ def command(
         raise click.UsageError(str(exc)) from None
     retry = retry_policy()
     values = set_values(campaign)
+    stores = make_stores(catalog, isolated)
     if campaign["rows"] is not None:
         from offerlang.cli.campaign import send_campaign
 
         return unless_stdout_closes(
             lambda: send_campaign(
-                paths, store, test_store, api_url, retry, dry_run, timeout, verbose, values, **campaign
+                paths,
+                store,
+                test_store,
+                api_url,
+                retry,
+                dry_run,
+                timeout,
+                verbose,
+                values,
+                stores=stores,
+                **campaign,
             )
         )
 
-    results = [compile_path(f, values or None) for f in offer_files(paths)]
+    results = [compile_path(f, values or None, stores=stores) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
-    print_diagnostics([d for r in results for d in r.diagnostics], results)
+    setup = problem_results(stores)
+    print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
+    if any(r.errors for r in setup):
+        click.echo("offer send: the project config or catalog is invalid; nothing was sent", err=True)
+        return EXIT_INVALID
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
         click.echo(f"offer send: {bad} invalid offer{'s' * (bad != 1)}; nothing was sent", err=True)

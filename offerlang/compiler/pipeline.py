@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,11 @@ from offerlang.compiler.emit import Pointers, emit
 from offerlang.compiler.parser import parse
 from offerlang.compiler.schema import validate
 from offerlang.compiler.source import Source, decode, read_file
+
+# A further family of checks a caller runs after the language's own, on the same tree and with
+# the same Diagnostic type: (offer, path) -> diagnostics. The store's catalog and policy checks
+# are one (offerlang/store/context.py); the compiler knows nothing about what they check.
+ExtraChecks = Callable[[n.Offer, str], list[Diagnostic]]
 
 
 @dataclass
@@ -43,16 +48,22 @@ class CompileResult:
         return [d for d in self.diagnostics if d.is_error]
 
 
-def parse_source(text: str, path: str = "<string>") -> tuple[n.Offer | None, list[Diagnostic]]:
+def parse_source(
+    text: str, path: str = "<string>", *, checks: ExtraChecks | None = None
+) -> tuple[n.Offer | None, list[Diagnostic]]:
     """Parse and check without emitting (what `offer fmt`, `explain` and `diff` build on)."""
-    return _parse_checked(_without_bom(text), path)
+    return _parse_checked(_without_bom(text), path, checks)
 
 
-def _parse_checked(text: str, path: str) -> tuple[n.Offer | None, list[Diagnostic]]:
+def _parse_checked(
+    text: str, path: str, checks: ExtraChecks | None = None
+) -> tuple[n.Offer | None, list[Diagnostic]]:
     # `text` has no byte order mark: each public entry point strips it once.
     offer, diags = parse(text)
     if offer is not None:
         diags = diags + check(offer)
+        if checks is not None:
+            diags = diags + checks(offer, path)
     return offer, _located(diags, path)
 
 
@@ -62,20 +73,22 @@ def compile_source(
     values: Mapping[str, str] | None = None,
     *,
     unbound_ok: bool = False,
+    checks: ExtraChecks | None = None,
 ) -> CompileResult:
     """Source text -> payload and diagnostics. Never raises for bad input.
 
     An offer that declares parameters is bound with `values` first; a parameter without a
     value is an error, unless `unbound_ok` asks only whether the template itself is valid.
+    `checks` runs after the language's checks (and again on the bound offer of a template).
     """
     text = _without_bom(text)
-    offer, diags = _parse_checked(text, path)
+    offer, diags = _parse_checked(text, path, checks)
     if offer is None or has_errors(diags):
         return CompileResult(path, text, None, diags, offer)
     if offer.of(n.Param) or values:
         if values is None and unbound_ok:
             return CompileResult(path, text, None, diags, offer, template_only=True)
-        return Template(path, text, offer, diags).bind(values or {})
+        return Template(path, text, offer, diags, checks).bind(values or {})
     return _emitted(path, text, offer, diags)
 
 
@@ -99,12 +112,20 @@ class Template:
     and the rules on those values (patterns, codes, lengths, decimals) are the checks' rules.
     """
 
-    def __init__(self, path: str, text: str, offer: n.Offer, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        offer: n.Offer,
+        diagnostics: list[Diagnostic],
+        checks: ExtraChecks | None = None,
+    ) -> None:
         self.path = path
         self.text = text
         self.offer = offer
         self.diagnostics = diagnostics  # the template's own (warnings only: it checked)
         self.parameters = params.analyse(offer)
+        self.checks = checks
         self._schema_passed = False
 
     @property
@@ -113,6 +134,8 @@ class Template:
 
     def bind(self, values: Mapping[str, str], source_label: str | None = None) -> CompileResult:
         bound, diags = params.bind(self.offer, values, source_label, self.parameters)
+        if bound is not None and self.checks is not None:
+            diags = diags + self.checks(bound, self.path)
         diags = _located(diags, self.path)
         if bound is None or has_errors(diags):
             return CompileResult(self.path, self.text, None, diags, bound)
@@ -121,35 +144,50 @@ class Template:
         return result
 
 
-def compile_template(text: str, path: str = "<string>") -> tuple[Template | None, list[Diagnostic]]:
+def compile_template(
+    text: str, path: str = "<string>", *, checks: ExtraChecks | None = None
+) -> tuple[Template | None, list[Diagnostic]]:
     """Parse and check an offer once, for binding many rows. None when the template is invalid."""
     text = _without_bom(text)
-    offer, diags = _parse_checked(text, path)
+    offer, diags = _parse_checked(text, path, checks)
     if offer is None or has_errors(diags):
         return None, diags
-    return Template(path, text, offer, diags), diags
+    return Template(path, text, offer, diags, checks), diags
 
 
 def compile_bytes(
-    data: bytes, path: str = "<stdin>", values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    data: bytes,
+    path: str = "<stdin>",
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    checks: ExtraChecks | None = None,
 ) -> CompileResult:
-    return compile_loaded(decode(data, path), values, unbound_ok)
+    return compile_loaded(decode(data, path), values, unbound_ok, checks=checks)
 
 
 def compile_file(
-    path: str | Path, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    path: str | Path,
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    checks: ExtraChecks | None = None,
 ) -> CompileResult:
     """Raises source.UnreadableFile when the path cannot be read at all."""
-    return compile_loaded(read_file(path), values, unbound_ok)
+    return compile_loaded(read_file(path), values, unbound_ok, checks=checks)
 
 
 def compile_loaded(
-    src: Source, values: Mapping[str, str] | None = None, unbound_ok: bool = False
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    unbound_ok: bool = False,
+    *,
+    checks: ExtraChecks | None = None,
 ) -> CompileResult:
     """Compile what `source` read (or report why it could not be read)."""
     if src.text is None:
         return CompileResult(src.path, None, None, src.diagnostics)
-    return compile_source(src.text, src.path, values, unbound_ok=unbound_ok)
+    return compile_source(src.text, src.path, values, unbound_ok=unbound_ok, checks=checks)
 
 
 def _without_bom(text: str) -> str:
