@@ -10,6 +10,7 @@ import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 
 if TYPE_CHECKING:
     from offerlang.review.document import Block
@@ -44,22 +45,32 @@ def echo_blocks(blocks: list[Block], fmt: str) -> None:
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
-def command(paths: tuple[str, ...], fmt: str) -> int:
+@store_options
+def command(paths: tuple[str, ...], fmt: str, catalog: str | None, isolated: bool) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
+    With a catalog (the project config's, or --catalog), what the offer leaves to the catalog
+    is stated with the catalog's values, marked "(catalog)"; policy waivers are listed.
     An offer that does not compile is reported with its problems; exit 1.
     """
     from offerlang.review.explain import explain, to_blocks, to_json
 
-    results = [compile_path(f) for f in offer_files(paths)]
-    print_diagnostics([d for r in results for d in r.diagnostics], results)
-    explanations = [explain(r.payload, r.path) for r in results if r.ok and r.payload is not None]
+    stores = make_stores(catalog, isolated)
+    results = [compile_path(f, stores=stores) for f in offer_files(paths)]
+    setup = problem_results(stores)
+    print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
+    explanations = []
+    for r in results:
+        if r.ok and r.payload is not None:
+            context = stores.for_path(r.path)
+            records = context.records() if context is not None else None
+            explanations.append(explain(r.payload, r.path, records, stores.waivers_json(r.path)))
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
     else:
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:
             echo_blocks(blocks, fmt)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
+    return EXIT_OK if all(r.ok for r in results) and not any(r.errors for r in setup) else EXIT_INVALID
