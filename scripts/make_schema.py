@@ -1,12 +1,14 @@
 """Writes offerlang/schemas/sessions-v1.request.schema.json from the contract and the ISO lists.
 
-Run it after changing offerlang/iso.py or a rule below; tests/test_schema.py fails while the
-committed file and this script disagree. Usage: python scripts/make_schema.py
+Run it after changing offerlang/language.py, offerlang/iso.py or a rule below;
+tests/test_schema.py fails while the committed file and this script disagree.
+Usage: python scripts/make_schema.py
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES  # noqa: E402
+from offerlang.language import (  # noqa: E402
+    ACCOUNT_ID,
+    ADHOC,
+    DISCOUNT_KINDS,
+    EXPIRATION_DAYS,
+    INTERVALS,
+    LOOKUP_KEY,
+    PRODUCT_PATH,
+    QUANTITY_BEHAVIORS,
+    RENEW_MODES,
+    TIER_KEY,
+)
+
+
+def anchored(pattern: re.Pattern[str]) -> str:
+    """A language pattern (matched with fullmatch) as a JSON Schema pattern (searched)."""
+    return "^" + pattern.pattern + "$"
+
 
 SCHEMA_PATH = ROOT / "offerlang" / "schemas" / "sessions-v1.request.schema.json"
 
@@ -46,17 +66,17 @@ def build() -> dict:
             "paymentCollected": {"type": "boolean"},
             "paidTrial": {"type": "boolean"},
             "trialPrice": {"$ref": "#/$defs/money"},
-            "renew": {"enum": ["auto", "manual", "opt-auto", "opt-manual"]},
-            "interval": {"enum": ["adhoc", "day", "week", "month", "year"]},
+            "renew": {"enum": list(RENEW_MODES)},
+            "interval": {"enum": list(INTERVALS)},
             "intervalLength": {"type": "integer", "minimum": 1},
-            "quantityBehavior": {"enum": ["allow", "lock", "hide"]},
+            "quantityBehavior": {"enum": list(QUANTITY_BEHAVIORS)},
             "quantityDefault": {"type": "integer", "minimum": 1},
-            "discountType": {"enum": ["percent", "amount"]},
+            "discountType": {"enum": list(DISCOUNT_KINDS)},
             "discountDuration": {"type": "integer", "minimum": 1},
             "quantityDiscounts": {
                 "type": "object",
                 "minProperties": 1,
-                "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+                "propertyNames": {"pattern": anchored(TIER_KEY)},
             },
             "setupFee": {
                 "type": "object",
@@ -87,7 +107,7 @@ def build() -> dict:
             },
             {
                 "description": "every interval but adhoc needs a length; adhoc takes none",
-                "if": {"required": ["interval"], "properties": {"interval": {"const": "adhoc"}}},
+                "if": {"required": ["interval"], "properties": {"interval": {"const": ADHOC}}},
                 "then": {"not": {"required": ["intervalLength"]}},
                 "else": {
                     "if": {"required": ["interval"]},
@@ -96,7 +116,10 @@ def build() -> dict:
             },
             {
                 "description": "percent tiers are numbers in (0, 100]; amount tiers are money",
-                "if": {"required": ["discountType"], "properties": {"discountType": {"const": "percent"}}},
+                "if": {
+                    "required": ["discountType"],
+                    "properties": {"discountType": {"const": DISCOUNT_KINDS[0]}},
+                },
                 "then": {
                     "properties": {
                         "quantityDiscounts": {
@@ -121,7 +144,7 @@ def build() -> dict:
         "properties": {
             "product": {
                 "type": "string",
-                "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                "pattern": anchored(PRODUCT_PATH),
                 "description": "catalog product path",
             },
             "quantity": {"type": "integer", "minimum": 1},
@@ -154,17 +177,17 @@ def build() -> dict:
         "additionalProperties": False,
         "required": ["items"],
         "properties": {
-            "account": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+            "account": {"type": "string", "pattern": anchored(ACCOUNT_ID)},
             "contact": contact,
             "lookup": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["custom"],
-                "properties": {"custom": {"type": "string", "pattern": "^[A-Za-z0-9_-]{4,}$"}},
+                "properties": {"custom": {"type": "string", "pattern": anchored(LOOKUP_KEY)}},
             },
             "tags": strings,
             "coupon": text,
-            "expiration": {"type": "integer", "minimum": 1, "maximum": 7},
+            "expiration": {"type": "integer", "minimum": EXPIRATION_DAYS[0], "maximum": EXPIRATION_DAYS[1]},
             "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/item"}},
         },
         "oneOf": [{"required": ["account"]}, {"required": ["contact"]}],

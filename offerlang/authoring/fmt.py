@@ -19,11 +19,11 @@ from functools import cache
 from typing import Any
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import INTERVAL_UNITS, minor_units
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import lark_parser, parse
 from offerlang.compiler.pipeline import parse_source
 from offerlang.iso import CURRENCIES
+from offerlang.language import INTERVAL_UNITS, minor_units
 
 INDENT = "  "
 

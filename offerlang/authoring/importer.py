@@ -16,11 +16,11 @@ from typing import Any
 
 from offerlang.authoring.fmt import format_source, print_offer
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
 from offerlang.compiler.schema import json_pointer
+from offerlang.language import ADHOC, CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
 
 # Nodes built here have no place in any source text.
 _NOWHERE = n.Span(1, 1, 1, 1)
@@ -420,8 +420,8 @@ class _Builder:
         if "renew" in p:
             out.append(n.Renew(_NOWHERE, _name(p["renew"])))
         if "interval" in p:
-            if p["interval"] == "adhoc":
-                out.append(n.Billed(_NOWHERE, False, None, _name("adhoc")))
+            if p["interval"] == ADHOC:
+                out.append(n.Billed(_NOWHERE, False, None, _name(ADHOC)))
             else:
                 out.append(n.Billed(_NOWHERE, True, _number(p["intervalLength"]), _name(p["interval"])))
         if "quantityBehavior" in p:

@@ -8,8 +8,8 @@ runs after emitting only catches what slipped through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import (
@@ -20,89 +20,33 @@ from offerlang.compiler.diagnostics import (
     or_list,
     warning,
 )
-from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
-
-TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
-ITEM_KEYWORDS = [
-    "quantity",
-    "price",
-    "trial",
-    "billed",
-    "renew",
-    "discount",
-    "attribute",
-    "setup",
-]
-CONTACT_FIELDS = ["first", "last", "email", "company", "phone", "country", "language"]
-FEE_KEYWORDS = ["title", "price"]
-
-RENEW_MODES = ["auto", "manual", "opt-auto", "opt-manual"]
-QUANTITY_BEHAVIORS = ["allow", "lock", "hide"]
-INTERVAL_UNITS = {
-    "day": "day",
-    "days": "day",
-    "week": "week",
-    "weeks": "week",
-    "month": "month",
-    "months": "month",
-    "year": "year",
-    "years": "year",
-}
-PARAM_TYPES = ["text", "email", "country", "language", "money", "integer", "product"]
-# The parameter types that may stand for an amount (`price USD $price`).
-AMOUNT_PARAM_TYPES = ["money", "integer"]
-
-# Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
-# three-letter and English names of languages are not ISO 639-1.
-CODE_MISTAKES = {
-    "uk": "GB",
-    "eng": "en",
-    "english": "en",
-    "ger": "de",
-    "deu": "de",
-    "german": "de",
-    "fre": "fr",
-    "fra": "fr",
-    "french": "fr",
-    "spa": "es",
-    "spanish": "es",
-    "ita": "it",
-    "italian": "it",
-    "jpn": "ja",
-    "japanese": "ja",
-    "jp": "ja",
-    "kor": "ko",
-    "korean": "ko",
-    "kr": "ko",
-    "chi": "zh",
-    "zho": "zh",
-    "chinese": "zh",
-    "cn": "zh",
-}
-
-PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
-ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
-PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-TAGS_SOFT_LIMIT = 4000
-# No checkout sells anything for a trillion; a longer number is a typo (and beyond what exact
-# decimal arithmetic downstream is set up for).
-MAX_INTEGER_DIGITS = 12
-# Upper bounds of counts, so a slip of the finger (`99999999999`) is caught here and not by
-# FastSpring: quantities and periods fit 10 digits; a trial or an interval is at most ten years.
-MAX_COUNT = 9_999_999_999
-MAX_DAYS = 3650
-
-
-def minor_units(currency: str) -> int:
-    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-
-
-def decimals(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
+from offerlang.language import (
+    ACCOUNT_ID,
+    ADHOC,
+    AMOUNT_PARAM_TYPES,
+    CODE_MISTAKES,
+    CONTACT_FIELDS,
+    EMAIL,
+    EXPIRATION_DAYS,
+    FEE_KEYWORDS,
+    INTERVAL_UNITS,
+    ITEM_KEYWORDS,
+    LOOKUP_KEY,
+    MAX_COUNT,
+    MAX_DAYS,
+    MAX_INTEGER_DIGITS,
+    PARAM_NAME,
+    PARAM_TYPES,
+    PRODUCT_PATH,
+    QUANTITY_BEHAVIORS,
+    RENEW_MODES,
+    TAGS_SOFT_LIMIT,
+    TOP_KEYWORDS,
+    decimals,
+    minor_units,
+    round_money,
+)
 
 
 def check(offer: n.Offer) -> list[Diagnostic]:
@@ -187,7 +131,7 @@ class _Checker:
         """Was a statement starting with one of these keywords blanked after a syntax error?"""
         return not self.offer.blanked.isdisjoint(keywords)
 
-    def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
+    def _unknown(self, u: n.Unknown, known: Sequence[str], where: str, elsewhere: dict[str, str]) -> None:
         word = u.name.value
         if word in elsewhere:
             self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, elsewhere[word]))
@@ -308,8 +252,7 @@ class _Checker:
             else:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
-            # Half up, as people round money by hand (the default, half even, gives 9.985 -> 9.98).
-            rounded = v.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
+            rounded = round_money(v, currency)
             hint = f"write it rounded: `{rounded}`"
             self.out.append(error("E206", msg, num.span, hint))
 
@@ -408,17 +351,18 @@ class _Checker:
             self._text(c.value, "the coupon code")
         elif isinstance(c, n.Expires):
             v = c.days.value
-            if v == v.to_integral_value() and not 1 <= v <= 7:
+            low, high = EXPIRATION_DAYS
+            if v == v.to_integral_value() and not low <= v <= high:
                 self.out.append(
                     error(
                         "E207",
-                        f"a session can stay open 1 to 7 days, not {c.days.text}",
+                        f"a session can stay open {low} to {high} days, not {c.days.text}",
                         c.days.span,
-                        "FastSpring's limit is 7 days; leave `expires` out for 24 hours",
+                        f"FastSpring's limit is {high} days; leave `expires` out for 24 hours",
                     )
                 )
             else:
-                self._whole(c.days, "the expiration", 1, 7)
+                self._whole(c.days, "the expiration", low, high)
         elif isinstance(c, n.Tag):
             self._text(c.key, "a tag key")
             if isinstance(c.value, n.ParamRef):
@@ -583,7 +527,7 @@ class _Checker:
         elif isinstance(c, n.SetupFee):
             self._setup_fee(c)
 
-    def _choice(self, name: n.Name, choices: list[str], what: str) -> None:
+    def _choice(self, name: n.Name, choices: Sequence[str], what: str) -> None:
         if name.value in choices:
             return
         hint = did_you_mean_hint(name.value, choices, "choose " + or_list([f"`{x}`" for x in choices]))
@@ -605,7 +549,7 @@ class _Checker:
                     )
                 )
                 return
-            self._choice(c.unit, ["adhoc"], "billing mode (`billed adhoc` or `billed every …`)")
+            self._choice(c.unit, [ADHOC], "billing mode (`billed adhoc` or `billed every …`)")
             return
         if unit not in INTERVAL_UNITS:
             self.out.append(

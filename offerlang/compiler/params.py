@@ -18,9 +18,10 @@ from decimal import Decimal
 from functools import cache
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import EMAIL, check, code_error, product_error
+from offerlang.compiler.checks import check, code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
+from offerlang.language import EMAIL
 
 INTEGER = re.compile(r"-?[0-9]+")
 # An amount as an author writes it in an offer file: no exponent, no thousands separator.

@@ -24,11 +24,7 @@ from offerlang import usercache
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list
 from offerlang.iso import CURRENCIES
-
-# Independent syntax errors reported in one run before we give up on recovering.
-MAX_SYNTAX_ERRORS = 20
-# Deeper nesting is always a mistake (an offer needs two levels: item, setup fee).
-MAX_BLOCK_DEPTH = 16
+from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import EXACT, format_money
 from offerlang.review.catalogview import MARK, Records, through_catalog
 from offerlang.review.document import Block, Heading, Line, Table, say, visible
 from offerlang.review.explain import (
@@ -31,8 +32,6 @@ from offerlang.review.explain import (
     quantity_count,
 )
 from offerlang.review.timeline import (
-    EXACT,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
@@ -336,15 +335,15 @@ def _amounts(
         elif n is None:
             text = f"{label} {cur} {_source(o, cur, from_old)} removed"
             if from_old and new:
-                text = f"{label} {cur} {fmt_amount(o, cur)} (catalog) → none: the override leaves {cur} out"
+                text = f"{label} {cur} {format_money(o, cur)} (catalog) → none: the override leaves {cur} out"
             out.append(Change(item, field, text, o, None, cur))
         elif not from_old and not from_new:
-            text = f"{label} {cur} {fmt_amount(o, cur)} → {fmt_amount(n, cur)}{percent_change(o, n)}"
+            text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
             out.append(Change(item, field, text, o, n, cur))
         else:
             change = percent_change(o, n).strip()[1:-1]
             after = ("catalog" if from_new else "override") + (f", {change}" if change else "")
-            text = f"{label} {cur} {_source(o, cur, from_old, True)} → {fmt_amount(n, cur)} ({after})"
+            text = f"{label} {cur} {_source(o, cur, from_old, True)} → {format_money(n, cur)} ({after})"
             out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":
         out.append(Change(item, field, "the catalog price applies again"))
@@ -353,7 +352,7 @@ def _amounts(
 
 def _source(amount: Decimal, currency: str, from_catalog: bool, override: bool = False) -> str:
     """An amount and, when a catalog is in play, where it comes from."""
-    text = fmt_amount(amount, currency)
+    text = format_money(amount, currency)
     if from_catalog:
         return text + MARK
     return text + " (override)" if override else text

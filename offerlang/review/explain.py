@@ -16,17 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import format_money, round_money
 from offerlang.review.catalogview import MARK, Records, mark, through_catalog
 from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
 from offerlang.review.timeline import (
     Timeline,
     discount_tier,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
     item_timelines,
-    round_money,
 )
 
 JSON_VERSION = 1
@@ -114,7 +113,7 @@ def waiver_facts(waivers: list[dict[str, Any]]) -> Facts:
 
 
 def money(amounts: dict[str, Decimal]) -> str:
-    return ", ".join(f"{cur} {fmt_amount(v, cur)}" for cur, v in amounts.items())
+    return ", ".join(f"{cur} {format_money(v, cur)}" for cur, v in amounts.items())
 
 
 def pairs(mapping: dict[str, str]) -> str:

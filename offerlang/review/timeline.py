@@ -24,14 +24,10 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.compiler.checks import minor_units
-
-# Enough digits that no product of an amount and a quantity is ever rounded (Python reads no
-# integer longer than 4300 digits, and E230 bounds amounts); the default 28 is not.
-EXACT = Context(prec=10_000, rounding=ROUND_HALF_UP)
+from offerlang.language import EXACT, format_money, round_money
 
 # At least this many paid periods are shown one by one, whatever the discount says.
 MIN_PAID_PERIODS = 3
@@ -62,8 +58,8 @@ def shown(cost: tuple[Decimal | None, Decimal | None], currency: str) -> str:
     """An amount as the tables and diffs write it: `5.00`, `catalog`, or `catalog + 250.00`."""
     amount, plus = cost
     if amount is not None:
-        return fmt_amount(amount, currency)
-    return "catalog" if plus is None else f"catalog + {fmt_amount(plus, currency)}"
+        return format_money(amount, currency)
+    return "catalog" if plus is None else f"catalog + {format_money(plus, currency)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,15 +146,6 @@ def discount_tier(pricing: dict[str, Any], quantity: int) -> tuple[int, Any] | N
     return max(tiers, key=lambda t: t[0]) if tiers else None
 
 
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    with localcontext(EXACT):
-        return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
-
-
-def fmt_amount(amount: Decimal, currency: str) -> str:
-    return format(round_money(amount, currency), "f")
-
-
 def discounted_unit(
     pricing: dict[str, Any], quantity: int, currency: str, marks: frozenset[str] = frozenset()
 ) -> tuple[Decimal, str] | None:
@@ -169,14 +156,14 @@ def discounted_unit(
     if tier is None:
         return None
     _, value = tier
-    of = ("catalog price " if "price" in marks else "") + fmt_amount(unit, currency)
+    of = ("catalog price " if "price" in marks else "") + format_money(unit, currency)
     source = " (catalog discount)" if "quantityDiscounts" in marks else ""
     if pricing.get("discountType") == "amount":
         off = value.get(currency) if isinstance(value, dict) else None
         if off is None:
             return None
         floored = round_money(max(Decimal(0), unit - off), currency)
-        return floored, f"{fmt_amount(off, currency)} off {of}{source}"
+        return floored, f"{format_money(off, currency)} off {of}{source}"
     percent = Decimal(value)
     exact = unit - unit * percent / Decimal(100)
     return round_money(exact, currency), f"{_percent(percent)}% off {of}{source}"
@@ -223,7 +210,7 @@ def timeline(
         regular_row = (
             regular * quantity,
             ("catalog price" if "price" in marks else "regular price")
-            + (f" {fmt_amount(regular, currency)}{times}" if times else ""),
+            + (f" {format_money(regular, currency)}{times}" if times else ""),
         )
 
     # Segments (first, last or None for "every later period", amount, basis), built from the
@@ -252,7 +239,7 @@ def timeline(
     fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
     amount, plus = first.amount, first.plus
     if fee is not None:
-        basis += f", plus setup fee {fmt_amount(fee, currency)}" + (
+        basis += f", plus setup fee {format_money(fee, currency)}" + (
             " (catalog)" if "setupFee" in marks else ""
         )
         amount, plus = (amount + fee, None) if amount is not None else (None, fee)
@@ -277,7 +264,7 @@ def _trial_charge(
     price = pricing.get("trialPrice", {}).get(currency)
     if price is None:
         return None, named("paid trial") + f", {currency} price set in the catalog"
-    return price * quantity, named(f"paid trial at {fmt_amount(price, currency)}{times}")
+    return price * quantity, named(f"paid trial at {format_money(price, currency)}{times}")
 
 
 def _expand(segments: list[tuple[int, int | None, Decimal | None, str]], keep: int) -> list[Charge]:

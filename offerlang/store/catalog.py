@@ -24,16 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.compiler.checks import PRODUCT_PATH, minor_units
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, error
 from offerlang.compiler.emit import percent_value
 from offerlang.compiler.nodes import Span
 from offerlang.compiler.schema import json_pointer
 from offerlang.iso import CURRENCIES
+from offerlang.language import INTERVALS, PRODUCT_PATH, QUANTITY_BEHAVIORS, minor_units
 
 FORMAT_VERSION = 1
-INTERVALS = ("adhoc", "day", "week", "month", "year")
-QUANTITY_BEHAVIORS = ("allow", "lock", "hide")
 # The pricing fields a snapshot keeps, in the order it writes them.
 PRICING_FIELDS = (
     "price",

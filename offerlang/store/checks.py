@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import INTERVAL_UNITS, PRODUCT_PATH
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
-from offerlang.compiler.emit import money_value
 from offerlang.iso import CURRENCIES
+from offerlang.language import INTERVAL_UNITS, PRODUCT_PATH, format_money
 from offerlang.store.catalog import Catalog, Product
 from offerlang.store.config import matches
 from offerlang.store.policy import Active, Policy, price_range
@@ -71,7 +70,7 @@ def _amount(m: n.Money) -> Decimal | None:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {format(money_value(amount, currency), 'f')}"
+    return f"{currency} {format_money(amount, currency)}"
 
 
 def percent(value: Decimal) -> str:
@@ -329,7 +328,7 @@ class _StoreChecker:
             allowed = endings.values.get(cur)
             if amount is None or not allowed:
                 continue
-            written = format(money_value(amount, cur), "f")
+            written = format_money(amount, cur)
             if not any(written.endswith(e) for e in allowed):
                 self.report(
                     endings,

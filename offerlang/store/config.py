@@ -19,11 +19,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from offerlang.compiler.checks import minor_units
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list, sort_key
 from offerlang.compiler.nodes import Span
 from offerlang.compiler.source import UnreadableFile, read_file
 from offerlang.iso import CURRENCIES
+from offerlang.language import minor_units
 from offerlang.store.policy import BY_NAME, RULES, SEVERITIES, Active, Key, Policy, Rule
 from offerlang.store.tomlpos import KeyPath, Located, locate, nearest
 
