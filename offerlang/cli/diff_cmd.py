@@ -6,14 +6,19 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from offerlang.cli.common import compile_path, print_diagnostics
 from offerlang.cli.explain_cmd import format_option
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
+
+if TYPE_CHECKING:
+    from offerlang.store.context import Stores
 
 # With --exit-code: buyers would see a change (git diff's 1), whatever EXIT_INVALID means.
 EXIT_CHANGED = 1
@@ -37,23 +42,37 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
-def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool) -> int:
+@store_options
+def command(
+    paths: tuple[str, ...],
+    base: str | None,
+    fmt: str,
+    exit_code: bool,
+    catalog: str | None,
+    isolated: bool,
+) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
 
     Formatting and comment changes report "no change to what buyers see". An offer that does
     not compile on either side is reported with its problems, and the exit code is 1 (2 with
     --exit-code, where 1 means "buyers would see a change").
+
+    With a catalog (the project config's, or --catalog; the one of today, for both sides),
+    prices left to the catalog are compared with its values; policy waivers added or removed
+    are shown as changes.
     """
     from offerlang.review.diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
     from offerlang.review.document import to_markdown
 
+    stores = make_stores(catalog, isolated)
     if base is None:
         if len(paths) != 2:
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
-        pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", compile_path(paths[0]), compile_path(paths[1]))]
+        old_side, new_side = (compile_path(p, stores=stores) for p in paths)
+        pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", old_side, new_side)]
     else:
-        pairs = git_pairs(base, paths or (".",))
+        pairs = git_pairs(base, paths or (".",), stores)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
@@ -64,11 +83,28 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
             diffs.append(OfferDiff(label, "invalid", [], problems, old and old.path, new and new.path))
         else:
-            payloads = (old and old.payload, new and new.payload)
-            diffs.append(diff_offers(label, *payloads, old and old.path, new and new.path))
+            payloads = (old.payload if old is not None else None, new.payload if new is not None else None)
+            either = new if new is not None else old
+            context = stores.for_path(either.path) if either is not None else None
+            records = context.records() if context is not None else None
+            waivers = (
+                stores.waivers_json(old.path) if old is not None else [],
+                stores.waivers_json(new.path) if new is not None else [],
+            )
+            diffs.append(
+                diff_offers(
+                    label,
+                    *payloads,
+                    old.path if old is not None else None,
+                    new.path if new is not None else None,
+                    catalog=records,
+                    waivers=waivers,
+                )
+            )
     # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
-    shown = list({(r.path, r.text): r for r in broken}.values())
+    shown = [*problem_results(stores), *{(r.path, r.text): r for r in broken}.values()]
     print_diagnostics([d for r in shown for d in r.diagnostics], shown)
+    setup_broken = any(r.errors for r in problem_results(stores))
 
     if fmt == "json":
         labels = {id(r): label for label, *sides in pairs for r in sides if r is not None}
@@ -84,10 +120,10 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
     if exit_code:
         # git diff --exit-code's contract, which CI scripts test for: 1 is "different", and
         # an error must not look like one.
-        if broken:
+        if broken or setup_broken:
             return EXIT_USAGE
         return EXIT_CHANGED if any(d.changes for d in diffs) else EXIT_OK
-    return EXIT_INVALID if broken else EXIT_OK
+    return EXIT_INVALID if broken or setup_broken else EXIT_OK
 
 
 def one_line(d: Diagnostic) -> str:
@@ -105,9 +141,10 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         raise click.UsageError("--base needs git, and git is not installed (or not on PATH)") from None
 
 
-def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
+def git_pairs(rev: str, paths: tuple[str, ...], stores: Stores | None = None) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
-    paired, untracked files added, gitignored ones left out), compiled on both sides."""
+    paired, untracked files added, gitignored ones left out), compiled on both sides. Both
+    sides are checked with the store of the file's folder today (`stores`)."""
     from offerlang.compiler.pipeline import compile_bytes
 
     if rev.startswith("-"):
@@ -155,8 +192,9 @@ def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
         label = new or old or ""
         if old and new and old != new:
             label = f"{old} → {new}"
-        old_result = compile_bytes(at_rev(old), f"{rev}:{old}") if old else None
-        pairs.append((label, old_result, compile_path(new) if new else None))
+        old_checks = stores.for_path(old) if stores is not None and old else None
+        old_result = compile_bytes(at_rev(old), f"{rev}:{old}", checks=old_checks) if old else None
+        pairs.append((label, old_result, compile_path(new, stores=stores) if new else None))
     return pairs
 
 
