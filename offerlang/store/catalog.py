@@ -159,6 +159,11 @@ def load(path: Path, shown: str) -> tuple[Catalog | None, list[Diagnostic]]:
         return None, [_broken(shown, f"it cannot be read ({exc.strerror or exc})", None)]
     if len(data) > MAX_BYTES:
         return None, [_broken(shown, f"it is larger than {MAX_BYTES // 2**20} MiB", None)]
+    return parse(data, shown, path)
+
+
+def parse(data: bytes, shown: str, path: Path | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
+    """A catalog from the bytes of a catalog file (see `load`)."""
     try:
         doc = jsonout.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
