@@ -57,7 +57,7 @@ def test_example_compiles_to_the_json_shown(source, shown):
 
 
 def test_every_code_is_documented():
-    table = dict(re.findall(r"^\| ([EW]\d{3}) \| \w+ \| (.+?) \|$", LANGUAGE_MD, re.M))
+    table = dict(re.findall(r"^\| ([EWP]\d{3}) \| \w+ \| (.+?) \|$", LANGUAGE_MD, re.M))
     assert table == CODES
 
 
