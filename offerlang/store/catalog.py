@@ -97,10 +97,13 @@ class Catalog:
 
     @classmethod
     def of(cls, store: str, products: list[Product]) -> Catalog:
+        """A catalog of these products, each normalised as the file writes it (raises
+        CatalogProblem for a product that breaks the format)."""
         catalog = cls(store)
         for p in products:
-            catalog._raw[p.path] = p.to_json()
-            catalog._products[p.path] = p
+            normal = product_from_file(p.path, p.to_json())
+            catalog._raw[p.path] = normal.to_json()
+            catalog._products[p.path] = normal
         return catalog
 
     @property

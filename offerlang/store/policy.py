@@ -47,6 +47,8 @@ class Rule:
     per_currency: str | None = None
     # Active when a catalog is found even if the config does not name the rule.
     default_on: bool = False
+    # About the session, not an item: a waiver of it covers the offer wherever it is written.
+    session: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -94,6 +96,7 @@ RULES: tuple[Rule, ...] = (
         "order tag the policy requires is missing",
         (Key("tags", "words"),),
         required=("tags",),
+        session=True,
     ),
     Rule(
         "P108",
@@ -101,6 +104,7 @@ RULES: tuple[Rule, ...] = (
         "coupon code the policy does not allow",
         (Key("allowed", "globs"),),
         required=("allowed",),
+        session=True,
     ),
     Rule(
         "P109",
@@ -108,6 +112,7 @@ RULES: tuple[Rule, ...] = (
         "session open longer than the policy allows",
         (Key("days", "days", low=1, high=7),),
         required=("days",),
+        session=True,
     ),
     Rule(
         "P110",

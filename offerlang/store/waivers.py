@@ -4,6 +4,8 @@
 
 A waiver is a comment. Inside an item's braces, on its `item` line, or in the comment lines
 directly above it (no blank line between), it covers that item; anywhere else, the whole offer.
+A rule about the session (required tags, coupons, expiration) is waived for the whole offer
+wherever its waiver stands.
 It names one or more policy codes (`allow P103, P106 — …`) and must give a reason after `—`,
 `–`, `--`, `-` or `:`. Only policy rules (P1xx) can be waived: an error of the language or the
 catalog is fixed, not waived. Waivers show in `explain`, `diff` and the JSON output, so a
@@ -40,7 +42,7 @@ class Waiver:
     def covers(self, d: Diagnostic) -> bool:
         if d.code not in self.codes:
             return False
-        if self.lines is None:
+        if self.lines is None or BY_CODE[d.code].session:
             return True
         return d.span is not None and self.lines[0] <= d.span.line <= self.lines[1]
 
@@ -94,7 +96,8 @@ def read_waivers(offer: n.Offer) -> tuple[list[Waiver], list[Diagnostic]]:
             if code in BY_CODE:
                 codes.append(code)
             elif code[0] == "P":
-                hint = did_you_mean_hint(code, BY_CODE, "the policy codes are P101 to P" + max(BY_CODE)[1:])
+                # No "did you mean": a code one digit away is another rule, not a typo to guess.
+                hint = f"the policy rules are {min(BY_CODE)} to {max(BY_CODE)} (docs/store.md)"
                 problems.append(error("E408", f"`{code}` is not a policy rule", where, hint))
             else:
                 problems.append(
