@@ -45,7 +45,10 @@ def test_the_clean_fixture_is_clean(capsys, plain_output_from_the_root):
 # code -> (its [policy.NAME] table body, an offer that breaks it)
 RULE_CASES: dict[str, tuple[str, str]] = {
     "P101": ("percent = 40", "item prime-sub {\n  discount 45% for 2 periods\n}\n"),
-    "P102": ("percent = 30", "item prime-sub {\n  price USD 69.90, EUR 64.90\n  discount 20% for 2 periods\n}\n"),
+    "P102": (
+        "percent = 30",
+        "item prime-sub {\n  price USD 69.90, EUR 64.90\n  discount 20% for 2 periods\n}\n",
+    ),
     "P103": ("floor = 80\nceiling = 120", "item basic-laptop {\n  price USD 599.00, EUR 829.00\n}\n"),
     "P104": ('allowed = ["USD"]', "item basic-laptop {\n  price USD 899.00, EUR 829.00\n}\n"),
     "P105": ("", "item basic-laptop {\n  price USD 899.00\n}\n"),
@@ -177,7 +180,8 @@ def test_a_waiver_that_cannot_be_read_is_an_error(tmp_path, comment, code):
 
 
 def test_a_waiver_that_waives_nothing_is_a_warning(tmp_path):
-    result, _ = _diagnostics(_project(tmp_path, "", "# offer: allow P103 — just in case\nitem basic-laptop\n"))
+    offer = "# offer: allow P103 — just in case\nitem basic-laptop\n"
+    result, _ = _diagnostics(_project(tmp_path, "", offer))
     [d] = result.diagnostics
     assert (d.code, d.severity.value, d.span.line) == ("W405", "warning", 3)
 
@@ -195,12 +199,14 @@ def test_unknown_product_suggests_the_nearest_path_and_a_pull(tmp_path):
     [d] = result.diagnostics
     assert d.code == "E401" and d.is_error
     assert d.hint == (
-        "did you mean `prime-sub`? (a product added to the store since the last pull needs `offer catalog pull`)"
+        "did you mean `prime-sub`? "
+        "(a product added to the store since the last pull needs `offer catalog pull`)"
     )
 
 
 def test_override_in_a_currency_the_catalog_does_not_price_is_a_warning(tmp_path):
-    result, _ = _diagnostics(_project(tmp_path, "", "item falcon {\n  price USD 99.00, JPY 12000, EUR 89.00\n}\n"))
+    offer = "item falcon {\n  price USD 99.00, JPY 12000, EUR 89.00\n}\n"
+    result, _ = _diagnostics(_project(tmp_path, "", offer))
     [d] = result.diagnostics
     assert (d.code, d.severity.value) == ("W401", "warning")
     assert "EUR" in d.message and d.hint.startswith("it prices JPY and USD")
@@ -263,7 +269,7 @@ def test_catalog_option_errors_are_usage_errors(tmp_path, capsys):
 
 def test_isolated_with_a_catalog_checks_the_catalog_but_no_policy(tmp_path, capsys):
     path = _project(tmp_path, _table("P107", 'tags = ["owner"]'), "item prime-sbu\n")
-    code, out, _ = run(capsys, "check", str(path), "--isolated", "--catalog", str(CATALOG), "--format", "json")
+    code, out, _ = run(capsys, "check", str(path), "--isolated", "--catalog", str(CATALOG), "--format=json")
     codes = [d["code"] for d in json.loads(out)["diagnostics"]]
     assert (code, codes) == (1, ["E401"])
 
@@ -321,5 +327,6 @@ def test_without_a_config_no_store_module_is_loaded(tmp_path):
         "('offerlang.store', 'offerlang.store.context', 'offerlang.store.config', 'offerlang.store.policy',"
         " 'offerlang.store.tomlpos', 'offerlang.store.catalog', 'offerlang.store.waivers')))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    argv = [sys.executable, "-c", probe]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.splitlines()[-1] == "0 []"  # the checks module itself is never imported

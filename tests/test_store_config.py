@@ -158,7 +158,7 @@ def test_a_toml_syntax_error_is_located(tmp_path, monkeypatch):
 
 def test_an_unreadable_config_is_a_diagnostic_not_a_crash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "offers.toml").write_bytes(b"store = \"\xff\"\n")
+    (tmp_path / "offers.toml").write_bytes(b'store = "\xff"\n')
     [d] = load_config(tmp_path / "offers.toml").diagnostics
     assert d.code == "E001" and d.path == "offers.toml"
 
@@ -200,7 +200,10 @@ def test_the_target_defaults_to_sessions_v1(tmp_path):
         ("target = 2", "`target` must be a string in quotes, not a whole number"),
         ('checkout = "web-main"', "`web-main` is not a checkout: write `STORE/TYPE-NAME`"),
         ('checkout = "acme/kiosk-main"', "`kiosk` is not a checkout type"),
-        ('checkout = "other/web-main"', "checkout `other/web-main` belongs to store `other`, but `store` is `acme`"),
+        (
+            'checkout = "other/web-main"',
+            "checkout `other/web-main` belongs to store `other`, but `store` is `acme`",
+        ),
     ],
 )
 def test_target_and_checkout_are_validated_with_positions(tmp_path, line, message):
@@ -211,7 +214,8 @@ def test_target_and_checkout_are_validated_with_positions(tmp_path, line, messag
 
 def test_policy_values_are_exact(tmp_path):
     (tmp_path / "offers.toml").write_text(
-        '[policy.price-range]\nfloor = 33.3\nceiling = 150\n[policy.max-discount]\npercent = 12.5\nseverity = "warning"\n',
+        "[policy.price-range]\nfloor = 33.3\nceiling = 150\n"
+        '[policy.max-discount]\npercent = 12.5\nseverity = "warning"\n',
         "utf-8",
     )
     policy = load_config(tmp_path / "offers.toml").policy
