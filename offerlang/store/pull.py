@@ -107,9 +107,7 @@ def fetch(reader: FastSpringReader, paths: list[str]) -> tuple[list[Product], li
         try:
             found.append(product_from_fastspring(entry))
         except CatalogProblem as exc:
-            raise Unreadable(
-                f"the record of `{path}` cannot be read at `{exc.pointer}`: {exc.message}"
-            ) from None
+            raise Unreadable(f"the record of `{path}` at `{exc.pointer or '/'}`: {exc.message}") from None
     return found, missing
 
 
