@@ -99,7 +99,9 @@ def test_the_session_discount_replaces_the_catalogs():
         "pricing": {"discountType": "amount", "quantityDiscounts": {"1": {"USD": Decimal("1.00")}}},
     }
     pricing = through_catalog(item, CATALOG).item["pricing"]
-    assert pricing["discountType"] == "amount" and pricing["quantityDiscounts"] == {"1": {"USD": Decimal("1.00")}}
+    assert pricing["discountType"] == "amount" and pricing["quantityDiscounts"] == {
+        "1": {"USD": Decimal("1.00")}
+    }
 
 
 def test_explain_timeline_is_computed_with_catalog_values():
@@ -113,7 +115,10 @@ def test_explain_timeline_is_computed_with_catalog_values():
 
 def test_diff_without_a_catalog_is_unchanged():
     old = {"account": "x", "items": [{"product": "prime-sub"}]}
-    new = {"account": "x", "items": [{"product": "prime-sub", "pricing": {"price": {"USD": Decimal("8.99")}}}]}
+    new = {
+        "account": "x",
+        "items": [{"product": "prime-sub", "pricing": {"price": {"USD": Decimal("8.99")}}}],
+    }
     assert [c.text for c in diff_payloads(old, new)] == ["price USD 8.99 added"]
     assert [c.text for c in diff_payloads(old, new, CATALOG)][:2] == [
         "price USD 89.90 (catalog) → 8.99 (override, −90.0%)",
