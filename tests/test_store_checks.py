@@ -330,3 +330,21 @@ def test_without_a_config_no_store_module_is_loaded(tmp_path):
     argv = [sys.executable, "-c", probe]
     done = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.splitlines()[-1] == "0 []"  # the checks module itself is never imported
+
+
+def test_every_row_of_a_campaign_is_checked_against_the_catalog(tmp_path, capsys):
+    """A `$price` is checked once a row fills it: the row that slips a decimal point is caught
+    before anything is written (or sent)."""
+    offer = "param price money\nitem prime-sub {\n  price USD $price, EUR 82.90\n}\n"
+    path = _project(tmp_path, "", offer)
+    (tmp_path / "rows.csv").write_text("price\n79.90\n8.99\n", "utf-8")
+    code, out, err = run(capsys, "compile", str(path), "--rows", str(tmp_path / "rows.csv"))
+    assert code == 0  # P103 is a warning by default: the rows compile, the warning is shown
+    assert "rows.csv:3: " in err and "warning[P103]: price USD 8.99 is 10% of the catalog price" in err
+    assert out.count('"product":"prime-sub"') == 2  # JSON Lines, one payload a row
+    path.parent.joinpath("offers.toml").write_text(
+        f'store = "acme"\ncatalog = {json.dumps(str(CATALOG))}\n' + _table("P103", "floor = 50", "error"),
+        "utf-8",
+    )
+    code, out, err = run(capsys, "compile", str(path), "--rows", str(tmp_path / "rows.csv"))
+    assert (code, out) == (1, "") and "rows.csv:3: " in err and "error[P103]" in err
