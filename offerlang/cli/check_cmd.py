@@ -23,11 +23,19 @@ from offerlang.compiler.render import render_github, render_json, summary
     show_default=True,
     help="text for people, json for tools, github for pull-request annotations.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
+)
 @store_options
-def command(paths: tuple[str, ...], fmt: str, catalog: str | None, isolated: bool) -> int:
+def command(paths: tuple[str, ...], fmt: str, fail_on: str, catalog: str | None, isolated: bool) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
-    Every problem in every file is reported in one run. Exits 1 if any offer is invalid.
+    Every problem in every file is reported in one run. Exits 1 if any offer is invalid
+    (with --fail-on warning, also if any has a warning).
     Where a project config (offers.toml, or [tool.offerlang] in pyproject.toml) or --catalog
     applies, offers are also checked against the store's catalog and the team's policy.
     """
@@ -52,4 +60,6 @@ def command(paths: tuple[str, ...], fmt: str, catalog: str | None, isolated: boo
     else:
         print_diagnostics(diags, [*setup, *results], err=False)
         click.echo(summary(diags, len(results)))
-    return EXIT_INVALID if has_errors(diags) else EXIT_OK
+    if has_errors(diags) or (fail_on == "warning" and diags):
+        return EXIT_INVALID
+    return EXIT_OK

@@ -114,6 +114,14 @@ def command(
         click.echo(to_json(diffs, diagnostics), nl=False)
     elif fmt == "markdown":
         click.echo(to_markdown(to_blocks(diffs)), nl=False)
+    elif fmt == "html":
+        from offerlang.review.html import DiffEntry, diff_page
+
+        entries = [
+            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides))
+            for d, (_, *sides) in zip(diffs, pairs, strict=True)
+        ]
+        click.echo(diff_page(entries), nl=False)
     else:
         click.echo(to_plain(diffs), nl=False)
 

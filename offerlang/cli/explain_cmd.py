@@ -13,9 +13,11 @@ from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 
 if TYPE_CHECKING:
+    from offerlang.compiler.pipeline import CompileResult
     from offerlang.review.document import Block
+    from offerlang.review.html import Broken
 
-FORMATS = ["text", "markdown", "json"]
+FORMATS = ["text", "markdown", "json", "html"]
 
 
 def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -25,7 +27,8 @@ def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         type=click.Choice(FORMATS),
         default="text",
         show_default=True,
-        help=f"text for people (tables on a terminal), markdown for a pull-request comment, json for {what}.",
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        f"json for {what}, html for a self-contained offer card with charts (one file, no network).",
     )
 
 
@@ -40,6 +43,17 @@ def echo_blocks(blocks: list[Block], fmt: str) -> None:
         print_rich(blocks, sys.stdout)
     else:
         click.echo(to_plain(blocks), nl=False)
+
+
+def broken_offers(results: list[CompileResult]) -> list[Broken]:
+    """The offers that do not compile, with their diagnostics as `offer check` prints them: the
+    card is often read where standard error is not (a CI artifact, the preview)."""
+    from offerlang.compiler.render import render_text
+    from offerlang.review.html import Broken
+
+    return [
+        Broken(r.path, render_text(r.diagnostics, {r.path: r.text}, color=False)) for r in results if not r.ok
+    ]
 
 
 @click.command("explain")
@@ -69,6 +83,10 @@ def command(paths: tuple[str, ...], fmt: str, catalog: str | None, isolated: boo
             explanations.append(explain(r.payload, r.path, records, stores.waivers_json(r.path)))
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
+    elif fmt == "html":
+        from offerlang.review.html import explain_page
+
+        click.echo(explain_page(explanations, broken_offers(results)), nl=False)
     else:
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:

@@ -291,13 +291,14 @@ def to_blocks(e: Explanation) -> list[Block]:
     blocks: list[Block] = [Heading(e.path), Heading("Session", 2), _facts_table(e.session)]
     for it in e.items:
         blocks += [Heading(f"Item {it.product}", 2), _facts_table(it.facts)]
-        blocks.append(Line(_pays(it)))
+        blocks.append(Line(pays(it)))
         for t in it.timelines:
             blocks += [Heading(f"{t.currency} timeline", 3), timeline_table(t)]
     return blocks
 
 
-def _pays(it: ItemExplanation) -> str:
+def pays(it: ItemExplanation) -> str:
+    """The sentence above an item's timelines (also the card's)."""
     if not it.timelines:
         if it.in_catalog:
             return "What the buyer pays: the catalog gives no price, so there are no amounts to show."
