@@ -6,7 +6,7 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -117,8 +117,16 @@ def command(
     elif fmt == "html":
         from offerlang.review.html import DiffEntry, diff_page
 
+        def catalog_of(sides: list[CompileResult | None]) -> Any:
+            either = next((r for r in reversed(sides) if r is not None), None)
+            context = stores.for_path(either.path) if either is not None else None
+            return context.records() if context is not None else None
+
+        def payload(side: CompileResult | None) -> dict[str, Any] | None:
+            return side.payload if side is not None and side.ok else None
+
         entries = [
-            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides))
+            DiffEntry(d, payload(sides[0]), payload(sides[1]), catalog=catalog_of(sides))
             for d, (_, *sides) in zip(diffs, pairs, strict=True)
         ]
         click.echo(diff_page(entries), nl=False)
