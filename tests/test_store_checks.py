@@ -348,3 +348,31 @@ def test_every_row_of_a_campaign_is_checked_against_the_catalog(tmp_path, capsys
     )
     code, out, err = run(capsys, "compile", str(path), "--rows", str(tmp_path / "rows.csv"))
     assert (code, out) == (1, "") and "rows.csv:3: " in err and "error[P103]" in err
+
+
+def test_every_store_code_is_exercised(tmp_path):
+    """Every E4xx, W4xx and P1xx code is reported by some store fixture or setup below (the
+    language's codes are tests/test_invalid.py's)."""
+    stores = Stores()
+    reported = set()
+    for offer in OFFERS:
+        reported |= {d.code for d in compile_file(offer, checks=stores.for_path(str(offer))).diagnostics}
+    setups = {
+        "syntax": ('store = "acme"\ncatalog =\n', None),
+        "keys": ('stor = "acme"\ntarget = 3\n', None),
+        "missing": ('store = "acme"\ncatalog = "none.json"\n', None),
+        "other-store": (f'store = "other"\ncatalog = {json.dumps(str(CATALOG))}\n', None),
+        "broken": ('catalog = "broken.json"\n', "{"),
+    }
+    for name, (config, catalog) in setups.items():
+        folder = tmp_path / name
+        (folder / ".git").mkdir(parents=True)
+        (folder / "offers.toml").write_text(config, "utf-8")
+        if catalog is not None:
+            (folder / "broken.json").write_text(catalog, "utf-8")
+        (folder / "x.offer").write_text(BUYER + "item basic-laptop\n", "utf-8")
+        setup = Stores()
+        compile_file(folder / "x.offer", checks=setup.for_path(str(folder / "x.offer")))
+        reported |= {d.code for d in setup.problems()}
+    store = {code for code in CODES if code[:2] in ("E4", "W4") or code.startswith("P")}
+    assert store - reported == set()
