@@ -15,9 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list, sort_key
 from offerlang.compiler.nodes import Span
@@ -25,7 +24,9 @@ from offerlang.compiler.source import UnreadableFile, read_file
 from offerlang.iso import CURRENCIES
 from offerlang.language import minor_units
 from offerlang.store.policy import BY_NAME, RULES, SEVERITIES, Active, Key, Policy, Rule
-from offerlang.store.tomlpos import KeyPath, Located, locate, nearest
+
+if TYPE_CHECKING:
+    from offerlang.store.tomlpos import KeyPath, Located
 
 CONFIG_FILE = "offers.toml"
 PYPROJECT = "pyproject.toml"
@@ -64,10 +65,14 @@ class Config:
 
     def span(self, *path: str | int) -> Span | None:
         """Where a key of offerlang's table is written (its parent's place when it is not)."""
+        from offerlang.store.tomlpos import nearest
+
         found = nearest(self.located, (*self.root, *path))
         return found.value if found is not None else None
 
     def key_span(self, *path: str | int) -> Span | None:
+        from offerlang.store.tomlpos import nearest
+
         found = nearest(self.located, (*self.root, *path))
         if found is None:
             return None
@@ -121,6 +126,8 @@ def load_config(path: Path) -> Config:
     """Read and validate a config file. Never raises for bad content: every problem is a
     diagnostic in `Config.diagnostics`, and what could be read is used."""
     import tomllib
+
+    from offerlang.store.tomlpos import locate
 
     path = Path(os.path.abspath(path))
     is_pyproject = path.name == PYPROJECT
@@ -454,4 +461,6 @@ def _swapped(word: str, choices: frozenset[str]) -> list[str]:
 
 def matches(text: str, patterns: list[str]) -> bool:
     """Does `text` match one of the glob patterns (case-sensitive, the whole text)?"""
+    from fnmatch import fnmatchcase
+
     return any(fnmatchcase(text, p) if _GLOB.search(p) else text == p for p in patterns)

@@ -17,14 +17,16 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, error, warning
 from offerlang.store.catalog import Catalog, load
 from offerlang.store.config import Config, find_config, load_config, shown_path
-from offerlang.store.policy import Policy
-from offerlang.store.waivers import Waiver
+
+if TYPE_CHECKING:
+    from offerlang.store.policy import Policy
+    from offerlang.store.waivers import Waiver
 
 
 @dataclass
@@ -40,6 +42,8 @@ class StoreContext:
 
     @property
     def policy(self) -> Policy:
+        from offerlang.store.policy import Policy
+
         return self.config.policy if self.config is not None else Policy.defaults()
 
     def catalog(self) -> Catalog | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 SEVERITIES = ("error", "warning", "off")
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):
     """One key of a rule's table. `kind` says what its value is:
     percent      a number from 0 to 100 (a share of a price)
     ratio        a number above 0 (a price relative to the catalog's, in percent: 150 is 1.5×)
@@ -34,8 +33,9 @@ class Key:
     high: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
+    # NamedTuples, not dataclasses: this module is imported on every `offer check` that has a
+    # config, and a dataclass costs a class built from generated code at import.
     code: str
     name: str  # the table: [policy.NAME]
     title: str  # one line, for the code table
