@@ -203,3 +203,32 @@ def test_a_large_catalog_loads_lazily(tmp_path):
 def test_the_schema_is_valid_draft_2020_12():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert Path(ROOT / "offerlang" / "schemas" / "offers-config.schema.json").exists()
+
+
+def test_the_index_is_kept_between_runs_for_the_same_bytes(tmp_path, monkeypatch):
+    """A second run reads the cached index of the same file and parses only what it is asked."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    items = [Product(f"p-{i}", {"en": f"P {i}"}, {"price": {"USD": Decimal(i) / 4}}) for i in range(50)]
+    path = tmp_path / "c.json"
+    path.write_text(Catalog.of("acme", items).to_text(), "utf-8")
+    first, _ = load(path, "c.json")
+    assert first is not None and first._text == ""  # parsed whole, index written
+    second, _ = load(path, "c.json")
+    assert second is not None and second._text != "" and second.shown == "c.json"
+    assert second.store == "acme" and sorted(second.paths) == sorted(first.paths)
+    assert [p.to_json() for p in second.products()] == [p.to_json() for p in first.products()]
+    # Other bytes, another index: an edited file is never read through a stale one.
+    path.write_text(path.read_text("utf-8").replace('"USD": 0.25', '"USD": 0.35'), "utf-8")
+    third, _ = load(path, "c.json")
+    assert third is not None and third._text == "" and third.get("p-1").prices == {"USD": Decimal("0.35")}
+
+
+def test_a_file_in_another_layout_is_read_whole_every_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "c.json"
+    path.write_text(
+        '{"catalog": 1, "store": "acme", "products": {"a": {"pricing": {"price": {"USD": 1.00}}}}}'
+    )
+    for _ in range(2):
+        catalog, _ = load(path, "c.json")
+        assert catalog is not None and catalog._text == "" and catalog.get("a") is not None

@@ -13,15 +13,19 @@ field names, which are also the names of a session's `pricing` (where an offer's
 the catalog meet). Only what offers use is kept.
 
 Reading is lazy and indexed once: the file is parsed into a dict by product path, and a
-product's record is checked and converted only when an offer names it.
+product's record is checked and converted only when an offer names it. `offer check` is a
+short-lived process, so the index (where each record stands in the file) is also kept in the
+user's cache (usercache.py), keyed by the file's sha256: the next run with the same bytes reads
+the index and parses only the records its offers name, instead of the whole file.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from offerlang import jsonout
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, error
@@ -91,9 +95,11 @@ class Catalog:
     store: str
     path: Path | None = None
     shown: str = "<catalog>"
-    _raw: dict[str, Any] = field(default_factory=dict)  # product path -> record as read
+    # product path -> the record as read, or (start, end) of its text in `_text` (a cached index)
+    _raw: dict[str, Any] = field(default_factory=dict)
     _products: dict[str, Product] = field(default_factory=dict)  # converted on first use
     problems: list[Diagnostic] = field(default_factory=list)  # records found broken so far
+    _text: str = ""  # the file's text, when records are read from it one by one
 
     @classmethod
     def of(cls, store: str, products: list[Product]) -> Catalog:
@@ -105,6 +111,10 @@ class Catalog:
             catalog._raw[p.path] = normal.to_json()
             catalog._products[p.path] = normal
         return catalog
+
+    def _located(self, path: Path | None, shown: str) -> Catalog:
+        self.path, self.shown = path, shown
+        return self
 
     @property
     def paths(self) -> list[str]:
@@ -125,6 +135,8 @@ class Catalog:
         if raw is None:
             return None
         try:
+            if isinstance(raw, tuple):
+                raw = jsonout.loads(self._text[raw[0] : raw[1]])
             product = product_from_file(path, raw)
         except CatalogProblem as exc:
             self._raw.pop(path)
@@ -162,7 +174,74 @@ def load(path: Path, shown: str) -> tuple[Catalog | None, list[Diagnostic]]:
         return None, [_broken(shown, f"it cannot be read ({exc.strerror or exc})", None)]
     if len(data) > MAX_BYTES:
         return None, [_broken(shown, f"it is larger than {MAX_BYTES // 2**20} MiB", None)]
-    return parse(data, shown, path)
+    marker = _index_file(data)
+    indexed = _read_index(marker, data) if marker is not None else None
+    if indexed is not None:
+        return indexed._located(path, shown), []
+    catalog, problems = parse(data, shown, path)
+    if catalog is not None and marker is not None:
+        _write_index(marker, data, catalog)
+    return catalog, problems
+
+
+# ---- the index in the user's cache ------------------------------------------------------------
+
+# Products as the canonical layout writes them: `    "path": {` … `    }` (or `{}` on one line).
+_RECORD = re.compile(r'^    "([a-z0-9-]+)": (\{\}|\{\n.*?\n    \})', re.M | re.S)
+
+
+def _index_file(data: bytes) -> Path | None:
+    from offerlang import __version__, usercache
+
+    directory = usercache.subdir("catalogs")
+    if directory is None:
+        return None
+    import hashlib
+
+    digest = hashlib.sha256(f"catalog {FORMAT_VERSION} offerlang {__version__}\0".encode())
+    digest.update(data)
+    return directory / digest.hexdigest()
+
+
+def _read_index(marker: Path, data: bytes) -> Catalog | None:
+    """The catalog from a cached index of these very bytes (validated when it was written)."""
+    import marshal
+
+    from offerlang import usercache
+
+    if not usercache.trusted(marker):
+        return None
+    try:
+        store, spans = marshal.loads(marker.read_bytes())
+        text = data.decode("utf-8")
+    except (OSError, ValueError, EOFError, TypeError, UnicodeDecodeError):
+        return None
+    if not isinstance(store, str) or not isinstance(spans, dict):
+        return None
+    return Catalog(store, _raw=dict(spans), _text=text)
+
+
+def _write_index(marker: Path, data: bytes, catalog: Catalog) -> None:
+    """Remember where each record stands, when the file has the canonical layout and every
+    record read at its place is the record the whole parse found (else nothing is kept)."""
+    import marshal
+
+    from offerlang import usercache
+
+    text = data.decode("utf-8")
+    spans = {m.group(1): (m.start(2), m.end(2)) for m in _RECORD.finditer(text)}
+    if set(spans) != set(catalog._raw) or len(spans) != len(catalog._raw):
+        return
+    try:
+        if any(jsonout.loads(text[a:b]) != catalog._raw[p] for p, (a, b) in spans.items()):
+            return
+    except ValueError:
+        return
+
+    def fill(fh: BinaryIO) -> None:
+        fh.write(marshal.dumps((catalog.store, spans)))
+
+    usercache.write(marker, fill)
 
 
 def parse(data: bytes, shown: str, path: Path | None = None) -> tuple[Catalog | None, list[Diagnostic]]:
