@@ -43,8 +43,8 @@ Exit codes:
   0   success (warnings allowed)
   1   an offer is invalid (or --check/--exit-code found a change)
   2   usage error: bad option, missing or unreadable file
-  3   FastSpring rejected a request (send)
-  4   network failure or retries exhausted (send)
+  3   FastSpring rejected a request (send, catalog pull)
+  4   network failure or retries exhausted (send, catalog pull)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)
