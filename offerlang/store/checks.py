@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import CURRENCIES
-from offerlang.language import INTERVAL_UNITS, PRODUCT_PATH, format_money
+from offerlang.language import ADHOC, INTERVAL_UNITS, PRODUCT_PATH, format_money
 from offerlang.store.catalog import Catalog, Product
 from offerlang.store.config import matches
 from offerlang.store.policy import Active, Policy, price_range
@@ -248,23 +248,26 @@ class _StoreChecker:
                     )
                 )
             return
+        theirs = (product.pricing.get("interval"), int(product.pricing.get("intervalLength", 1)))
         for c in clauses:
             if not isinstance(c, n.Billed):
                 continue
-            unit = INTERVAL_UNITS.get(c.unit.value, c.unit.value) if c.every else "adhoc"
-            length = int(c.length.value) if c.every and c.length is not None else 1
-            if c.every and (c.length is None or c.length.value != c.length.value.to_integral_value()):
+            if c.every:
+                # A unit or length the language refuses is its error, not a second one here.
+                if c.unit.value not in INTERVAL_UNITS or c.length is None:
+                    continue
+                if c.length.value != c.length.value.to_integral_value():
+                    continue
+                ours = (INTERVAL_UNITS[c.unit.value], int(c.length.value))
+            elif c.unit.value == ADHOC:
+                ours = (ADHOC, 1)
+            else:
                 continue
-            theirs = (product.pricing.get("interval"), int(product.pricing.get("intervalLength", 1)))
-            if (unit, length if unit != "adhoc" else 1) != (
-                theirs[0],
-                theirs[1] if theirs[0] != "adhoc" else 1,
-            ):
+            if ours != (theirs[0], theirs[1] if theirs[0] != ADHOC else 1):
                 self.out.append(
                     warning(
                         "W403",
-                        f"the catalog bills `{path}` {_period(*theirs)}; this item bills it "
-                        f"{_period(unit, length)}",
+                        f"the catalog bills `{path}` {_period(*theirs)}; this item bills it {_period(*ours)}",
                         c.span,
                         "a price is per billing period: check that this item's price is meant for the "
                         "new period",
@@ -470,7 +473,7 @@ def _all_money(clauses: Iterable[n.Clause]) -> Iterable[n.Money]:
 
 
 def _period(unit: str | None, length: int) -> str:
-    if unit == "adhoc":
+    if unit == ADHOC:
         return "ad hoc (whenever the seller bills)"
     if unit is None:
         return "once"
