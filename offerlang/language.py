@@ -13,6 +13,7 @@ This module imports nothing from the rest of offerlang except the generated ISO 
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Final
 
@@ -25,10 +26,57 @@ ITEM_KEYWORDS: Final = ("quantity", "price", "trial", "billed", "renew", "discou
 CONTACT_FIELDS: Final = ("first", "last", "email", "company", "phone", "country", "language")
 FEE_KEYWORDS: Final = ("title", "price")
 
+# The blocks a statement stands in, and the keywords each takes: a keyword written in another
+# block is pointed at its home (`title` in an item belongs in its `setup fee { … }`).
+BLOCK_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
+    "top": TOP_KEYWORDS,
+    "item": ITEM_KEYWORDS,
+    "contact": CONTACT_FIELDS,
+    "setup fee": FEE_KEYWORDS,
+}
+# Per block: where a statement stands ("in an item"), and how to put one there.
+BLOCK_PLACES: Final[dict[str, tuple[str, str]]] = {
+    "top": ("at the top level", "put it at the top level, outside every block"),
+    "item": ("in an item", "put it inside an `item … { }` block"),
+    "contact": ("in a contact", "put it inside `contact { }`"),
+    "setup fee": ("in a setup fee", "put it inside a `setup fee { … }` block in an item"),
+}
+# What a keyword of each block is about, for "`title` names a setup fee: put it …".
+BLOCK_ROLES: Final[dict[str, str]] = {
+    "top": "applies to the whole session",
+    "item": "describes an item",
+    "contact": "is a contact field",
+    "setup fee": "describes a setup fee",
+}
+
 # ---- enums: the values a clause takes, in the order the docs list them ---------------------
 
 # `renew MODE` → pricing.renew. What each means to the buyer: SESSIONS-V1.md "Renewal choices".
 RENEW_MODES: Final = ("auto", "manual", "opt-auto", "opt-manual")
+# Each mode in the buyer's terms, as explain, diff, hints and docs say it. The opt- modes are
+# FastSpring's checkout checkbox "securely save payment details for automated subscription
+# renewal": opt-auto leaves it unticked (Allow, Opt-In), opt-manual ticks it (Allow, Opt-Out).
+# House reading of the names, not verified against a live store.
+RENEW_MEANINGS: Final[dict[str, str]] = {
+    "auto": "renews automatically; the buyer is offered no choice",
+    "manual": "renews manually (the buyer pays each period from their account page); no choice offered",
+    "opt-auto": "renews manually unless the buyer opts in to automatic renewal "
+    "(FastSpring's checkout checkbox, unticked)",
+    "opt-manual": "renews automatically unless the buyer opts out to manual renewal "
+    "(FastSpring's checkout checkbox, ticked)",
+}
+# Renewal words people write for a mode, and the mode they mean: `opt-in` is the buyer
+# opting IN to automatic renewal (opt-auto), not the spelling-nearest opt-manual.
+RENEW_MISTAKES: Final[dict[str, str]] = {
+    "opt-in": "opt-auto",
+    "optin": "opt-auto",
+    "opt_in": "opt-auto",
+    "opt-in-auto": "opt-auto",
+    "opt-out": "opt-manual",
+    "optout": "opt-manual",
+    "opt_out": "opt-manual",
+    "opt-out-manual": "opt-manual",
+}
 # `quantity … BEHAVIOUR` → pricing.quantityBehavior
 QUANTITY_BEHAVIORS: Final = ("allow", "lock", "hide")
 # `billed every N UNIT` → pricing.interval (singular); `billed adhoc` → "adhoc"
@@ -38,6 +86,50 @@ INTERVALS: Final = (ADHOC, "day", "week", "month", "year")
 INTERVAL_UNITS: Final[dict[str, str]] = {word: unit for unit in INTERVALS[1:] for word in (unit, unit + "s")}
 # `discount VALUE …`: a percent or a money list → pricing.discountType
 DISCOUNT_KINDS: Final = ("percent", "amount")
+# Words for a billing cycle that are not `every N unit`, and the cycle they mean (N, unit):
+# `billed biweekly` is `billed every 2 weeks`.
+INTERVAL_ADVERBS: Final[dict[str, tuple[int, str]]] = {
+    "daily": (1, "day"),
+    "weekly": (1, "week"),
+    "biweekly": (2, "week"),
+    "bi-weekly": (2, "week"),
+    "fortnightly": (2, "week"),
+    "monthly": (1, "month"),
+    "quarterly": (3, "month"),
+    "semiannually": (6, "month"),
+    "semi-annually": (6, "month"),
+    "half-yearly": (6, "month"),
+    "yearly": (1, "year"),
+    "annually": (1, "year"),
+    "annual": (1, "year"),
+}
+# Units FastSpring does not have that are a whole number of one it has: `every fortnight` is
+# `every 2 weeks`, `every 2 quarters` is `every 6 months`.
+UNIT_MULTIPLES: Final[dict[str, tuple[int, str]]] = {
+    "fortnight": (2, "week"),
+    "fortnights": (2, "week"),
+    "quarter": (3, "month"),
+    "quarters": (3, "month"),
+}
+# Numbers written as words (`every two weeks`, `every other week`), for the hint that writes
+# them in digits.
+NUMBER_WORDS: Final[dict[str, int]] = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "other": 2,  # `every other week`
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 # `param NAME TYPE`
 PARAM_TYPES: Final = ("text", "email", "country", "language", "money", "integer", "product")
 # The parameter types that may stand for an amount (`price USD $price`).
@@ -69,7 +161,91 @@ CODE_MISTAKES: Final[dict[str, str]] = {
     "zho": "zh",
     "chinese": "zh",
     "cn": "zh",
+    # English names pycountry does not list (or lists under another name).
+    "america": "US",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "holland": "NL",
+    "russia": "RU",
+    "greek": "el",
+    "farsi": "fa",
+    "mandarin": "zh",
 }
+
+# Words people write for a keyword (or, in `offer import`, a field), and the one they mean.
+# The did-you-mean helper (compiler/diagnostics.py) consults it before any spelling distance,
+# and only offers the meant word where it is one of the choices. Keys are lower case.
+SYNONYMS: Final[dict[str, str]] = {
+    # keywords of an item
+    "qty": "quantity",
+    "amount": "price",
+    "cost": "price",
+    "prices": "price",
+    "interval": "billed",
+    "billing": "billed",
+    "bill": "billed",
+    "cycle": "billed",
+    "renewal": "renew",
+    "renews": "renew",
+    "autorenew": "renew",
+    "discounts": "discount",
+    "attributes": "attribute",
+    "fee": "setup",
+    "setupfee": "setup",
+    # the session
+    "promo": "coupon",
+    "promocode": "coupon",
+    "voucher": "coupon",
+    "coupons": "coupon",
+    "expiry": "expires",
+    "expiration": "expires",
+    "expire": "expires",
+    "tags": "tag",
+    "product": "item",
+    "products": "item",
+    "sku": "item",
+    "customer": "contact",
+    "buyer": "contact",
+    # a setup fee
+    "name": "title",
+    "label": "title",
+    # contact fields
+    "firstname": "first",
+    "first_name": "first",
+    "given": "first",
+    "lastname": "last",
+    "last_name": "last",
+    "surname": "last",
+    "mail": "email",
+    "e-mail": "email",
+    "organization": "company",
+    "organisation": "company",
+    "org": "company",
+    "telephone": "phone",
+    "tel": "phone",
+    "mobile": "phone",
+    "locale": "language",
+    "lang": "language",
+    # values
+    "automatic": "auto",
+    "automatically": "auto",
+    "manually": "manual",
+    # payload fields (offer import): names other APIs use for Sessions v1's
+    "intervalcount": "intervalLength",
+    "trialdays": "trial",
+    "quantitybehaviour": "quantityBehavior",
+}
+
+
+def name_key(text: str) -> str:
+    """How a country's or language's English name is looked up: accents dropped, case folded,
+    punctuation and runs of blanks as one space ("Côte d'Ivoire" → "cote d ivoire")."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain.casefold()).split())
+
 
 # ---- patterns (the schema generator writes the same ones, anchored) -------------------------
 
@@ -102,6 +278,12 @@ MAX_BLOCK_DEPTH: Final = 16
 MAX_SYNTAX_ERRORS: Final = 20
 # An offer is a page of text; anything bigger is a mistake (a log, a dump, a binary).
 MAX_SOURCE_BYTES: Final = 1024 * 1024
+
+# A language tag with a region or script (`pt-BR`, `zh_Hans`): FastSpring takes the language
+# alone (ISO 639-1), the region goes in `country`.
+LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})[-_][A-Za-z0-9]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+# A number written with thousands separators (`7,400`, `1,299.00`): offers write `7400`.
+THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 
 # ---- money -----------------------------------------------------------------------------------
 

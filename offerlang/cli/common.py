@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from offerlang.compiler.diagnostics import Diagnostic
-from offerlang.compiler.pipeline import CompileResult
+from offerlang.compiler.pipeline import CompileResult, ExtraChecks
 from offerlang.compiler.render import render_text, use_color
 from offerlang.compiler.source import Source
 
@@ -128,3 +128,41 @@ def compile_path(
 
     checks = stores.for_path(path) if stores is not None else None
     return compile_loaded(read_source(path), values, unbound_ok, checks=checks)
+
+
+def compile_for_review(
+    path: str, values: Mapping[str, str] | None = None, stores: Stores | None = None
+) -> CompileResult:
+    """Compile a file for `offer explain` and `offer diff`. A template is bound with `values`
+    when given; without them it comes back with a preview payload in which every parameter reads
+    `$name` (still `template_only`), or without a payload when a parameter stands for an amount.
+    `stores`: the store checks of the offer's config and catalog run too."""
+    return review_loaded(read_source(path), values, stores.for_path(path) if stores is not None else None)
+
+
+def review_loaded(
+    src: Source, values: Mapping[str, str] | None = None, checks: ExtraChecks | None = None
+) -> CompileResult:
+    """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
+    checks (StoreContext), or None."""
+    from offerlang.compiler.pipeline import compile_loaded
+
+    result = compile_loaded(src, None, True, checks=checks)
+    if not result.template_only or result.offer is None:
+        return result
+    if values:
+        return compile_loaded(src, values, checks=checks)
+    from offerlang.compiler.emit import emit
+    from offerlang.compiler.params import preview
+
+    shown = preview(result.offer)
+    if shown is not None:
+        result.payload, _ = emit(shown)
+    return result
+
+
+def template_parameters(result: CompileResult) -> list[str]:
+    """The `$name`s a template uses, in order."""
+    from offerlang.compiler.params import analyse
+
+    return [f"${name}" for name in analyse(result.offer).first_use] if result.offer is not None else []

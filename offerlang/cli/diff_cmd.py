@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import compile_path, print_diagnostics
-from offerlang.cli.explain_cmd import format_option
+from offerlang.cli.campaign import set_option
+from offerlang.cli.common import compile_for_review, print_diagnostics, review_loaded, template_parameters
+from offerlang.cli.explain_cmd import format_option, values_of
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
@@ -36,6 +37,7 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     "(for a pull request: --base origin/main). PATHs default to the current folder.",
 )
 @format_option("tools (versioned)")
+@set_option
 @click.option(
     "--exit-code",
     is_flag=True,
@@ -47,6 +49,7 @@ def command(
     paths: tuple[str, ...],
     base: str | None,
     fmt: str,
+    sets: tuple[str, ...],
     exit_code: bool,
     catalog: str | None,
     isolated: bool,
@@ -58,6 +61,10 @@ def command(
     not compile on either side is reported with its problems, and the exit code is 1 (2 with
     --exit-code, where 1 means "buyers would see a change").
 
+    Templates (offers with parameters) are compared for one buyer with --set NAME=VALUE (the
+    same values on both sides), or else with each parameter shown as $name; one whose
+    parameter stands for an amount needs --set and is skipped with a note without it.
+
     With a catalog (the project config's, or --catalog; the one of today, for both sides),
     prices left to the catalog are compared with its values; policy waivers added or removed
     are shown as changes.
@@ -65,19 +72,36 @@ def command(
     from offerlang.review.diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
     from offerlang.review.document import to_markdown
 
+    values = values_of(sets)
     stores = make_stores(catalog, isolated)
     if base is None:
         if len(paths) != 2:
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
-        old_side, new_side = (compile_path(p, stores=stores) for p in paths)
-        pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", old_side, new_side)]
+        pairs: list[Pair] = [
+            (
+                f"{paths[0]} → {paths[1]}",
+                compile_for_review(paths[0], values, stores),
+                compile_for_review(paths[1], values, stores),
+            )
+        ]
     else:
-        pairs = git_pairs(base, paths or (".",), stores)
+        pairs = git_pairs(base, paths or (".",), values, stores)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
     for label, old, new in pairs:
         invalid = [r for r in (old, new) if r is not None and not r.ok]
+        unshown = [r for r in (old, new) if r is not None and r.ok and r.payload is None]
+        if unshown and not invalid:
+            names = ", ".join(dict.fromkeys(n for r in unshown for n in template_parameters(r)))
+            click.echo(
+                f"{label}: not compared: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            sides = (old.path if old else None, new.path if new else None)
+            diffs.append(OfferDiff(label, "skipped", [], (), *sides))
+            continue
         if invalid:
             broken += invalid
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
@@ -157,11 +181,13 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         raise click.UsageError("--base needs git, and git is not installed (or not on PATH)") from None
 
 
-def git_pairs(rev: str, paths: tuple[str, ...], stores: Stores | None = None) -> list[Pair]:
+def git_pairs(
+    rev: str, paths: tuple[str, ...], values: dict[str, str] | None = None, stores: Stores | None = None
+) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
     paired, untracked files added, gitignored ones left out), compiled on both sides. Both
     sides are checked with the store of the file's folder today (`stores`)."""
-    from offerlang.compiler.pipeline import compile_bytes
+    from offerlang.compiler.source import decode
 
     if rev.startswith("-"):
         # git would read it as an option, not a revision.
@@ -209,8 +235,8 @@ def git_pairs(rev: str, paths: tuple[str, ...], stores: Stores | None = None) ->
         if old and new and old != new:
             label = f"{old} → {new}"
         old_checks = stores.for_path(old) if stores is not None and old else None
-        old_result = compile_bytes(at_rev(old), f"{rev}:{old}", checks=old_checks) if old else None
-        pairs.append((label, old_result, compile_path(new, stores=stores) if new else None))
+        old_result = review_loaded(decode(at_rev(old), f"{rev}:{old}"), values, old_checks) if old else None
+        pairs.append((label, old_result, compile_for_review(new, values, stores) if new else None))
     return pairs
 
 

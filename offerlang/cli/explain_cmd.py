@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
-from offerlang.cli.common import compile_path, offer_files, print_diagnostics
+from offerlang.cli.campaign import set_option
+from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 
 if TYPE_CHECKING:
@@ -45,6 +46,15 @@ def echo_blocks(blocks: list[Block], fmt: str) -> None:
         click.echo(to_plain(blocks), nl=False)
 
 
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def broken_offers(results: list[CompileResult]) -> list[Broken]:
     """The offers that do not compile, with their diagnostics as `offer check` prints them: the
     card is often read where standard error is not (a CI artifact, the preview)."""
@@ -59,28 +69,47 @@ def broken_offers(results: list[CompileResult]) -> list[Broken]:
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
+@set_option
 @store_options
-def command(paths: tuple[str, ...], fmt: str, catalog: str | None, isolated: bool) -> int:
+def command(
+    paths: tuple[str, ...], fmt: str, sets: tuple[str, ...], catalog: str | None, isolated: bool
+) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
     discounts and fees, and a timeline of what the buyer pays at signup and in each period.
 
-    With a catalog (the project config's, or --catalog), what the offer leaves to the catalog
-    is stated with the catalog's values, marked "(catalog)"; policy waivers are listed.
-    An offer that does not compile is reported with its problems; exit 1.
+    A template (an offer with parameters) is explained for one buyer with --set NAME=VALUE, or
+    else with each parameter shown as $name; one whose parameter stands for an amount needs
+    --set and is skipped with a note without it. With a catalog (the project config's, or
+    --catalog), what the offer leaves to the catalog is stated with the catalog's values,
+    marked "(catalog)"; policy waivers are listed. An offer that does not compile is reported
+    with its problems; exit 1.
     """
-    from offerlang.review.explain import explain, to_blocks, to_json
+    from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
+    values = values_of(sets)
     stores = make_stores(catalog, isolated)
-    results = [compile_path(f, stores=stores) for f in offer_files(paths)]
+    results = [compile_for_review(f, values, stores) for f in offer_files(paths)]
     setup = problem_results(stores)
     print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
     explanations = []
     for r in results:
-        if r.ok and r.payload is not None:
-            context = stores.for_path(r.path)
-            records = context.records() if context is not None else None
-            explanations.append(explain(r.payload, r.path, records, stores.waivers_json(r.path)))
+        if not r.ok:
+            continue
+        if r.payload is None:
+            names = ", ".join(template_parameters(r))
+            click.echo(
+                f"{r.path}: not explained: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            continue
+        context = stores.for_path(r.path)
+        records = context.records() if context is not None else None
+        e = explain(r.payload, r.path, records, stores.waivers_json(r.path))
+        if r.template_only:
+            e = template_fact(e, template_parameters(r))
+        explanations.append(e)
     if fmt == "json":
         click.echo(to_json(explanations), nl=False)
     elif fmt == "html":

@@ -103,6 +103,27 @@ def bind(
     return bound, _merge(diags + check(bound)) if diags else check(bound)
 
 
+def preview(offer: n.Offer) -> n.Offer | None:
+    """The template with each parameter written as the text `$name`, for `offer explain` and
+    `offer diff` without values. Not checked (a `$country` is no country code): only for
+    showing. None when a parameter stands for an amount, which has no text to show."""
+    params = analyse(offer)
+    if any(isinstance(m.amount, n.ParamRef) for m in _moneys(offer)):
+        return None
+    literals: dict[str, str | Decimal] = {name: f"${name}" for name in params.first_use}
+    return _bind_node(offer, params.plan, literals)
+
+
+def _moneys(node: object) -> list[n.Money]:
+    if isinstance(node, n.Money):
+        return [node]
+    if isinstance(node, list):
+        return [m for x in node for m in _moneys(x)]
+    if not is_dataclass(node) or isinstance(node, n.Span):
+        return []
+    return [m for f in fields(node) for m in _moneys(getattr(node, f.name))]
+
+
 def _declared(params: Parameters) -> str:
     names = ", ".join(f"`{k}`" for k in params.declared)
     return f"its parameters: {names}" if names else "this offer declares no parameters"

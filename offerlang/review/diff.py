@@ -18,10 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import EXACT, format_money
+from offerlang.language import EXACT, RENEW_MEANINGS, format_money
 from offerlang.review.catalogview import MARK, Records, through_catalog
 from offerlang.review.document import Block, Heading, Line, Table, say, visible
 from offerlang.review.explain import (
+    AT_CHECKOUT,
     CATALOG,
     billing,
     buyer,
@@ -66,7 +67,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class OfferDiff:
-    """One offer compared. `status`: changed, unchanged, added, removed or invalid."""
+    """One offer compared. `status`: changed, unchanged, added, removed, invalid or skipped."""
 
     path: str  # what the reader sees as the offer's name: `old → new`, or the path in the tree
     status: str
@@ -151,7 +152,12 @@ def diff_items(old: dict[str, Any], new: dict[str, Any], catalog: Records | None
     )
     out += _amounts(p, "price", "price", op.get("price"), np.get("price"), marks)
     out += _trial(p, op, np, marks)
-    out += _scalar(p, "renew", "renewal", op.get("renew"), np.get("renew"), str, absent=CATALOG)
+    if op.get("renew") != np.get("renew"):
+        o, n = op.get("renew"), np.get("renew")
+        text = f"renewal {o or CATALOG} → {n or CATALOG}"
+        if n is not None:
+            text += f": {RENEW_MEANINGS[n]}"
+        out.append(Change(p, "renew", text, o, n))
     if billing(op) != billing(np):
         was, now = _marked(billing(op), "interval", marks[0]), _marked(billing(np), "interval", marks[1])
         text = f"billing {was} → {now}"
@@ -175,7 +181,13 @@ def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
     elif buyer(old) != buyer(new):
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
-        out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
+        if who_old is None:
+            text = f"buyer added: {buyer(new)} (no longer: {AT_CHECKOUT})"
+        elif who_new is None:
+            text = f"buyer removed (was {buyer(old)}): {AT_CHECKOUT}"
+        else:
+            text = f"buyer {buyer(old)} → {buyer(new)}"
+        out.append(Change(None, "buyer", text, who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
     return out + _scalar(None, "lookup", "lookup key", old_key, new_key, say)
@@ -497,6 +509,7 @@ def status_line(d: OfferDiff) -> str:
         "removed": "offer removed",
         "changed": plural(len(d.changes), "change"),
         "invalid": "does not compile",
+        "skipped": "not compared (a template that needs --set values)",
     }[d.status]
 
 

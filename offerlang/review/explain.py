@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import format_money, round_money
+from offerlang.language import ADHOC, RENEW_MEANINGS, format_money, round_money
 from offerlang.review.catalogview import MARK, Records, mark, through_catalog
 from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
 from offerlang.review.timeline import (
@@ -39,12 +39,11 @@ QUANTITY_BEHAVIOR = {
     "hide": "hidden from the buyer, who cannot change it",
     None: "the catalog decides whether the buyer may change it",
 }
-RENEWAL = {
-    "auto": "renews automatically (auto)",
-    "manual": "the buyer pays each renewal by hand (manual)",
-    "opt-auto": "the buyer chooses at checkout, automatic preselected (opt-auto)",
-    "opt-manual": "the buyer chooses at checkout, manual preselected (opt-manual)",
-}
+# In the buyer's terms (language.RENEW_MEANINGS), with the mode the offer writes.
+RENEWAL = {mode: f"{mode}: {meaning}" for mode, meaning in RENEW_MEANINGS.items()}
+# Who the buyer is when the offer names neither an account nor a contact.
+AT_CHECKOUT = "the buyer enters their details at checkout"
+LOCALISED = "; country, currency and language follow where they are"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +108,12 @@ def waiver_facts(waivers: list[dict[str, Any]]) -> Facts:
     ]
 
 
+def template_fact(e: Explanation, names: list[str]) -> Explanation:
+    """The explanation of a template previewed without values: says so first."""
+    fact = ("template", f"parameters shown as {', '.join(names)}; give values with --set NAME=VALUE")
+    return Explanation(e.path, e.payload, [fact, *e.session], e.items, e.waivers)
+
+
 # ---- sentences ------------------------------------------------------------------------------
 
 
@@ -123,16 +128,23 @@ def pairs(mapping: dict[str, str]) -> str:
 def buyer(payload: dict[str, Any]) -> str:
     if "account" in payload:
         return f"existing account {say(payload['account'])}"
+    if "contact" not in payload:
+        return "none named: " + AT_CHECKOUT + LOCALISED
     # One line whatever the author typed: a name with a line break in it shows the escape.
-    c = {k: visible(v) for k, v in payload.get("contact", {}).items()}
+    c = {k: visible(v) for k, v in payload["contact"].items()}
     name = " ".join(c[k] for k in ("first", "last") if k in c)
-    words = [f"{name} <{c['email']}>" if "email" in c else name]
+    words = [f"{name} <{c['email']}>" if "email" in c and name else c.get("email", name)]
     words += [c["company"]] if "company" in c else []
     words += [f"phone {c['phone']}"] if "phone" in c else []
     words.append(
         f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
     )
     words += [f"language {c['language']}"] if "language" in c else []
+    missing = [f for f in ("first", "last", "email") if f not in c]
+    if missing:
+        words.append("the checkout asks for the rest")
+    if "email" not in c:
+        words.append("no email, so no account link or receipt until the buyer types one")
     return "new buyer " + ", ".join(w for w in words if w)
 
 
@@ -304,6 +316,11 @@ def pays(it: ItemExplanation) -> str:
             return "What the buyer pays: the catalog gives no price, so there are no amounts to show."
         return "What the buyer pays: the catalog's price, so there are no amounts to show."
     marked = ", with the catalog's values" if it.from_catalog else ""
+    if it.payload.get("pricing", {}).get("interval") == ADHOC:
+        return (
+            f"What the buyer pays at signup (quantity {it.quantity}{marked}; billed ad hoc, so there "
+            "are no renewals: later charges come when the seller bills):"
+        )
     if (
         it.in_catalog
         and "interval" not in it.payload.get("pricing", {})

@@ -13,7 +13,12 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
   discount subtracts the amount from the unit price, never below 0.
 - Rounding: the discounted unit price is rounded once, ROUND_HALF_UP, to the currency's minor
   units (2, or 0 for JPY and the other zero-decimal currencies); the charge is that unit price
-  times the quantity. Every other amount is already in minor units.
+  times the quantity, and the row says so ("0.25 − 10.5% = 0.22 each × 100"). Every other
+  amount is already in minor units. This is our model of FastSpring's arithmetic, not a rule it
+  publishes.
+- Rows: the charge at signup is always a row of its own; after it, one row per stretch of
+  periods that charge the same (adjacent rows with the same amount and reason are merged).
+- An `adhoc` item has no cycle: only its charge at signup is shown.
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
 - Only currencies the item prices itself have a timeline: without a price override the
   catalog's price applies and nothing is invented here. With a catalog snapshot
@@ -27,10 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.language import EXACT, format_money, round_money
-
-# At least this many paid periods are shown one by one, whatever the discount says.
-MIN_PAID_PERIODS = 3
+from offerlang.language import ADHOC, EXACT, format_money, round_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,10 @@ def item_quantity(item: dict[str, Any]) -> int:
 
 def is_recurring(pricing: dict[str, Any]) -> bool:
     """True when the payload itself says the item bills in periods. Otherwise the catalog
-    decides whether it recurs, and only the charge at checkout is known."""
+    decides whether it recurs, and only the charge at checkout is known; an `adhoc` item has no
+    periods at all (it is charged whenever the seller bills)."""
+    if pricing.get("interval") == ADHOC:
+        return False
     return any(k in pricing for k in ("interval", "trial", "paidTrial", "renew", "discountDuration"))
 
 
@@ -163,10 +168,17 @@ def discounted_unit(
         if off is None:
             return None
         floored = round_money(max(Decimal(0), unit - off), currency)
-        return floored, f"{format_money(off, currency)} off {of}{source}"
+        never = " (never below 0)" if off > unit else ""
+        off_text = format_money(off, currency)
+        return floored, f"{of} − {off_text} = {format_money(floored, currency)}{never}{source}"
     percent = Decimal(value)
-    exact = unit - unit * percent / Decimal(100)
-    return round_money(exact, currency), f"{_percent(percent)}% off {of}{source}"
+    # The unit price is rounded before it is multiplied by the quantity: the row shows that
+    # step, so hand arithmetic on the whole charge (0.25 × 100 − 10.5% = 22.375) is not a riddle.
+    rounded = round_money(unit - unit * percent / Decimal(100), currency)
+    return (
+        rounded,
+        f"{of} − {_percent(percent)}% = {format_money(rounded, currency)}{source}",
+    )
 
 
 def _percent(value: Decimal) -> str:
@@ -207,6 +219,8 @@ def timeline(
         regular_row: tuple[Decimal | None, str] = (None, "the catalog's price" + less)
     else:
         discount = discounted_unit(pricing, quantity, currency, marks)
+        if discount is not None and times:
+            discount = (discount[0], discount[1] + " each")
         regular_row = (
             regular * quantity,
             ("catalog price" if "price" in marks else "regular price")
@@ -230,7 +244,7 @@ def timeline(
         elif int(duration) > 0:
             segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
             segments.append((first_paid + int(duration), None, *regular_row))
-    charges = _expand(segments, keep=first_paid + MIN_PAID_PERIODS)
+    charges = _expand(segments)
     first = charges[0]
     basis = first.basis
     if "trial" not in pricing and "paidTrial" not in pricing and not known:
@@ -244,7 +258,7 @@ def timeline(
         )
         amount, plus = (amount + fee, None) if amount is not None else (None, fee)
     charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
-    return Timeline(currency, tuple(charges), trial)
+    return Timeline(currency, tuple(_merged(charges)), trial)
 
 
 def _trial_charge(
@@ -267,18 +281,29 @@ def _trial_charge(
     return price * quantity, named(f"paid trial at {format_money(price, currency)}{times}")
 
 
-def _expand(segments: list[tuple[int, int | None, Decimal | None, str]], keep: int) -> list[Charge]:
-    """Segments -> rows. Periods before `keep` get a row each, so the first paid periods are
-    always named one by one; a later segment stays one range, and the open-ended last segment
-    becomes the `onward` row, starting no earlier than period `keep - 1`."""
+def _expand(segments: list[tuple[int, int | None, Decimal | None, str]]) -> list[Charge]:
+    """Segments -> rows: the charge at signup (period 0) is a row of its own, since a setup fee
+    or a trial the catalog may set changes it alone; every other segment is one row, the
+    open-ended last one the `onward` row."""
     out: list[Charge] = []
     for first, last, amount, basis in segments:
+        if first == 0 and last != 0:
+            out.append(Charge(0, 0, amount, basis))
+            first = 1
         if last is None:
-            start = max(first, keep - 1)
-            out += [Charge(p, p, amount, basis) for p in range(first, start)]
-            out.append(Charge(start, start, amount, basis, onward=True))
-            continue
-        out += [Charge(p, p, amount, basis) for p in range(first, min(last, keep - 1) + 1)]
-        if last >= keep:
-            out.append(Charge(max(first, keep), last, amount, basis))
+            out.append(Charge(first, first, amount, basis, onward=True))
+        else:
+            out.append(Charge(first, last, amount, basis))
+    return out
+
+
+def _merged(charges: list[Charge]) -> list[Charge]:
+    """Adjacent rows that charge the same amount for the same reason, as one row."""
+    out: list[Charge] = []
+    for c in charges:
+        prev = out[-1] if out else None
+        if prev is not None and (prev.amount, prev.plus, prev.basis) == (c.amount, c.plus, c.basis):
+            out[-1] = Charge(prev.first, c.last, c.amount, c.basis, c.onward, c.plus)
+        else:
+            out.append(c)
     return out
