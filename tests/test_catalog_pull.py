@@ -214,7 +214,7 @@ def test_secrets_are_never_written_to_the_catalog(store, capsys, tmp_path):
 def test_the_pulled_catalog_checks_offers(store, capsys, tmp_path):
     (tmp_path / "offers.toml").write_text('store = "acme"\ncatalog = "offers.catalog.json"\n', "utf-8")
     run(capsys, "catalog", "pull", "--api-url", store.url)
-    (tmp_path / "x.offer").write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem product-0007\n", "utf-8")
+    (tmp_path / "x.offer").write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem prodcut-007\n", "utf-8")
     code, out, _ = run(capsys, "check", "x.offer")
     assert code == 1 and "did you mean `product-007`?" in out
 

@@ -109,7 +109,7 @@ def test_explain_timeline_is_computed_with_catalog_values():
     [usd, eur] = e.items[0].timelines
     # 5% off 89.90 is 85.405, rounded half up once to 85.41, times the quantity.
     assert usd.currency == "USD" and usd.charges[0].amount == Decimal("854.10")
-    assert "5% off catalog price 89.90 (catalog discount)" in usd.charges[0].basis
+    assert usd.charges[0].basis == "catalog price 89.90 − 5% = 85.41 each × 10 (catalog discount)"
     assert eur.charges[0].amount is not None
 
 

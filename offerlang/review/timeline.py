@@ -162,7 +162,6 @@ def discounted_unit(
         return None
     _, value = tier
     of = ("catalog price " if "price" in marks else "") + format_money(unit, currency)
-    source = " (catalog discount)" if "quantityDiscounts" in marks else ""
     if pricing.get("discountType") == "amount":
         off = value.get(currency) if isinstance(value, dict) else None
         if off is None:
@@ -170,14 +169,14 @@ def discounted_unit(
         floored = round_money(max(Decimal(0), unit - off), currency)
         never = " (never below 0)" if off > unit else ""
         off_text = format_money(off, currency)
-        return floored, f"{of} − {off_text} = {format_money(floored, currency)}{never}{source}"
+        return floored, f"{of} − {off_text} = {format_money(floored, currency)}{never}"
     percent = Decimal(value)
     # The unit price is rounded before it is multiplied by the quantity: the row shows that
     # step, so hand arithmetic on the whole charge (0.25 × 100 − 10.5% = 22.375) is not a riddle.
     rounded = round_money(unit - unit * percent / Decimal(100), currency)
     return (
         rounded,
-        f"{of} − {_percent(percent)}% = {format_money(rounded, currency)}{source}",
+        f"{of} − {_percent(percent)}% = {format_money(rounded, currency)}",
     )
 
 
@@ -226,6 +225,8 @@ def timeline(
             ("catalog price" if "price" in marks else "regular price")
             + (f" {format_money(regular, currency)}{times}" if times else ""),
         )
+    # Where the discount comes from, after the arithmetic it explains.
+    source = " (catalog discount)" if "quantityDiscounts" in marks else ""
 
     # Segments (first, last or None for "every later period", amount, basis), built from the
     # change points only: a discount for 100000000 periods is two segments, never a loop.
@@ -233,16 +234,17 @@ def timeline(
     if trial:
         segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times, "trial" in marks)))
     if not recurring:
-        row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times)
+        row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times + source)
         segments.append((0, 0, *row))
     elif discount is None:
         segments.append((first_paid, None, *regular_row))
     else:
         unit, how = discount
         if duration is None:
-            segments.append((first_paid, None, unit * quantity, how + times))
+            segments.append((first_paid, None, unit * quantity, how + times + source))
         elif int(duration) > 0:
-            segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
+            last = first_paid + int(duration) - 1
+            segments.append((first_paid, last, unit * quantity, how + times + source))
             segments.append((first_paid + int(duration), None, *regular_row))
     charges = _expand(segments)
     first = charges[0]
