@@ -1,7 +1,8 @@
 """offerlang: FastSpring checkout offers as reviewable source files.
 
 The package is the pipeline, dependencies pointing one way (tools never imported by the compiler):
-    compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema
+    compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema;
+                targets/: Sessions v1 (default) and v2, what each can say, each one's emitter
     review/     timeline, explain, diff          authoring/  fmt, importer
     send/       FastSpring client, receipts      campaign/   rows, ledger, runner
     cli/        the thin `offer` command over all of the above
@@ -25,6 +26,7 @@ _EXPORTS = {
     "Diagnostic": "compiler.diagnostics",
     "Severity": "compiler.diagnostics",
     "Span": "compiler.nodes",
+    "Target": "compiler.targets",
 }
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         compile_source,
         parse_source,
     )
+    from offerlang.compiler.targets import Target
 
 
 def __getattr__(name: str) -> Any:
@@ -52,6 +55,7 @@ __all__ = [
     "Diagnostic",
     "Severity",
     "Span",
+    "Target",
     "__version__",
     "compile_bytes",
     "compile_file",

@@ -21,8 +21,38 @@ from offerlang.iso import ZERO_DECIMAL_CURRENCIES
 
 # ---- keywords: where each statement may stand -----------------------------------------------
 
-TOP_KEYWORDS: Final = ("account", "contact", "lookup", "coupon", "expires", "tag", "item", "param")
-ITEM_KEYWORDS: Final = ("quantity", "price", "trial", "billed", "renew", "discount", "attribute", "setup")
+TOP_KEYWORDS: Final = (
+    "account",
+    "contact",
+    "lookup",
+    "coupon",
+    "expires",
+    "tag",
+    "item",
+    "param",
+    # Sessions v2 only (see "targets" below)
+    "locale",
+    "buyer",
+    "payment",
+    "hide",
+)
+ITEM_KEYWORDS: Final = (
+    "quantity",
+    "price",
+    "trial",
+    "billed",
+    "renew",
+    "discount",
+    "attribute",
+    "setup",
+    # Sessions v2 only
+    "eds",
+    "shipping",
+    "display",
+    "summary",
+    "instructions",
+    "image",
+)
 CONTACT_FIELDS: Final = ("first", "last", "email", "company", "phone", "country", "language")
 FEE_KEYWORDS: Final = ("title", "price")
 
@@ -315,3 +345,107 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 def format_money(amount: Decimal, currency: str) -> str:
     """An amount as text with its currency's minor units (`9.9` USD → `9.90`, JPY → `1200`)."""
     return format(round_money(amount, currency), "f")
+
+
+# ---- targets: the two FastSpring session APIs an offer compiles to --------------------------
+# The contracts: shared/fastspring/SESSIONS-V1.md (legacy `POST /sessions`) and SESSIONS-V2.md
+# (the current `POST /v2/checkouts/{store}/{checkout}/sessions`). docs/targets.md says in words
+# what maps and what does not; offerlang/compiler/targets/ holds the checks and the emitters.
+
+# Short names (`--target v1|v2`) and the names the repository config uses (`target = "..."`).
+TARGETS: Final = ("v1", "v2")
+DEFAULT_TARGET: Final = "v1"
+TARGET_CONFIG_NAMES: Final[dict[str, str]] = {"v1": "sessions-v1", "v2": "sessions-v2"}
+# A v2 checkout is `{type}-{name}` inside a store (`acme/web-main`); FastSpring fixes the type.
+V2_CHECKOUT_TYPES: Final = ("popup", "embedded", "web")
+V2_CHECKOUT: Final = re.compile(
+    r"(?P<store>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"/(?P<checkout>(?:popup|embedded|web)-[A-Za-z0-9_-]+)"
+)
+# The 36 currencies v2 takes prices in (SESSIONS-V2.md, "Prices").
+V2_CURRENCIES: Final = frozenset(
+    [
+        "AED",
+        "ARS",
+        "AUD",
+        "BRL",
+        "CAD",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CZK",
+        "DKK",
+        "EUR",
+        "GBP",
+        "HKD",
+        "HUF",
+        "IDR",
+        "INR",
+        "JPY",
+        "KRW",
+        "MXN",
+        "MYR",
+        "NOK",
+        "NZD",
+        "PEN",
+        "PHP",
+        "PLN",
+        "RUB",
+        "SAR",
+        "SEK",
+        "SGD",
+        "THB",
+        "TRY",
+        "TWD",
+        "USD",
+        "VND",
+        "ZAR",
+    ]
+)
+# `billed every N unit` -> subscriptionOverrides.billingFrequency.intervalUnit; `billed adhoc`
+# is ON_DEMAND (house reading). Quantity behaviours are upper case in v2 (house reading).
+V2_INTERVAL_UNITS: Final[dict[str, str]] = {
+    ADHOC: "ON_DEMAND",
+    "day": "DAY",
+    "week": "WEEK",
+    "month": "MONTH",
+    "year": "YEAR",
+}
+V2_QUANTITY_BEHAVIORS: Final[dict[str, str]] = {b: b.upper() for b in QUANTITY_BEHAVIORS}
+# Payment methods `payment methods` orders and `hide payment methods` hides. SESSIONS-V2.md
+# names CARD, PAYPAL and WIRE; the others are FastSpring's method names as its checkout lists
+# them (house reading). Another upper-case name is accepted with a warning (W503): FastSpring
+# adds methods, and offerlang should not stand in the way of one it does not know yet.
+V2_PAYMENT_METHODS: Final = ("CARD", "PAYPAL", "WIRE", "AMAZON", "APPLEPAY", "GOOGLEPAY")
+PAYMENT_METHOD_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+# `locale pt-BR` -> locale: a language, optionally with a region; at most 5 characters.
+LOCALE: Final = re.compile(r"(?P<language>[a-z]{2})(?:-(?P<region>[A-Z]{2}))?")
+V2_LOCALE_LENGTH: Final = 5
+# v2's own lengths (SESSIONS-V2.md, "Request body"): checked on v2 only.
+V2_MAX_LENGTHS: Final[dict[str, int]] = {
+    "account": 64,
+    "email": 255,
+    "first": 50,
+    "last": 50,
+    "company": 255,
+    "phone": 64,
+    "coupon": 256,
+    "product": 256,
+    "description": 512,
+    "lookup": 512,
+}
+# customer.externalAccountId (the v1 lookup key): 4 to 512 characters.
+V2_EXTERNAL_ID: Final = re.compile(r"[_a-zA-Z0-9-]{4,512}")
+# An EDS fee (FastSpring's Extended Download Service) must exceed its base price.
+EDS_FEE_BASE: Final = Decimal("1.50")
+# The warnings a v2 session may come back with (a 201 all the same); SESSIONS-V2.md "Response".
+V2_WARNING_CODES: Final[dict[str, str]] = {
+    "INVALID_PROMO_CODE": "the coupon was not applied: the buyer gets no discount from it",
+    "INVALID_COUNTRY": "the country was not accepted: the checkout falls back to the buyer's location",
+    "CHECKOUT_NOT_LIVE": "the checkout is not live: buyers cannot complete an order yet",
+    "INVALID_TAX_ID": "the tax id was not accepted",
+    "INVALID_BUYER_IP": "the buyer IP was not accepted",
+    "INVALID_LOCALE": "the locale was not accepted: the checkout shows its default language",
+    "INVALID_POSTAL_CODE": "the postal code was not accepted",
+}

@@ -50,7 +50,7 @@ def test_every_examples_card_shows_what_the_buyer_pays(offer, tab, capsys, tmp_p
     result = compile_file(offer)
     # The card of an offer under examples/store is read through its catalog, as the CLI does.
     context = Stores().for_path(str(offer))
-    e = explain(result.payload, str(offer), context.records() if context is not None else None)
+    e = explain(result.payload, str(offer), catalog=context.records() if context is not None else None)
     items = p.locator("article.offer section.item")
     assert items.count() == len(e.items)
     for n, it in enumerate(e.items):

@@ -40,6 +40,17 @@ STATEMENTS = {
     "country": "country DE",
     "language": "language de",
     "title": 'title en "Setup fee"',
+    # Sessions v2 only (docs/targets.md)
+    "locale": "locale pt-BR",
+    "buyer": "buyer tag tier gold",
+    "payment": "payment methods CARD",
+    "hide": "hide payment methods WIRE",
+    "eds": "eds fee USD 2.50",
+    "shipping": "shipping fee USD 4.99",
+    "display": 'display en "Prime"',
+    "summary": 'summary en "Everything in Prime"',
+    "instructions": 'instructions en "Your key arrives by email"',
+    "image": "image https://cdn.example.com/prime.png",
 }
 
 # How to wrap a statement so that it stands in a block.

@@ -24,6 +24,7 @@ from offerlang.compiler.source import MAX_BYTES
 from .conftest import FIXTURES, ROOT
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.offer"))
+TARGET_FIXTURES = sorted((FIXTURES / "targets").glob("*.offer"))
 
 # Bytes that cannot be stored as a readable fixture file: generated here instead.
 GENERATED: dict[str, bytes] = {
@@ -156,13 +157,20 @@ def test_carets_line_up_after_wide_characters():
 def test_every_code_is_exercised():
     reported = {d.code for p in INVALID for d in compile_file(p).diagnostics}
     reported |= {d.code for data in GENERATED.values() for d in compile_bytes(data).diagnostics}
-    # E901 is the schema gate behind the checks: no offer file should reach it (tested below).
-    # E6xx are about JSON payloads given to `offer import` (tests/test_import.py).
-    from_json = {code for code in CODES if code.startswith("E6")}
+    # What one target cannot carry (tests/fixtures/targets), checked for both targets.
+    reported |= {
+        d.code for p in TARGET_FIXTURES for t in ("v1", "v2") for d in compile_file(p, target=t).diagnostics
+    }
+    # E901 and E530 are the schema gates behind the checks: no offer file should reach them
+    # (tested below). E6xx and W520 are about JSON payloads given to `offer import`
+    # (tests/test_import.py, tests/test_import_v2.py); W510 and W511 about FastSpring's answer to
+    # a v2 send (tests/test_send_v2.py).
+    from_json = {code for code in CODES if code.startswith("E6")} | {"W520"}
+    from_sending = {"W510", "W511"}
     # E4xx, W4xx and P1xx are the store's (a catalog, a config, a policy): exercised by
     # tests/test_store_checks.py::test_every_store_code_is_exercised.
     store = {code for code in CODES if code[:2] in ("E4", "W4") or code.startswith("P")}
-    assert set(CODES) - {"E901"} - from_json - store - reported == set()
+    assert set(CODES) - {"E901", "E530"} - from_json - from_sending - store - reported == set()
     assert reported <= set(CODES), "every reported code has a title in diagnostics.CODES"
 
 

@@ -105,7 +105,9 @@ def test_the_session_discount_replaces_the_catalogs():
 
 
 def test_explain_timeline_is_computed_with_catalog_values():
-    e = explain({"account": "x", "items": [{"product": "prime-sub", "quantity": 10}]}, "x.offer", CATALOG)
+    e = explain(
+        {"account": "x", "items": [{"product": "prime-sub", "quantity": 10}]}, "x.offer", catalog=CATALOG
+    )
     [usd, eur] = e.items[0].timelines
     # 5% off 89.90 is 85.405, rounded half up once to 85.41, times the quantity.
     assert usd.currency == "USD" and usd.charges[0].amount == Decimal("854.10")

@@ -170,6 +170,23 @@ def statement_text(c: n.Clause) -> str:
             return f"title {c.language.value} {value_text(c.text)}"
         case n.FeePrice():
             return "price " + money_text(c.amounts)
+        # Sessions v2 only
+        case n.Locale():
+            return f"locale {value_text(c.value)}"
+        case n.BuyerTag():
+            return f"buyer tag {value_text(c.key)} {value_text(c.value)}"
+        case n.PaymentOrder():
+            return "payment methods " + ", ".join(m.value for m in c.methods)
+        case n.PaymentHide():
+            return "hide payment methods " + ", ".join(m.value for m in c.methods)
+        case n.EdsFee():
+            return "eds fee " + money_text(c.amounts)
+        case n.ShippingFee():
+            return "shipping fee " + money_text(c.amounts)
+        case n.Description():
+            return f"{c.kind} {c.language.value} {value_text(c.text)}"
+        case n.Image():
+            return f"image {value_text(c.url)}"
     raise FormatterBug(f"no layout for {type(c).__name__}")  # pragma: no cover - unknown blocks earlier
 
 
@@ -194,9 +211,13 @@ def _billed_text(c: n.Billed) -> str:
         # Wrong either way (the checker says how); keep the author's words.
         length = f" {plain_number(c.length.text)}" if c.length is not None else ""
         length = f" {c.count.value}" if c.count is not None else length
-        return f"billed every{length} {unit}"
+        periods = f" for {_count(c.periods, 'period', 'periods')}" if c.periods is not None else ""
+        return f"billed every{length} {unit}{periods}"
     base = INTERVAL_UNITS[unit]
-    return "billed every " + _count(c.length, base, base + "s")
+    line = "billed every " + _count(c.length, base, base + "s")
+    if c.periods is not None:
+        line += " for " + _count(c.periods, "period", "periods")
+    return line
 
 
 def _discount_text(c: n.Discount) -> str:
@@ -378,7 +399,7 @@ def shape(node: Any) -> Any:
     if isinstance(node, n.Billed):
         unit = INTERVAL_UNITS.get(node.unit.value, node.unit.value)
         count = node.count.value if node.count is not None else None
-        return ("Billed", node.every, shape(node.length), unit, count)
+        return ("Billed", node.every, shape(node.length), unit, count, shape(node.periods))
     if is_dataclass(node):
         kept = [f.name for f in fields(node) if f.name not in _IGNORED_FIELDS]
         return (type(node).__name__, tuple((name, shape(getattr(node, name))) for name in kept))

@@ -22,6 +22,7 @@ from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
 from offerlang.compiler.schema import json_pointer
+from offerlang.iso import CURRENCIES
 from offerlang.language import ADHOC, CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
 
 # Nodes built here have no place in any source text.
@@ -67,6 +68,13 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         _plain_json(payload, "")
     except _Inexpressible as exc:
         return None, [_inexpressible(exc, path)]
+    from offerlang.compiler.targets import Target, target_of_body
+
+    if target_of_body(payload) is Target.V2:
+        # A Sessions v2 body (`cart`, `customer`): recognised by its shape, imported for v2.
+        from offerlang.authoring.importer_v2 import import_v2
+
+        return import_v2(payload, path)
     forms = foreign_forms(payload)
     explained = {pointer for form in forms for pointer in form.pointers}
     problems = [
@@ -135,9 +143,9 @@ _REDIRECTS = ("returnUrl", "successUrl", "cancelUrl", "redirectUrl")
 
 
 def sessions_v2_form(payload: dict[str, Any]) -> Form | None:
-    """A Sessions v2 body (`customer`, `firstName`/`lastName`, `items[].path`), or None.
-
-    The one place that decides it: a later `offer import` that reads v2 bodies replaces this."""
+    """A body with `items` that mixes in Sessions v2 forms (`customer`, `firstName`/`lastName`,
+    `items[].path`), or None. A real v2 body (`cart`, or `customer` without `items`) never gets
+    here: `import_payload` hands it to the v2 importer (importer_v2.py)."""
     items = payload.get("items")
     paths = isinstance(items, list) and any(isinstance(it, dict) and "path" in it for it in items)
     names = any(
@@ -151,9 +159,10 @@ def sessions_v2_form(payload: dict[str, Any]) -> Form | None:
         return None
     return Form(
         "E606",
-        f"this is a Sessions v2 body ({', '.join(signs)}), not a Sessions v1 request body",
-        "offer import reads Sessions v1 (POST /sessions); in v1, `items[].path` is "
-        "`items[].product`, `customer` is `contact`, `firstName`/`lastName` are `first`/`last`",
+        f"this is a Sessions v2 body ({', '.join(signs)}) with Sessions v1 `items`, neither API's form",
+        "for Sessions v1, `items[].path` is `items[].product`, `customer` is `contact`, "
+        "`firstName`/`lastName` are `first`/`last`; a Sessions v2 body keeps its items in "
+        "`cart.lineItems[].productPath` and the buyer in `customer.billToContact`",
         ("",),
     )
 
@@ -264,11 +273,20 @@ _CODES = {
     "language": ("ISO 639-1 language code", "codes are written in lower case"),
 }
 # The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
+_FORM_PRODUCT = "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`"
 _FORMS = {
     "account": "an account id is letters, digits, `_` and `-`",
-    "product": "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`",
+    "product": _FORM_PRODUCT,
     "custom": "a lookup key is at least 4 letters, digits, `_` or `-`",
     "quantityDiscounts": "tier sizes are whole numbers from 1",
+    # Sessions v2 names
+    "accountId": "an account id is letters, digits, `_` and `-`",
+    "productPath": _FORM_PRODUCT,
+    "externalAccountId": "an external account id is 4 to 512 letters, digits, `_` or `-`",
+    "locale": "a locale is a language code, optionally with a country: `de`, `pt-BR`",
+    "imageUrl": "an image address is a web address, e.g. `https://cdn.example.com/prime.png`",
+    "paymentMethodsOrder": "payment methods are upper-case names such as `CARD`",
+    "hidePaymentMethods": "payment methods are upper-case names such as `CARD`",
 }
 _TYPES = {
     "integer": "must be a whole number",
@@ -280,34 +298,36 @@ _TYPES = {
 }
 
 
-def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
+def _schema_reasons(payload: Any, target: str = "v1") -> list[tuple[str, str, str | None]]:
     """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
     name fields and the rule broken, never jsonschema's wording or the offending value (which
     may be the whole payload)."""
     from offerlang.compiler.schema import _validator, violations
 
-    root = _validator().schema
+    root = _validator(target).schema
     out: list[tuple[str, str, str | None]] = []
-    for err in violations(payload):
-        for found in _explain(err, root):
+    for err in violations(payload, target):
+        for found in _explain(err, root, target):
             if found not in out:
                 out.append(found)
     return out
 
 
-def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+def _explain(err: Any, root: dict[str, Any], target: str = "v1") -> list[tuple[str, str, str | None]]:
     where = json_pointer(err.absolute_path)
     keyword, rule, value, schema = err.validator, err.validator_value, err.instance, err.schema
     if "propertyNames" in err.absolute_schema_path:
         # The error is about a key of the object at `where`; `value` is that key.
         where = _pointer(where, value)
     field = str(err.absolute_path[-1]) if err.absolute_path else ""
+    if field.isdigit() and len(err.absolute_path) > 1:  # an entry of a list: named by its list
+        field = str(err.absolute_path[-2])
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [
             (
                 _pointer(where, key),
-                f"unknown field `{key}` (Sessions v1 has no such field)",
+                f"unknown field `{key}` (Sessions {target} has no such field)",
                 did_you_mean_hint(key, known),
             )
             for key in value
@@ -324,8 +344,14 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
             for need in needs
             if need not in value
         ]
+    if keyword == "oneOf":  # Sessions v2: a discount is a percent or an amount
+        if not isinstance(value, dict):  # already reported: it is not an object at all
+            return []
+        names = " or ".join(f"`{branch['required'][0]}`" for branch in rule)
+        return [(where, f"needs exactly one of {names}", None)]
     if keyword == "not":
-        names = " and ".join(f"`{name}`" for name in rule.get("required", [])) or "a field"
+        required = rule.get("required") or [n for branch in rule.get("anyOf", []) for n in branch["required"]]
+        names = " and ".join(f"`{name}`" for name in required if name in value) or "a field"
         if where == "":
             return [(where, f"{names} cannot both be given{_why(err, root)}", None)]
         return [(where, f"{names} does not belong here{_why(err, root)}", None)]
@@ -333,7 +359,9 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
         return [(where, _TYPES.get(rule, f"must be of JSON type {rule}"), None)]
     if keyword == "enum":
         for name, (what, spelling) in _CODES.items():
-            if rule == root["$defs"][name]["enum"] and isinstance(value, str):
+            if name in root["$defs"] and rule == root["$defs"][name].get("enum") and isinstance(value, str):
+                if target == "v2" and name == "currency" and value in CURRENCIES:
+                    return [(where, f"Sessions v2 takes no prices in {value}", "it takes " + ", ".join(rule))]
                 return [
                     (
                         where,
@@ -359,6 +387,10 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
     if keyword == "minLength":
         key = "propertyNames" in err.absolute_schema_path
         return [(where, "a key cannot be empty" if key else "cannot be empty", None)]
+    if keyword == "maxLength":
+        return [(where, f"is longer than {rule:,} characters", None)]
+    if keyword == "uniqueItems":
+        return [(where, "lists the same value twice", None)]
     if keyword == "minItems":
         return [(where, f"needs at least {rule} entr{'y' if rule == 1 else 'ies'}", None)]
     if keyword == "minProperties":

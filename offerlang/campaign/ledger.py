@@ -61,6 +61,7 @@ class Entry:
     url: str | None = None
     expires: int | None = None
     message: str | None = None
+    warnings: tuple[str, ...] = ()  # Sessions v2: the codes of the warnings FastSpring created it with
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -85,8 +86,19 @@ def read_ledger(path: str | Path) -> tuple[dict[str, str] | None, dict[str, Entr
         elif event == STARTED:
             state[key] = Entry(UNCERTAIN, record.get("hash", ""))
         elif event == DONE:
+            warned = record.get("warnings")
+            codes = (
+                tuple(str(w.get("code")) for w in warned if isinstance(w, dict))
+                if isinstance(warned, list)
+                else ()
+            )
             state[key] = Entry(
-                DONE, record.get("hash", ""), record.get("session"), record.get("url"), record.get("expires")
+                DONE,
+                record.get("hash", ""),
+                record.get("session"),
+                record.get("url"),
+                record.get("expires"),
+                warnings=codes,
             )
         elif event == FAILED:
             status = outcome_status(record.get("kind"), record.get("status"), record.get("uncertain") is True)
@@ -162,11 +174,23 @@ class Ledger:
     def started(self, key: str, line: int, row_hash: str) -> None:
         self._append({"event": STARTED, "key": key, "line": line, "hash": row_hash, "at": _now()})
 
-    def done(self, key: str, row_hash: str, session: str, url: str, expires: int) -> None:
-        record = {"event": DONE, "key": key, "hash": row_hash, "session": session, "url": url}
-        self._append(record | {"expires": expires, "at": _now()})
+    def done(
+        self,
+        key: str,
+        row_hash: str,
+        session: str,
+        url: str,
+        expires: int,
+        warnings: list[dict[str, Any]] | None = None,
+    ) -> None:
+        record: dict[str, Any] = {"event": DONE, "key": key, "hash": row_hash, "session": session, "url": url}
+        record["expires"] = expires
+        if warnings:  # Sessions v2: created, with FastSpring's warnings (a v1 record never has them)
+            record["warnings"] = warnings
+        self._append(record | {"at": _now()})
+        codes = tuple(str(w.get("code")) for w in warnings or [])
         with self._lock:
-            self.state[key] = Entry(DONE, row_hash, session, url, expires)
+            self.state[key] = Entry(DONE, row_hash, session, url, expires, warnings=codes)
             self.done_hashes.add(row_hash)
 
     def failed(

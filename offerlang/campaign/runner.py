@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -82,6 +83,8 @@ class Summary:
     stopped: str | None = None  # why the run stopped early (authentication refused)
     rows_changed: str | None = None  # a problem the first pass over the rows did not see
     without_session: int | None = None  # rows of the file with no session yet, after a stop
+    warned: int = 0  # Sessions v2: sessions created with warnings in this run
+    warnings: Counter[str] = field(default_factory=Counter)  # their codes, counted
 
     @property
     def finished(self) -> int:
@@ -95,6 +98,12 @@ class Summary:
             f"{self.skipped_done:,} already done, {self.failed:,} rejected, "
             f"{_plural(self.network, 'network failure')}, {len(self.uncertain):,} uncertain"
         ]
+        if self.warned:
+            codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
+            out.append(
+                f"FastSpring warned about {_plural(self.warned, 'session')} it created: {codes} "
+                "(the warnings column of --out and the ledger say which rows)"
+            )
         if self.failures:
             out.append("rejected or failed rows:")
             out += [f"  {f}" for f in self.failures]
@@ -357,10 +366,16 @@ class Runner:
             except SendError as exc:
                 self._failed(row, row_hash, exc)
             else:
-                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms)
+                # Sessions v2: a session created with warnings (send/v2.py) records them.
+                warnings = [w.as_json() for w in getattr(created, "warnings", ())]
+                extra = {"warnings": warnings} if warnings else {}  # a v1 session has none
+                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms, **extra)
                 log.debug("%s (line %d): session %s", row.key, row.line, created.id)
                 with self._lock:
                     self.summary.sent += 1
+                    if warnings:
+                        self.summary.warned += 1
+                        self.summary.warnings.update(str(w["code"]) for w in warnings)
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -386,17 +401,21 @@ class Runner:
                 self._stop.set()
 
 
-def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry]) -> int:
-    """links.csv in row order: key, session, url, expires (UTC), status. Returns rows written."""
+def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry], warnings: bool = False) -> int:
+    """links.csv in row order: key, session, url, expires (UTC), status, and with `warnings`
+    (Sessions v2) the codes FastSpring warned with, space-separated. Returns rows written."""
     count = 0
     writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow([row_set.key, "session", "url", "expires", "status"])
+    writer.writerow([row_set.key, "session", "url", "expires", "status"] + (["warnings"] if warnings else []))
     for key in row_set.row_keys():
         entry = state.get(key)
         if entry is not None and entry.status == DONE:
-            writer.writerow([key, entry.session, entry.url, _iso(entry.expires), DONE])
+            row = [key, entry.session, entry.url, _iso(entry.expires), DONE]
         else:
-            writer.writerow([key, "", "", "", entry.status if entry is not None else "not sent"])
+            row = [key, "", "", "", entry.status if entry is not None else "not sent"]
+        if warnings:
+            row.append(" ".join(entry.warnings) if entry is not None else "")
+        writer.writerow(row)
         count += 1
     return count
 

@@ -21,20 +21,22 @@ EXIT_INVALID = 1  # an offer (or input file) is invalid
 EXIT_USAGE = 2  # bad command line, missing file
 EXIT_REJECTED = 3  # FastSpring rejected a request
 EXIT_NETWORK = 4  # network failure, or retries exhausted
+EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one (a coupon not applied)
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
-    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
+    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 (or --target v2) JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
     "preview": ("preview_cmd", "Serve the offer card on 127.0.0.1 and update it on every save."),
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
-    "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
+    "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
+    "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
     "catalog": ("catalog_cmd", "Pull the store's catalog snapshot (offer catalog pull)."),
 }
 
@@ -45,6 +47,7 @@ Exit codes:
   2   usage error: bad option, missing or unreadable file
   3   FastSpring rejected a request (send, catalog pull)
   4   network failure or retries exhausted (send, catalog pull)
+  5   sessions created, but FastSpring warned about one (send --target v2)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)

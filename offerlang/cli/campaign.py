@@ -20,6 +20,7 @@ from offerlang.cli import (
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_WARNED,
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult, Template, compile_template
@@ -120,10 +121,15 @@ class _RowsInvalid(Exception):
 
 
 def load_rows(
-    file: str, rows: str, key: str | None, values: dict[str, str], stores: Stores | None = None
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> RowSet | None:
-    """The template, checked once, and its rows file opened. None (after printing why) when
-    the template is invalid; a rows file that cannot be used at all is a usage error.
+    """The template, checked once for `target`, and its rows file opened. None (after printing
+    why) when the template is invalid; a rows file that cannot be used at all is a usage error.
     `stores`: every row is also checked against the offer's catalog and policy."""
     from offerlang.cli.storeopts import problem_results
 
@@ -132,7 +138,7 @@ def load_rows(
     diags = src.diagnostics
     if src.text is not None:
         checks = stores.for_path(src.path) if stores is not None else None
-        template, diags = compile_template(src.text, src.path, checks=checks)
+        template, diags = compile_template(src.text, src.path, target, checks=checks)
     setup = problem_results(stores) if stores is not None else []
     shown = [*setup, CompileResult(src.path, src.text, None, diags)]
     print_diagnostics([d for r in shown for d in r.diagnostics], shown)
@@ -157,10 +163,11 @@ def compile_rows(
     key: str | None,
     values: dict[str, str],
     out: str | None,
+    target: str = "v1",
     stores: Stores | None = None,
 ) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values, stores)
+    row_set = load_rows(file, rows, key, values, target, stores)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
@@ -201,9 +208,12 @@ def send_campaign(
     concurrency: int,
     rate: str,
     retry_uncertain: bool,
+    target: str = "v1",
+    checkout: Any = None,
     stores: Stores | None = None,
 ) -> int:
-    """`offer send OFFER --rows ROWS`: check every row, then send those not done yet."""
+    """`offer send OFFER --rows ROWS`: check every row, then send those not done yet (for
+    `target` v2, in the targets.Checkout `checkout`)."""
     from offerlang.campaign.flow import Campaign
     from offerlang.campaign.ledger import LedgerError
     from offerlang.campaign.ratelimit import parse_rate
@@ -219,7 +229,7 @@ def send_campaign(
         per_minute = parse_rate(rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, key, values, stores)
+    row_set = load_rows(paths[0], rows, key, values, target, stores)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
@@ -241,6 +251,7 @@ def send_campaign(
         api_url=api_url,
         retry=retry,
         read_timeout=timeout,
+        checkout=checkout,
         **campaign.client_hooks(),
     )
     with client, verbose_log(verbose):
@@ -267,7 +278,7 @@ def send_campaign(
         if out:
             try:
                 with open_atomic(out) as fh:
-                    written = write_links(fh, row_set, campaign.state)
+                    written = write_links(fh, row_set, campaign.state, warnings=target == "v2")
             except OSError as exc:
                 raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
             click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
@@ -291,4 +302,6 @@ def _exit_code(summary: Summary) -> int:
         return EXIT_REJECTED
     if summary.network or summary.uncertain:
         return EXIT_NETWORK
+    if summary.warned:
+        return EXIT_WARNED
     return EXIT_OK

@@ -9,6 +9,7 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
+from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.compiler.diagnostics import has_errors
 from offerlang.compiler.render import render_github, render_json, summary
 
@@ -30,11 +31,20 @@ from offerlang.compiler.render import render_github, render_json, summary
     show_default=True,
     help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
 )
+@target_option
 @store_options
-def command(paths: tuple[str, ...], fmt: str, fail_on: str, catalog: str | None, isolated: bool) -> int:
+def command(
+    paths: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    target_flag: str | None,
+    catalog: str | None,
+    isolated: bool,
+) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
-    Every problem in every file is reported in one run. Exits 1 if any offer is invalid
+    Every problem in every file is reported in one run, including what the target API cannot
+    carry (--target v2: FastSpring's current Sessions API). Exits 1 if any offer is invalid
     (with --fail-on warning, also if any has a warning).
     Where a project config (offers.toml, or [tool.offerlang] in pyproject.toml) or --catalog
     applies, offers are also checked against the store's catalog and the team's policy.
@@ -42,8 +52,9 @@ def command(paths: tuple[str, ...], fmt: str, fail_on: str, catalog: str | None,
     files = list(offer_files(paths or (".",)))
     if not files:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
+    target = resolve_target(target_flag, paths or (".",))
     stores = make_stores(catalog, isolated)
-    results = [compile_path(f, unbound_ok=True, stores=stores) for f in files]
+    results = [compile_path(f, unbound_ok=True, target=target, stores=stores) for f in files]
     setup = problem_results(stores)
     diags = [d for r in [*setup, *results] for d in r.diagnostics]
     if fmt == "json":

@@ -119,45 +119,51 @@ def compile_path(
     values: Mapping[str, str] | None = None,
     *,
     unbound_ok: bool = False,
+    target: str = "v1",
     stores: Stores | None = None,
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
     `values` bind the offer's parameters; `unbound_ok` checks a template without them;
-    `stores` adds the store checks of the offer's config and catalog (cli/storeopts.py)."""
+    `target` is the API the payload is for (v1 or v2); `stores` adds the store checks of the
+    offer's config and catalog (cli/storeopts.py)."""
     from offerlang.compiler.pipeline import compile_loaded
 
     checks = stores.for_path(path) if stores is not None else None
-    return compile_loaded(read_source(path), values, unbound_ok, checks=checks)
+    return compile_loaded(read_source(path), values, unbound_ok, target, checks=checks)
 
 
 def compile_for_review(
-    path: str, values: Mapping[str, str] | None = None, stores: Stores | None = None
+    path: str, values: Mapping[str, str] | None = None, target: str = "v1", stores: Stores | None = None
 ) -> CompileResult:
-    """Compile a file for `offer explain` and `offer diff`. A template is bound with `values`
-    when given; without them it comes back with a preview payload in which every parameter reads
-    `$name` (still `template_only`), or without a payload when a parameter stands for an amount.
-    `stores`: the store checks of the offer's config and catalog run too."""
-    return review_loaded(read_source(path), values, stores.for_path(path) if stores is not None else None)
+    """Compile a file for `offer explain` and `offer diff` (for `target`). A template is bound
+    with `values` when given; without them it comes back with a preview payload in which every
+    parameter reads `$name` (still `template_only`), or without a payload when a parameter
+    stands for an amount. `stores`: the store checks of the offer's config and catalog run too."""
+    checks = stores.for_path(path) if stores is not None else None
+    return review_loaded(read_source(path), values, target, checks)
 
 
 def review_loaded(
-    src: Source, values: Mapping[str, str] | None = None, checks: ExtraChecks | None = None
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    target: str = "v1",
+    checks: ExtraChecks | None = None,
 ) -> CompileResult:
     """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
     checks (StoreContext), or None."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    result = compile_loaded(src, None, True, checks=checks)
+    result = compile_loaded(src, None, True, target, checks=checks)
     if not result.template_only or result.offer is None:
         return result
     if values:
-        return compile_loaded(src, values, checks=checks)
-    from offerlang.compiler.emit import emit
+        return compile_loaded(src, values, target=target, checks=checks)
     from offerlang.compiler.params import preview
+    from offerlang.compiler.targets import emit_for
 
     shown = preview(result.offer)
     if shown is not None:
-        result.payload, _ = emit(shown)
+        result.payload, _ = emit_for(shown, target)
     return result
 
 

@@ -15,6 +15,7 @@ from offerlang.cli.campaign import set_option
 from offerlang.cli.common import compile_for_review, print_diagnostics, review_loaded, template_parameters
 from offerlang.cli.explain_cmd import format_option, values_of
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
+from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
@@ -44,6 +45,7 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
+@target_option
 @store_options
 def command(
     paths: tuple[str, ...],
@@ -51,6 +53,7 @@ def command(
     fmt: str,
     sets: tuple[str, ...],
     exit_code: bool,
+    target_flag: str | None,
     catalog: str | None,
     isolated: bool,
 ) -> int:
@@ -73,6 +76,7 @@ def command(
     from offerlang.review.document import to_markdown
 
     values = values_of(sets)
+    target = resolve_target(target_flag, paths or (".",))
     stores = make_stores(catalog, isolated)
     if base is None:
         if len(paths) != 2:
@@ -80,12 +84,12 @@ def command(
         pairs: list[Pair] = [
             (
                 f"{paths[0]} → {paths[1]}",
-                compile_for_review(paths[0], values, stores),
-                compile_for_review(paths[1], values, stores),
+                compile_for_review(paths[0], values, target, stores),
+                compile_for_review(paths[1], values, target, stores),
             )
         ]
     else:
-        pairs = git_pairs(base, paths or (".",), values, stores)
+        pairs = git_pairs(base, paths or (".",), values, target, stores)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
@@ -107,7 +111,7 @@ def command(
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
             diffs.append(OfferDiff(label, "invalid", [], problems, old and old.path, new and new.path))
         else:
-            payloads = (old.payload if old is not None else None, new.payload if new is not None else None)
+            payloads = (_view(old), _view(new))
             either = new if new is not None else old
             context = stores.for_path(either.path) if either is not None else None
             records = context.records() if context is not None else None
@@ -166,6 +170,17 @@ def command(
     return EXIT_INVALID if broken or setup_broken else EXIT_OK
 
 
+def _view(result: CompileResult | None) -> dict | None:
+    """What diff compares: the payload, a Sessions v2 body in its review form (the v1 shape)."""
+    if result is None or result.payload is None:
+        return None
+    if result.target == "v2":
+        from offerlang.compiler.targets.v2 import review_form
+
+        return review_form(result.payload)
+    return result.payload
+
+
 def one_line(d: Diagnostic) -> str:
     """`path:line:col: error[CODE]: message`, for a pull-request comment that has no stderr."""
     where = d.path or "<input>"
@@ -182,7 +197,11 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def git_pairs(
-    rev: str, paths: tuple[str, ...], values: dict[str, str] | None = None, stores: Stores | None = None
+    rev: str,
+    paths: tuple[str, ...],
+    values: dict[str, str] | None = None,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
     paired, untracked files added, gitignored ones left out), compiled on both sides. Both
@@ -235,8 +254,10 @@ def git_pairs(
         if old and new and old != new:
             label = f"{old} → {new}"
         old_checks = stores.for_path(old) if stores is not None and old else None
-        old_result = review_loaded(decode(at_rev(old), f"{rev}:{old}"), values, old_checks) if old else None
-        pairs.append((label, old_result, compile_for_review(new, values, stores) if new else None))
+        old_result = (
+            review_loaded(decode(at_rev(old), f"{rev}:{old}"), values, target, old_checks) if old else None
+        )
+        pairs.append((label, old_result, compile_for_review(new, values, target, stores) if new else None))
     return pairs
 
 

@@ -12,6 +12,7 @@ from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.campaign import set_option
 from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
+from offerlang.cli.targeting import resolve_target, target_option
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
@@ -70,9 +71,15 @@ def broken_offers(results: list[CompileResult]) -> list[Broken]:
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @format_option("tools (versioned)")
 @set_option
+@target_option
 @store_options
 def command(
-    paths: tuple[str, ...], fmt: str, sets: tuple[str, ...], catalog: str | None, isolated: bool
+    paths: tuple[str, ...],
+    fmt: str,
+    sets: tuple[str, ...],
+    target_flag: str | None,
+    catalog: str | None,
+    isolated: bool,
 ) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
@@ -82,14 +89,15 @@ def command(
     else with each parameter shown as $name; one whose parameter stands for an amount needs
     --set and is skipped with a note without it. With a catalog (the project config's, or
     --catalog), what the offer leaves to the catalog is stated with the catalog's values,
-    marked "(catalog)"; policy waivers are listed. An offer that does not compile is reported
-    with its problems; exit 1.
+    marked "(catalog)"; policy waivers are listed. An offer that does not compile (for --target
+    v2: one FastSpring's current Sessions API cannot carry) is reported with its problems; exit 1.
     """
     from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
     values = values_of(sets)
+    target = resolve_target(target_flag, paths)
     stores = make_stores(catalog, isolated)
-    results = [compile_for_review(f, values, stores) for f in offer_files(paths)]
+    results = [compile_for_review(f, values, target, stores) for f in offer_files(paths)]
     setup = problem_results(stores)
     print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
     explanations = []
@@ -106,7 +114,7 @@ def command(
             continue
         context = stores.for_path(r.path)
         records = context.records() if context is not None else None
-        e = explain(r.payload, r.path, records, stores.waivers_json(r.path))
+        e = explain(r.payload, r.path, target, catalog=records, waivers=stores.waivers_json(r.path))
         if r.template_only:
             e = template_fact(e, template_parameters(r))
         explanations.append(e)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED
+from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_WARNED
 from offerlang.cli.campaign import campaign_options, set_values
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
@@ -23,6 +23,7 @@ from offerlang.cli.sending import (
     verbose_log,
 )
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
+from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
@@ -32,9 +33,8 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--store",
-    required=True,
     metavar="STORE",
-    help="FastSpring store id: the STORE in STORE.onfastspring.com.",
+    help="FastSpring store id: the STORE in STORE.onfastspring.com (for v2, --checkout names it).",
 )
 @click.option("--test-store", is_flag=True, help="Build checkout links for the store's test mode.")
 @click.option(
@@ -69,11 +69,13 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     help="Read timeout of each attempt (connecting has 10 seconds at most).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
+@target_option
+@checkout_option
 @campaign_options
 @store_options
 def command(
     paths: tuple[str, ...],
-    store: str,
+    store: str | None,
     test_store: bool,
     api_url: str,
     dry_run: bool,
@@ -82,6 +84,8 @@ def command(
     force: bool,
     timeout: float,
     verbose: bool,
+    target_flag: str | None,
+    checkout_flag: str | None,
     catalog: str | None,
     isolated: bool,
     **campaign: Any,
@@ -99,7 +103,11 @@ def command(
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, or an unreadable answer
+      5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
       141 standard output was closed (sessions created are in the receipts)
+
+    With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
+    --checkout STORE/TYPE-NAME names, e.g. acme/web-main.
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
     A project config or --catalog adds the store's catalog and policy checks: an offer they
@@ -108,6 +116,27 @@ def command(
     from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
+    target = resolve_target(target_flag, paths)
+    checkout = None
+    if target == "v2":
+        checkout = resolve_checkout(checkout_flag, paths)
+        if checkout is None:
+            raise click.UsageError(
+                "--target v2 sends to a checkout: give --checkout STORE/TYPE-NAME (e.g. acme/web-main), "
+                "or `checkout` in the repository config"
+            )
+        if store is not None and check_store(store) != checkout.store:
+            raise click.UsageError(f"--store {store} is not the store of --checkout {checkout}")
+        if test_store:
+            raise click.UsageError(
+                "--test-store is for Sessions v1: with --target v2 the link comes from FastSpring "
+                "(a checkout in test mode gives a .test. link)"
+            )
+        store = checkout.store
+    elif checkout_flag is not None:
+        raise click.UsageError("--checkout is for --target v2 (Sessions v1 has no checkouts)")
+    if store is None:
+        raise click.UsageError("Missing option '--store'.")
     try:
         store = check_store(store)
         api_url = check_api_url(api_url)
@@ -130,12 +159,14 @@ def command(
                 timeout,
                 verbose,
                 values,
+                target=target,
+                checkout=checkout,
                 stores=stores,
                 **campaign,
             )
         )
 
-    results = [compile_path(f, values or None, stores=stores) for f in offer_files(paths)]
+    results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
     setup = problem_results(stores)
@@ -163,6 +194,7 @@ def command(
         retry=retry,
         read_timeout=timeout,
         on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
+        checkout=checkout,
     )
 
     def run() -> int:
@@ -175,6 +207,16 @@ def command(
                 books = open_books(results, receipts_path)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
-            return EXIT_CODES[send_batch(client, results, books, force, sender)]
+            outcome = send_batch(client, results, books, force, sender)
+            if outcome == "ok" and sender.warned:
+                count = sender.warned
+                them = "it before handing out its link" if count == 1 else "them before handing out the links"
+                click.echo(
+                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above): "
+                    f"check {them}",
+                    err=True,
+                )
+                return EXIT_WARNED
+            return EXIT_CODES[outcome]
 
     return unless_stdout_closes(run)

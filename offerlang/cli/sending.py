@@ -74,12 +74,18 @@ def retry_policy() -> RetryPolicy:
         raise click.UsageError(f"{RETRY_BASE_ENV}={raw!r} is not a number of seconds") from None
 
 
-def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
+def make_client(*, read_timeout: float, checkout: Any = None, **options: Any) -> FastSpringClient:
+    """The Sessions v1 client, or with a `checkout` (a targets.Checkout) the Sessions v2 one."""
     import httpx
 
     from offerlang.send.client import FastSpringClient
 
-    return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
+    timeout = httpx.Timeout(read_timeout, connect=min(10.0, read_timeout))
+    if checkout is not None:
+        from offerlang.send.v2 import SessionsV2Client
+
+        return SessionsV2Client(checkout=checkout, timeout=timeout, **options)
+    return FastSpringClient(timeout=timeout, **options)
 
 
 def local_time(epoch_ms: int) -> datetime:
@@ -94,6 +100,7 @@ class Sender:
         self.fmt = fmt
         self.current = ""  # the offer being sent, named in retry messages
         self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
+        self.warned = 0  # Sessions v2: sessions created with warnings (their own exit code)
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
@@ -133,7 +140,7 @@ class Sender:
         )
 
     def created(self, result: CompileResult, receipt: Receipt) -> None:
-        self._session(result.path, receipt, "created", f"{result.path}: session created")
+        self._session(result.path, receipt, "created", f"{result.path}: session created", result)
 
     def already_sent(self, result: CompileResult, receipt: Receipt) -> None:
         offer = result.path
@@ -142,11 +149,16 @@ class Sender:
         self._session(offer, receipt, "already-sent", headline)
         click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
 
-    def _session(self, offer: str, receipt: Receipt, status: str, headline: str) -> None:
+    def _session(
+        self, offer: str, receipt: Receipt, status: str, headline: str, result: CompileResult | None = None
+    ) -> None:
         from offerlang.send.client import popup_snippet
 
         expires = local_time(receipt.expires_ms)
         popup = popup_snippet(receipt.id)
+        answer = _AnswerV2.of(result, receipt)
+        if answer is not None and (answer.warnings or answer.mismatches):
+            self.warned += 1
         if self.fmt == "json":
             record = {
                 "offer": offer,
@@ -157,13 +169,20 @@ class Sender:
                 "expires": expires.isoformat(timespec="seconds"),
                 "expires_ms": receipt.expires_ms,
             }
+            if answer is not None:
+                record |= answer.as_json()
             click.echo(dumps(record, None))
+            if answer is not None:
+                answer.print_diagnostics()
             return
         click.echo(headline)
         click.echo(f"  id       {receipt.id}")
         click.echo(f"  expires  {expires:%Y-%m-%d %H:%M:%S %Z}")
         click.echo(f"  url      {receipt.url}")
         click.echo(f"  popup    {popup}")
+        if answer is not None:
+            answer.print_prices()
+            answer.print_diagnostics()
 
     def failed(self, result: CompileResult, error: SendError) -> None:
         from offerlang.send.rejections import item_exists_diagnostic
@@ -196,6 +215,95 @@ class Sender:
         click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
         if self.fmt == "json":
             click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
+
+
+class _AnswerV2:
+    """What a Sessions v2 answer adds to a created session: FastSpring's warnings (W510, at the
+    statement the warning's field came from), its computed prices, and where they differ from
+    the offer's own timeline (W511)."""
+
+    def __init__(self, result: CompileResult, receipt: Receipt, answer: dict[str, Any]) -> None:
+        from offerlang.review.answer import compare, preview
+        from offerlang.send.v2 import warnings_of
+
+        self.result = result
+        self.warnings = warnings_of(receipt)
+        self.preview = preview(answer)
+        self.mismatches = compare(result.payload or {}, answer)
+
+    @staticmethod
+    def of(result: CompileResult | None, receipt: Receipt) -> _AnswerV2 | None:
+        from offerlang.send.v2 import answer_of
+
+        answer = answer_of(receipt)
+        if result is None or answer is None:
+            return None
+        return _AnswerV2(result, receipt, answer)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "warnings": self.warnings,
+            "prices": self.preview.raw if self.preview is not None else None,
+            "priceMismatches": [
+                {
+                    "product": m.product,
+                    "currency": m.currency,
+                    "offer": m.ours,
+                    "fastspring": m.theirs,
+                    "fastspringDisplay": m.shown,
+                }
+                for m in self.mismatches
+            ],
+        }
+
+    def print_prices(self) -> None:
+        p = self.preview
+        if p is None:
+            return
+        tax = {True: "tax included", False: "tax not included", None: "tax not stated"}[p.tax_included]
+        currency = f" in {p.currency}" if p.currency else ""
+        totals = ", ".join(f"{words} {amount}" for words, amount in p.totals)
+        click.echo(f"  prices   FastSpring's preview{currency} ({tax}){': ' + totals if totals else ''}")
+        width = max((len(product) for product, _ in p.lines), default=0)
+        for product, shown in p.lines:
+            click.echo(
+                f"    {product:<{width}}  " + ", ".join(f"{words} {amount}" for words, amount in shown)
+            )
+
+    def print_diagnostics(self) -> None:
+        from offerlang.compiler.diagnostics import warning
+        from offerlang.language import V2_WARNING_CODES
+
+        diags = []
+        for w in self.warnings:
+            code, where = str(w.get("code")), w.get("field")
+            said = f"FastSpring created the session but warned {code}"
+            message = f"{said}: {w.get('message')}" if w.get("message") else said
+            hint = V2_WARNING_CODES.get(
+                code, "check the session in the FastSpring app before sending its link"
+            )
+            diags.append(warning("W510", message, self._span(_pointer_of(where)), hint).at(self.result.path))
+        for m in self.mismatches:
+            hint = "check the catalog and the offer: the buyer sees FastSpring's price"
+            diags.append(warning("W511", m.message, self._span(m.pointer), hint).at(self.result.path))
+        print_diagnostics(diags, [self.result])
+
+    def _span(self, pointer: str | None):
+        pointers = self.result.pointers
+        while pointer:
+            if pointer in pointers:
+                return pointers[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return None
+
+
+def _pointer_of(field: Any) -> str | None:
+    """A v2 warning's `field` (`cart.couponCode`, `cart.lineItems[0].quantity`) as a JSON pointer."""
+    if not isinstance(field, str) or not field:
+        return None
+    import re
+
+    return "/" + "/".join(re.sub(r"\[(\d+)\]", r".\1", field).split("."))
 
 
 @contextmanager

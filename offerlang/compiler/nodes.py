@@ -186,6 +186,7 @@ class Billed(Clause):
     length: Number | None
     unit: Name
     count: Name | None = None  # a number written as a word (`billed every two weeks`): wrong
+    periods: Number | None = None  # `… for N periods`: how many times it bills (Sessions v2 only)
     keyword = "billed"
 
 
@@ -230,6 +231,60 @@ class SetupFee(Clause):
     prices: list[FeePrice]
     unknown: list[Unknown]
     keyword = "setup fee"
+
+
+# ---- Sessions v2 only ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Locale(Clause):
+    value: Value
+    keyword = "locale"
+
+
+@dataclass(slots=True)
+class BuyerTag(Clause):
+    key: Value
+    value: Value
+    keyword = "buyer tag"
+
+
+@dataclass(slots=True)
+class PaymentOrder(Clause):
+    methods: list[Name]
+    keyword = "payment methods"
+
+
+@dataclass(slots=True)
+class PaymentHide(Clause):
+    methods: list[Name]
+    keyword = "hide payment methods"
+
+
+@dataclass(slots=True)
+class EdsFee(Clause):
+    amounts: list[Money]
+    keyword = "eds fee"
+
+
+@dataclass(slots=True)
+class ShippingFee(Clause):
+    amounts: list[Money]
+    keyword = "shipping fee"
+
+
+@dataclass(slots=True)
+class Description(Clause):
+    kind: str  # display, summary, instructions
+    language: Name
+    text: Value
+    keyword = "description"
+
+
+@dataclass(slots=True)
+class Image(Clause):
+    url: Value
+    keyword = "image"
 
 
 @dataclass(slots=True)

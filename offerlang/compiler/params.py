@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import cache
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import check, code_error, product_error
+from offerlang.compiler.checks import code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
 from offerlang.language import EMAIL
@@ -62,14 +62,17 @@ def bind(
     values: Mapping[str, str],
     source_label: str | None = None,
     parameters: Parameters | None = None,
+    target: str = "v1",
 ) -> tuple[n.Offer | None, list[Diagnostic]]:
     """Substitute every reference and check the result.
 
     Returns the bound offer (None when a value could not even be converted, or a parameter
     has no value) and every diagnostic of the bound tree. `source_label` says where the values
     came from (`--set`, `buyers.csv:17`) in hints; `parameters` is `analyse(offer)`, passed in
-    by callers that bind many rows.
+    by callers that bind many rows; `target` the API the bound offer is checked for.
     """
+    from offerlang.compiler.targets import check_for
+
     params = parameters or analyse(offer)
     diags: list[Diagnostic] = []
     literals: dict[str, str | Decimal] = {}
@@ -100,7 +103,8 @@ def bind(
     # A value that fails its type but can still stand as text (a bad email, country …) is bound
     # anyway, so that the row's other problems are reported in the same run.
     bound = _bind_node(offer, params.plan, literals)
-    return bound, _merge(diags + check(bound)) if diags else check(bound)
+    checked = check_for(bound, target)
+    return bound, _merge(diags + checked) if diags else checked
 
 
 def preview(offer: n.Offer) -> n.Offer | None:

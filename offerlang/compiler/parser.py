@@ -68,6 +68,17 @@ USAGE: dict[str, tuple[str, ...]] = {
     "attribute": ('attribute "gift wrap" yes',),
     "setup": ("setup fee { … }",),
     "title": ('title en "Setup fee"',),
+    # Sessions v2 only
+    "locale": ("locale pt-BR",),
+    "buyer": ("buyer tag tier gold",),
+    "payment": ("payment methods PAYPAL, CARD",),
+    "hide": ("hide payment methods WIRE",),
+    "eds": ("eds fee USD 2.50",),
+    "shipping": ("shipping fee USD 4.99",),
+    "display": ('display en "Prime, billed monthly"',),
+    "summary": ('summary en "Everything in Prime"',),
+    "instructions": ('instructions en "Your key arrives by email"',),
+    "image": ("image https://cdn.example.com/prime.png",),
 }
 
 
@@ -76,6 +87,7 @@ OTHER_FORMS: dict[str, tuple[str, ...]] = {
     "expires": ("expires after 1 day",),
     "trial": ("trial 1 day paid",),
     "discount": ("discount 10% for 1 period",),
+    "billed": ("billed every 1 month for 12 periods", "billed every 1 month for 1 period"),
 }
 
 
@@ -824,10 +836,18 @@ class _Builder(Transformer):
         return n.TrialPrice(_meta_span(meta), children[0])
 
     def billed_every(self, meta, children):
-        length, unit = children
+        length, unit, periods = children
         return n.Billed(
-            _meta_span(meta), True, self._number(length) if length is not None else None, self._name(unit)
+            _meta_span(meta),
+            True,
+            self._number(length) if length is not None else None,
+            self._name(unit),
+            None,
+            periods,
         )
+
+    def billed_count(self, meta, children):
+        return self._number(children[0])
 
     def billed_words(self, meta, children):
         count, unit = children
@@ -878,6 +898,35 @@ class _Builder(Transformer):
 
     def fee_price(self, meta, children):
         return n.FeePrice(_meta_span(meta), children[0])
+
+    # Sessions v2 only
+    def locale(self, meta, children):
+        return n.Locale(_meta_span(meta), children[0])
+
+    def buyer_tag(self, meta, children):
+        return n.BuyerTag(_meta_span(meta), children[0], children[1])
+
+    def method_list(self, meta, children):
+        return [self._name(tok) for tok in children]
+
+    def payment_order(self, meta, children):
+        return n.PaymentOrder(_meta_span(meta), children[0])
+
+    def payment_hide(self, meta, children):
+        return n.PaymentHide(_meta_span(meta), children[0])
+
+    def eds_fee(self, meta, children):
+        return n.EdsFee(_meta_span(meta), children[0])
+
+    def shipping_fee(self, meta, children):
+        return n.ShippingFee(_meta_span(meta), children[0])
+
+    def description(self, meta, children):
+        kind, language, text = children
+        return n.Description(_meta_span(meta), str(kind), self._name(language), text)
+
+    def image(self, meta, children):
+        return n.Image(_meta_span(meta), children[0])
 
     def unknown(self, meta, children):
         name = self._name(children[0])

@@ -99,6 +99,7 @@ def diff_payloads(old: dict[str, Any], new: dict[str, Any], catalog: Records | N
             )
         )
     out += _mapping(None, "tags", "tag", old.get("tags", {}), new.get("tags", {}))
+    out += _v2_session(old, new)
     old_items = {it["product"]: it for it in old["items"]}
     new_items = {it["product"]: it for it in new["items"]}
     out += [Change(None, "item", f"item {p} removed", p, None) for p in old_items if p not in new_items]
@@ -166,6 +167,7 @@ def diff_items(old: dict[str, Any], new: dict[str, Any], catalog: Records | None
     ofee, nfee = op.get("setupFee", {}), np.get("setupFee", {})
     out += _amounts(p, "setupFee", "setup fee", ofee.get("price"), nfee.get("price"), marks)
     out += _mapping(p, "setupFeeTitle", "setup fee title", ofee.get("title", {}), nfee.get("title", {}))
+    out += _v2_item(p, old, new)
     out += _mapping(p, "attributes", "attribute", old.get("attributes", {}), new.get("attributes", {}))
     out += diff_timelines(p, old, new, marks, seen_old.known and seen_new.known)
     return out
@@ -173,6 +175,29 @@ def diff_items(old: dict[str, Any], new: dict[str, Any], catalog: Records | None
 
 def _marked(text: str, field: str, marks: frozenset[str]) -> str:
     return text + MARK if field in marks else text
+
+
+def _v2_session(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What only a Sessions v2 body says about the session (its review form's v2 names)."""
+    out = _scalar(None, "country", "country", old.get("country"), new.get("country"), str)
+    out += _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
+    out += _mapping(None, "accountTags", "buyer tag", old.get("accountTags", {}), new.get("accountTags", {}))
+    for field, label in (
+        ("paymentMethodsOrder", "payment methods shown first"),
+        ("hidePaymentMethods", "hidden payment methods"),
+    ):
+        out += _scalar(None, field, label, old.get(field), new.get(field), ", ".join, absent="none")
+    return out
+
+
+def _v2_item(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    op, np = old.get("pricing", {}), new.get("pricing", {})
+    out = _amounts(p, "edsFee", "EDS fee", op.get("edsFee"), np.get("edsFee"))
+    out += _amounts(p, "shippingFee", "shipping fee", op.get("shippingFee"), np.get("shippingFee"))
+    od, nd = old.get("descriptions", {}), new.get("descriptions", {})
+    for kind in ("display", "summary", "instructions"):
+        out += _mapping(p, "descriptions", f"{kind} text", od.get(kind, {}), nd.get(kind, {}))
+    return out + _scalar(p, "imageUrl", "image", od.get("imageUrl"), nd.get("imageUrl"), say)
 
 
 def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -270,7 +295,10 @@ def _discount_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
 def _billing_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
     if "interval" not in pricing:
         return None  # the catalog's
-    return {"interval": pricing["interval"], "length": int(pricing.get("intervalLength", 1))}
+    value = {"interval": pricing["interval"], "length": int(pricing.get("intervalLength", 1))}
+    if "intervalCount" in pricing:  # Sessions v2: how many times it bills
+        value["count"] = int(pricing["intervalCount"])
+    return value
 
 
 def _span(periods: int | None) -> str:

@@ -11,7 +11,7 @@ it has any, are stated too, so a reviewer sees every rule it sets aside and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,9 +50,10 @@ LOCALISED = "; country, currency and language follow where they are"
 class ItemExplanation:
     product: str
     quantity: int
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # the item in the v1 shape the facts are read from
     facts: Facts
     timelines: list[Timeline]
+    emitted: dict[str, Any] | None = None  # Sessions v2: the line item as it is sent
     # With a catalog: the pricing fields it supplied, and whether it knows the product.
     from_catalog: frozenset[str] = frozenset()
     in_catalog: bool = False
@@ -64,6 +65,7 @@ class Explanation:
     payload: dict[str, Any]
     session: Facts
     items: list[ItemExplanation]
+    target: str = "v1"
     # The offer's policy waivers, as `offer check --format json` gives them.
     waivers: tuple[dict[str, Any], ...] = ()
 
@@ -71,13 +73,26 @@ class Explanation:
 def explain(
     payload: dict[str, Any],
     path: str,
+    target: str = "v1",
+    *,
     catalog: Records | None = None,
     waivers: list[dict[str, Any]] | None = None,
 ) -> Explanation:
-    """`catalog`: product path -> {"display", "pricing"} (a catalog snapshot), or None."""
+    """`payload` is a request body of `target`; a v2 body is read in its review form
+    (compiler/targets/v2.py), so that the same sentences and timelines describe both.
+    `catalog`: product path -> {"display", "pricing"} (a catalog snapshot), or None: what the
+    offer leaves to the catalog is then stated with the catalog's values. `waivers`: the
+    offer's policy waivers (JSON shape), listed as facts."""
+    view = payload
+    lines: list[Any] = [None] * len(payload.get("items", []))
+    if str(target) == "v2":
+        from offerlang.compiler.targets.v2 import review_form
+
+        view = review_form(payload)
+        lines = payload["cart"]["lineItems"]
     waived = tuple(waivers or ())
     items = []
-    for it in payload["items"]:
+    for it, line in zip(view["items"], lines, strict=True):
         seen = through_catalog(it, catalog)
         merged = seen.item
         facts = item_facts(merged, seen.marks, seen.known, seen.name)
@@ -89,12 +104,13 @@ def explain(
                 it,
                 facts,
                 item_timelines(merged, seen.marks, seen.known) if "pricing" in merged else [],
-                seen.marks,
-                seen.known,
+                line,
+                from_catalog=seen.marks,
+                in_catalog=seen.known,
             )
         )
-    session = session_facts(payload) + waiver_facts([w for w in waived if w.get("item") is None])
-    return Explanation(path, payload, session, items, waived)
+    session = session_facts(view, str(target)) + waiver_facts([w for w in waived if w.get("item") is None])
+    return Explanation(path, payload, session, items, str(target), waived)
 
 
 def waiver_facts(waivers: list[dict[str, Any]]) -> Facts:
@@ -111,7 +127,7 @@ def waiver_facts(waivers: list[dict[str, Any]]) -> Facts:
 def template_fact(e: Explanation, names: list[str]) -> Explanation:
     """The explanation of a template previewed without values: says so first."""
     fact = ("template", f"parameters shown as {', '.join(names)}; give values with --set NAME=VALUE")
-    return Explanation(e.path, e.payload, [fact, *e.session], e.items, e.waivers)
+    return replace(e, session=[fact, *e.session])
 
 
 # ---- sentences ------------------------------------------------------------------------------
@@ -153,19 +169,35 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def expiry(days: int | None) -> str:
+def expiry(days: int | None, target: str = "v1") -> str:
     """When the session expires, given the payload's `expiration` (None: not set)."""
+    if target == "v2":
+        return "when FastSpring decides (Sessions v2 takes no expiry; its example lasts 24 hours)"
     return "after 24 hours (FastSpring's default)" if days is None else f"after {plural(days, 'day')}"
 
 
-def session_facts(payload: dict[str, Any]) -> Facts:
+def methods(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
+    if "country" in payload:  # Sessions v2: a country without a contact
+        facts.append(("country", payload["country"]))
+    if "locale" in payload:
+        facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
         facts.append(("lookup", f"linked by custom key {say(payload['lookup']['custom'])}"))
+    if "accountTags" in payload:
+        facts.append(("buyer tags", pairs(payload["accountTags"])))
     facts.append(("coupon", say(payload["coupon"]) if "coupon" in payload else "none"))
-    facts.append(("expires", expiry(payload.get("expiration"))))
+    facts.append(("expires", expiry(payload.get("expiration"), target)))
     if "tags" in payload:
         facts.append(("tags", pairs(payload["tags"])))
+    if "paymentMethodsOrder" in payload:
+        facts.append(("payment", "methods shown first: " + methods(payload["paymentMethodsOrder"])))
+    if "hidePaymentMethods" in payload:
+        facts.append(("hidden", "payment methods not offered: " + methods(payload["hidePaymentMethods"])))
     return facts
 
 
@@ -197,7 +229,11 @@ def billing(pricing: dict[str, Any]) -> str:
     if interval == "adhoc":
         return "ad hoc: charged whenever the seller bills"
     length = int(pricing.get("intervalLength", 1))
-    return f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    every = f"every {interval}" if length == 1 else f"every {length} {interval}s"
+    count = pricing.get("intervalCount")
+    if count is None:
+        return every
+    return f"{every}, {plural(int(count), 'time')}, then the subscription ends"
 
 
 def trial(pricing: dict[str, Any]) -> str:
@@ -291,8 +327,24 @@ def item_facts(
             facts.append(("discount", mark(d, "quantityDiscounts", marks)))
         if "setupFee" in pricing:
             facts.append(("setup fee", mark(setup_fee(pricing["setupFee"]), "setupFee", marks)))
+        if "edsFee" in pricing:
+            facts.append(("EDS fee", f"{money(pricing['edsFee'])} (Extended Download Service)"))
+        if "shippingFee" in pricing:
+            facts.append(("shipping", money(pricing["shippingFee"])))
+    facts += description_facts(item.get("descriptions", {}))
     if "attributes" in item:
         facts.append(("attributes", pairs(item["attributes"])))
+    return facts
+
+
+def description_facts(descriptions: dict[str, Any]) -> Facts:
+    """Sessions v2: how the checkout describes the item, per language."""
+    facts: Facts = []
+    for kind in ("display", "summary", "instructions"):
+        for lang, text in descriptions.get(kind, {}).items():
+            facts.append((f"{kind} ({lang})", quote(text)))
+    if "imageUrl" in descriptions:
+        facts.append(("image", say(descriptions["imageUrl"])))
     return facts
 
 
@@ -369,26 +421,29 @@ def to_json(explanations: list[Explanation]) -> str:
     def facts(f: Facts) -> list[dict[str, str]]:
         return [{"label": label, "text": text} for label, text in f]
 
-    doc = {
-        "version": JSON_VERSION,
-        "offers": [
-            {
-                "path": e.path,
-                "session": {"facts": facts(e.session)},
-                **({"waivers": list(e.waivers)} if e.waivers else {}),
-                "items": [
-                    {
-                        "product": it.product,
-                        "quantity": it.quantity,
-                        "facts": facts(it.facts),
-                        "timelines": [timeline_json(t) for t in it.timelines],
-                        "payload": it.payload,
-                        **({"fromCatalog": sorted(it.from_catalog)} if it.in_catalog else {}),
-                    }
-                    for it in e.items
-                ],
-            }
-            for e in explanations
-        ],
-    }
+    def offer(e: Explanation) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": e.path,
+            "session": {"facts": facts(e.session)},
+            "items": [
+                {
+                    "product": it.product,
+                    "quantity": it.quantity,
+                    "facts": facts(it.facts),
+                    "timelines": [timeline_json(t) for t in it.timelines],
+                    "payload": it.emitted if it.emitted is not None else it.payload,
+                }
+                for it in e.items
+            ],
+        }
+        if e.waivers:
+            out["waivers"] = list(e.waivers)
+        for it, item in zip(e.items, out["items"], strict=True):
+            if it.in_catalog:
+                item["fromCatalog"] = sorted(it.from_catalog)
+        if e.target != "v1":  # a v1 document stays exactly as it always was
+            out["target"] = e.target
+        return out
+
+    doc = {"version": JSON_VERSION, "offers": [offer(e) for e in explanations]}
     return jsonout.dumps(doc) + "\n"

@@ -426,8 +426,8 @@ def _percent(old: Any, new: Any) -> str:
 def _side_by_side(
     old: dict[str, Any] | None, new: dict[str, Any] | None, anchor: str, catalog: Records | None = None
 ) -> str:
-    eo = explain(old, "", catalog) if old is not None else None
-    en = explain(new, "", catalog) if new is not None else None
+    eo = explain(old, "", catalog=catalog) if old is not None else None
+    en = explain(new, "", catalog=catalog) if new is not None else None
     out = ['<section class="session"><h2>Session</h2>']
     out.append(_compare(eo.session if eo else None, en.session if en else None))
     out.append("</section>")

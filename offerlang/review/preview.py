@@ -99,9 +99,8 @@ def render_body(root: Path, stores: Any = None) -> str:
             templates.append(str(f))
         else:
             records = context.records() if context is not None else None
-            explanations.append(
-                explain(r.payload, r.path, records, stores.waivers_json(r.path) if stores else None)
-            )
+            waivers = stores.waivers_json(r.path) if stores is not None else None
+            explanations.append(explain(r.payload, r.path, catalog=records, waivers=waivers))
     body = html.explain_body(explanations, broken)
     if templates:
         names = ", ".join(html.esc(t) for t in templates)

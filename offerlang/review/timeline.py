@@ -246,6 +246,17 @@ def timeline(
             last = first_paid + int(duration) - 1
             segments.append((first_paid, last, unit * quantity, how + times + source))
             segments.append((first_paid + int(duration), None, *regular_row))
+    count = pricing.get("intervalCount")
+    if recurring and count is not None:
+        # Sessions v2: the subscription bills `count` times, then ends.
+        end = first_paid + int(count)
+        segments = [
+            (f, end - 1 if last is None or last >= end else last, a, b)
+            for f, last, a, b in segments
+            if f < end
+        ]
+        ended = f"nothing: the subscription ended after {count} billing period{'s' * (int(count) != 1)}"
+        segments.append((end, None, round_money(Decimal(0), currency), ended))
     charges = _expand(segments)
     first = charges[0]
     basis = first.basis

@@ -112,6 +112,10 @@ def send_batch(
             url=session.url,
             expires_ms=session.expires_ms,
         )
+        # A Sessions v2 session adds what its answer said (warnings) to its receipt: send/v2.py.
+        annotate = getattr(session, "annotate", None)
+        if annotate is not None:
+            receipt = annotate(receipt)
         # Recorded before it is reported: output that cannot be written (a closed pipe) must
         # not cost the only record of a session that exists.
         try:

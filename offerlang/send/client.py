@@ -436,7 +436,7 @@ class FastSpringClient:
             return _Retryable(f"HTTP {status}", status, retry_after)
         # A 401/403 page that is not FastSpring's JSON comes from something in between (a proxy's
         # login page, say), which may repeat the request: it is not shown at all.
-        message, params = _error_body(response, self._scrub, echo=status not in (401, 403))
+        message, params = self._error_body(response, echo=status not in (401, 403))
         if status in (401, 403):
             raise self._error(
                 "auth",
@@ -448,6 +448,11 @@ class FastSpringClient:
             where = response.headers.get("Location", "elsewhere")
             raise self._error("rejected", f"unexpected redirect to {where}", status, hint="check --api-url")
         raise self._error("rejected", message, status, params=params)
+
+    def _error_body(self, response: httpx.Response, echo: bool) -> tuple[str, tuple[Any, ...]]:
+        """FastSpring's message and params from an error answer (the v2 client reads its own
+        error envelope: send/v2.py)."""
+        return _error_body(response, self._scrub, echo)
 
     def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
