@@ -227,3 +227,15 @@ def test_policy_values_are_exact(tmp_path):
 def test_a_rule_set_off_is_not_in_force(tmp_path):
     (tmp_path / "offers.toml").write_text('[policy.price-range]\nseverity = "off"\n', "utf-8")
     assert "P103" not in load_config(tmp_path / "offers.toml").policy.rules
+
+
+def test_isolated_ignores_the_configs_target_too(tmp_path, capsys):
+    root = _repo(tmp_path)
+    (root / "offers.toml").write_text('target = "sessions-v2"\ncheckout = "acme/web-main"\n', "utf-8")
+    (root / "x.offer").write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem falcon {\n  renew auto\n}\n", "utf-8")
+    code, out, _ = run(capsys, "check", str(root / "x.offer"))
+    assert code == 1 and "error[E501]" in out  # the config's target: Sessions v2 has no renew
+    assert run(capsys, "check", "--isolated", str(root / "x.offer"))[:2] == (
+        0,
+        "1 file checked, 0 errors, 0 warnings\n",
+    )

@@ -52,7 +52,7 @@ def command(
     files = list(offer_files(paths or (".",)))
     if not files:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
-    target = resolve_target(target_flag, paths or (".",))
+    target = resolve_target(target_flag, paths or (".",), isolated=isolated)
     stores = make_stores(catalog, isolated)
     results = [compile_path(f, unbound_ok=True, target=target, stores=stores) for f in files]
     setup = problem_results(stores)

@@ -45,7 +45,7 @@ def command(
         values = parse_set(sets)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    target = resolve_target(target_flag, [file])
+    target = resolve_target(target_flag, [file], isolated=isolated)
     stores = make_stores(catalog, isolated)
     if rows is not None:
         return compile_rows(file, rows, key, values, out, target, stores)

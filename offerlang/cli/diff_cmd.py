@@ -76,7 +76,7 @@ def command(
     from offerlang.review.document import to_markdown
 
     values = values_of(sets)
-    target = resolve_target(target_flag, paths or (".",))
+    target = resolve_target(target_flag, paths or (".",), isolated=isolated)
     stores = make_stores(catalog, isolated)
     if base is None:
         if len(paths) != 2:

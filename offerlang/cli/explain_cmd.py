@@ -95,7 +95,7 @@ def command(
     from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
     values = values_of(sets)
-    target = resolve_target(target_flag, paths)
+    target = resolve_target(target_flag, paths, isolated=isolated)
     stores = make_stores(catalog, isolated)
     results = [compile_for_review(f, values, target, stores) for f in offer_files(paths)]
     setup = problem_results(stores)

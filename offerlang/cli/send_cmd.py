@@ -116,10 +116,10 @@ def command(
     from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
-    target = resolve_target(target_flag, paths)
+    target = resolve_target(target_flag, paths, isolated=isolated)
     checkout = None
     if target == "v2":
-        checkout = resolve_checkout(checkout_flag, paths)
+        checkout = resolve_checkout(checkout_flag, paths, isolated=isolated)
         if checkout is None:
             raise click.UsageError(
                 "--target v2 sends to a checkout: give --checkout STORE/TYPE-NAME (e.g. acme/web-main), "
