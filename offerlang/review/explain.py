@@ -422,25 +422,21 @@ def to_json(explanations: list[Explanation]) -> str:
         return [{"label": label, "text": text} for label, text in f]
 
     def offer(e: Explanation) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "path": e.path,
-            "session": {"facts": facts(e.session)},
-            "items": [
-                {
-                    "product": it.product,
-                    "quantity": it.quantity,
-                    "facts": facts(it.facts),
-                    "timelines": [timeline_json(t) for t in it.timelines],
-                    "payload": it.emitted if it.emitted is not None else it.payload,
-                }
-                for it in e.items
-            ],
-        }
+        out: dict[str, Any] = {"path": e.path, "session": {"facts": facts(e.session)}}
         if e.waivers:
             out["waivers"] = list(e.waivers)
-        for it, item in zip(e.items, out["items"], strict=True):
+        out["items"] = []
+        for it in e.items:
+            item: dict[str, Any] = {
+                "product": it.product,
+                "quantity": it.quantity,
+                "facts": facts(it.facts),
+                "timelines": [timeline_json(t) for t in it.timelines],
+                "payload": it.emitted if it.emitted is not None else it.payload,
+            }
             if it.in_catalog:
                 item["fromCatalog"] = sorted(it.from_catalog)
+            out["items"].append(item)
         if e.target != "v1":  # a v1 document stays exactly as it always was
             out["target"] = e.target
         return out
