@@ -150,7 +150,8 @@ def bench_in_process(catalog: Path, repeat: int) -> None:
     print(f"\nin process (median of {repeat})")
     print(f"  load + index the catalog   {statistics.median(loads) * 1000:6.2f} ms")
     print(f"  check {len(texts)} offers, no store  {statistics.median(plain) * 1000:6.2f} ms")
-    print(f"  check {len(texts)} offers + store    {statistics.median(store) * 1000:6.2f} ms (catalog load included)")
+    with_store = statistics.median(store) * 1000
+    print(f"  check {len(texts)} offers + store    {with_store:6.2f} ms (catalog load included)")
 
 
 def main() -> None:
