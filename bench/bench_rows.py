@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from offerlang.campaign.rows import Report, RowSet  # noqa: E402
+from offerlang.campaign.rows import RowProblems, RowSet  # noqa: E402
 from offerlang.compiler.pipeline import compile_template  # noqa: E402
 from offerlang.jsonout import dumps  # noqa: E402
 
@@ -42,11 +42,11 @@ def generate(path: Path, count: int) -> None:
 def compile_rows(rows: Path, out: Path, on_row=None) -> int:
     template, diags = compile_template(OFFER.read_text("utf-8"), str(OFFER))
     assert template is not None, diags
-    report = Report(str(rows))
+    report = RowProblems(str(rows))
     count = 0
     with open(out, "w", encoding="utf-8") as fh:
         for row in RowSet(rows, template).rows(report):
-            fh.write(dumps(row.result.payload, None) + "\n")
+            fh.write(dumps(row.payload, None) + "\n")
             count += 1
             if on_row is not None:
                 on_row(count)

@@ -7,6 +7,7 @@ with exactly its digits, so `19.99` leaves as the JSON number `19.99`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +46,16 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _container(open_, close, entries, out, indent, level, *, is_dict: bool) -> None:
+def _container(
+    open_: str,
+    close: str,
+    entries: list[Any],
+    out: list[str],
+    indent: int | None,
+    level: int,
+    *,
+    is_dict: bool,
+) -> None:
     if not entries:
         out.append(open_ + close)
         return
@@ -70,6 +80,11 @@ def _decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} is not a JSON number")
     return format(value, "f")  # never exponent notation: 1E+2 -> 100
+
+
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def loads(text: str) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from enum import StrEnum
 from typing import Final
 
 from offerlang.iso import ZERO_DECIMAL_CURRENCIES
@@ -80,19 +81,78 @@ BLOCK_ROLES: Final[dict[str, str]] = {
 }
 
 # ---- enums: the values a clause takes, in the order the docs list them ---------------------
+#
+# Each is a StrEnum, so that the tables that say what a value means (explain's wording, for
+# one) can be keyed by it and a test can hold them to every value; the tuples beside them are
+# the plain values, for membership tests, messages and the schema generator.
 
-# `renew MODE` → pricing.renew. What each means to the buyer: SESSIONS-V1.md "Renewal choices".
-RENEW_MODES: Final = ("auto", "manual", "opt-auto", "opt-manual")
+
+class RenewMode(StrEnum):
+    """`renew MODE` → pricing.renew: what happens when a subscription period ends."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+    OPT_AUTO = "opt-auto"
+    OPT_MANUAL = "opt-manual"
+
+
+class QuantityBehavior(StrEnum):
+    """`quantity BEHAVIOUR` → pricing.quantityBehavior: may the buyer change the quantity."""
+
+    ALLOW = "allow"
+    LOCK = "lock"
+    HIDE = "hide"
+
+
+class Interval(StrEnum):
+    """`billed every N UNIT` → pricing.interval (the unit, singular); `billed adhoc` → "adhoc"."""
+
+    ADHOC = "adhoc"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class DiscountKind(StrEnum):
+    """`discount 10%` or `discount USD 5.00` → pricing.discountType."""
+
+    PERCENT = "percent"
+    AMOUNT = "amount"
+
+
+class TrialKind(StrEnum):
+    """`trial … free` or `trial … paid` → pricing.paidTrial."""
+
+    FREE = "free"
+    PAID = "paid"
+
+
+class ParamType(StrEnum):
+    """`param NAME TYPE`: what a campaign value must be."""
+
+    TEXT = "text"
+    EMAIL = "email"
+    COUNTRY = "country"
+    LANGUAGE = "language"
+    MONEY = "money"
+    INTEGER = "integer"
+    PRODUCT = "product"
+
+
+RENEW_MODES: Final = tuple(m.value for m in RenewMode)
 # Each mode in the buyer's terms, as explain, diff, hints and docs say it. The opt- modes are
 # FastSpring's checkout checkbox "securely save payment details for automated subscription
 # renewal": opt-auto leaves it unticked (Allow, Opt-In), opt-manual ticks it (Allow, Opt-Out).
 # House reading of the names, not verified against a live store.
+# Keyed by the enum, and held to every mode by tests/test_language.py.
 RENEW_MEANINGS: Final[dict[str, str]] = {
-    "auto": "renews automatically; the buyer is offered no choice",
-    "manual": "renews manually (the buyer pays each period from their account page); no choice offered",
-    "opt-auto": "renews manually unless the buyer opts in to automatic renewal "
+    RenewMode.AUTO: "renews automatically; the buyer is offered no choice",
+    RenewMode.MANUAL: "renews manually (the buyer pays each period from their account page); "
+    "no choice offered",
+    RenewMode.OPT_AUTO: "renews manually unless the buyer opts in to automatic renewal "
     "(FastSpring's checkout checkbox, unticked)",
-    "opt-manual": "renews automatically unless the buyer opts out to manual renewal "
+    RenewMode.OPT_MANUAL: "renews automatically unless the buyer opts out to manual renewal "
     "(FastSpring's checkout checkbox, ticked)",
 }
 # Renewal words people write for a mode, and the mode they mean: `opt-in` is the buyer
@@ -107,15 +167,11 @@ RENEW_MISTAKES: Final[dict[str, str]] = {
     "opt_out": "opt-manual",
     "opt-out-manual": "opt-manual",
 }
-# `quantity … BEHAVIOUR` → pricing.quantityBehavior
-QUANTITY_BEHAVIORS: Final = ("allow", "lock", "hide")
-# `billed every N UNIT` → pricing.interval (singular); `billed adhoc` → "adhoc"
-ADHOC: Final = "adhoc"
-INTERVALS: Final = (ADHOC, "day", "week", "month", "year")
+QUANTITY_BEHAVIORS: Final = tuple(b.value for b in QuantityBehavior)
+ADHOC: Final = Interval.ADHOC.value
+INTERVALS: Final = tuple(i.value for i in Interval)
 # The words an offer may write for a unit, singular or plural, and the interval each means.
 INTERVAL_UNITS: Final[dict[str, str]] = {word: unit for unit in INTERVALS[1:] for word in (unit, unit + "s")}
-# `discount VALUE …`: a percent or a money list → pricing.discountType
-DISCOUNT_KINDS: Final = ("percent", "amount")
 # Words for a billing cycle that are not `every N unit`, and the cycle they mean (N, unit):
 # `billed biweekly` is `billed every 2 weeks`.
 INTERVAL_ADVERBS: Final[dict[str, tuple[int, str]]] = {
@@ -160,10 +216,17 @@ NUMBER_WORDS: Final[dict[str, int]] = {
     "eleven": 11,
     "twelve": 12,
 }
-# `param NAME TYPE`
-PARAM_TYPES: Final = ("text", "email", "country", "language", "money", "integer", "product")
+DISCOUNT_KINDS: Final = tuple(k.value for k in DiscountKind)
+TRIAL_KINDS: Final = tuple(k.value for k in TrialKind)
+PARAM_TYPES: Final = tuple(t.value for t in ParamType)
 # The parameter types that may stand for an amount (`price USD $price`).
-AMOUNT_PARAM_TYPES: Final = ("money", "integer")
+AMOUNT_PARAM_TYPES: Final = (ParamType.MONEY.value, ParamType.INTEGER.value)
+
+# The code lists a currency, country or language is checked against (offerlang/iso.py), as the
+# messages name them.
+CURRENCY_CODE: Final = "ISO 4217 currency code"
+COUNTRY_CODE: Final = "ISO 3166 country code"
+LANGUAGE_CODE: Final = "ISO 639-1 language code"
 
 # Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
 # three-letter and English names of languages are not ISO 639-1.
@@ -284,6 +347,10 @@ LOOKUP_KEY: Final = re.compile(r"[A-Za-z0-9_-]{4,}")
 ACCOUNT_ID: Final = re.compile(r"[A-Za-z0-9_-]+")
 PARAM_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
 EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A number as an author writes it: no exponent, no thousands separator (the grammar's NUMBER;
+# a campaign value for a `money` parameter must read the same way).
+NUMBER: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+WHOLE_NUMBER: Final = re.compile(r"-?[0-9]+")
 # quantityDiscounts keys: a minimum quantity written as a positive whole number
 TIER_KEY: Final = re.compile(r"[1-9][0-9]*")
 
@@ -333,13 +400,18 @@ def decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, half up, exactly (the only rounding offerlang does)."""
+    with localcontext(EXACT):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """THE money rounding rule: to the currency's minor units, half up (as people round money by
     hand: 9.985 → 9.99; Python's default, half even, gives 9.98). An amount that already has at
     most that many decimals is only padded (`9.9` → `9.90`), never changed. This is our model of
     FastSpring's arithmetic, not a rule FastSpring publishes."""
-    with localcontext(EXACT):
-        return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+    return round_half_up(amount, minor_units(currency))
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -14,7 +14,17 @@ from typing import Any
 from hypothesis import strategies as st
 
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
-from offerlang.language import V2_CURRENCIES
+from offerlang.language import (
+    ADHOC,
+    CONTACT_FIELDS,
+    DISCOUNT_KINDS,
+    INTERVALS,
+    QUANTITY_BEHAVIORS,
+    RENEW_MODES,
+    V2_CURRENCIES,
+    DiscountKind,
+    minor_units,
+)
 
 # Characters that need quoting or an escape in offer source, or look like syntax.
 AWKWARD = [" ", '"', "#", "{", "}", ",", "$", "\\", "\n", "\t", "\r", "'", "%", "=", ":", "-", "0"]
@@ -43,7 +53,7 @@ currencies = st.sampled_from(sorted(ZERO_DECIMAL_CURRENCIES)) | st.sampled_from(
 @st.composite
 def amounts(draw, currency: str) -> Decimal | int:
     """An amount FastSpring reads exactly, spelled as a payload might: 10, 10.0, 10.00."""
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = minor_units(currency)
     units = draw(st.integers(0, 10**9) | st.integers(0, 1000))
     value = Decimal(units).scaleb(-places)
     spelling = draw(st.sampled_from(["exact", "int", "short"]))
@@ -79,23 +89,23 @@ def pricing(draw) -> dict[str, Any]:
     if p.get("paidTrial") or draw(st.booleans()):
         p["trialPrice"] = draw(money())
     if draw(st.booleans()):
-        p["renew"] = draw(st.sampled_from(["auto", "manual", "opt-auto", "opt-manual"]))
+        p["renew"] = draw(st.sampled_from(RENEW_MODES))
     if draw(st.booleans()):
-        p["interval"] = draw(st.sampled_from(["adhoc", "day", "week", "month", "year"]))
-        if p["interval"] != "adhoc":
+        p["interval"] = draw(st.sampled_from(INTERVALS))
+        if p["interval"] != ADHOC:
             p["intervalLength"] = draw(st.integers(1, 36))
     if draw(st.booleans()):
-        p["quantityBehavior"] = draw(st.sampled_from(["allow", "lock", "hide"]))
+        p["quantityBehavior"] = draw(st.sampled_from(QUANTITY_BEHAVIORS))
     if draw(st.booleans()):
         p["quantityDefault"] = draw(st.integers(1, 1000))
     if draw(st.booleans()):
-        kind = draw(st.sampled_from(["percent", "amount"]))
+        kind = draw(st.sampled_from(DISCOUNT_KINDS))
         p["discountType"] = kind
         if draw(st.booleans()):
             p["discountDuration"] = draw(st.integers(1, 24))
         tiers = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=4, unique=True))
         p["quantityDiscounts"] = {
-            str(t): draw(percents) if kind == "percent" else draw(money()) for t in tiers
+            str(t): draw(percents) if kind == DiscountKind.PERCENT else draw(money()) for t in tiers
         }
     if draw(st.booleans()):
         fee: dict[str, Any] = {}
@@ -176,7 +186,7 @@ _VALUE_LINES = (
     "lookup",
     "tag",
     "attribute",
-    *(["first", "last", "email", "company", "phone"]),
+    *(f for f in CONTACT_FIELDS if f not in ("country", "language")),  # free text; the others are codes
 )
 _MONEY_LINES = ("price", "trial price", "discount")
 _WORDS = {" day": " days", " days": " day", " period": " periods", " periods": " period"}

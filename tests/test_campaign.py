@@ -27,7 +27,7 @@ OFFER_BIN = str(Path(sys.executable).parent / "offer")
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "campaign-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "campaign-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 

@@ -45,7 +45,7 @@ def store():
 def environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)

@@ -13,8 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.authoring import fmt as fmt_module
-from offerlang.authoring.fmt import FormatterBug, format_source, is_bare, quote, shape, value_text
+from offerlang.authoring import formatter
+from offerlang.authoring.formatter import (
+    FormatterBug,
+    format_source,
+    is_bare,
+    offer_string,
+    shape,
+    value_text,
+)
 from offerlang.authoring.importer import import_payload
 from offerlang.cli import cli, main
 from offerlang.compiler.nodes import Param, Span, Text
@@ -150,12 +157,14 @@ def test_statement_layout(written, canonical):
 )
 def test_when_a_value_needs_quotes(value, bare):
     assert is_bare(value) is bare
-    text = f"account x\ntag k {quote(value)}\nitem a\n"
-    assert format_source(text)[0] == f"account x\ntag k {value if bare else quote(value)}\n\nitem a\n"
+    text = f"account x\ntag k {offer_string(value)}\nitem a\n"
+    assert format_source(text)[0] == f"account x\ntag k {value if bare else offer_string(value)}\n\nitem a\n"
 
 
-def test_quote_escapes_canonically():
-    assert quote('a"b\\c\nd\te\rf$g\x00h\U000e0001é') == '"a\\"b\\\\c\\nd\\te\\rf\\$g\\u0000h\\u{e0001}é"'
+def test_offer_strings_escape_canonically():
+    assert (
+        offer_string('a"b\\c\nd\te\rf$g\x00h\U000e0001é') == '"a\\"b\\\\c\\nd\\te\\rf\\$g\\u0000h\\u{e0001}é"'
+    )
 
 
 @given(texts)
@@ -180,20 +189,20 @@ def test_empty_and_comment_only_files():
 
 def test_the_guard_stops_a_printer_bug(monkeypatch):
     # Were the printer to lose a digit, formatting must fail loudly, not change a price.
-    monkeypatch.setattr(fmt_module, "amount_text", lambda currency, amount: "1.00")
+    monkeypatch.setattr(formatter, "amount_text", lambda currency, amount: "1.00")
     with pytest.raises(FormatterBug):
         format_source("account x\nitem a {\n  price USD 9.99\n}\n")
 
 
 def test_the_guard_stops_a_lost_comment(monkeypatch):
-    monkeypatch.setattr(fmt_module._Printer, "_comments", lambda self, depth, comments, nxt: None)
+    monkeypatch.setattr(formatter._Printer, "_comments", lambda self, depth, comments, nxt: None)
     with pytest.raises(FormatterBug):
         format_source("# keep me\naccount x\nitem a\n")
 
 
 # ---- laws over generated offers --------------------------------------------------------------
 
-SLOW = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SLOW

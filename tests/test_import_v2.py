@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from offerlang import compile_source
-from offerlang.authoring.fmt import format_source
+from offerlang.authoring.formatter import format_source
 from offerlang.authoring.importer import import_payload
 from offerlang.compiler.schema import schema_errors
 from offerlang.jsonout import dumps, loads

@@ -53,7 +53,7 @@ TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)
@@ -347,7 +347,7 @@ def test_receipts_option_and_a_damaged_line(server, capsys, offer, tmp_path):
 def test_subprocess_run_never_shows_the_password(server, offer):
     server.script(Reply(503), created())
     offer_cmd = Path(sys.executable).with_name("offer")
-    env = {**os.environ, "OFFERLANG_RETRY_BASE": "0.01"}
+    env = {**os.environ, "_OFFERLANG_TEST_RETRY_BASE": "0.01"}
     run = subprocess.run(
         [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url, "--verbose"],
         capture_output=True,

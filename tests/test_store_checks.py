@@ -307,7 +307,8 @@ def test_every_store_code_has_a_title():
 def test_the_compiler_never_imports_the_store():
     """The store checks come in through the pipeline's `checks=`; the compiler stays store-agnostic."""
     probe = (
-        "import sys, offerlang.compiler.pipeline as p, offerlang.compiler.checks, offerlang.compiler.render;"
+        "import sys, offerlang.compiler.pipeline as p, offerlang.compiler.checks;"
+        "import offerlang.compiler.diagnostic_output;"
         "p.compile_source('account abCdE1FGH2Hij3KLMnOpqR\\nitem falcon\\n');"
         "print(sorted(m for m in sys.modules if m.startswith('offerlang.store')))"
     )

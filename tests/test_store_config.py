@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from offerlang.compiler.render import render_text
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.store.config import Config, find_config, load_config
 
 from .conftest import FIXTURES, run

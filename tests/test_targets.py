@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from offerlang import compile_file, compile_source, jsonout
-from offerlang.authoring.fmt import format_source
+from offerlang.authoring.formatter import format_source
 from offerlang.cli import targeting
-from offerlang.compiler.render import render_text
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.schema import schema_errors, schema_text
 from offerlang.compiler.targets import Checkout, Target, parse_checkout, parse_target, target_of_body
 from offerlang.compiler.targets.v2 import review_form

@@ -17,18 +17,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from offerlang.authoring.fmt import format_source, print_offer
+from offerlang.authoring.formatter import format_source, print_offer
 from offerlang.authoring.importer import (
-    _GAP,
-    _NOWHERE,
-    _Builder,
-    _first_difference,
-    _Inexpressible,
-    _name,
-    _number,
-    _pointer,
-    _schema_reasons,
-    _text,
+    GAP,
+    NOWHERE,
+    Builder,
+    Inexpressible,
+    first_difference,
+    name_node,
+    number_node,
+    pointer_to,
+    schema_reasons,
+    text_node,
 )
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, error, warning
@@ -53,9 +53,9 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
     notes: list[Diagnostic] = []
     try:
         body = _schema_forms(payload, notes)
-    except _Inexpressible as exc:
+    except Inexpressible as exc:
         return None, [_refused(exc, path)]
-    problems = _schema_reasons(body, "v2")
+    problems = schema_reasons(body, "v2")
     if problems:
         return None, [d.at(path) for d in notes] + [
             error(
@@ -68,7 +68,7 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
         ]
     try:
         offer = _V2Builder().offer(body)
-    except _Inexpressible as exc:
+    except Inexpressible as exc:
         return None, [d.at(path) for d in notes] + [_refused(exc, path)]
     source, blocking = format_source(print_offer(offer), path)
     if source is None:  # pragma: no cover - the printer writes only what the parser reads
@@ -76,16 +76,16 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
     result = compile_source(source, path, target="v2")
     if not result.ok:
         reason = f"the offer would not compile for Sessions v2: {result.errors[0].message}"
-        return None, [_refused(_Inexpressible("", reason, _GAP), path)]
+        return None, [_refused(Inexpressible("", reason, GAP), path)]
     if result.payload != body:
-        where = _first_difference(body, result.payload, "") or ""
+        where = first_difference(body, result.payload, "") or ""
         return None, [
-            _refused(_Inexpressible(where, "the offer would compile to a different value here", _GAP), path)
+            _refused(Inexpressible(where, "the offer would compile to a different value here", GAP), path)
         ]
     return source, [d.at(path) for d in notes]
 
 
-def _refused(exc: _Inexpressible, path: str) -> Diagnostic:
+def _refused(exc: Inexpressible, path: str) -> Diagnostic:
     return error(
         "E621", f"`{exc.pointer or '/'}` cannot be written as an offer: {exc.reason}", None, exc.hint
     ).at(path)
@@ -122,7 +122,7 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
     if isinstance(customer, dict) and "billToAddress" in customer:
         address = customer["billToAddress"]
         if not (isinstance(address, dict) and set(address) == {"country"} and "country" not in body):
-            raise _Inexpressible(
+            raise Inexpressible(
                 "/customer/billToAddress",
                 "an offer gives the buyer's country only, as the top-level `country`",
                 "send the country as `country`; the checkout asks the buyer for the address",
@@ -140,7 +140,7 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
             note(f"/cart/lineItems/{i}/quantityBehavior", f"`{behavior}`", f"`{behavior.upper()}`")
             line["quantityBehavior"] = behavior.upper()
         if isinstance(line.get("quantityDefault"), bool):
-            raise _Inexpressible(
+            raise Inexpressible(
                 f"/cart/lineItems/{i}/quantityDefault",
                 f"`{str(line['quantityDefault']).lower()}` is not a quantity (FastSpring's example "
                 "writes it so; its schema takes a whole number), and which quantity is meant is unknown",
@@ -152,7 +152,7 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
 # ---- the tree ------------------------------------------------------------------------------------
 
 
-class _V2Builder(_Builder):
+class _V2Builder(Builder):
     """A schema-valid v2 body -> the tree an author would have written."""
 
     def offer(self, p: dict[str, Any]) -> n.Offer:
@@ -164,18 +164,18 @@ class _V2Builder(_Builder):
         # without a contact to hold it, it is a `locale` statement.
         language_in_contact = bool(bill) and locale is not None and "-" not in locale
         if "accountId" in customer:
-            clauses.append(n.Account(_NOWHERE, _text(customer["accountId"])))
+            clauses.append(n.Account(NOWHERE, text_node(customer["accountId"])))
         if bill:
             fields = [
-                n.ContactField(_NOWHERE, name, _text(bill[v2])) for name, v2 in _OFFER_ORDER if v2 in bill
+                n.ContactField(NOWHERE, name, text_node(bill[v2])) for name, v2 in _OFFER_ORDER if v2 in bill
             ]
             if "country" in p:
-                fields.append(n.ContactField(_NOWHERE, "country", _text(p["country"])))
+                fields.append(n.ContactField(NOWHERE, "country", text_node(p["country"])))
             if language_in_contact and locale is not None:
-                fields.append(n.ContactField(_NOWHERE, "language", _text(locale)))
-            clauses.append(n.Contact(_NOWHERE, fields, []))
+                fields.append(n.ContactField(NOWHERE, "language", text_node(locale)))
+            clauses.append(n.Contact(NOWHERE, fields, []))
         elif "country" in p:
-            raise _Inexpressible(
+            raise Inexpressible(
                 "/country",
                 "an offer gives the buyer's country in a contact, and this body has no contact",
                 "add the buyer's `billToContact`, or leave the country out (FastSpring infers it from "
@@ -183,33 +183,33 @@ class _V2Builder(_Builder):
             )
         if locale is not None and not language_in_contact:
             assert LOCALE.fullmatch(locale)  # the schema's pattern
-            clauses.append(n.Locale(_NOWHERE, _text(locale)))
+            clauses.append(n.Locale(NOWHERE, text_node(locale)))
         if "externalAccountId" in customer:
-            clauses.append(n.Lookup(_NOWHERE, _text(customer["externalAccountId"])))
+            clauses.append(n.Lookup(NOWHERE, text_node(customer["externalAccountId"])))
         for key, value in self._object(customer, "accountTags").items():
-            clauses.append(n.BuyerTag(_NOWHERE, _text(key), _text(value)))
+            clauses.append(n.BuyerTag(NOWHERE, text_node(key), text_node(value)))
         for key, value in self._object(p, "orderTags").items():
-            clauses.append(n.Tag(_NOWHERE, _text(key), _text(value)))
+            clauses.append(n.Tag(NOWHERE, text_node(key), text_node(value)))
         if "paymentMethodsOrder" in p:
-            clauses.append(n.PaymentOrder(_NOWHERE, [_name(m) for m in p["paymentMethodsOrder"]]))
+            clauses.append(n.PaymentOrder(NOWHERE, [name_node(m) for m in p["paymentMethodsOrder"]]))
         if "hidePaymentMethods" in p:
             hidden = p["hidePaymentMethods"]
             both = [m for m in hidden if m in p.get("paymentMethodsOrder", [])]
             if both:
-                raise _Inexpressible(
+                raise Inexpressible(
                     "/hidePaymentMethods",
                     f"`{both[0]}` is both ordered and hidden",
                     "a hidden method is not shown: leave it out of `paymentMethodsOrder`",
                 )
-            clauses.append(n.PaymentHide(_NOWHERE, [_name(m) for m in hidden]))
+            clauses.append(n.PaymentHide(NOWHERE, [name_node(m) for m in hidden]))
         cart = p["cart"]
         if "couponCode" in cart:
-            clauses.append(n.Coupon(_NOWHERE, _text(cart["couponCode"])))
+            clauses.append(n.Coupon(NOWHERE, text_node(cart["couponCode"])))
         seen: dict[str, int] = {}
         for i, line in enumerate(cart["lineItems"]):
             product = line["productPath"]
             if product in seen:
-                raise _Inexpressible(
+                raise Inexpressible(
                     f"/cart/lineItems/{i}/productPath",
                     f"`{product}` is already line item {seen[product]}; a session names a product once",
                     "merge the two line items into one, or raise its quantity",
@@ -221,52 +221,52 @@ class _V2Builder(_Builder):
     def line(self, line: dict[str, Any], ptr: str) -> n.Item:
         clauses: list[n.Clause] = []
         if "quantity" in line:
-            clauses.append(n.Quantity(_NOWHERE, _number(line["quantity"])))
+            clauses.append(n.Quantity(NOWHERE, number_node(line["quantity"])))
         if "quantityBehavior" in line:
-            clauses.append(n.QuantityBehavior(_NOWHERE, _name(_BEHAVIORS[line["quantityBehavior"]])))
+            clauses.append(n.QuantityBehavior(NOWHERE, name_node(_BEHAVIORS[line["quantityBehavior"]])))
         if "quantityDefault" in line:
-            clauses.append(n.QuantityDefault(_NOWHERE, _number(line["quantityDefault"])))
+            clauses.append(n.QuantityDefault(NOWHERE, number_node(line["quantityDefault"])))
         custom = self._object(line, "customPrice")
         cptr = f"{ptr}/customPrice"
         if "unitPrice" in custom:
-            clauses.append(n.Price(_NOWHERE, self.money(custom["unitPrice"], f"{cptr}/unitPrice")))
+            clauses.append(n.Price(NOWHERE, self.money(custom["unitPrice"], f"{cptr}/unitPrice")))
         clauses.extend(self.v2_discounts(custom, cptr))
         if "setupFee" in custom:
-            fee = n.FeePrice(_NOWHERE, self.money(custom["setupFee"], f"{cptr}/setupFee"))
-            clauses.append(n.SetupFee(_NOWHERE, [], [fee], []))
+            fee = n.FeePrice(NOWHERE, self.money(custom["setupFee"], f"{cptr}/setupFee"))
+            clauses.append(n.SetupFee(NOWHERE, [], [fee], []))
         if "edsFee" in custom:
-            clauses.append(n.EdsFee(_NOWHERE, self.money(custom["edsFee"], f"{cptr}/edsFee")))
+            clauses.append(n.EdsFee(NOWHERE, self.money(custom["edsFee"], f"{cptr}/edsFee")))
         if "shippingFee" in custom:
-            clauses.append(n.ShippingFee(_NOWHERE, self.money(custom["shippingFee"], f"{cptr}/shippingFee")))
+            clauses.append(n.ShippingFee(NOWHERE, self.money(custom["shippingFee"], f"{cptr}/shippingFee")))
         overrides = self._object(line, "subscriptionOverrides")
         frequency = overrides.get("billingFrequency")
         if frequency is not None:
             unit = _UNITS[frequency["intervalUnit"]]
             if unit == "adhoc":
-                clauses.append(n.Billed(_NOWHERE, False, None, _name(unit)))
+                clauses.append(n.Billed(NOWHERE, False, None, name_node(unit)))
             else:
                 count = frequency.get("intervalCount")
                 clauses.append(
                     n.Billed(
-                        _NOWHERE,
+                        NOWHERE,
                         True,
-                        _number(frequency["intervalLength"]),
-                        _name(unit),
+                        number_node(frequency["intervalLength"]),
+                        name_node(unit),
                         None,
-                        _number(count) if count is not None else None,
+                        number_node(count) if count is not None else None,
                     )
                 )
         if "trialDays" in overrides:
-            clauses.append(n.Trial(_NOWHERE, _number(overrides["trialDays"]), None, None))
+            clauses.append(n.Trial(NOWHERE, number_node(overrides["trialDays"]), None, None))
         descriptions = self._object(line, "descriptions")
         for kind in DESCRIPTION_KINDS:
             for lang, text in descriptions.get(kind, {}).items():
-                clauses.append(n.Description(_NOWHERE, kind, _name(lang), _text(text)))
+                clauses.append(n.Description(NOWHERE, kind, name_node(lang), text_node(text)))
         if "imageUrl" in descriptions:
-            clauses.append(n.Image(_NOWHERE, _text(descriptions["imageUrl"])))
+            clauses.append(n.Image(NOWHERE, text_node(descriptions["imageUrl"])))
         for key, value in self._object(line, "attributes").items():
-            clauses.append(n.Attribute(_NOWHERE, _text(key), _text(value)))
-        return n.Item(_NOWHERE, _text(line["productPath"]), clauses, has_body=bool(clauses))
+            clauses.append(n.Attribute(NOWHERE, text_node(key), text_node(value)))
+        return n.Item(NOWHERE, text_node(line["productPath"]), clauses, has_body=bool(clauses))
 
     def v2_discounts(self, custom: dict[str, Any], ptr: str) -> list[n.Discount]:
         out: list[n.Discount] = []
@@ -276,7 +276,7 @@ class _V2Builder(_Builder):
             dptr = f"{ptr}/discounts/{i}"
             minimum = d["minQuantity"]
             if minimum in tiers:
-                raise _Inexpressible(
+                raise Inexpressible(
                     f"{dptr}/minQuantity",
                     f"discount {tiers[minimum]} also starts at quantity {minimum}",
                     "give each tier its own minimum quantity",
@@ -285,19 +285,21 @@ class _V2Builder(_Builder):
             percent = "percentDiscount" in d
             kinds.add("percent" if percent else "amount")
             if len(kinds) > 1:
-                raise _Inexpressible(
+                raise Inexpressible(
                     dptr,
                     "an offer's discounts on one item are all percent or all amounts",
                     "use one kind of discount for the item",
                 )
             out.append(
                 n.Discount(
-                    _NOWHERE,
-                    _number(d["percentDiscount"]) if percent else None,
-                    None if percent else self.money(d["amountDiscount"], _pointer(dptr, "amountDiscount")),
-                    None if minimum == 1 else _number(minimum),
+                    NOWHERE,
+                    number_node(d["percentDiscount"]) if percent else None,
+                    None if percent else self.money(d["amountDiscount"], pointer_to(dptr, "amountDiscount")),
+                    None if minimum == 1 else number_node(minimum),
                     # The duration applies to every tier; the language says it once, on the first.
-                    _number(custom["discountDuration"]) if i == 0 and "discountDuration" in custom else None,
+                    number_node(custom["discountDuration"])
+                    if i == 0 and "discountDuration" in custom
+                    else None,
                 )
             )
         return out

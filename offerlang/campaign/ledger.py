@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from offerlang import jsonout
+from offerlang.errors import OfferlangError
 
 DONE = "done"
 FAILED = "failed"
@@ -47,7 +48,7 @@ STARTED = "started"
 UNCERTAIN = "uncertain"
 
 
-class LedgerError(Exception):
+class LedgerError(OfferlangError):
     """The ledger cannot be used for this campaign (unreadable, not a ledger, another offer's)."""
 
 

@@ -23,11 +23,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
-from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.campaign.rows import Row, RowProblems, RowSet
+from offerlang.text import and_more, listed, plural
+
+if TYPE_CHECKING:
+    from offerlang.send.client import SendError
 
 FAILURES_SHOWN = 20
 log = logging.getLogger(__name__)
@@ -51,20 +55,20 @@ def decide(entry: Entry | None, row_hash: str, done_hashes: set[str], retry_unce
 
 
 def plan(
-    row_set: RowSet, report: Report, state: dict[str, Entry], done_hashes: set[str], retry_uncertain: bool
+    row_set: RowSet,
+    problems: RowProblems,
+    state: dict[str, Entry],
+    done_hashes: set[str],
+    retry_uncertain: bool,
 ) -> Iterator[tuple[Row, str, str]]:
     """(row, payload hash, decision) for every good row, in file order."""
-    for row in row_set.rows(report):
-        row_hash = payload_hash(row.result.payload)
+    for row in row_set.rows(problems):
+        row_hash = payload_hash(row.payload)
         yield row, row_hash, decide(state.get(row.key), row_hash, done_hashes, retry_uncertain)
 
 
 class Client(Protocol):
     def create_session(self, payload: dict[str, Any]) -> Any: ...
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'s' * (count != 1)}"
 
 
 @dataclass
@@ -93,15 +97,16 @@ class Summary:
         return self.sent + self.failed + self.network + skipped
 
     def lines(self) -> list[str]:
+        rows, sessions = plural(self.rows, "row", grouped=True), plural(self.sent, "session", grouped=True)
         out = [
-            f"{_plural(self.rows, 'row')}: {_plural(self.sent, 'session')} created, "
+            f"{rows}: {sessions} created, "
             f"{self.skipped_done:,} already done, {self.failed:,} rejected, "
-            f"{_plural(self.network, 'network failure')}, {len(self.uncertain):,} uncertain"
+            f"{plural(self.network, 'network failure', grouped=True)}, {len(self.uncertain):,} uncertain"
         ]
         if self.warned:
             codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
             out.append(
-                f"FastSpring warned about {_plural(self.warned, 'session')} it created: {codes} "
+                f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created: {codes} "
                 "(the warnings column of --out and the ledger say which rows)"
             )
         if self.failures:
@@ -109,7 +114,7 @@ class Summary:
             out += [f"  {f}" for f in self.failures]
             hidden = self.failed + self.network - len(self.failures)
             if hidden > 0:
-                out.append(f"  … and {hidden:,} more (see the ledger)")
+                out.append(f"  … {and_more(hidden)} (see the ledger)")
         for label, keys, advice in (
             (
                 "uncertain (a request was started but its outcome is unknown)",
@@ -128,10 +133,7 @@ class Summary:
             ),
         ):
             if keys:
-                shown = ", ".join(keys[:FAILURES_SHOWN])
-                hidden = len(keys) - FAILURES_SHOWN
-                more = f" and {hidden:,} more" if hidden > 0 else ""
-                out.append(f"{label}: {shown}{more}{advice}")
+                out.append(f"{label}: {listed(keys, FAILURES_SHOWN)}{advice}")
         out += [f"internal error: {e}" for e in self.errors]
         if self.rows_changed:
             out.append(f"stopped: the rows changed since they were checked: {self.rows_changed}")
@@ -140,7 +142,7 @@ class Summary:
         if self.interrupted:
             out.append("interrupted: the requests in flight were finished and recorded; run again to resume")
         if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
-            out.append(f"{_plural(self.without_session, 'row')} of the file have no session yet")
+            out.append(f"{plural(self.without_session, 'row', grouped=True)} of the file have no session yet")
         return out
 
 
@@ -263,7 +265,7 @@ class Runner:
         slots = threading.BoundedSemaphore(self.concurrency * 2)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="offer-send")
 
-        def finished(future: Future) -> None:
+        def finished(future: Future[None]) -> None:
             slots.release()
             if not future.cancelled() and future.exception() is not None:
                 exc = future.exception()
@@ -275,10 +277,10 @@ class Runner:
                 self._idle.notify_all()
 
         try:
-            report = Report(self.row_set.path)
+            problems = RowProblems(self.row_set.path)
             state, hashes = self.ledger.state, self.ledger.done_hashes
-            for row, row_hash, decision in plan(self.row_set, report, state, hashes, self.retry_uncertain):
-                if self._stop.is_set() or self._rows_changed(report):
+            for row, row_hash, decision in plan(self.row_set, problems, state, hashes, self.retry_uncertain):
+                if self._stop.is_set() or self._rows_changed(problems):
                     break
                 if decision != SEND:
                     self._skipped(row, decision, progress)
@@ -289,7 +291,7 @@ class Runner:
                         self._pending += 1
                     pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
             else:
-                self._rows_changed(report)
+                self._rows_changed(problems)
         except KeyboardInterrupt:
             self._interrupt()
         # Wait on our own count of unfinished rows, not Thread.join: a join cut short by Ctrl-C
@@ -318,14 +320,14 @@ class Runner:
         if not self.summary.interrupted:
             with self._lock:
                 in_flight = self._in_flight
-            self._say(f"finishing {in_flight:,} request{'s' * (in_flight != 1)} in flight…")
+            self._say(f"finishing {plural(in_flight, 'request', grouped=True)} in flight…")
         self.summary.interrupted = True
         self._stop.set()
 
-    def _rows_changed(self, report: Report) -> bool:
-        if report.ok:
+    def _rows_changed(self, problems: RowProblems) -> bool:
+        if problems.ok:
             return False
-        self.summary.rows_changed = report.shown[0] if report.shown else report.summary()
+        self.summary.rows_changed = problems.shown[0] if problems.shown else problems.summary()
         self._stop.set()
         return True
 
@@ -343,7 +345,7 @@ class Runner:
             progress.advance(self.summary)
 
     def _send(self, row: Row, row_hash: str, progress: Progress) -> None:
-        from offerlang.send.client import SendError
+        from offerlang.send.client import ErrorKind, SendError
 
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return
@@ -359,10 +361,10 @@ class Runner:
             self.ledger.started(row.key, row.line, row_hash)
             log.debug("%s (line %d): sending", row.key, row.line)
             try:
-                created = self.client.create_session(row.result.payload)
+                created = self.client.create_session(row.payload)
             except Stopped:
                 # Stopped while waiting to retry: the attempt before may have created a session.
-                self._failed(row, row_hash, SendError("interrupted", "interrupted before a retry"))
+                self._failed(row, row_hash, SendError(ErrorKind.INTERRUPTED, "interrupted before a retry"))
             except SendError as exc:
                 self._failed(row, row_hash, exc)
             else:
@@ -382,21 +384,25 @@ class Runner:
         with self._lock:
             progress.advance(self.summary)
 
-    def _failed(self, row: Row, row_hash: str, exc: Any) -> None:
-        may_have_created = getattr(exc, "may_have_created", False)
-        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message, uncertain=may_have_created)
+    def _failed(self, row: Row, row_hash: str, exc: SendError) -> None:
+        from offerlang.send.client import ErrorKind
+
+        may_have_created = exc.may_have_created
+        self.ledger.failed(
+            row.key, row_hash, exc.kind.value, exc.status, exc.message, uncertain=may_have_created
+        )
         log.debug("%s (line %d): %s", row.key, row.line, exc.message)
         with self._lock:
-            if exc.kind == "interrupted" or may_have_created:
+            if exc.kind is ErrorKind.INTERRUPTED or may_have_created:
                 self.summary.uncertain.append(row.key)
                 return
-            if exc.kind == "network":
+            if exc.kind is ErrorKind.NETWORK:
                 self.summary.network += 1
             else:
                 self.summary.failed += 1
             if len(self.summary.failures) < FAILURES_SHOWN:
                 self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
-            if exc.kind == "auth":
+            if exc.kind is ErrorKind.AUTH:
                 self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
                 self._stop.set()
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from offerlang.campaign.flow import check_rows, write_checked_payloads, write_payloads
-from offerlang.campaign.rows import Report, RowsError, RowSet, parse_set
+from offerlang.campaign.rows import RowProblems, RowsError, RowSet, parse_set
 from offerlang.cli import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -24,10 +25,11 @@ from offerlang.cli import (
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
 from offerlang.compiler.pipeline import CompileResult, Template, compile_template
+from offerlang.text import plural
 
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
-    from offerlang.send.client import RetryPolicy
+    from offerlang.cli.sending import SendOptions
     from offerlang.store.context import Stores
 
 DEFAULT_CONCURRENCY = 4
@@ -44,7 +46,7 @@ rows_option = click.option(
 key_option = click.option("--key", metavar="COLUMN", help="The column naming a row (default: the first).")
 
 
-def campaign_options(command: Callable) -> Callable:
+def campaign_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options `offer send` takes for a campaign (and --set, which also fills one offer)."""
     options = [
         set_option,
@@ -150,11 +152,11 @@ def load_rows(
         raise click.UsageError(str(exc)) from None
 
 
-def print_report(report: Report) -> None:
-    for line in report.lines():
+def print_problems(problems: RowProblems) -> None:
+    for line in problems.lines():
         click.echo(line, err=True)
-    if not report.ok:
-        click.echo(report.summary(), err=True)
+    if not problems.ok:
+        click.echo(problems.summary(), err=True)
 
 
 def compile_rows(
@@ -171,91 +173,102 @@ def compile_rows(
     if row_set is None:
         return EXIT_INVALID
     if out is None:
-        report = write_checked_payloads(row_set, sys.stdout)
-        print_report(report)
-        return EXIT_OK if report.ok else EXIT_INVALID
-    report = Report(row_set.path)
+        problems = write_checked_payloads(row_set, sys.stdout)
+        print_problems(problems)
+        return EXIT_OK if problems.ok else EXIT_INVALID
+    problems = RowProblems(row_set.path)
     try:
         with open_atomic(out) as fh:
-            report = write_payloads(row_set, fh)
-            if not report.ok:
+            problems = write_payloads(row_set, fh)
+            if not problems.ok:
                 raise _RowsInvalid
     except _RowsInvalid:
         pass
     except OSError as exc:
         raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-    print_report(report)
-    if report.ok:
-        click.echo(f"{out}: {report.rows:,} payload{'s' * (report.rows != 1)}", err=True)
-    return EXIT_OK if report.ok else EXIT_INVALID
+    print_problems(problems)
+    if problems.ok:
+        click.echo(f"{out}: {plural(problems.rows, 'payload', grouped=True)}", err=True)
+    return EXIT_OK if problems.ok else EXIT_INVALID
+
+
+@dataclass(frozen=True)
+class CampaignOptions:
+    """The campaign options of `offer send` (see campaign_options), for a run with --rows."""
+
+    rows: str
+    key: str | None
+    ledger: str | None
+    out: str | None
+    concurrency: int
+    rate: str
+    retry_uncertain: bool
+
+    @staticmethod
+    def given(options: dict[str, Any]) -> CampaignOptions | None:
+        """From the command's keyword arguments (after set_values); None without --rows."""
+        if options["rows"] is None:
+            return None
+        return CampaignOptions(
+            rows=options["rows"],
+            key=options["key"],
+            ledger=options["ledger"],
+            out=options["out"],
+            concurrency=options["concurrency"],
+            rate=options["rate"],
+            retry_uncertain=options["retry_uncertain"],
+        )
 
 
 def send_campaign(
     paths: tuple[str, ...],
-    store: str,
-    test_store: bool,
-    api_url: str,
-    retry: RetryPolicy,
-    dry_run: bool,
-    timeout: float,
-    verbose: bool,
+    send: SendOptions,
     values: dict[str, str],
-    *,
-    rows: str,
-    key: str | None,
-    ledger: str | None,
-    out: str | None,
-    concurrency: int,
-    rate: str,
-    retry_uncertain: bool,
-    target: str = "v1",
-    checkout: Any = None,
+    options: CampaignOptions,
     stores: Stores | None = None,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet (for
-    `target` v2, in the targets.Checkout `checkout`)."""
+    Sessions v2, in the checkout `send` names)."""
     from offerlang.campaign.flow import Campaign
     from offerlang.campaign.ledger import LedgerError
     from offerlang.campaign.ratelimit import parse_rate
     from offerlang.campaign.runner import progress_for, write_links
     from offerlang.cli.sending import Sender, credentials_or_exit, make_client, verbose_log
 
+    rows, out = options.rows, options.out
     if len(paths) != 1:
         raise click.UsageError("--rows sends one offer: give exactly one FILE")
-    ledger_path = ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
+    ledger_path = options.ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
     refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
     refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
     try:
-        per_minute = parse_rate(rate)
+        per_minute = parse_rate(options.rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, key, values, target, stores)
+    row_set = load_rows(paths[0], rows, options.key, values, send.target, stores)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
-    report = check_rows(row_set)
-    print_report(report)
-    if not report.ok:
+    problems = check_rows(row_set)
+    print_problems(problems)
+    if not problems.ok:
         click.echo("offer send: fix the rows above; nothing was sent", err=True)
         return EXIT_INVALID
 
-    credentials = credentials_or_exit(dry_run)
+    credentials = credentials_or_exit(send.dry_run)
     if isinstance(credentials, int):
         return credentials
-    campaign = Campaign(row_set, ledger_path, per_minute, concurrency, retry_uncertain)
+    campaign = Campaign(row_set, ledger_path, per_minute, options.concurrency, options.retry_uncertain)
+    hooks = campaign.client_hooks()
     client = make_client(
-        store=store,
-        test_store=test_store,
-        username=credentials[0],
-        password=credentials[1],
-        api_url=api_url,
-        retry=retry,
-        read_timeout=timeout,
-        checkout=checkout,
-        **campaign.client_hooks(),
+        send,
+        credentials,
+        before_attempt=hooks.before_attempt,
+        on_retry=hooks.on_retry,
+        on_rate_limited=hooks.on_rate_limited,
     )
-    with client, verbose_log(verbose):
-        if dry_run:
+    with client, verbose_log(send.verbose):
+        if send.dry_run:
             try:
                 dry = campaign.dry_run()
             except LedgerError as exc:
@@ -266,8 +279,8 @@ def send_campaign(
             would = counts.pop("send")
             skipped = "".join(f", {n:,} {label}" for label, n in counts.items() if n)
             click.echo(
-                f"# {row_set.path}: {report.rows:,} rows checked; {would:,} would be sent "
-                f"(at most {rate}, {concurrency} at a time){skipped}; ledger {ledger_path}; "
+                f"# {row_set.path}: {problems.rows:,} rows checked; {would:,} would be sent "
+                f"(at most {options.rate}, {options.concurrency} at a time){skipped}; ledger {ledger_path}; "
                 "nothing was sent (--dry-run)"
             )
             return EXIT_OK
@@ -278,10 +291,10 @@ def send_campaign(
         if out:
             try:
                 with open_atomic(out) as fh:
-                    written = write_links(fh, row_set, campaign.state, warnings=target == "v2")
+                    written = write_links(fh, row_set, campaign.state, warnings=send.target == "v2")
             except OSError as exc:
                 raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-            click.echo(f"{out}: {written:,} row{'s' * (written != 1)}", err=True)
+            click.echo(f"{out}: {plural(written, 'row', grouped=True)}", err=True)
     for line in summary.lines():
         click.echo(line, err=True)
     if campaign.retries.value:

@@ -186,7 +186,8 @@ def pull(
 
 def _config() -> Config | None:
     """The config of the current folder, or None; one with errors is reported and not used."""
-    from offerlang.compiler.render import render_text, use_color
+    from offerlang.cli.common import use_color
+    from offerlang.compiler.diagnostic_output import render_text
     from offerlang.store.config import find_config, load_config
 
     found = find_config(Path.cwd())

@@ -10,15 +10,15 @@ from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import resolve_target, target_option
+from offerlang.compiler.diagnostic_output import render_github, render_json, summary
 from offerlang.compiler.diagnostics import has_errors
-from offerlang.compiler.render import render_github, render_json, summary
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
@@ -35,7 +35,7 @@ from offerlang.compiler.render import render_github, render_json, summary
 @store_options
 def command(
     paths: tuple[str, ...],
-    fmt: str,
+    output_format: str,
     fail_on: str,
     target_flag: str | None,
     catalog: str | None,
@@ -45,9 +45,9 @@ def command(
 
     Every problem in every file is reported in one run, including what the target API cannot
     carry (--target v2: FastSpring's current Sessions API). Exits 1 if any offer is invalid
-    (with --fail-on warning, also if any has a warning).
-    Where a project config (offers.toml, or [tool.offerlang] in pyproject.toml) or --catalog
-    applies, offers are also checked against the store's catalog and the team's policy.
+    (with --fail-on warning, also if any has a warning). Where a project config (offers.toml,
+    or [tool.offerlang] in pyproject.toml) or --catalog applies, offers are also checked
+    against the store's catalog and the team's policy.
     """
     files = list(offer_files(paths or (".",)))
     if not files:
@@ -57,7 +57,7 @@ def command(
     results = [compile_path(f, unbound_ok=True, target=target, stores=stores) for f in files]
     setup = problem_results(stores)
     diags = [d for r in [*setup, *results] for d in r.diagnostics]
-    if fmt == "json":
+    if output_format == "json":
         entries: list[dict[str, Any]] = [{"path": r.path, "valid": False} for r in setup]
         for r in results:
             entry: dict[str, Any] = {"path": r.path, "valid": r.ok}
@@ -66,7 +66,7 @@ def command(
                 entry["waivers"] = waivers
             entries.append(entry)
         click.echo(render_json(diags, entries))
-    elif fmt == "github":
+    elif output_format == "github":
         click.echo(render_github(diags), nl=False)
     else:
         print_diagnostics(diags, [*setup, *results], err=False)

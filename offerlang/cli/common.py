@@ -1,30 +1,35 @@
-"""Pieces shared by the sub-commands: finding offer files, printing diagnostics, writing files."""
+"""Pieces shared by the sub-commands: finding offer files, printing diagnostics and review
+documents (`--format`, colour), writing files."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult, ExtraChecks
-from offerlang.compiler.render import render_text, use_color
 from offerlang.compiler.source import Source
 
 if TYPE_CHECKING:
+    from offerlang.review.document import Block
     from offerlang.store.context import Stores
+
+# `offer explain` and `offer diff`: what their --format takes.
+REVIEW_FORMATS = ["text", "markdown", "json", "html"]
 
 
 class InputError(click.UsageError):
     """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
     error, but one line only; the command line itself was fine, so no usage text."""
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 
@@ -51,6 +56,42 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
     stream = sys.stderr if err else sys.stdout
     sources = {r.path: r.text for r in results}
     click.echo(render_text(diags, sources, color=use_color(stream)), file=stream, nl=False)
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+    FORCE_COLOR asks for it anywhere."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def review_format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format text|markdown|json` of `offer explain` and `offer diff`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(REVIEW_FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        "json for tools (versioned), html for a self-contained offer card with charts (one file, "
+        "no network).",
+    )(command)
+
+
+def echo_blocks(blocks: list[Block], output_format: str) -> None:
+    """Markdown, or text: rich tables on a terminal, plain columns when piped."""
+    from offerlang.review.document import print_rich, to_markdown, to_plain
+
+    if output_format == "markdown":
+        click.echo(to_markdown(blocks), nl=False)
+    elif use_color(sys.stdout):
+        print_rich(blocks, sys.stdout)
+    else:
+        click.echo(to_plain(blocks), nl=False)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -135,10 +176,9 @@ def compile_path(
 def compile_for_review(
     path: str, values: Mapping[str, str] | None = None, target: str = "v1", stores: Stores | None = None
 ) -> CompileResult:
-    """Compile a file for `offer explain` and `offer diff` (for `target`). A template is bound
-    with `values` when given; without them it comes back with a preview payload in which every
-    parameter reads `$name` (still `template_only`), or without a payload when a parameter
-    stands for an amount. `stores`: the store checks of the offer's config and catalog run too."""
+    """Compile a file (or standard input) for `offer explain` and `offer diff` (for `target`):
+    see pipeline.compile_loaded_for_review. An unreadable path is a usage error. `stores`: the
+    store checks of the offer's config and catalog run too."""
     checks = stores.for_path(path) if stores is not None else None
     return review_loaded(read_source(path), values, target, checks)
 
@@ -150,21 +190,20 @@ def review_loaded(
     checks: ExtraChecks | None = None,
 ) -> CompileResult:
     """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
-    checks (StoreContext), or None."""
-    from offerlang.compiler.pipeline import compile_loaded
+    checks (a StoreContext), or None."""
+    from offerlang.compiler.pipeline import compile_loaded_for_review
 
-    result = compile_loaded(src, None, True, target, checks=checks)
-    if not result.template_only or result.offer is None:
-        return result
-    if values:
-        return compile_loaded(src, values, target=target, checks=checks)
-    from offerlang.compiler.params import preview
-    from offerlang.compiler.targets import emit_for
+    return compile_loaded_for_review(src, values, target, checks=checks)
 
-    shown = preview(result.offer)
-    if shown is not None:
-        result.payload, _ = emit_for(shown, target)
-    return result
+
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` options as values; a malformed one is a usage error."""
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def template_parameters(result: CompileResult) -> list[str]:

@@ -1,65 +1,34 @@
-"""`offer explain FILE... [--format text|markdown|json]`."""
+"""`offer explain FILE... [--format text|markdown|json|html] [--set NAME=VALUE]...`."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.campaign import set_option
-from offerlang.cli.common import compile_for_review, offer_files, print_diagnostics, template_parameters
+from offerlang.cli.common import (
+    compile_for_review,
+    echo_blocks,
+    offer_files,
+    print_diagnostics,
+    review_format_option,
+    template_parameters,
+    values_of,
+)
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import resolve_target, target_option
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
-    from offerlang.review.document import Block
     from offerlang.review.html import Broken
-
-FORMATS = ["text", "markdown", "json", "html"]
-
-
-def format_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="text",
-        show_default=True,
-        help="text for people (tables on a terminal), markdown for a pull-request comment, "
-        f"json for {what}, html for a self-contained offer card with charts (one file, no network).",
-    )
-
-
-def echo_blocks(blocks: list[Block], fmt: str) -> None:
-    """Markdown, or text: rich tables on a terminal, plain columns when piped."""
-    from offerlang.compiler.render import use_color
-    from offerlang.review.document import print_rich, to_markdown, to_plain
-
-    if fmt == "markdown":
-        click.echo(to_markdown(blocks), nl=False)
-    elif use_color(sys.stdout):
-        print_rich(blocks, sys.stdout)
-    else:
-        click.echo(to_plain(blocks), nl=False)
-
-
-def values_of(sets: tuple[str, ...]) -> dict[str, str]:
-    from offerlang.campaign.rows import parse_set
-
-    try:
-        return parse_set(sets)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
 
 
 def broken_offers(results: list[CompileResult]) -> list[Broken]:
     """The offers that do not compile, with their diagnostics as `offer check` prints them: the
     card is often read where standard error is not (a CI artifact, the preview)."""
-    from offerlang.compiler.render import render_text
+    from offerlang.compiler.diagnostic_output import render_text
     from offerlang.review.html import Broken
 
     return [
@@ -69,13 +38,13 @@ def broken_offers(results: list[CompileResult]) -> list[Broken]:
 
 @click.command("explain")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE...")
-@format_option("tools (versioned)")
+@review_format_option
 @set_option
 @target_option
 @store_options
 def command(
     paths: tuple[str, ...],
-    fmt: str,
+    output_format: str,
     sets: tuple[str, ...],
     target_flag: str | None,
     catalog: str | None,
@@ -118,14 +87,14 @@ def command(
         if r.template_only:
             e = template_fact(e, template_parameters(r))
         explanations.append(e)
-    if fmt == "json":
+    if output_format == "json":
         click.echo(to_json(explanations), nl=False)
-    elif fmt == "html":
+    elif output_format == "html":
         from offerlang.review.html import explain_page
 
         click.echo(explain_page(explanations, broken_offers(results)), nl=False)
     else:
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:
-            echo_blocks(blocks, fmt)
+            echo_blocks(blocks, output_format)
     return EXIT_OK if all(r.ok for r in results) and not any(r.errors for r in setup) else EXIT_INVALID

@@ -10,6 +10,7 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source, write_atomic
 from offerlang.compiler.pipeline import CompileResult
+from offerlang.text import plural
 
 
 @click.command("fmt")
@@ -25,7 +26,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     untouched and reported, the other files are still formatted, and the exit code is 1.
     Formatting never changes what an offer compiles to.
     """
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
 
     if "-" in paths and len(paths) > 1:
         # Standard input is formatted to standard output: it cannot share the run with files.
@@ -88,7 +89,7 @@ def _unified_diff(before: str, after: str, path: str) -> str:
 
 def _summary(total: int, changed: int, failed: int, *, dry_run: bool) -> str:
     def files(count: int) -> str:
-        return f"{count} file{'s' * (count != 1)}"
+        return plural(count, "file")
 
     verb = "would be reformatted" if dry_run else "reformatted"
     parts = [f"{files(changed)} {verb}", f"{files(total - changed - failed)} already formatted"]

@@ -55,14 +55,16 @@ def command(path: str, port: int, open_browser: bool, catalog: str | None, isola
         server.start()
     except OSError as exc:
         raise InputError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    click.echo(f"offer preview: {server.url} (watching {path}; Ctrl-C stops)")
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(server.url)
     forever = threading.Event()
+    # Signals are taken before the address is printed, and everything after it is inside the
+    # try: a Ctrl-C that arrives as soon as someone reads the address still stops cleanly.
     _stop_on_signals()
     try:
+        click.echo(f"offer preview: {server.url} (watching {path}; Ctrl-C stops)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
         while not forever.wait(3600):  # a timed wait, so Ctrl-C is delivered at once
             pass
     except KeyboardInterrupt:

@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_WARNED
-from offerlang.cli.campaign import campaign_options, set_values
+from offerlang.cli.campaign import CampaignOptions, campaign_options, set_values
 from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
     Sender,
+    SendOptions,
     credentials_or_exit,
     make_client,
     retry_policy,
@@ -24,6 +25,7 @@ from offerlang.cli.sending import (
 )
 from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
+from offerlang.text import plural
 
 # What each way a batch ends means to a shell.
 EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
@@ -47,7 +49,7 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 @click.option("--dry-run", is_flag=True, help="Print the exact request (credentials redacted); send nothing.")
 @click.option(
     "--format",
-    "fmt",
+    "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
@@ -79,7 +81,7 @@ def command(
     test_store: bool,
     api_url: str,
     dry_run: bool,
-    fmt: str,
+    output_format: str,
     receipts_path: str | None,
     force: bool,
     timeout: float,
@@ -142,29 +144,16 @@ def command(
         api_url = check_api_url(api_url)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    retry = retry_policy()
+    send = SendOptions(
+        store, test_store, api_url, retry_policy(), timeout, dry_run, verbose, target, checkout
+    )
     values = set_values(campaign)
+    rows = CampaignOptions.given(campaign)
     stores = make_stores(catalog, isolated)
-    if campaign["rows"] is not None:
+    if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(
-            lambda: send_campaign(
-                paths,
-                store,
-                test_store,
-                api_url,
-                retry,
-                dry_run,
-                timeout,
-                verbose,
-                values,
-                target=target,
-                checkout=checkout,
-                stores=stores,
-                **campaign,
-            )
-        )
+        return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
 
     results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
@@ -176,25 +165,16 @@ def command(
         return EXIT_INVALID
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
-        click.echo(f"offer send: {bad} invalid offer{'s' * (bad != 1)}; nothing was sent", err=True)
+        click.echo(f"offer send: {plural(bad, 'invalid offer')}; nothing was sent", err=True)
         return EXIT_INVALID
 
     credentials = credentials_or_exit(dry_run)
     if isinstance(credentials, int):
         return credentials
-    username, password = credentials
 
-    sender = Sender(fmt)
+    sender = Sender(output_format)
     client = make_client(
-        store=store,
-        test_store=test_store,
-        username=username,
-        password=password,
-        api_url=api_url,
-        retry=retry,
-        read_timeout=timeout,
-        on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
-        checkout=checkout,
+        send, credentials, on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True)
     )
 
     def run() -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,13 @@ from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
-    from offerlang.send.client import FastSpringClient, RetryPolicy, SendError
+    from offerlang.compiler.targets import Checkout
+    from offerlang.send.client import FastSpringClient, RetryInfo, RetryPolicy, SendError
     from offerlang.send.receipts import Receipt
 
-# Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
-RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
+# Seconds before the first retry, for the tests only (so that none waits for a real backoff):
+# the leading underscore marks it private, and it is deliberately not documented.
+RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
 
 
 def unless_stdout_closes(run: Callable[[], int]) -> int:
@@ -74,18 +77,52 @@ def retry_policy() -> RetryPolicy:
         raise click.UsageError(f"{RETRY_BASE_ENV}={raw!r} is not a number of seconds") from None
 
 
-def make_client(*, read_timeout: float, checkout: Any = None, **options: Any) -> FastSpringClient:
-    """The Sessions v1 client, or with a `checkout` (a targets.Checkout) the Sessions v2 one."""
+@dataclass(frozen=True)
+class SendOptions:
+    """What `offer send` was told about where and how to send (checked), for one offer or a
+    campaign alike."""
+
+    store: str
+    test_store: bool
+    api_url: str
+    retry: RetryPolicy
+    timeout: float  # the read timeout of each attempt, in seconds
+    dry_run: bool
+    verbose: bool
+    target: str = "v1"
+    checkout: Checkout | None = None  # Sessions v2: the checkout sessions are created in
+
+
+def make_client(
+    options: SendOptions,
+    credentials: tuple[str, str],
+    *,
+    before_attempt: Callable[[], None] | None = None,
+    on_retry: Callable[[RetryInfo], None] | None = None,
+    on_rate_limited: Callable[[float], None] | None = None,
+) -> FastSpringClient:
+    """The Sessions v1 client, or with a checkout (Sessions v2) the v2 one."""
     import httpx
 
     from offerlang.send.client import FastSpringClient
 
-    timeout = httpx.Timeout(read_timeout, connect=min(10.0, read_timeout))
-    if checkout is not None:
+    username, password = credentials
+    common: dict[str, Any] = {
+        "test_store": options.test_store,
+        "username": username,
+        "password": password,
+        "api_url": options.api_url,
+        "retry": options.retry,
+        "timeout": httpx.Timeout(options.timeout, connect=min(10.0, options.timeout)),
+        "before_attempt": before_attempt,
+        "on_retry": on_retry,
+        "on_rate_limited": on_rate_limited,
+    }
+    if options.checkout is not None:
         from offerlang.send.v2 import SessionsV2Client
 
-        return SessionsV2Client(checkout=checkout, timeout=timeout, **options)
-    return FastSpringClient(timeout=timeout, **options)
+        return SessionsV2Client(checkout=options.checkout, **common)
+    return FastSpringClient(store=options.store, **common)
 
 
 def local_time(epoch_ms: int) -> datetime:
@@ -96,15 +133,15 @@ class Sender:
     """Prints a dry run's requests, and what send.batch.send_batch reports (its BatchEvents):
     sessions on standard output, warnings and errors on standard error; as text or JSON lines."""
 
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
+    def __init__(self, output_format: str) -> None:
+        self.output_format = output_format  # "text" or "json"
         self.current = ""  # the offer being sent, named in retry messages
         self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
         self.warned = 0  # Sessions v2: sessions created with warnings (their own exit code)
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
-        if self.fmt == "json":
+        if self.output_format == "json":
             request = {"method": method, "url": url, "headers": headers, "body": result.payload}
             click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
             return
@@ -159,7 +196,7 @@ class Sender:
         answer = _AnswerV2.of(result, receipt)
         if answer is not None and (answer.warnings or answer.mismatches):
             self.warned += 1
-        if self.fmt == "json":
+        if self.output_format == "json":
             record = {
                 "offer": offer,
                 "status": status,
@@ -185,6 +222,7 @@ class Sender:
             answer.print_diagnostics()
 
     def failed(self, result: CompileResult, error: SendError) -> None:
+        from offerlang.send.client import ErrorKind
         from offerlang.send.rejections import item_exists_diagnostic
 
         located = item_exists_diagnostic(result, error)
@@ -192,18 +230,17 @@ class Sender:
             print_diagnostics([located], [result])
         else:
             lead = {
-                "rejected": f"FastSpring rejected the session (HTTP {error.status})",
-                "auth": f"FastSpring refused the credentials (HTTP {error.status})",
-                "network": "not sent",
-            }[error.kind]
+                ErrorKind.REJECTED: f"FastSpring rejected the session (HTTP {error.status})",
+                ErrorKind.AUTH: f"FastSpring refused the credentials (HTTP {error.status})",
+            }.get(error.kind, "not sent")
             click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
             if error.params:
                 click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
             if error.hint:
                 click.echo(f"  help: {error.hint}", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             failure = {
-                "kind": error.kind,
+                "kind": error.kind.value,
                 "status": error.status,
                 "message": error.message,
                 "params": list(error.params),
@@ -213,7 +250,7 @@ class Sender:
 
     def skipped(self, result: CompileResult) -> None:
         click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
 
 

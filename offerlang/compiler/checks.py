@@ -17,7 +17,6 @@ from offerlang.compiler.diagnostics import (
     did_you_mean,
     did_you_mean_hint,
     error,
-    or_list,
     warning,
 )
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
@@ -31,11 +30,14 @@ from offerlang.language import (
     BLOCK_ROLES,
     CODE_MISTAKES,
     CONTACT_FIELDS,
+    COUNTRY_CODE,
+    CURRENCY_CODE,
     EMAIL,
     EXPIRATION_DAYS,
     FEE_KEYWORDS,
     INTERVAL_ADVERBS,
     INTERVAL_UNITS,
+    LANGUAGE_CODE,
     LANGUAGE_TAG,
     LOOKUP_KEY,
     MAX_COUNT,
@@ -52,18 +54,22 @@ from offerlang.language import (
     TAGS_SOFT_LIMIT,
     TOP_KEYWORDS,
     UNIT_MULTIPLES,
+    DiscountKind,
+    ParamType,
+    TrialKind,
     decimals,
     minor_units,
     name_key,
     round_money,
 )
+from offerlang.text import or_list, plural
 
 
 def check(offer: n.Offer) -> list[Diagnostic]:
-    return _Checker(offer).run()
+    return Checker(offer).run()
 
 
-class _Checker:
+class Checker:
     def __init__(self, offer: n.Offer) -> None:
         self.offer = offer
         self.out: list[Diagnostic] = []
@@ -82,7 +88,7 @@ class _Checker:
                 )
             ]
         self._params()
-        self._once(offer.clauses, _keyword_of(n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
+        self._once(offer.clauses, keyword_of(n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
         for clause in offer.clauses:
             self._top(clause)
         self._buyer()
@@ -164,9 +170,9 @@ class _Checker:
         guess = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
         self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, guess))
 
-    def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
+    def _once(self, clauses: Iterable[n.C], key_of: Callable[[n.C], str | None]) -> None:
         """E201 for each clause whose key (None: not counted) an earlier clause already has."""
-        seen: dict[str, n.Clause] = {}
+        seen: dict[str, n.C] = {}
         for c in clauses:
             key = key_of(c)
             if key is None:
@@ -183,7 +189,7 @@ class _Checker:
             else:
                 seen[key] = c
 
-    def _keys(self, clauses: list, what: str) -> None:
+    def _keys(self, clauses: Sequence[n.Tag | n.Attribute | n.BuyerTag], what: str) -> None:
         seen: dict[str, n.Clause] = {}
         for c in clauses:
             key = _plain(c.key)
@@ -220,7 +226,7 @@ class _Checker:
         self.out.append(error("E218", message, num.span, hint))
         return False
 
-    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
+    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str) -> None:
         problem = code_error(name, codes, code, what, example)
         if problem is not None:
             self.out.append(problem)
@@ -229,7 +235,7 @@ class _Checker:
         seen: dict[str, n.Money] = {}
         for m in amounts:
             cur = m.currency.value
-            self._code(m.currency, CURRENCIES, "E202", "ISO 4217 currency code", "USD")
+            self._code(m.currency, CURRENCIES, "E202", CURRENCY_CODE, "USD")
             if cur in seen:
                 self.out.append(
                     error(
@@ -241,7 +247,7 @@ class _Checker:
                 )
             seen[cur] = m
             if isinstance(m.amount, n.ParamRef):
-                self._ref(m.amount, "money")
+                self._ref(m.amount, ParamType.MONEY)
                 continue
             self._amount(m.amount, cur)
 
@@ -290,7 +296,7 @@ class _Checker:
             self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
             return
         declared = self.params[ref.name].type.value
-        if expected == "money" and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
+        if expected == ParamType.MONEY and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
             self.out.append(
                 error(
                     "E228",
@@ -449,12 +455,12 @@ class _Checker:
             )
         for f in c.fields:
             value = self._text(f.value, f"`{f.name}`")
-            if value is None:
+            if value is None or not isinstance(f.value, n.Text):  # a parameter: checked when bound
                 continue
             if f.name == "country":
-                self._code(f.value, COUNTRIES, "E203", "ISO 3166 country code", "DE")
+                self._code(f.value, COUNTRIES, "E203", COUNTRY_CODE, "DE")
             elif f.name == "language":
-                self._code(f.value, LANGUAGES, "E204", "ISO 639-1 language code", "de")
+                self._code(f.value, LANGUAGES, "E204", LANGUAGE_CODE, "de")
             elif f.name == "email" and not EMAIL.fullmatch(value):
                 self.out.append(
                     warning(
@@ -466,7 +472,7 @@ class _Checker:
                 )
 
     def _buyer(self) -> None:
-        # Neither is valid: the buyer enters their details at checkout (SESSIONS-V1.md).
+        # Neither is valid: the buyer enters their details at checkout (docs/language.md, "The buyer").
         accounts, contacts = self.offer.of(n.Account), self.offer.of(n.Contact)
         if accounts and contacts:
             self.out.append(
@@ -489,7 +495,7 @@ class _Checker:
         clauses = item.clauses
         self._once(
             clauses,
-            _keyword_of(
+            keyword_of(
                 n.Quantity,
                 n.QuantityDefault,
                 n.QuantityBehavior,
@@ -572,7 +578,7 @@ class _Checker:
                         "E213",
                         f"`billed {unit}` does not say the billing interval as FastSpring takes it",
                         c.span,
-                        f"write `billed every {_units(count, base)}`",
+                        f"write `billed every {plural(count, base)}`",
                     )
                 )
                 return
@@ -581,7 +587,7 @@ class _Checker:
         if said not in INTERVAL_UNITS and said not in UNIT_MULTIPLES:
             adverb = INTERVAL_ADVERBS.get(said)
             hint = (
-                f"write `billed every {_units(*adverb)}`"
+                f"write `billed every {plural(*adverb)}`"
                 if adverb
                 else did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
             )
@@ -591,7 +597,7 @@ class _Checker:
         if c.count is not None:
             number = NUMBER_WORDS.get(c.count.value.lower())
             hint = (
-                f"write `billed every {_units(number * per, base)}`"
+                f"write `billed every {plural(number * per, base)}`"
                 if number is not None
                 else f"write the number in digits, e.g. `billed every 2 {base}s`"
             )
@@ -610,7 +616,7 @@ class _Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    f"write `billed every {_units(per, base)}`",
+                    f"write `billed every {plural(per, base)}`",
                 )
             )
             return
@@ -623,7 +629,7 @@ class _Checker:
                     "E219",
                     f"`{unit}` is not a billing unit FastSpring has",
                     c.unit.span,
-                    f"write `billed every {_units(int(length) * per, base)}`"
+                    f"write `billed every {plural(int(length) * per, base)}`"
                     if whole
                     else f"write `{written}` in {base}s",
                 )
@@ -635,7 +641,7 @@ class _Checker:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
         prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
         kind = next((t.kind for t in trials if t.kind), None)
-        if kind == "paid" and not prices and not self._lost("trial"):
+        if kind == TrialKind.PAID and not prices and not self._lost("trial"):
             t = next(t for t in trials if t.kind)
             self.out.append(
                 error(
@@ -657,7 +663,7 @@ class _Checker:
                     "give the trial away",
                 )
             )
-        if kind == "free" and prices:
+        if kind == TrialKind.FREE and prices:
             self.out.append(
                 warning(
                     "W303",
@@ -742,7 +748,7 @@ class _Checker:
             )
         seen: dict[str, n.FeeTitle] = {}
         for t in c.titles:
-            self._code(t.language, LANGUAGES, "E204", "ISO 639-1 language code", "en")
+            self._code(t.language, LANGUAGES, "E204", LANGUAGE_CODE, "en")
             if t.language.value in seen:
                 self.out.append(
                     error(
@@ -755,7 +761,7 @@ class _Checker:
             seen[t.language.value] = t
             if isinstance(t.text, n.ParamRef):
                 self._ref(t.text)
-        self._once(c.prices, _keyword_of(n.FeePrice))
+        self._once(c.prices, keyword_of(n.FeePrice))
         for p in c.prices:
             self._money(p.amounts, "setup fee")
 
@@ -810,23 +816,15 @@ def home_block(word: str, block: str) -> str | None:
     return next((b for b, keywords in BLOCK_KEYWORDS.items() if word in keywords), None)
 
 
-def _units(count: int, unit: str) -> str:
-    return f"{count} {unit}" + ("s" if count != 1 else "")
-
-
-def discount_kind(d: n.Discount) -> str:
+def discount_kind(d: n.Discount) -> DiscountKind:
     """How FastSpring reads the discount (its `discountType`)."""
-    return "percent" if d.percent is not None else "amount"
+    return DiscountKind.PERCENT if d.percent is not None else DiscountKind.AMOUNT
 
 
-def _keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
+def keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
     """The key `_once` counts clauses of these kinds by: their keyword."""
     return lambda c: c.keyword if isinstance(c, kinds) else None
 
 
 def _plain(v: n.Value) -> str | None:
     return v.value if isinstance(v, n.Text) else None
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from offerlang.compiler.nodes import Span
 from offerlang.language import SYNONYMS
@@ -32,7 +33,7 @@ class Diagnostic:
         """The same diagnostic, about the file at `path`."""
         return replace(self, path=path)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         span = self.span
         return {
             "path": self.path,
@@ -63,7 +64,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
-def sort_key(d: Diagnostic) -> tuple:
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     s = d.span
     return (d.path or "", s.line if s else 0, s.column if s else 0, d.code)
 
@@ -119,17 +120,6 @@ def _distance(a: str, b: str) -> int:
                 row[j] = min(row[j], previous2[j - 2] + 1)
         previous2, previous = previous, row
     return previous[len(b)]
-
-
-def or_list(words: list[str]) -> str:
-    """`a, b or c`, for the choices in a message; a long list is cut after eight."""
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    if len(words) > 8:
-        return ", ".join(words[:8]) + ", …"
-    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def did_you_mean_hint(

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
+
+from offerlang.language import TrialKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +172,7 @@ class Price(Clause):
 @dataclass(slots=True)
 class Trial(Clause):
     days: Number | None
-    kind: str | None  # "free" | "paid"
+    kind: TrialKind | None
     card: bool | None  # True: card required, False: no card required
     keyword = "trial"
 
@@ -295,6 +298,9 @@ class Item(Clause):
     keyword = "item"
 
 
+C = TypeVar("C", bound=Clause)
+
+
 @dataclass(slots=True)
 class Comment:
     text: str  # including the leading '#'
@@ -312,7 +318,8 @@ class Offer:
     # checks must not report them as missing (they were written, just not readably).
     blanked: frozenset[str] = frozenset()
 
-    def of(self, kind: type) -> list:
+    def of(self, kind: type[C]) -> list[C]:
+        """The top-level clauses of one kind, in source order."""
         return [c for c in self.clauses if isinstance(c, kind)]
 
     @property

@@ -208,6 +208,28 @@ def compile_loaded(
     return compile_source(src.text, src.path, values, unbound_ok=unbound_ok, target=target, checks=checks)
 
 
+def compile_loaded_for_review(
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    target: Target | str = DEFAULT,
+    *,
+    checks: ExtraChecks | None = None,
+) -> CompileResult:
+    """What `offer explain` and `offer diff` compile (for `target`). A template is bound with
+    `values` when given; without them it comes back with a preview payload in which every
+    parameter reads `$name` (still `template_only`), or without a payload when a parameter
+    stands for an amount. `checks`: as for compile_source."""
+    result = compile_loaded(src, None, True, target, checks=checks)
+    if not result.template_only or result.offer is None:
+        return result
+    if values:
+        return compile_loaded(src, values, target=target, checks=checks)
+    shown = params.preview(result.offer)
+    if shown is not None:
+        result.payload, _ = emit_for(shown, Target(target))
+    return result
+
+
 def _without_bom(text: str) -> str:
     # Text read by other means than `source.decode` (an editor buffer, a string built in code)
     # may still start with the byte order mark; it is not part of the offer.

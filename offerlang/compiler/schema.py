@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang import __version__, jsonout, usercache
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
+from offerlang.jsonout import json_pointer
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 SCHEMA_PATH = SCHEMA_DIR / "sessions-v1.request.schema.json"
@@ -34,21 +38,22 @@ def schema_text(target: str = "v1") -> str:
 
 
 @cache
-def _validator(target: str = "v1"):
+def schema_document(target: str = "v1") -> dict[str, Any]:
+    """The target's schema as data. Decimals in it too, so that numeric keywords compare exactly
+    with our amounts. Shared: do not modify it."""
+    document: dict[str, Any] = jsonout.loads(schema_text(target))
+    return document
+
+
+@cache
+def _validator(target: str = "v1") -> Validator:
     import jsonschema  # heavy: only imported when something is validated
 
-    # Decimals in the schema too, so that numeric keywords compare exactly with our amounts.
-    schema = jsonout.loads(schema_text(target))
     cls = jsonschema.Draft202012Validator
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(schema_document(target), format_checker=cls.FORMAT_CHECKER)
 
 
-def json_pointer(parts: Iterable[str | int]) -> str:
-    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def violations(payload: Any, target: str = "v1") -> list[Any]:
+def violations(payload: Any, target: str = "v1") -> list[ValidationError]:
     """The jsonschema errors for a payload, the most specific ones, deepest first."""
     out = []
     errors = _validator(str(target)).iter_errors(payload)
@@ -62,7 +67,7 @@ def schema_errors(payload: Any, target: str = "v1") -> list[tuple[str, str]]:
     return [(json_pointer(err.absolute_path), err.message) for err in violations(payload, target)]
 
 
-def _leaves(err):
+def _leaves(err: ValidationError) -> list[ValidationError]:
     # oneOf/anyOf failures carry their real reasons in context; report the most specific one.
     if err.context:
         deepest = max(err.context, key=lambda e: len(e.absolute_path))

@@ -119,7 +119,7 @@ def compare(body: dict[str, Any], answer: dict[str, Any] | None) -> list[Mismatc
     for line in answer["cart"].get("lineItems") or []:
         if not isinstance(line, dict) or not isinstance(line.get("price"), dict):
             continue
-        found = ours.get(line.get("productPath"))  # type: ignore[arg-type]
+        found = ours.get(str(line.get("productPath")))
         theirs = _amount(line["price"].get("unitNetPrice"))
         if found is None or theirs is None:
             continue

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import EXACT, RENEW_MEANINGS, format_money
+from offerlang.language import EXACT, RENEW_MEANINGS, TrialKind, format_money, round_half_up
 from offerlang.review.catalogview import MARK, Records, through_catalog
-from offerlang.review.document import Block, Heading, Line, Table, say, visible
+from offerlang.review.document import Block, Heading, Line, Table, say
 from offerlang.review.explain import (
     AT_CHECKOUT,
     CATALOG,
@@ -29,7 +29,6 @@ from offerlang.review.explain import (
     discount,
     expiry,
     money,
-    plural,
     quantity_count,
 )
 from offerlang.review.timeline import (
@@ -40,13 +39,14 @@ from offerlang.review.timeline import (
     shown,
     when,
 )
+from offerlang.text import plural, visible
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
 NOTHING = "no offer changed: buyers see nothing new"
 EMPTY: dict[str, Any] = {"items": []}
 # Contact fields whose payload name is not the word a reviewer uses.
-CONTACT_FIELDS = {"first": "first name", "last": "last name"}
+CONTACT_FIELD_WORDS = {"first": "first name", "last": "last name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def diff_items(old: dict[str, Any], new: dict[str, Any], catalog: Records | None
         o, n = op.get("renew"), np.get("renew")
         text = f"renewal {o or CATALOG} → {n or CATALOG}"
         if n is not None:
-            text += f": {RENEW_MEANINGS[n]}"
+            text += f": {RENEW_MEANINGS.get(n, 'renews as FastSpring reads this mode')}"
         out.append(Change(p, "renew", text, o, n))
     if billing(op) != billing(np):
         was, now = _marked(billing(op), "interval", marks[0]), _marked(billing(np), "interval", marks[1])
@@ -203,7 +203,7 @@ def _v2_item(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out: list[Change] = []
     if "contact" in old and "contact" in new:
-        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
+        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELD_WORDS)
     elif buyer(old) != buyer(new):
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
         if who_old is None:
@@ -238,7 +238,9 @@ def _trial(p: str, op: dict[str, Any], np: dict[str, Any], marks: Marks = NO_MAR
 
 
 def _kind(pricing: dict[str, Any]) -> str | None:
-    return None if "paidTrial" not in pricing else ("paid" if pricing["paidTrial"] else "free")
+    if "paidTrial" not in pricing:
+        return None
+    return TrialKind.PAID.value if pricing["paidTrial"] else TrialKind.FREE.value
 
 
 def _card(pricing: dict[str, Any]) -> str | None:
@@ -344,11 +346,11 @@ def _mapping(
         if o == n:
             continue
         what = f"{label} {(names or {}).get(key) or say(key)}"
-        if o is None:
+        if n is not None and o is None:
             out.append(Change(item, field, f"{what} added: {say(n)}", None, n, key=key))
-        elif n is None:
+        elif o is not None and n is None:
             out.append(Change(item, field, f"{what} removed (was {say(o)})", o, None, key=key))
-        else:
+        elif o is not None and n is not None:
             out.append(Change(item, field, f"{what} {say(o)} → {say(n)}", o, n, key=key))
     return out
 
@@ -370,13 +372,15 @@ def _amounts(
         o, n = old.get(cur), new.get(cur)
         if o == n:
             continue
-        if o is None:
+        if n is not None and o is None:
             out.append(Change(item, field, f"{label} {cur} {_source(n, cur, from_new)} added", None, n, cur))
-        elif n is None:
+        elif o is not None and n is None:
             text = f"{label} {cur} {_source(o, cur, from_old)} removed"
             if from_old and new:
                 text = f"{label} {cur} {format_money(o, cur)} (catalog) → none: the override leaves {cur} out"
             out.append(Change(item, field, text, o, None, cur))
+        elif o is None or n is None:
+            continue
         elif not from_old and not from_new:
             text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
             out.append(Change(item, field, text, o, n, cur))
@@ -403,7 +407,7 @@ def percent_change(old: Decimal, new: Decimal) -> str:
     if old == 0:
         return ""
     with localcontext(EXACT):
-        change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        change = round_half_up((new - old) * 100 / old, 1)
     # The sign of the change itself: a rise too small to show is still "+0.0%", never "±".
     sign = "+" if new > old else "−" if new < old else "±"
     return f" ({sign}{abs(change)}%)"

@@ -16,9 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import ADHOC, RENEW_MEANINGS, format_money, round_money
+from offerlang.language import (
+    ADHOC,
+    RENEW_MEANINGS,
+    DiscountKind,
+    Interval,
+    QuantityBehavior,
+    format_money,
+    round_money,
+)
 from offerlang.review.catalogview import MARK, Records, mark, through_catalog
-from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
+from offerlang.review.document import Block, Heading, Line, Table, say
 from offerlang.review.timeline import (
     Timeline,
     discount_tier,
@@ -27,20 +35,25 @@ from offerlang.review.timeline import (
     item_quantity,
     item_timelines,
 )
+from offerlang.text import plural, quote, visible
 
 JSON_VERSION = 1
 CATALOG = "set in the catalog"
 
 Facts = list[tuple[str, str]]
 
-QUANTITY_BEHAVIOR = {
-    "allow": "the buyer may change it",
-    "lock": "the buyer cannot change it",
-    "hide": "hidden from the buyer, who cannot change it",
-    None: "the catalog decides whether the buyer may change it",
+# What each value of an enum clause means to the buyer, keyed by the language's enums
+# (offerlang/language.py). tests/test_language.py holds these tables to every value, so a value
+# added there fails a test until it has its words here; a payload with a value these tables do
+# not know (from a newer FastSpring, say) is still explained, in FastSpring's own word. The
+# keys are the enum members (StrEnum: equal to the payload's plain strings).
+QUANTITY_BEHAVIOR: dict[str, str] = {
+    QuantityBehavior.ALLOW: "the buyer may change it",
+    QuantityBehavior.LOCK: "the buyer cannot change it",
+    QuantityBehavior.HIDE: "hidden from the buyer, who cannot change it",
 }
-# In the buyer's terms (language.RENEW_MEANINGS), with the mode the offer writes.
-RENEWAL = {mode: f"{mode}: {meaning}" for mode, meaning in RENEW_MEANINGS.items()}
+QUANTITY_BY_CATALOG = "the catalog decides whether the buyer may change it"
+# Renewal is said in the buyer's terms: language.RENEW_MEANINGS, keyed by RenewMode.
 # Who the buyer is when the offer names neither an account nor a contact.
 AT_CHECKOUT = "the buyer enters their details at checkout"
 LOCALISED = "; country, currency and language follow where they are"
@@ -164,11 +177,6 @@ def buyer(payload: dict[str, Any]) -> str:
     return "new buyer " + ", ".join(w for w in words if w)
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 day`, `2 days`: one helper, so explain and diff count alike."""
-    return f"{count} {noun}{'s' if count != 1 else ''}"
-
-
 def expiry(days: int | None, target: str = "v1") -> str:
     """When the session expires, given the payload's `expiration` (None: not set)."""
     if target == "v2":
@@ -218,15 +226,28 @@ def quantity(item: dict[str, Any], marks: frozenset[str] = frozenset()) -> str:
     # A default the quantity overrides is only worth a word when the two differ.
     if "quantity" in item and default is not None and default != item["quantity"]:
         count += f" (overriding the default of {default})"
-    behavior = mark(QUANTITY_BEHAVIOR[pricing.get("quantityBehavior")], "quantityBehavior", marks)
+    behavior = mark(quantity_behavior(pricing.get("quantityBehavior")), "quantityBehavior", marks)
     return f"{count}; {behavior}"
+
+
+def quantity_behavior(behavior: str | None) -> str:
+    """Whether the buyer may change the quantity (None: the payload leaves it to the catalog)."""
+    if behavior is None:
+        return QUANTITY_BY_CATALOG
+    return QUANTITY_BEHAVIOR.get(behavior, f"quantity behavior {say(behavior)}")
+
+
+def renewal(mode: str) -> str:
+    """The mode the offer writes, and what it means to the buyer: `auto: renews automatically; …`.
+    A mode language.RENEW_MEANINGS has no words for is shown by name, never a KeyError."""
+    return f"{say(mode)}: {RENEW_MEANINGS.get(mode, 'renews as FastSpring reads this mode')}"
 
 
 def billing(pricing: dict[str, Any]) -> str:
     interval = pricing.get("interval")
     if interval is None:
         return CATALOG
-    if interval == "adhoc":
+    if interval == Interval.ADHOC:
         return "ad hoc: charged whenever the seller bills"
     length = int(pricing.get("intervalLength", 1))
     every = f"every {interval}" if length == 1 else f"every {length} {interval}s"
@@ -260,7 +281,7 @@ def discount(pricing: dict[str, Any], qty: int) -> str | None:
     tiers = pricing.get("quantityDiscounts")
     if not tiers:
         return None
-    percent = pricing.get("discountType") == "percent"
+    percent = pricing.get("discountType") == DiscountKind.PERCENT
 
     def one(value: Any) -> str:
         return f"{jsonout.dumps(value)}% off" if percent else f"{money(value)} off each unit"
@@ -321,7 +342,7 @@ def item_facts(
         if not (once and terms == "no trial"):
             facts.append(("trial", terms))
         if "renew" in pricing or not once:
-            facts.append(("renewal", RENEWAL[pricing["renew"]] if "renew" in pricing else CATALOG))
+            facts.append(("renewal", renewal(pricing["renew"]) if "renew" in pricing else CATALOG))
         d = discount(pricing, item_quantity(item))
         if d:
             facts.append(("discount", mark(d, "quantityDiscounts", marks)))

@@ -27,9 +27,9 @@ from typing import Any, Protocol
 from offerlang.language import format_money
 from offerlang.review.catalogview import MARK, Records
 from offerlang.review.diff import OfferDiff, percent_change, status_line
-from offerlang.review.document import visible
 from offerlang.review.explain import CATALOG, Explanation, ItemExplanation, explain, pays
 from offerlang.review.timeline import Timeline, has_trial, shown, when
+from offerlang.text import visible
 
 Cost = tuple[Decimal | None, Decimal | None]  # (amount or None: the catalog's, known amount on top)
 

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.pipeline import CompileResult, compile_bytes
-from offerlang.compiler.render import render_text
 from offerlang.review import html
 
 WATCH_INTERVAL = 0.1  # seconds between looks at the files: a stat per file, cheap

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.language import ADHOC, EXACT, format_money, round_money
+from offerlang.language import ADHOC, EXACT, DiscountKind, format_money, round_money
+from offerlang.text import and_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: b
         shift = {True: 1, False: 0, None: -1}[trial]
         noun = "charge" if trial is None else "renewal"
         parts.append(_later(period - shift, last - shift, onward, noun, sentence))
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_list(parts)
 
 
 def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> str:
@@ -162,7 +163,7 @@ def discounted_unit(
         return None
     _, value = tier
     of = ("catalog price " if "price" in marks else "") + format_money(unit, currency)
-    if pricing.get("discountType") == "amount":
+    if pricing.get("discountType") == DiscountKind.AMOUNT:
         off = value.get(currency) if isinstance(value, dict) else None
         if off is None:
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from offerlang.errors import OfferlangError
 from offerlang.send.receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 Outcome = Literal["ok", "rejected", "auth", "network"]
 
 
-class ReceiptsUnusable(Exception):
+class ReceiptsUnusable(OfferlangError):
     """A receipts book that cannot be read or written: nothing was sent."""
 
 
@@ -73,16 +74,16 @@ def send_batch(
     events: BatchEvents,
 ) -> Outcome:
     """Send each result not already sent (unless `force`), recording each session in its book."""
-    from offerlang.send.client import SendError
+    from offerlang.send.client import ErrorKind, SendError
 
     outcome: Outcome = "ok"
     warned: set[Path] = set()
-    target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
+    target = client.target
     for index, (result, book) in enumerate(zip(results, books, strict=True)):
         events.begin(result)
         payload = result.payload or {}
         sha256 = payload_sha256(payload)
-        existing = book.find_valid(sha256, **target)
+        existing = book.find_valid(sha256, target)
         if book.path not in warned:
             warned.add(book.path)
             for number in book.unreadable_lines:
@@ -97,17 +98,17 @@ def send_batch(
             raise
         except SendError as error:
             events.failed(result, error)
-            if error.kind == "rejected":
+            if error.kind is ErrorKind.REJECTED:
                 outcome = "rejected"
                 continue
             # Bad credentials or an unreachable FastSpring fail every other offer the same way.
             for skipped in results[index + 1 :]:
                 events.skipped(skipped)
-            return "auth" if error.kind == "auth" else "network"
+            return "auth" if error.kind is ErrorKind.AUTH else "network"
         receipt = Receipt.new(
             offer_name(result.path),
             sha256,
-            **target,
+            target,
             session_id=session.id,
             url=session.url,
             expires_ms=session.expires_ms,

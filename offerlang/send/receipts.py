@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang.jsonout import dumps, loads
+
+if TYPE_CHECKING:
+    from offerlang.send.client import Target
 
 RECEIPTS_DIR = ".offer"
 RECEIPTS_FILE = "receipts.jsonl"
@@ -58,23 +61,15 @@ class Receipt:
 
     @staticmethod
     def new(
-        offer: str,
-        sha256: str,
-        *,
-        store: str,
-        test_store: bool,
-        api_url: str,
-        session_id: str,
-        url: str,
-        expires_ms: int,
+        offer: str, sha256: str, target: Target, *, session_id: str, url: str, expires_ms: int
     ) -> Receipt:
         created = datetime.now(UTC).isoformat(timespec="seconds")
         return Receipt(
             offer,
             sha256,
-            store,
-            test_store,
-            api_url,
+            target.store,
+            target.test_store,
+            target.api_url,
             session_id,
             url,
             expires_ms,
@@ -82,11 +77,11 @@ class Receipt:
             created,
         )
 
-    def same_target(self, sha256: str, store: str, test_store: bool, api_url: str) -> bool:
+    def same_target(self, sha256: str, target: Target) -> bool:
         """The same body sent to the same place: a session on a stand-in or on another store
         does not make a send to FastSpring a duplicate."""
         mine = (self.sha256, self.store, self.test_store, self.api_url)
-        return mine == (sha256, store, test_store, api_url)
+        return mine == (sha256, target.store, target.test_store, target.api_url)
 
 
 _FIELDS = tuple(f.name for f in fields(Receipt))
@@ -118,17 +113,13 @@ class Receipts:
             except (ValueError, TypeError, KeyError):  # UnicodeDecodeError is a ValueError
                 self.unreadable_lines.append(number)
 
-    def find_valid(
-        self, sha256: str, *, store: str, test_store: bool, api_url: str, now_ms: int | None = None
-    ) -> Receipt | None:
+    def find_valid(self, sha256: str, target: Target, *, now_ms: int | None = None) -> Receipt | None:
         """The session for an identical request that has not expired yet (the latest to expire)."""
         now = now_ms if now_ms is not None else int(datetime.now(UTC).timestamp() * 1000)
         matches = [
             r
             for r in self.read()
-            if r.same_target(sha256, store, test_store, api_url)
-            and isinstance(r.expires_ms, int)
-            and r.expires_ms > now
+            if r.same_target(sha256, target) and isinstance(r.expires_ms, int) and r.expires_ms > now
         ]
         return max(matches, key=lambda r: r.expires_ms, default=None)
 

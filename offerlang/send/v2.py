@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from offerlang.jsonout import loads
 from offerlang.send.client import (
-    _LAST_MS,
-    _SESSION_ID,
+    LAST_MS,
+    SESSION_ID,
+    ErrorKind,
     FastSpringClient,
     SendError,
     SessionCreated,
@@ -113,7 +114,7 @@ class SessionsV2Client(FastSpringClient):
     def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
             return self._error(
-                "network",
+                ErrorKind.NETWORK,
                 f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
                 "been created, so the request was not repeated",
                 response.status_code,
@@ -127,7 +128,7 @@ class SessionsV2Client(FastSpringClient):
         if not isinstance(data, dict):
             raise unreadable("not a JSON object")
         session_id = data.get("id")
-        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise unreadable("no valid session id")
         expires_ms = _epoch_ms(data.get("expires"))
         if expires_ms is None:
@@ -167,10 +168,10 @@ class SessionsV2Client(FastSpringClient):
             return super()._error_body(response, echo)
         return self._scrub(message), tuple(scrub_value(errors, self._scrub))
 
-    def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
-        if status == 404 and kind == "network":
+    def _error(self, kind: ErrorKind, message: str, status: int | None = None, **extra: Any) -> SendError:
+        if status == 404 and kind == ErrorKind.NETWORK:
             extra["hint"] = _NOT_FOUND_HINT
-        elif kind == "auth" and extra.get("hint"):
+        elif kind == ErrorKind.AUTH and extra.get("hint"):
             extra["hint"] += _AUTH_HINT
         return super()._error(kind, message, status, **extra)
 
@@ -186,7 +187,7 @@ def _epoch_ms(value: Any) -> int | None:
     if when.tzinfo is None:
         return None
     ms = int(when.timestamp() * 1000)
-    return ms if 0 < ms <= _LAST_MS else None
+    return ms if 0 < ms <= LAST_MS else None
 
 
 def _warnings(raw: Any, scrub: Any) -> list[SessionWarning]:

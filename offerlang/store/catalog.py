@@ -32,6 +32,7 @@ from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, error
 from offerlang.compiler.emit import percent_value
 from offerlang.compiler.nodes import Span
 from offerlang.compiler.schema import json_pointer
+from offerlang.errors import OfferlangError
 from offerlang.iso import CURRENCIES
 from offerlang.language import INTERVALS, PRODUCT_PATH, QUANTITY_BEHAVIORS, minor_units
 
@@ -52,7 +53,7 @@ PRICING_FIELDS = (
 MAX_BYTES = 64 * 1024 * 1024
 
 
-class CatalogProblem(Exception):
+class CatalogProblem(OfferlangError):
     """A record or file that does not have the catalog's shape: `pointer` says where."""
 
     def __init__(self, pointer: str, message: str) -> None:

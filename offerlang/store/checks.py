@@ -24,6 +24,7 @@ from offerlang.store.catalog import Catalog, Product
 from offerlang.store.config import matches
 from offerlang.store.policy import Active, Policy, price_range
 from offerlang.store.waivers import Waiver, apply, read_waivers, unused
+from offerlang.text import and_list, or_list
 
 # Clauses that put something in an item's `pricing`: what a locked product may not have.
 PRICING_CLAUSES = (
@@ -85,10 +86,6 @@ def share(part: Decimal, whole: Decimal) -> Decimal:
         return part * 100 / whole
 
 
-def _words(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 class _StoreChecker:
     def __init__(self, offer: n.Offer, catalog: Catalog | None, policy: Policy, catalog_name: str) -> None:
         self.offer = offer
@@ -124,7 +121,7 @@ class _StoreChecker:
             missing = [t for t in required.values["tags"] if t not in given]
             if missing:
                 anchor = tags[0].span if tags else (offer.clauses[0].span if offer.clauses else None)
-                names = _words([f"`{t}`" for t in missing])
+                names = and_list([f"`{t}`" for t in missing])
                 self.report(
                     required,
                     f"the offer has no {names} tag{'s' * (len(missing) > 1)}, which the policy requires",
@@ -229,7 +226,7 @@ class _StoreChecker:
                 or (isinstance(c, n.Discount) and c.periods is not None)
             ]
             if terms:
-                words = _words(
+                words = and_list(
                     list(
                         dict.fromkeys(
                             f"`{c.keyword}`" if c.keyword != "discount" else "`for N periods`" for c in terms
@@ -291,7 +288,7 @@ class _StoreChecker:
                             "W401",
                             f"the catalog does not price `{product.path}` in {cur}",
                             m.currency.span,
-                            f"it prices {_words(list(catalog_prices))}; FastSpring's own {cur} price would "
+                            f"it prices {and_list(list(catalog_prices))}; FastSpring's own {cur} price would "
                             "be converted from the store's base currency: check this amount",
                         )
                     )
@@ -313,10 +310,10 @@ class _StoreChecker:
         every = self.rule("P105")
         missing = [c for c in catalog_prices if c not in given]
         if every is not None and missing:
-            left = _words([money(catalog_prices[c], c) for c in missing])
+            left = and_list([money(catalog_prices[c], c) for c in missing])
             self.report(
                 every,
-                f"this price override leaves out {_words(missing)}, which the catalog prices ({left})",
+                f"this price override leaves out {and_list(missing)}, which the catalog prices ({left})",
                 prices.span,
                 "price every currency the catalog prices, so no buyer falls back to a converted price",
             )
@@ -335,7 +332,7 @@ class _StoreChecker:
             if not any(written.endswith(e) for e in allowed):
                 self.report(
                     endings,
-                    f"{cur} {written} does not end in {_or([f'`{e}`' for e in allowed])}, the endings "
+                    f"{cur} {written} does not end in {or_list([f'`{e}`' for e in allowed])}, the endings "
                     f"the policy allows for {cur}",
                     m.amount.span,
                     None,
@@ -478,7 +475,3 @@ def _period(unit: str | None, length: int) -> str:
     if unit is None:
         return "once"
     return f"every {unit}" if length == 1 else f"every {length} {unit}s"
-
-
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

@@ -18,12 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list, sort_key
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, sort_key
 from offerlang.compiler.nodes import Span
 from offerlang.compiler.source import UnreadableFile, read_file
 from offerlang.iso import CURRENCIES
 from offerlang.language import minor_units
 from offerlang.store.policy import BY_NAME, RULES, SEVERITIES, Active, Key, Policy, Rule
+from offerlang.text import or_list
 
 if TYPE_CHECKING:
     from offerlang.store.tomlpos import KeyPath, Located

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from offerlang.errors import OfferlangError
 from offerlang.language import PRODUCT_PATH
 from offerlang.send.client import FastSpringReader, SendError, scrub_value
 from offerlang.store.catalog import Catalog, CatalogProblem, Product, product_from_fastspring
@@ -34,7 +35,7 @@ class Pulled:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left out
 
 
-class Unreadable(Exception):
+class Unreadable(OfferlangError):
     """FastSpring's answer does not have the shape CATALOG.md describes."""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import _Checker, _keyword_of
+from offerlang.compiler.checks import Checker, keyword_of
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
 from offerlang.language import (
@@ -61,10 +61,10 @@ def _locale_guess(text: str) -> str | None:
     return guess if region in COUNTRIES and len(guess) <= V2_LOCALE_LENGTH else None
 
 
-class _Statements(_Checker):
+class _Statements(Checker):
     def run_v2(self) -> list[Diagnostic]:
         offer = self.offer
-        self._once(offer.clauses, _keyword_of(n.Locale, n.PaymentOrder, n.PaymentHide))
+        self._once(offer.clauses, keyword_of(n.Locale, n.PaymentOrder, n.PaymentHide))
         self._keys(offer.of(n.BuyerTag), "buyer tag")
         for c in offer.clauses:
             if isinstance(c, n.Locale):
@@ -129,7 +129,7 @@ class _Statements(_Checker):
 
     def _item_v2(self, item: n.Item) -> None:
         clauses = item.clauses
-        self._once(clauses, _keyword_of(n.EdsFee, n.ShippingFee, n.Image))
+        self._once(clauses, keyword_of(n.EdsFee, n.ShippingFee, n.Image))
         for c in clauses:
             if isinstance(c, n.Billed) and c.periods is not None:
                 self._whole(c.periods, "the number of billing periods", 1, MAX_COUNT)

@@ -12,15 +12,16 @@ Three things, all from the contract shared/fastspring/SESSIONS-V2.md:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import discount_kind
 from offerlang.compiler.diagnostics import Diagnostic, error
-from offerlang.compiler.emit import _Emitter
-from offerlang.compiler.schema import json_pointer
+from offerlang.compiler.emit import Emitter
 from offerlang.iso import CURRENCIES
+from offerlang.jsonout import json_pointer
 from offerlang.language import (
     INTERVAL_UNITS,
     LOCALE,
@@ -225,7 +226,7 @@ def emit(offer: n.Offer) -> tuple[dict[str, Any], dict[str, n.Span]]:
     return _V2Emitter().offer(offer)
 
 
-class _V2Emitter(_Emitter):
+class _V2Emitter(Emitter):
     def offer(self, offer: n.Offer) -> tuple[dict[str, Any], dict[str, n.Span]]:
         p: dict[str, Any] = {}
         self.pointers[""] = offer.span
@@ -237,23 +238,27 @@ class _V2Emitter(_Emitter):
         if "country" in fields:
             f = fields["country"]
             p["country"] = self.at("/country", f.value.span, self.text(f.value))
-        for c in offer.of(n.Locale):
-            p["locale"] = self.at("/locale", c.value.span, self.text(c.value))
+        for locale in offer.of(n.Locale):
+            p["locale"] = self.at("/locale", locale.value.span, self.text(locale.value))
         if "language" in fields:
             f = fields["language"]
             p["locale"] = self.at("/locale", f.value.span, self.text(f.value))
         tags = offer.of(n.Tag)
         if tags:
             p["orderTags"] = self.keyed("/orderTags", tags)
-        for kind, name in ((n.PaymentOrder, "paymentMethodsOrder"), (n.PaymentHide, "hidePaymentMethods")):
-            for c in offer.of(kind):
-                p[name] = self.at(f"/{name}", c.span, [])
-                for i, m in enumerate(c.methods):
+        methods: tuple[tuple[type[n.PaymentOrder | n.PaymentHide], str], ...] = (
+            (n.PaymentOrder, "paymentMethodsOrder"),
+            (n.PaymentHide, "hidePaymentMethods"),
+        )
+        for kind, name in methods:
+            for listed in offer.of(kind):
+                p[name] = self.at(f"/{name}", listed.span, [])
+                for i, m in enumerate(listed.methods):
                     p[name].append(self.at(f"/{name}/{i}", m.span, m.value))
         cart: dict[str, Any] = {}
         self.pointers["/cart"] = offer.span
-        for c in offer.of(n.Coupon):
-            cart["couponCode"] = self.at("/cart/couponCode", c.value.span, self.text(c.value))
+        for coupon in offer.of(n.Coupon):
+            cart["couponCode"] = self.at("/cart/couponCode", coupon.value.span, self.text(coupon.value))
         cart["lineItems"] = [self.line(f"/cart/lineItems/{i}", item) for i, item in enumerate(offer.items)]
         p["cart"] = cart
         return p, self.pointers
@@ -264,9 +269,9 @@ class _V2Emitter(_Emitter):
         out: dict[str, Any] = {}
         for c in offer.of(n.Account):
             out["accountId"] = self.at("/customer/accountId", c.value.span, self.text(c.value))
-        for c in offer.of(n.Lookup):
+        for lookup in offer.of(n.Lookup):
             out["externalAccountId"] = self.at(
-                "/customer/externalAccountId", c.value.span, self.text(c.value)
+                "/customer/externalAccountId", lookup.value.span, self.text(lookup.value)
             )
         if contact is not None:
             bill: dict[str, str] = {}
@@ -285,7 +290,7 @@ class _V2Emitter(_Emitter):
             self.pointers["/customer"] = offer.span
         return out
 
-    def keyed(self, pointer: str, clauses: list) -> dict[str, str]:
+    def keyed(self, pointer: str, clauses: Sequence[n.Tag | n.BuyerTag | n.Attribute]) -> dict[str, str]:
         out: dict[str, str] = self.at(pointer, clauses[0].span, {})
         for c in clauses:
             key = self.text(c.key)

@@ -1,14 +1,15 @@
-"""Diagnostics -> text for people (terminal), for tools (JSON) and for GitHub annotations."""
+"""Diagnostics as output: text for people (a terminal), a versioned JSON document for tools, and
+GitHub annotations. Whether a terminal gets colour is the CLI's to decide (`color=`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Any
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
+from offerlang.text import plural
 
 JSON_FORMAT_VERSION = 1
 
@@ -20,15 +21,6 @@ _COLORS = {
     "dim": "\x1b[2m",
     "reset": "\x1b[0m",
 }
-
-
-def use_color(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], color: bool = False) -> str:
@@ -118,13 +110,10 @@ def _display(src: str) -> tuple[str, list[int]]:
 def summary(diags: list[Diagnostic], files: int) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diags)
     warnings = len(diags) - errors
-    parts = [f"{files} file{'s' * (files != 1)} checked"]
-    parts.append(f"{errors} error{'s' * (errors != 1)}")
-    parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
-    return ", ".join(parts)
+    return f"{plural(files, 'file')} checked, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
-def render_json(diags: Iterable[Diagnostic], files: list[dict]) -> str:
+def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str:
     """A stable, versioned document: {"version": 1, "files": [...], "diagnostics": [...]}."""
     doc = {
         "version": JSON_FORMAT_VERSION,

@@ -22,8 +22,9 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import lark_parser, parse
 from offerlang.compiler.pipeline import parse_source
+from offerlang.errors import OfferlangBug
 from offerlang.iso import CURRENCIES
-from offerlang.language import INTERVAL_UNITS, minor_units
+from offerlang.language import INTERVAL_UNITS, decimals, format_money, minor_units
 
 INDENT = "  "
 
@@ -31,7 +32,7 @@ INDENT = "  "
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "$": "\\$"}
 
 
-class FormatterBug(RuntimeError):
+class FormatterBug(OfferlangBug):
     """The printed text would mean something else than the input: a bug in offerlang."""
 
 
@@ -73,7 +74,8 @@ def is_bare(value: str) -> bool:
     return bool(_bare_pattern().fullmatch(value)) and value.isprintable() and "\\" not in value
 
 
-def quote(value: str) -> str:
+def offer_string(value: str) -> str:
+    """`value` as an offer's string literal, with the escapes the parser reads back."""
     out = ['"']
     for ch in value:
         if ch in _ESCAPES:
@@ -90,7 +92,7 @@ def quote(value: str) -> str:
 def value_text(v: n.Value) -> str:
     if isinstance(v, n.ParamRef):
         return "$" + v.name
-    return v.value if is_bare(v.value) else quote(v.value)
+    return v.value if is_bare(v.value) else offer_string(v.value)
 
 
 def plain_number(text: str) -> str:
@@ -108,11 +110,9 @@ def amount_text(currency: str, amount: n.Amount) -> str:
     written: padding or rounding it would hide the mistake."""
     if isinstance(amount, n.ParamRef):
         return "$" + amount.name
-    digits = minor_units(currency)
-    if currency not in CURRENCIES or len(amount.text.partition(".")[2]) > digits:
+    if currency not in CURRENCIES or decimals(amount.value) > minor_units(currency):
         return amount.text
-    whole, _, fraction = plain_number(amount.text).partition(".")
-    return whole + ("." + fraction.ljust(digits, "0") if digits else "")
+    return format_money(amount.value, currency)
 
 
 def money_text(amounts: list[n.Money]) -> str:
