@@ -28,7 +28,13 @@ from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_t
 from offerlang.text import plural
 
 # What each way a batch ends means to a shell.
-EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
+EXIT_CODES = {
+    "ok": EXIT_OK,
+    "rejected": EXIT_REJECTED,
+    "auth": EXIT_REJECTED,
+    "uncertain": EXIT_NETWORK,
+    "network": EXIT_NETWORK,
+}
 
 
 @click.command("send")
@@ -61,7 +67,11 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     metavar="PATH",
     help="Receipts file (JSON Lines). Default: .offer/receipts.jsonl beside each offer.",
 )
-@click.option("--force", is_flag=True, help="Send even when an identical session is still valid.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even when an identical session is still valid, or the last attempt has no known outcome.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.001),
@@ -104,8 +114,10 @@ def command(
       1  an offer is invalid (nothing is sent)
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
-      4  network failure, retries exhausted, or an unreadable answer
+      4  network failure, retries exhausted, an unreadable answer, or an
+         earlier attempt without a known outcome (not sent without --force)
       5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
+      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
     With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
@@ -115,7 +127,8 @@ def command(
     A project config or --catalog adds the store's catalog and policy checks: an offer they
     find invalid is not sent either.
     """
-    from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
+    from offerlang.interrupts import sigterm_as_interrupt
+    from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
     target = resolve_target(target_flag, paths, isolated=isolated)
@@ -153,7 +166,8 @@ def command(
     if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
+        with sigterm_as_interrupt():
+            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
 
     results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
@@ -187,7 +201,12 @@ def command(
                 books = open_books(results, receipts_path)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
-            outcome = send_batch(client, results, books, force, sender)
+            try:
+                outcome = send_batch(client, results, books, force, sender)
+            except ReceiptsUnusable as exc:
+                raise click.UsageError(str(exc)) from None
+            finally:
+                close_books(books)
             if outcome == "ok" and sender.warned:
                 count = sender.warned
                 them = "it before handing out its link" if count == 1 else "them before handing out the links"
@@ -199,4 +218,5 @@ def command(
                 return EXIT_WARNED
             return EXIT_CODES[outcome]
 
-    return unless_stdout_closes(run)
+    with sigterm_as_interrupt():
+        return unless_stdout_closes(run)

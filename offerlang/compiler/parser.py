@@ -143,9 +143,10 @@ def cached_parser(directory: Path | None) -> Lark:
     key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
     path = directory / f"parser-{key.hexdigest()[:32]}.lark"
     # The file is a pickle: it is loaded only from a folder and file that are the user's own.
-    if usercache.trusted(path):
+    fh = usercache.open_file(path)
+    if fh is not None:
         # A stale or damaged cache file is rebuilt, never fatal.
-        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), path.open("rb") as fh:
+        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), fh:
             return Lark.load(fh)
     parser = Lark(grammar_text(), **LARK_OPTIONS)
     usercache.write(path, parser.save)
