@@ -296,3 +296,24 @@ def test_the_total_deadline_bounds_a_send_whatever_the_server_does(server, trick
     assert "would pass the 1.0s deadline" in caught.value.message
     assert server.trickled < 100
     assert len(server.requests) == 1
+
+
+def test_a_catalog_pull_is_bound_by_the_same_deadline(server):
+    from offerlang.send.client import FastSpringReader
+
+    # A GET may be retried, but a trickled answer still cannot keep an attempt, or the pull,
+    # going past its deadline (10,000 bytes at 50 ms each would take 8 minutes).
+    slow = Reply(200, b"[" + b" " * 10_000 + b"]", trickle=0.05)
+    server.script_get(slow, slow, slow, slow, slow)
+    reader = FastSpringReader(
+        store="acme",
+        test_store=False,
+        username=USERNAME,
+        password=PASSWORD,
+        api_url=server.url,
+        retry=RetryPolicy(base_delay=0.01, deadline=1.0),
+    )
+    with reader, pytest.raises(SendError) as caught:
+        reader.get_json("products")
+    assert "would pass the 1.0s deadline" in caught.value.message
+    assert server.trickled < 100

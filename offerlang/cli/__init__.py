@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
     "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
     "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
+    "catalog": ("catalog_cmd", "Pull the store's catalog snapshot (offer catalog pull)."),
 }
 
 EPILOG = """\b
@@ -47,8 +48,8 @@ Exit codes:
   0   success (warnings allowed)
   1   an offer is invalid (or --check/--exit-code found a change)
   2   usage error: bad option, missing or unreadable file
-  3   FastSpring rejected a request (send)
-  4   network failure or retries exhausted (send)
+  3   FastSpring rejected a request (send, catalog pull)
+  4   network failure or retries exhausted (send, catalog pull)
   5   sessions created, but FastSpring warned about one (send --target v2)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
