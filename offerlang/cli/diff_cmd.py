@@ -118,7 +118,7 @@ def command(
         from offerlang.review.html import DiffEntry, diff_page
 
         entries = [
-            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides))
+            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides), str(target))
             for d, (_, *sides) in zip(diffs, pairs, strict=True)
         ]
         click.echo(diff_page(entries), nl=False)

@@ -359,11 +359,13 @@ def _label(cls: str, x: float, y: float, text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DiffEntry:
-    """One offer compared, with both payloads (None: no such side, or it does not compile)."""
+    """One offer compared, with both payloads (None: no such side, or it does not compile),
+    each a request body of `target` (a Sessions v2 body is explained in its review form)."""
 
     diff: OfferDiff
     old: dict[str, Any] | None
     new: dict[str, Any] | None
+    target: str = "v1"
 
 
 def diff_page(entries: Sequence[DiffEntry], *, title: str | None = None) -> str:
@@ -405,7 +407,7 @@ def _diff_offer(anchor: str, e: DiffEntry) -> str:
             f"<tbody>{rows}</tbody></table>"
         )
     if d.status != "invalid" and (e.old is not None or e.new is not None):
-        out.append(_side_by_side(e.old, e.new, anchor))
+        out.append(_side_by_side(e.old, e.new, anchor, e.target))
     out.append("</article>")
     return "".join(out)
 
@@ -417,9 +419,11 @@ def _percent(old: Any, new: Any) -> str:
     return ""
 
 
-def _side_by_side(old: dict[str, Any] | None, new: dict[str, Any] | None, anchor: str) -> str:
-    eo = explain(old, "") if old is not None else None
-    en = explain(new, "") if new is not None else None
+def _side_by_side(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, anchor: str, target: str = "v1"
+) -> str:
+    eo = explain(old, "", target) if old is not None else None
+    en = explain(new, "", target) if new is not None else None
     out = ['<section class="session"><h2>Session</h2>']
     out.append(_compare(eo.session if eo else None, en.session if en else None))
     out.append("</section>")
