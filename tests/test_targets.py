@@ -181,6 +181,33 @@ def test_diff_compares_v2_compilations(capsys, tmp_path):
     assert "prime-sub: buyer pays USD at renewals 6–11: 9.99 → 0.00" in out
 
 
+@pytest.mark.parametrize(
+    "fields", ["country DE", "language de", "country DE\n  language de"], ids=["country", "language", "both"]
+)
+def test_a_contact_of_only_a_country_or_language_is_the_same_contact_on_v2(fields, capsys, tmp_path):
+    # On v2 such a contact has no `billToContact`: its fields are the top-level `country` and
+    # `locale`. It is still the buyer the v1 offer names, for explain, diff, migrate and import.
+    source = f"contact {{\n  {fields}\n}}\n\nitem p\n"
+    v1, v2 = compile_source(source), compile_source(source, target="v2")
+    assert v1.ok and v2.ok and "customer" not in v2.payload
+    assert diff_payloads(v1.payload, review_form(v2.payload)) == []
+    path = tmp_path / "buyer.offer"
+    path.write_text(source, "utf-8")
+    code, out, _ = run(capsys, "explain", "--target", "v2", str(path))
+    buyer = next(line for line in out.splitlines() if line.strip().startswith("buyer"))
+    assert "new buyer" in buyer and "none named" not in buyer
+    assert "\n    country " not in out  # not a second, separate fact
+    code, out, _ = run(capsys, "migrate", "--to", "v2", str(path))
+    assert code == 0 and f"{path}: moves to Sessions v2 as it is" in out
+    body = tmp_path / "body.json"
+    body.write_text(jsonout.dumps(v2.payload), "utf-8")
+    code, imported, err = run(capsys, "import", str(body))
+    assert code == 0, err
+    assert compile_source(imported, target="v2").payload == v2.payload
+    if "country" in fields:  # a plain language alone is imported as v2 says it: `locale de`
+        assert imported == source
+
+
 # ---- targets and checkouts -----------------------------------------------------------------------
 
 

@@ -160,12 +160,23 @@ class _V2Builder(Builder):
         customer = self._object(p, "customer")
         bill = self._object(customer, "billToContact")
         locale = p.get("locale")
-        # A plain language goes in the contact (as a v1 offer says it); with a country, or
-        # without a contact to hold it, it is a `locale` statement.
-        language_in_contact = bool(bill) and locale is not None and "-" not in locale
+        # The buyer's country is a contact's (`contact { country DE }`, with or without a
+        # `billToContact`). A plain language goes in the contact when there is one (as a v1
+        # offer says it); with a country (`pt-BR`), or without a contact to hold it, it is a
+        # `locale` statement.
+        contact = bool(bill) or "country" in p
+        language_in_contact = contact and locale is not None and "-" not in locale
         if "accountId" in customer:
             clauses.append(n.Account(NOWHERE, text_node(customer["accountId"])))
-        if bill:
+        if contact:
+            if "accountId" in customer:
+                raise Inexpressible(
+                    "/country",
+                    "an offer gives the buyer's country in a contact, and names either an account "
+                    "or a contact, not both",
+                    "leave the country out (FastSpring infers it from the buyer's IP address), or "
+                    "name the buyer by a contact instead of the account",
+                )
             fields = [
                 n.ContactField(NOWHERE, name, text_node(bill[v2])) for name, v2 in _OFFER_ORDER if v2 in bill
             ]
@@ -174,13 +185,6 @@ class _V2Builder(Builder):
             if language_in_contact and locale is not None:
                 fields.append(n.ContactField(NOWHERE, "language", text_node(locale)))
             clauses.append(n.Contact(NOWHERE, fields, []))
-        elif "country" in p:
-            raise Inexpressible(
-                "/country",
-                "an offer gives the buyer's country in a contact, and this body has no contact",
-                "add the buyer's `billToContact`, or leave the country out (FastSpring infers it from "
-                "the buyer's IP address)",
-            )
         if locale is not None and not language_in_contact:
             assert LOCALE.fullmatch(locale)  # the schema's pattern
             clauses.append(n.Locale(NOWHERE, text_node(locale)))

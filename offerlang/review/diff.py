@@ -161,8 +161,7 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 def _v2_session(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """What only a Sessions v2 body says about the session (its review form's v2 names)."""
-    out = _scalar(None, "country", "country", old.get("country"), new.get("country"), str)
-    out += _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
+    out = _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
     out += _mapping(None, "accountTags", "buyer tag", old.get("accountTags", {}), new.get("accountTags", {}))
     for field, label in (
         ("paymentMethodsOrder", "payment methods shown first"),

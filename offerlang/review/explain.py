@@ -151,8 +151,6 @@ def methods(names: list[str]) -> str:
 
 def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
     facts: Facts = [("buyer", buyer(payload))]
-    if "country" in payload:  # Sessions v2: a country without a contact
-        facts.append(("country", payload["country"]))
     if "locale" in payload:
         facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
