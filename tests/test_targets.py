@@ -208,6 +208,32 @@ def test_a_contact_of_only_a_country_or_language_is_the_same_contact_on_v2(field
         assert imported == source
 
 
+def test_a_contact_without_a_country_is_said_as_each_target_treats_it(capsys, tmp_path):
+    # Sessions v1 bills such a buyer as US, in USD; Sessions v2 locates the buyer by IP address.
+    path = tmp_path / "nocountry.offer"
+    path.write_text("contact {\n  email jane@example.com\n}\n\nitem p\n", "utf-8")
+    v1 = [d for d in compile_source(path.read_text()).diagnostics if d.code == "W301"]
+    v2 = [d for d in compile_source(path.read_text(), target="v2").diagnostics if d.code == "W301"]
+    assert "bill the buyer as US, in USD" in v1[0].message
+    assert "US" not in v2[0].message and "infers it from the buyer's IP address" in v2[0].message
+    code, out, _ = run(capsys, "explain", "--target", "v2", str(path))
+    assert "no country (FastSpring infers it from the buyer's IP address)" in out
+    assert "assumes US" not in out
+    code, out, _ = run(capsys, "explain", str(path))
+    assert "no country (FastSpring assumes US and USD)" in out
+    code, out, _ = run(capsys, "migrate", "--to", "v2", str(path))
+    assert code == 0
+    assert (
+        f"  {path}:1:1: note: this contact has no country: Sessions v1 bills such a buyer as US, in USD; "
+        "Sessions v2 infers the country from the buyer's IP address (add `country US` to keep v1's behaviour)"
+    ) in out
+    # diff on v2 says v2's fact when the buyer comes or goes.
+    other = tmp_path / "nobody.offer"
+    other.write_text("item p\n", "utf-8")
+    code, out, _ = run(capsys, "diff", "--target", "v2", str(other), str(path))
+    assert "buyer added: new buyer jane@example.com, no country (FastSpring infers it" in out
+
+
 # ---- targets and checkouts -----------------------------------------------------------------------
 
 

@@ -101,7 +101,7 @@ def command(
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
             diffs.append(OfferDiff(label, "invalid", [], problems, old_path, new_path))
         else:
-            diffs.append(diff_offers(label, _view(old), _view(new), old_path, new_path))
+            diffs.append(diff_offers(label, _view(old), _view(new), old_path, new_path, str(target)))
     # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
     shown = list({(r.path, r.text): r for r in broken}.values())
     print_diagnostics([d for r in shown for d in r.diagnostics], shown)

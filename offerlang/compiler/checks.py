@@ -65,13 +65,32 @@ from offerlang.language import (
 from offerlang.text import or_list, plural
 
 
-def check(offer: n.Offer) -> list[Diagnostic]:
-    return Checker(offer).run()
+# What FastSpring does with a contact that has no country, per target (W301, and explain's
+# buyer line): Sessions v1 bills as US; Sessions v2 infers the country from the buyer's IP.
+# (message, hint)
+NO_COUNTRY: dict[str, tuple[str, str]] = {
+    "v1": (
+        "FastSpring will bill the buyer as US, in USD",
+        "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+    ),
+    "v2": (
+        "on Sessions v2 FastSpring infers it from the buyer's IP address",
+        "add `country XX` (ISO 3166 code) if you know where the buyer is: the buyer's location "
+        "may not be their billing country",
+    ),
+}
+
+
+def check(offer: n.Offer, target: str = "v1") -> list[Diagnostic]:
+    """Every problem of `offer`; `target` ("v1" or "v2") only changes what a warning says
+    FastSpring will do (a contact without a country is billed as US on v1, located by IP on v2)."""
+    return Checker(offer, target).run()
 
 
 class Checker:
-    def __init__(self, offer: n.Offer) -> None:
+    def __init__(self, offer: n.Offer, target: str = "v1") -> None:
         self.offer = offer
+        self.target = str(target)
         self.out: list[Diagnostic] = []
         self.params = {p.name.value: p for p in offer.of(n.Param)}
 
@@ -448,9 +467,9 @@ class Checker:
             self.out.append(
                 warning(
                     "W301",
-                    "this contact has no country: FastSpring will bill the buyer as US, in USD",
+                    f"this contact has no country: {NO_COUNTRY[self.target][0]}",
                     head,
-                    "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+                    NO_COUNTRY[self.target][1],
                 )
             )
         for f in c.fields:

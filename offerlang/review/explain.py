@@ -115,7 +115,14 @@ def pairs(mapping: dict[str, str]) -> str:
     return ", ".join(f"{say(k)}={say(v)}" for k, v in mapping.items())
 
 
-def buyer(payload: dict[str, Any]) -> str:
+# A contact without a country, per target: what FastSpring then does (W301 says it too).
+NO_COUNTRY = {
+    "v1": "no country (FastSpring assumes US and USD)",
+    "v2": "no country (FastSpring infers it from the buyer's IP address)",
+}
+
+
+def buyer(payload: dict[str, Any], target: str = "v1") -> str:
     if "account" in payload:
         return f"existing account {say(payload['account'])}"
     if "contact" not in payload:
@@ -127,7 +134,7 @@ def buyer(payload: dict[str, Any]) -> str:
     words += [c["company"]] if "company" in c else []
     words += [f"phone {c['phone']}"] if "phone" in c else []
     words.append(
-        f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
+        f"country {c['country']}" if "country" in c else NO_COUNTRY.get(str(target), NO_COUNTRY["v1"])
     )
     words += [f"language {c['language']}"] if "language" in c else []
     missing = [f for f in ("first", "last", "email") if f not in c]
@@ -150,7 +157,7 @@ def methods(names: list[str]) -> str:
 
 
 def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
-    facts: Facts = [("buyer", buyer(payload))]
+    facts: Facts = [("buyer", buyer(payload, target))]
     if "locale" in payload:
         facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
