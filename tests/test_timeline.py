@@ -298,6 +298,17 @@ def test_an_adhoc_item_has_no_renewals():
     assert rows == [("at signup", "9.99", "regular price")]
 
 
+def test_an_adhoc_item_with_a_trial_charges_after_the_trial_not_twice_at_signup():
+    rows = charges("price USD 10\nbilled adhoc\ntrial 7 days free\nsetup fee {\n  price USD 5\n}")["USD"]
+    assert rows == [
+        ("at signup (trial)", "5.00", "7-day free trial, plus setup fee 5.00"),
+        ("after the trial", "10.00", "regular price"),
+    ]
+    # The charges are periods 0 and 1: no two rows for one period.
+    [t] = item_timelines(_item("price USD 10\nbilled adhoc\ntrial 7 days free"))
+    assert [(c.first, c.last) for c in t.charges] == [(0, 0), (1, 1)]
+
+
 @given(
     price=st.decimals(min_value=0, max_value=1000, places=2),
     percent=st.integers(min_value=1, max_value=100),

@@ -328,8 +328,9 @@ def pays(it: ItemExplanation) -> str:
     if not it.timelines:
         return "What the buyer pays: the catalog's price, so there are no amounts to show."
     if it.payload.get("pricing", {}).get("interval") == ADHOC:
+        when = "at signup and after the trial" if has_trial(it.payload["pricing"]) else "at signup"
         return (
-            f"What the buyer pays at signup (quantity {it.quantity}; billed ad hoc, so there are "
+            f"What the buyer pays {when} (quantity {it.quantity}; billed ad hoc, so there are "
             "no renewals: later charges come when the seller bills):"
         )
     if not is_recurring(it.payload.get("pricing", {})):

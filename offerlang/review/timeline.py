@@ -18,7 +18,8 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
   publishes.
 - Rows: the charge at signup is always a row of its own; after it, one row per stretch of
   periods that charge the same (adjacent rows with the same amount and reason are merged).
-- An `adhoc` item has no cycle: only its charge at signup is shown.
+- An `adhoc` item has no cycle: only its charge at signup is shown (with a trial: the trial,
+  then the charge after it).
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
 - Only currencies the item prices itself have a timeline: without a price override the
   catalog's price applies and nothing is invented here.
@@ -217,8 +218,9 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
     if trial:
         segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times)))
     if not recurring:
+        # One charge: at signup, or after the trial (an `adhoc` item with a trial).
         row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times)
-        segments.append((0, 0, *row))
+        segments.append((first_paid, first_paid, *row))
     elif discount is None:
         segments.append((first_paid, None, *regular_row))
     else:
