@@ -309,6 +309,22 @@ def test_an_adhoc_item_with_a_trial_charges_after_the_trial_not_twice_at_signup(
     assert [(c.first, c.last) for c in t.charges] == [(0, 0), (1, 1)]
 
 
+def test_eds_and_shipping_fees_are_added_to_the_charge_at_signup_like_the_setup_fee():
+    from offerlang.compiler.targets.v2 import review_form
+
+    body = "price USD 10\nbilled every 1 month\neds fee USD 2.50\nshipping fee USD 4.99, EUR 4.50"
+    result = compile_source(f"item p {{\n{body}\nsetup fee {{\n  price USD 1\n}}\n}}\n", target="v2")
+    assert result.ok, result.diagnostics
+    usd, eur = item_timelines(review_form(result.payload)["items"][0])
+    assert (usd.currency, eur.currency) == ("USD", "EUR")
+    signup = usd.charges[0]
+    assert signup.amount == Decimal("18.49")  # 10 + 1 + 2.50 + 4.99
+    assert signup.basis.endswith("plus setup fee 1.00, plus EDS fee 2.50, plus shipping fee 4.99")
+    assert usd.charges[1].amount == Decimal("10")  # once: not at renewals
+    # No price in EUR: the catalog's, with the known shipping fee on top.
+    assert (eur.charges[0].amount, eur.charges[0].plus) == (None, Decimal("4.50"))
+
+
 @given(
     price=st.decimals(min_value=0, max_value=1000, places=2),
     percent=st.integers(min_value=1, max_value=100),

@@ -21,6 +21,8 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
 - An `adhoc` item has no cycle: only its charge at signup is shown (with a trial: the trial,
   then the charge after it).
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
+  So are Sessions v2's EDS and shipping fees (house reading: FastSpring does not publish
+  whether they come again at renewals, or per unit).
 - Only currencies the item prices itself have a timeline: without a price override the
   catalog's price applies and nothing is invented here.
 """
@@ -181,12 +183,13 @@ def _percent(value: Decimal) -> str:
 
 
 def item_timelines(item: dict[str, Any]) -> list[Timeline]:
-    """One timeline per currency the item names an amount in (price, then setup fee, then
-    trial price), in the payload's order: a known setup fee or trial charge is shown even when
-    the price itself is the catalog's."""
+    """One timeline per currency the item names an amount in (price, then the setup, EDS and
+    shipping fees, then trial price), in the payload's order: a known fee or trial charge is
+    shown even when the price itself is the catalog's."""
     pricing: dict[str, Any] = item.get("pricing", {})
     trial_prices = pricing.get("trialPrice", {}) if pricing.get("paidTrial") else {}
-    named = [*pricing.get("price", {}), *pricing.get("setupFee", {}).get("price", {}), *trial_prices]
+    fees = [cur for field, _ in SIGNUP_FEES for cur in fee_amounts(pricing, field)]
+    named = [*pricing.get("price", {}), *fees, *trial_prices]
     with localcontext(EXACT):
         return [timeline(pricing, item_quantity(item), cur) for cur in dict.fromkeys(named)]
 
@@ -247,13 +250,33 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
     if "trial" not in pricing and "paidTrial" not in pricing:
         # The catalog may still give the product a trial, which would change every row.
         basis += " (if the catalog sets no trial)"
-    fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
     amount, plus = first.amount, first.plus
-    if fee is not None:
-        basis += f", plus setup fee {format_money(fee, currency)}"
-        amount, plus = (amount + fee, None) if amount is not None else (None, fee)
+    for words, fee in signup_fees(pricing, currency):
+        basis += f", plus {words} {format_money(fee, currency)}"
+        amount, plus = (amount + fee, None) if amount is not None else (None, fee + (plus or 0))
     charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
     return Timeline(currency, tuple(_merged(charges)), trial)
+
+
+# The fees charged once, on top of the charge at signup, in this order: (pricing field, words).
+# A setup fee is a v1 and v2 field; the EDS and shipping fees are Sessions v2's (review form).
+SIGNUP_FEES = (("setupFee", "setup fee"), ("edsFee", "EDS fee"), ("shippingFee", "shipping fee"))
+
+
+def fee_amounts(pricing: dict[str, Any], field: str) -> dict[str, Decimal]:
+    """A fee's amounts per currency (a setup fee keeps them under `price`)."""
+    fee = pricing.get(field, {})
+    return dict(fee.get("price", {})) if field == "setupFee" else dict(fee)
+
+
+def signup_fees(pricing: dict[str, Any], currency: str) -> list[tuple[str, Decimal]]:
+    """(words, amount) of each fee the item names in `currency`, charged once at signup."""
+    out = []
+    for field, words in SIGNUP_FEES:
+        amount = fee_amounts(pricing, field).get(currency)
+        if amount is not None:
+            out.append((words, amount))
+    return out
 
 
 def _trial_charge(
