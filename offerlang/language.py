@@ -491,6 +491,9 @@ V2_QUANTITY_BEHAVIORS: Final[dict[str, str]] = {b: b.upper() for b in QUANTITY_B
 # adds methods, and offerlang should not stand in the way of one it does not know yet.
 V2_PAYMENT_METHODS: Final = ("CARD", "PAYPAL", "WIRE", "AMAZON", "APPLEPAY", "GOOGLEPAY")
 PAYMENT_METHOD_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+# `image …` -> descriptions.imageUrl: an http(s) address with a host and no white space
+# anywhere (Unicode white space included: a tab or a no-break space pasted with the address).
+WEB_ADDRESS: Final = re.compile(r"https?://[^\s/]+\S*")
 # `locale pt-BR` -> locale: a language, optionally with a region; at most 5 characters.
 LOCALE: Final = re.compile(r"(?P<language>[a-z]{2})(?:-(?P<region>[A-Z]{2}))?")
 V2_LOCALE_LENGTH: Final = 5

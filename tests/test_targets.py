@@ -308,7 +308,10 @@ class V2Writer(Writer):
             lang = self.draw(st.sampled_from(["en", "de", "pt-BR"] if self.strict else ["en", "pt_BR", "EN"]))
             clauses.append(f"{kind} {lang} {quoted(self.draw(st.text(min_size=1, max_size=20)))}")
         if self.draw(st.booleans()):
-            clauses.append("image https://cdn.example.com/x.png" if self.strict else "image nowhere")
+            # White space of any kind in an address (a pasted tab or no-break space) is E516.
+            blank = self.draw(st.characters(categories=["Zs", "Zl", "Zp", "Cc"]).filter(str.isspace))
+            wrong = self.draw(st.sampled_from(["nowhere", quoted(f"https://cdn.example.com/a{blank}b.png")]))
+            clauses.append("image https://cdn.example.com/x.png" if self.strict else f"image {wrong}")
         return clauses
 
     def offer(self) -> str:
@@ -327,6 +330,13 @@ class V2Writer(Writer):
         if self.draw(st.booleans()):
             extra.append("hide payment methods WIRE")
         return "\n".join(extra) + "\n" + text
+
+
+@pytest.mark.parametrize("blank", ["\t", "\u00a0", "\u2003", "\u3000", "\x1c"])
+def test_white_space_in_an_image_address_is_e516_not_the_schema_gate(blank):
+    source = f"item p {{\n  image {quoted(f'https://cdn.example.com/a{blank}b.png')}\n}}\n"
+    codes = [d.code for d in compile_source(source, target="v2").diagnostics]
+    assert codes == ["E516"]
 
 
 @st.composite
