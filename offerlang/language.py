@@ -514,6 +514,13 @@ V2_MAX_LENGTHS: Final[dict[str, int]] = {
 V2_EXTERNAL_ID: Final = re.compile(r"[_a-zA-Z0-9-]{4,512}")
 # An EDS fee (FastSpring's Extended Download Service) must exceed its base price.
 EDS_FEE_BASE: Final = Decimal("1.50")
+# Top-level fields of a v2 request (SESSIONS-V2.md, "v2 only") that offerlang does not support
+# yet, and what to do meanwhile: `offer import` names them as such, not as unknown fields.
+V2_UNSUPPORTED_FIELDS: Final[dict[str, str]] = {
+    "taxId": "remove it to import the rest; the checkout then asks the buyer for a tax id if it needs one",
+    "buyerIp": "remove it to import the rest; FastSpring then locates the buyer itself",
+    "live": "remove it to import the rest; a checkout in test mode makes test sessions whatever is sent",
+}
 # The warnings a v2 session may come back with (a 201 all the same); SESSIONS-V2.md "Response".
 V2_WARNING_CODES: Final[dict[str, str]] = {
     "INVALID_PROMO_CODE": "the coupon was not applied: the buyer gets no discount from it",

@@ -190,3 +190,29 @@ def test_what_an_offer_cannot_say_is_refused():
     assert source is None
     assert [d.code for d in diags] == ["E621"]
     assert "all percent or all amounts" in diags[0].message
+
+
+def test_v2_fields_offerlang_does_not_support_yet_are_named_as_such(capsys, tmp_path):
+    body = {
+        "taxId": "DE123456789",
+        "buyerIp": "203.0.113.7",
+        "live": False,
+        "cart": {"lineItems": [{"productPath": "falcon", "colour": "red"}]},
+    }
+    source, diags = import_payload(dumps(body), "body.json")
+    assert source is None
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            "E621",
+            f"`/{name}` cannot be written as an offer: `{name}` is a Sessions v2 field offerlang does not support yet",
+        )
+        for name in ("taxId", "buyerIp", "live")
+    ] + [
+        # Every other problem in the same run.
+        (
+            "E620",
+            "the payload breaks the Sessions v2 schema at `/cart/lineItems/0/colour`: unknown field `colour` "
+            "(Sessions v2 has no such field)",
+        )
+    ]
+    assert all("has no such field" not in d.message for d in diags[:3])

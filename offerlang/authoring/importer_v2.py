@@ -39,6 +39,7 @@ from offerlang.language import (
     V2_INTERVAL_UNITS,
     V2_PAYMENT_METHODS,
     V2_QUANTITY_BEHAVIORS,
+    V2_UNSUPPORTED_FIELDS,
 )
 
 _SCHEMA_HINT = (
@@ -51,13 +52,16 @@ _BEHAVIORS = {v2: v1 for v1, v2 in V2_QUANTITY_BEHAVIORS.items()}
 def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Offer source for a v2 body (already read as JSON), or None and the reasons."""
     notes: list[Diagnostic] = []
+    unsupported = _unsupported(payload, path)
     try:
         body = _schema_forms(payload, notes)
     except Inexpressible as exc:
-        return None, [_refused(exc, path)]
+        return None, unsupported + [_refused(exc, path)]
+    if unsupported:
+        body = {k: v for k, v in body.items() if k not in V2_UNSUPPORTED_FIELDS}
     problems = schema_reasons(body, "v2")
-    if problems:
-        return None, [d.at(path) for d in notes] + [
+    if problems or unsupported:
+        return None, [d.at(path) for d in notes] + unsupported + [
             error(
                 "E620",
                 f"the payload breaks the Sessions v2 schema at `{pointer or '/'}`: {reason}",
@@ -83,6 +87,23 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
             _refused(Inexpressible(where, "the offer would compile to a different value here", GAP), path)
         ]
     return source, [d.at(path) for d in notes]
+
+
+def _unsupported(payload: Any, path: str) -> list[Diagnostic]:
+    """E621 for each v2 field offerlang does not support yet (`taxId`, `buyerIp`, `live`): a
+    field of Sessions v2 all the same, so not "unknown" as the schema would call it."""
+    if not isinstance(payload, dict):
+        return []
+    return [
+        _refused(
+            Inexpressible(
+                f"/{name}", f"`{name}` is a Sessions v2 field offerlang does not support yet", hint
+            ),
+            path,
+        )
+        for name, hint in V2_UNSUPPORTED_FIELDS.items()
+        if name in payload
+    ]
 
 
 def _refused(exc: Inexpressible, path: str) -> Diagnostic:
