@@ -78,9 +78,9 @@ def build() -> dict:
     discount = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["minQuantity"],
         "properties": {
-            "minQuantity": {"type": "integer", "minimum": 1},
+            # The contract's default is 1; offerlang always writes it (import reads it left out).
+            "minQuantity": {"type": "integer", "minimum": 1, "default": 1},
             "percentDiscount": {"type": "integer", "minimum": 1, "maximum": 100},
             "amountDiscount": {"$ref": "#/$defs/money"},
         },

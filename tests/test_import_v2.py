@@ -216,3 +216,29 @@ def test_v2_fields_offerlang_does_not_support_yet_are_named_as_such(capsys, tmp_
         )
     ]
     assert all("has no such field" not in d.message for d in diags[:3])
+
+
+def test_a_discount_without_a_minimum_quantity_starts_at_1():
+    body = {
+        "cart": {
+            "lineItems": [
+                {
+                    "productPath": "falcon",
+                    "customPrice": {"unitPrice": {"USD": 10}, "discounts": [{"percentDiscount": 10}]},
+                }
+            ]
+        }
+    }
+    assert schema_errors(body, "v2") == []  # the contract's default: 1
+    source, diags = import_payload(dumps(body), "body.json")
+    assert source == "item falcon {\n  price USD 10.00\n  discount 10%\n}\n"
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            "W521",
+            "`/cart/lineItems/0/customPrice/discounts/0` has no `minQuantity`: read as 1, the contract's default",
+        )
+    ]
+    discounts = compile_source(source, target="v2").payload["cart"]["lineItems"][0]["customPrice"][
+        "discounts"
+    ]
+    assert discounts == [{"minQuantity": 1, "percentDiscount": 10}]

@@ -160,6 +160,21 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
         if isinstance(behavior, str) and behavior != behavior.upper() and behavior.upper() in _BEHAVIORS:
             note(f"/cart/lineItems/{i}/quantityBehavior", f"`{behavior}`", f"`{behavior.upper()}`")
             line["quantityBehavior"] = behavior.upper()
+        custom = line.get("customPrice")
+        discounts = custom.get("discounts") if isinstance(custom, dict) else None
+        for j, d in enumerate(discounts if isinstance(discounts, list) else []):
+            if isinstance(d, dict) and "minQuantity" not in d:
+                # The contract's default: the offer says `discount 10%`, which compiles to 1.
+                notes.append(
+                    warning(
+                        "W521",
+                        f"`/cart/lineItems/{i}/customPrice/discounts/{j}` has no `minQuantity`: read as "
+                        "1, the contract's default",
+                        None,
+                        "the offer compiles to `minQuantity: 1`, written out",
+                    )
+                )
+                d["minQuantity"] = 1
         if isinstance(line.get("quantityDefault"), bool):
             raise Inexpressible(
                 f"/cart/lineItems/{i}/quantityDefault",

@@ -206,6 +206,7 @@ CODES: dict[str, str] = {
     "W510": "FastSpring warned about a session it created",
     "W511": "FastSpring's price differs from the offer's",
     "W520": "a form from FastSpring's examples read as its schema's",
+    "W521": "a discount without a minimum quantity read as 1",
     # offer import: the payload being imported
     "E601": "payload is not valid JSON",
     "E602": "payload does not match the Sessions v1 schema",
