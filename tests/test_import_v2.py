@@ -3,6 +3,7 @@ compiles back (for v2) to exactly that body."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from offerlang import compile_source
@@ -242,3 +243,69 @@ def test_a_discount_without_a_minimum_quantity_starts_at_1():
         "discounts"
     ]
     assert discounts == [{"minQuantity": 1, "percentDiscount": 10}]
+
+
+def test_overlapping_tiers_are_named_in_words():
+    line = {
+        "productPath": "falcon",
+        "customPrice": {
+            "unitPrice": {"USD": 10},
+            "discounts": [
+                {"minQuantity": 1, "percentDiscount": 5},
+                {"minQuantity": 2, "percentDiscount": 10},
+                {"minQuantity": 2, "percentDiscount": 20},
+            ],
+        },
+    }
+    source, diags = import_payload(dumps({"cart": {"lineItems": [line]}}), "body.json")
+    assert source is None
+    assert [d.message for d in diags] == [
+        "`/cart/lineItems/0/customPrice/discounts/2/minQuantity` cannot be written as an offer: "
+        "the 2nd and 3rd discounts both start at quantity 2: the tiers overlap"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "pointer"),
+    [
+        (
+            {
+                "cart": {
+                    "lineItems": [{"productPath": "falcon", "customPrice": {"unitPrice": {"USD": "-0.0"}}}]
+                }
+            },
+            "E621",
+            "/cart/lineItems/0/customPrice/unitPrice/USD",
+        ),
+        (
+            {"items": [{"product": "falcon", "pricing": {"price": {"USD": "-0.0"}}}]},
+            "E603",
+            "/items/0/pricing/price/USD",
+        ),
+    ],
+    ids=["v2", "v1"],
+)
+def test_a_negative_zero_amount_is_refused_with_its_reason_not_as_a_gap(body, code, pointer):
+    text = dumps(body).replace('"-0.0"', "-0.0")  # a JSON number, as a program would write it
+    source, diags = import_payload(text, "body.json")
+    assert source is None
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            code,
+            f"`{pointer}` cannot be written as an offer: `-0.0` is zero with a minus sign, and an amount "
+            "cannot be negative",
+        )
+    ]
+    assert "gap in offer import" not in (diags[0].hint or "")
+
+
+def test_a_lower_case_interval_unit_is_read_as_the_schemas_with_a_warning():
+    line = {
+        "productPath": "falcon",
+        "subscriptionOverrides": {"billingFrequency": {"intervalUnit": "month", "intervalLength": 1}},
+    }
+    source, diags = import_payload(dumps({"cart": {"lineItems": [line]}}), "body.json")
+    assert source == "item falcon {\n  billed every 1 month\n}\n"
+    assert [(d.code, d.message.split(" is written")[0]) for d in diags] == [
+        ("W520", "`/cart/lineItems/0/subscriptionOverrides/billingFrequency/intervalUnit`")
+    ]

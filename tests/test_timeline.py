@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.review.timeline import item_timelines, ordinal, timeline, when
+from offerlang.review.timeline import item_timelines, timeline, when
+from offerlang.text import ordinal
 
 ACCOUNT = "account abCdE1FGH2Hij3KLMnOpqR\n"
 

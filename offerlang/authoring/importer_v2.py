@@ -41,6 +41,7 @@ from offerlang.language import (
     V2_QUANTITY_BEHAVIORS,
     V2_UNSUPPORTED_FIELDS,
 )
+from offerlang.text import ordinal
 
 _SCHEMA_HINT = (
     "offer import reads the JSON request body of FastSpring's POST /v2/checkouts/{store}/{checkout}/sessions"
@@ -160,6 +161,17 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
         if isinstance(behavior, str) and behavior != behavior.upper() and behavior.upper() in _BEHAVIORS:
             note(f"/cart/lineItems/{i}/quantityBehavior", f"`{behavior}`", f"`{behavior.upper()}`")
             line["quantityBehavior"] = behavior.upper()
+        overrides = line.get("subscriptionOverrides")
+        frequency = overrides.get("billingFrequency") if isinstance(overrides, dict) else None
+        unit = frequency.get("intervalUnit") if isinstance(frequency, dict) else None
+        if isinstance(unit, str) and unit != unit.upper() and unit.upper() in _UNITS:
+            assert isinstance(frequency, dict)
+            note(
+                f"/cart/lineItems/{i}/subscriptionOverrides/billingFrequency/intervalUnit",
+                f"`{unit}`",
+                f"`{unit.upper()}`",
+            )
+            frequency["intervalUnit"] = unit.upper()
         custom = line.get("customPrice")
         discounts = custom.get("discounts") if isinstance(custom, dict) else None
         for j, d in enumerate(discounts if isinstance(discounts, list) else []):
@@ -318,7 +330,8 @@ class _V2Builder(Builder):
             if minimum in tiers:
                 raise Inexpressible(
                     f"{dptr}/minQuantity",
-                    f"discount {tiers[minimum]} also starts at quantity {minimum}",
+                    f"the {ordinal(tiers[minimum] + 1)} and {ordinal(i + 1)} discounts both start at "
+                    f"quantity {minimum}: the tiers overlap",
                     "give each tier its own minimum quantity",
                 )
             tiers[minimum] = i

@@ -34,7 +34,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang.language import ADHOC, EXACT, DiscountKind, format_money, round_money
-from offerlang.text import and_list
+from offerlang.text import and_list, ordinal
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +120,6 @@ def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> st
     if first == last:
         return f"at the {ordinal(first)} {noun}" if sentence else f"{ordinal(first)} {noun}"
     return ("at " if sentence else "") + f"{noun}s {first}–{last}"
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def item_quantity(item: dict[str, Any]) -> int:
