@@ -381,6 +381,8 @@ MAX_SOURCE_BYTES: Final = 1024 * 1024
 LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})[-_][A-Za-z0-9]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 # A number written with thousands separators (`7,400`, `1,299.00`): offers write `7400`.
 THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+# A number written with a decimal comma (`7,40`, as in much of Europe): offers write `7.40`.
+DECIMAL_COMMA: Final = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 # ---- money -----------------------------------------------------------------------------------
 

@@ -205,7 +205,8 @@ def test_v2_fields_offerlang_does_not_support_yet_are_named_as_such(capsys, tmp_
     assert [(d.code, d.message) for d in diags] == [
         (
             "E621",
-            f"`/{name}` cannot be written as an offer: `{name}` is a Sessions v2 field offerlang does not support yet",
+            f"`/{name}` cannot be written as an offer: `{name}` is a Sessions v2 field offerlang does not "
+            "support yet",
         )
         for name in ("taxId", "buyerIp", "live")
     ] + [
@@ -236,7 +237,8 @@ def test_a_discount_without_a_minimum_quantity_starts_at_1():
     assert [(d.code, d.message) for d in diags] == [
         (
             "W521",
-            "`/cart/lineItems/0/customPrice/discounts/0` has no `minQuantity`: read as 1, the contract's default",
+            "`/cart/lineItems/0/customPrice/discounts/0` has no `minQuantity`: read as 1, the contract's "
+            "default",
         )
     ]
     discounts = compile_source(source, target="v2").payload["cart"]["lineItems"][0]["customPrice"][

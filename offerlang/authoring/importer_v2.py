@@ -57,7 +57,7 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
     try:
         body = _schema_forms(payload, notes)
     except Inexpressible as exc:
-        return None, unsupported + [_refused(exc, path)]
+        return None, [*unsupported, _refused(exc, path)]
     if unsupported:
         body = {k: v for k, v in body.items() if k not in V2_UNSUPPORTED_FIELDS}
     problems = schema_reasons(body, "v2")

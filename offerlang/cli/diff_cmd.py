@@ -117,9 +117,12 @@ def command(
     elif output_format == "html":
         from offerlang.review.html import DiffEntry, diff_page
 
+        def side(r: CompileResult | None) -> dict[str, Any] | None:
+            return r.payload if r is not None and r.ok else None
+
         entries = [
-            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides), str(target))
-            for d, (_, *sides) in zip(diffs, pairs, strict=True)
+            DiffEntry(d, side(old), side(new), str(target))
+            for d, (_, old, new) in zip(diffs, pairs, strict=True)
         ]
         click.echo(diff_page(entries), nl=False)
     else:

@@ -201,6 +201,7 @@ CODES: dict[str, str] = {
     "E514": "payment method listed twice",
     "E515": "EDS fee not above its base price",
     "E516": "image is not a web address",
+    "E517": "billing periods counted on an ad hoc item",
     "E530": "payload does not match the Sessions v2 schema",
     "W501": "payment method offerlang does not know",
     "W510": "FastSpring warned about a session it created",

@@ -154,14 +154,19 @@ class _V2Check:
                 v = c.percent.value
                 if v != v.to_integral_value() and Decimal(0) < v <= Decimal(100):
                     low, high = int(v), int(v) + 1
+                    # Rounding down below 1% is no discount at all (a 0% discount is refused).
+                    whole = (
+                        f"round it to `{low}%` or `{high}%`"
+                        if low
+                        else f"round it up to `{high}%` (a discount is more than 0%)"
+                    )
                     self.out.append(
                         error(
                             "E506",
                             f"a percent with decimals (`{c.percent.text}%`) cannot be said on "
                             "Sessions v2: it takes whole percents",
                             c.percent.span,
-                            f"round it to `{low or 1}%` or `{high}%`, or discount an amount per unit "
-                            "instead (`discount USD 1.05`)",
+                            f"{whole}, or discount an amount per unit instead (`discount USD 1.05`)",
                         )
                     )
             elif isinstance(c, n.Description):
