@@ -516,6 +516,19 @@ V2_MAX_LENGTHS: Final[dict[str, int]] = {
 V2_EXTERNAL_ID: Final = re.compile(r"[_a-zA-Z0-9-]{4,512}")
 # An EDS fee (FastSpring's Extended Download Service) must exceed its base price.
 EDS_FEE_BASE: Final = Decimal("1.50")
+# What offerlang records, beside FastSpring's own warnings, when a v2 201 names a valid session
+# but leaves out (or garbles) something else: the session exists, so it is recorded (a rerun
+# must not create it twice), with what was assumed; each is a warning and exit 5 like
+# FastSpring's. Codes FastSpring would not use (`OFFERLANG_…`), with what to do.
+V2_ANSWER_GAPS: Final[dict[str, str]] = {
+    "OFFERLANG_NO_LINK": "check the link before handing it out: a checkout in test mode has `.test.` "
+    "in its link",
+    "OFFERLANG_NO_EXPIRY": "the session may expire sooner or later than shown: check it in the "
+    "FastSpring app",
+    "OFFERLANG_UNREADABLE_WARNING": "check the session in the FastSpring app before sending its link",
+}
+# How long a v2 session lives when its answer does not say (the contract's example: 24 hours).
+V2_ASSUMED_LIFETIME_MS: Final = 24 * 60 * 60 * 1000
 # Top-level fields of a v2 request (SESSIONS-V2.md, "v2 only") that offerlang does not support
 # yet, and what to do meanwhile: `offer import` names them as such, not as unknown fields.
 V2_UNSUPPORTED_FIELDS: Final[dict[str, str]] = {

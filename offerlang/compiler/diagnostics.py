@@ -206,6 +206,7 @@ CODES: dict[str, str] = {
     "W501": "payment method offerlang does not know",
     "W510": "FastSpring warned about a session it created",
     "W511": "FastSpring's price differs from the offer's",
+    "W512": "FastSpring's answer lacked the link or expiry: offerlang assumed it",
     "W520": "a form from FastSpring's examples read as its schema's",
     "W521": "a discount without a minimum quantity read as 1",
     # offer import: the payload being imported

@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,7 +84,22 @@ class Receipt:
         return mine == (sha256, target.store, target.test_store, target.api_url)
 
 
+@dataclass(frozen=True)
+class ReceiptV2(Receipt):
+    """A receipt of a Sessions v2 session: the v1 receipt's fields (its `api_url` already names
+    the checkout, which is all the duplicate guard needs), and what FastSpring's answer said that
+    a rerun must say again: its `warnings` (with what offerlang had to assume, send/v2.py) and
+    the `prices` it computed (the answer's `currency` and the price fields of its `cart`), so
+    that a second send of the same offer re-shows them, and its exit code, instead of "still
+    valid" alone."""
+
+    target: str = "v2"
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, Any] | None = None
+
+
 _FIELDS = tuple(f.name for f in fields(Receipt))
+_V2_FIELDS = tuple(f.name for f in fields(ReceiptV2) if f.name not in _FIELDS)
 
 
 class Receipts:
@@ -109,7 +124,12 @@ class Receipts:
             try:
                 record = loads(line.decode("utf-8"))
                 # Only the known fields: a line written by a newer offerlang still counts.
-                yield Receipt(**{name: record[name] for name in _FIELDS})
+                base = {name: record[name] for name in _FIELDS}
+                if record.get("target") == "v2":
+                    extra = {name: record[name] for name in _V2_FIELDS if name in record}
+                    yield ReceiptV2(**base, **extra)
+                else:
+                    yield Receipt(**base)
             except (ValueError, TypeError, KeyError):  # UnicodeDecodeError is a ValueError
                 self.unreadable_lines.append(number)
 
