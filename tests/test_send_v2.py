@@ -269,7 +269,7 @@ def test_a_201_with_an_expiry_without_a_zone_assumes_24_hours_from_created_and_s
         return answer
 
     server.mangle = zoneless
-    code, out, err = send_v2(server, capsys, offer)
+    code, _, err = send_v2(server, capsys, offer)
     assert code == EXIT_WARNED
     [receipt] = receipts(offer)
     # The stand-in's `created` is 2026-11-27T06:22:36Z: 24 hours later.
