@@ -721,10 +721,10 @@ _WORD_ESCAPE = re.compile(r"[A-Za-z](\\[ntr])[A-Za-z]")
 
 
 def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
-    """W307 for a tag, attribute or setup-fee title that looks like one word but holds a line
-    break or tab from an escape."""
+    """W307 for a tag (an order's or a buyer's), attribute or setup-fee title that looks like
+    one word but holds a line break or tab from an escape."""
     values: list[n.Value] = []
-    for tag in offer.of(n.Tag):
+    for tag in [*offer.of(n.Tag), *offer.of(n.BuyerTag)]:
         values += [tag.key, tag.value]
     for item in offer.items:
         for c in item.clauses:
