@@ -5,13 +5,15 @@
 Generates ROWS buyers for examples/campaign/annual-upgrade.offer in a temporary folder, then:
 1. compiles them in-process, timed (the same streaming loop the CLI runs);
 2. again under tracemalloc, printing the memory held and the peak at 10k, 50k and 100k rows,
-   and the size of the key index alone: nothing but the keys seen grows with the row count;
+   and the size of the key index and of the same-session index alone: nothing but those two
+   grows with the row count;
 3. once through the real CLI in a subprocess, timed, with its peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import resource
 import subprocess
 import sys
@@ -85,6 +87,14 @@ def main() -> None:
         held = tracemalloc.get_traced_memory()[0] / 2**20
         print(f"  of which the key index of {len(index):,} keys: {held:.2f} MiB")
         del index
+        tracemalloc.stop()
+        # And the payloads naming a buyer (16 bytes of each one's hash, with its line), so that
+        # two rows giving one buyer the same session are refused.
+        tracemalloc.start()
+        digests = {hashlib.sha256(b"%d" % i).digest()[:16]: i + 2 for i in range(args.rows)}
+        held = tracemalloc.get_traced_memory()[0] / 2**20
+        print(f"  and the same-session index of {len(digests):,} payloads: {held:.2f} MiB")
+        del digests
         tracemalloc.stop()
 
         command = [str(Path(sys.executable).parent / "offer"), "compile", str(OFFER), "--rows", str(rows)]

@@ -14,12 +14,18 @@ exit code 2 and `OfferlangBug` into 70. Where each is raised:
     ├── MissingCredentials    offerlang.send.client       no API credentials in the environment
     ├── SendError             offerlang.send.client       a request that created no session
     ├── ReceiptsUnusable      offerlang.send.batch        receipts that cannot be read or written
+    ├── JournalBusy           offerlang.send.journal      another run holds a journal's lock
+    ├── Refused (an OSError)  offerlang.files             a file offerlang will not write
+    ├── Changed (an OSError)  offerlang.files             a file changed while it was worked on
+    ├── CatalogProblem        offerlang.store.catalog     a catalog record or file of the wrong shape
+    ├── Unreadable            offerlang.store.pull        a products answer of the wrong shape
     └── ApiError              offerlang.action.github     GitHub refused or could not be reached
         └── ReadOnly                                      the token may not write (a fork)
 
 Control-flow signals are not errors and stay outside: `campaign.ratelimit.Stopped` (the
 campaign is stopping), `send.client.SendInterrupted` (a KeyboardInterrupt that knows whether a
-request was in flight), and the private ones each module keeps to itself.
+request was in flight), `interrupts.Terminated` (SIGTERM, taken like Ctrl-C), and the private
+ones each module keeps to itself.
 
 This module imports nothing.
 """

@@ -56,6 +56,9 @@ ITEM_KEYWORDS: Final = (
 )
 CONTACT_FIELDS: Final = ("first", "last", "email", "company", "phone", "country", "language")
 FEE_KEYWORDS: Final = ("title", "price")
+# The statements (and payload fields) that say who the buyer is: a session naming one is that
+# buyer's, so two identical ones in a campaign would give one buyer two sessions.
+BUYER_KEYWORDS: Final = ("account", "contact", "lookup")
 
 # The blocks a statement stands in, and the keywords each takes: a keyword written in another
 # block is pointed at its home (`title` in an item belongs in its `setup fee { … }`).

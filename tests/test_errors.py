@@ -16,6 +16,7 @@ from .test_layers import MODULES
 NOT_ERRORS = {
     "offerlang.campaign.ratelimit.Stopped",
     "offerlang.send.client.SendInterrupted",
+    "offerlang.interrupts.Terminated",
     "offerlang.cli.common.InputError",
     # A control-flow signal of `offer import`, shared by the v1 and v2 importers (both turn it
     # into an E603/E621 diagnostic before returning).

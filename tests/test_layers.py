@@ -1,6 +1,6 @@
 """The package is the pipeline, and its dependencies point one way.
 
-    facts and helpers   language, iso, jsonout, text, usercache, errors
+    facts and helpers   language, iso, jsonout, text, usercache, errors, files, interrupts
       ← compiler        source → parser → nodes → checks → emit → schema; diagnostics, pipeline
         ← tools         review, authoring, send, campaign, store
           ← front ends  cli, lsp, action
@@ -33,6 +33,8 @@ LAYERS: dict[str, int] = {
     "offerlang.text": 0,
     "offerlang.usercache": 0,
     "offerlang.errors": 0,
+    "offerlang.files": 0,  # the one safe way to open a file offerlang writes
+    "offerlang.interrupts": 0,  # SIGTERM taken like Ctrl-C
     # the compiler, its API and its output targets
     "offerlang.compiler": 1,
     "offerlang.compiler.targets": 1,  # Sessions v1, v2 … payload writers (to come)
@@ -52,6 +54,7 @@ LAYERS: dict[str, int] = {
 # Packages of one layer that build on another of the same layer, on purpose.
 PEERS: dict[str, set[str]] = {
     "offerlang.campaign": {"offerlang.send"},  # a campaign sends through the send client
+    "offerlang.store": {"offerlang.send"},  # `offer catalog pull` reads through the send client
 }
 
 # The root package is the public API: it re-exports the compiler's entry points and the error

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -18,14 +17,12 @@ from offerlang.send.client import (
     MissingCredentials,
     RetryPolicy,
     SendError,
-    Target,
     check_api_url,
     check_store,
     credentials_from_env,
     parse_retry_after,
     secret_scrubber,
 )
-from offerlang.send.receipts import Receipt, Receipts
 
 from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
 
@@ -151,18 +148,6 @@ def test_backoff_stays_between_half_and_all_of_its_ceiling(retry_number, base, c
     assert ceiling / 2 <= RetryPolicy(base_delay=base, max_delay=cap).backoff(retry_number) <= ceiling
 
 
-def test_receipt_lookup_ignores_expired_and_other_targets(tmp_path):
-    book = Receipts(tmp_path / "r.jsonl")
-    target = Target("acme", False, "https://api.fastspring.com")
-    for session_id, expires in (("old", 1_000), ("live", 5_000)):
-        receipt = Receipt.new("a.offer", "abc", target, session_id=session_id, url="u", expires_ms=expires)
-        book.append(receipt)
-    assert book.find_valid("abc", target, now_ms=2_000).id == "live"
-    assert book.find_valid("abc", target, now_ms=6_000) is None
-    assert book.find_valid("abc", replace(target, test_store=True), now_ms=2_000) is None
-    assert book.find_valid("other", target, now_ms=2_000) is None
-
-
 @given(
     secret=st.text(min_size=4).filter(lambda s: "<" not in s and ">" not in s and s not in REDACTED),
     before=st.text(),
@@ -249,14 +234,6 @@ def test_short_secrets_are_masked_only_where_they_stand_alone(secret):
     assert scrub(f"auth u:{secret} failed") == f"auth {REDACTED} failed"
     assert scrub(f"password {secret}.") == f"password {REDACTED}."
     assert scrub("a wordy sentence about pxyzab") == "a wordy sentence about pxyzab"
-
-
-def test_receipt_lines_are_appended_after_a_line_cut_short(tmp_path):
-    path = tmp_path / "r.jsonl"
-    path.write_bytes(b'{"offer": "cut')
-    book = Receipts(path)
-    book.append(Receipt.new("a.offer", "abc", Target("s", False, "u"), session_id="i", url="u", expires_ms=5))
-    assert [r.id for r in Receipts(path).read()] == ["i"]
 
 
 no_markers = st.text(

@@ -95,8 +95,10 @@ def send_v2(server, capsys, offer: Path, *args: str) -> tuple[int, str, str]:
 
 
 def receipts(offer: Path) -> list[dict]:
+    """The receipts (sessions created): the records without an `event` (`started`, `failed`)."""
     path = offer.parent / ".offer" / "receipts.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+    return [r for r in records if "event" not in r]
 
 
 def _plain(text: str, offer: Path) -> str:

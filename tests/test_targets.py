@@ -94,11 +94,11 @@ def test_how_many_examples_move_to_v2_as_they_are(capsys, monkeypatch):
     code, out, _ = run(capsys, "migrate", "--to", "v2", "examples")
     assert code == 1
     assert out.splitlines()[-1] == (
-        "21 files: 11 move to Sessions v2 as they are; 10 cannot: "
+        "24 files: 13 move to Sessions v2 as they are; 11 cannot: "
         "E501 renewal cannot be said on Sessions v2 (8 files), "
+        "E504 session expiry cannot be said on Sessions v2 (5 files), "
         "E502 free or paid trial, or trial price, cannot be said on Sessions v2 (4 files), "
         "E503 card rule cannot be said on Sessions v2 (4 files), "
-        "E504 session expiry cannot be said on Sessions v2 (4 files), "
         "E505 setup fee title cannot be said on Sessions v2 (2 files)"
     )
 

@@ -97,8 +97,8 @@ class Campaign:
     def client_hooks(self) -> ClientHooks:
         return ClientHooks(self.limiter, self.limiter.on_rate_limited, self.retries)
 
-    def dry_run(self) -> DryRunPlan:
-        from offerlang.campaign.ledger import check_header, done_hashes, read_ledger
+    def dry_run(self, warn: Callable[[str], None]) -> DryRunPlan:
+        from offerlang.campaign.ledger import check_header, done_hashes, read_state
         from offerlang.campaign.runner import (
             SEND,
             SKIP_CHANGED,
@@ -108,8 +108,11 @@ class Campaign:
             plan,
         )
 
-        header, state = read_ledger(self.ledger_path)
-        check_header(Path(self.ledger_path), header, self.row_set.template.path, self.row_set.key)
+        read = read_state(self.ledger_path)
+        check_header(Path(self.ledger_path), read.header, self.row_set.template.path, self.row_set.key)
+        for line in damage_warnings(self.ledger_path, read.damaged, read.damaged_keys):
+            warn(line)
+        state = read.rows
         labels = {
             SEND: "send",
             SKIP_DONE: "already done",
@@ -128,26 +131,49 @@ class Campaign:
                 first = row
         return DryRunPlan(counts, first)
 
-    def run(self, client: Client, progress: Callable[[int], Progress]) -> Summary:
-        """Send every row not done yet; returns when every worker has finished, Ctrl-C or not."""
+    def run(
+        self, client: Client, progress: Callable[[int], Progress], warn: Callable[[str], None]
+    ) -> Summary:
+        """Send every row not done yet; returns when every worker has finished, Ctrl-C or not.
+
+        LedgerError when the ledger cannot be used (nothing was sent). Once sending has begun,
+        whatever fails (a full disk closing the ledger, a bug) is in the summary's errors: the
+        summary and links.csv are still made from what is known."""
         from offerlang.campaign.ledger import Ledger
         from offerlang.campaign.runner import Runner
 
         journal = Ledger(self.ledger_path, self.row_set.template.path, self.row_set.key)
+        for line in damage_warnings(self.ledger_path, journal.damaged, journal.damaged_keys):
+            warn(line)
+        runner = Runner(
+            self.row_set,
+            client,
+            journal,
+            concurrency=self.concurrency,
+            retry_uncertain=self.retry_uncertain,
+            progress=progress,
+            wait_turn=self.limiter.acquire_ahead,
+            stop=self.stop,
+        )
+        summary = runner.run()
+        # Only after every worker finished (run() waits for them, Ctrl-C or not).
         try:
-            runner = Runner(
-                self.row_set,
-                client,
-                journal,
-                concurrency=self.concurrency,
-                retry_uncertain=self.retry_uncertain,
-                progress=progress,
-                wait_turn=self.limiter.acquire_ahead,
-                stop=self.stop,
-            )
-            summary = runner.run()
-        finally:
-            # Only after every worker finished (run() waits for them, Ctrl-C or not).
             journal.close()
+        except OSError as exc:
+            reason = exc.strerror or exc
+            summary.errors.append(f"the ledger {self.ledger_path} could not be closed ({reason})")
         self.state = journal.state
+        summary.rows_file_changed = self.row_set.changed_on_disk()
         return summary
+
+
+def damage_warnings(path: str, damaged: list, damaged_keys: dict[int, str]) -> list[str]:
+    """One warning per damaged line of a ledger, saying what became of the row it names."""
+    out = []
+    for damage in damaged:
+        line = f"{path}:{damage.line}: warning: damaged record ({damage.reason}); ignored"
+        key = damaged_keys.get(damage.line)
+        if key is not None:
+            line += f"; the row {key} is uncertain (it may have a session)"
+        out.append(line)
+    return out

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import csv
 import logging
-import signal
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from offerlang import interrupts
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
 from offerlang.campaign.rows import Row, RowProblems, RowSet
@@ -84,8 +83,10 @@ class Summary:
     failures: list[str] = field(default_factory=list)  # "key: message", the first FAILURES_SHOWN
     errors: list[str] = field(default_factory=list)  # unexpected worker failures (a bug, a full disk)
     interrupted: bool = False
+    terminated: bool = False  # the interruption was SIGTERM, not Ctrl-C
     stopped: str | None = None  # why the run stopped early (authentication refused)
     rows_changed: str | None = None  # a problem the first pass over the rows did not see
+    rows_file_changed: bool = False  # the file on disk is no longer the copy that was sent
     without_session: int | None = None  # rows of the file with no session yet, after a stop
     warned: int = 0  # Sessions v2: sessions with warnings, created in this run or an earlier one
     warned_before: int = 0  # of those, created in an earlier run (a resumed campaign's done rows)
@@ -142,7 +143,13 @@ class Summary:
         if self.stopped:
             out.append(f"stopped: {self.stopped}")
         if self.interrupted:
-            out.append("interrupted: the requests in flight were finished and recorded; run again to resume")
+            how = "terminated (SIGTERM)" if self.terminated else "interrupted"
+            out.append(f"{how}: the requests in flight were finished and recorded; run again to resume")
+        if self.rows_file_changed:
+            out.append(
+                "note: the rows file changed during the run: the rows as they were checked were sent, "
+                "not the changes; run again to check and send those"
+            )
         if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
             out.append(f"{plural(self.without_session, 'row', grouped=True)} of the file have no session yet")
         return out
@@ -208,23 +215,6 @@ def progress_for(total: int, cap_per_minute: float) -> Progress:
     return _Bar(total, cap_per_minute) if sys.stderr.isatty() else _Quiet()
 
 
-@contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """Ctrl-C held back until the block ends: a row counted as pending but never handed to the
-    pool (or handed without the callback that counts it finished) would be waited for forever."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only ever handled in the main thread
-        return
-    caught: list[object] = []
-    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)
-
-
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -259,8 +249,8 @@ class Runner:
         self._idle = threading.Condition()
 
     def run(self) -> Summary:
-        """Send every row that needs it. Ctrl-C (wherever the main thread is) stops taking new
-        rows, lets the requests in flight finish and be recorded, and returns the summary with
+        """Send every row that needs it. Ctrl-C or SIGTERM (wherever the main thread is) stops
+        taking new rows, lets the requests in flight finish and be recorded, and returns the summary with
         `interrupted` set; the ledger stays open until every worker has finished."""
         total = sum(1 for _ in self.row_set.row_keys())
         progress = self._progress_factory(total)
@@ -288,7 +278,10 @@ class Runner:
                     self._skipped(row, decision, progress, state.get(row.key))
                     continue
                 slots.acquire()
-                with _ctrl_c_deferred():
+                # Ctrl-C or SIGTERM held back until the handover ends: a row counted as pending
+                # but never handed to the pool (or handed without the callback that counts it
+                # finished) would be waited for forever.
+                with interrupts.deferred():
                     with self._idle:
                         self._pending += 1
                     pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
@@ -296,6 +289,12 @@ class Runner:
                 self._rows_changed(problems)
         except KeyboardInterrupt:
             self._interrupt()
+        except Exception as exc:
+            # Rows that cannot be read any more (a bug: they were read once, into a snapshot):
+            # stop, and still wait for the rows in flight and report what happened.
+            with self._lock:
+                self.summary.errors.append(f"{type(exc).__name__}: {exc}")
+            self._stop.set()
         # Wait on our own count of unfinished rows, not Thread.join: a join cut short by Ctrl-C
         # marks a running thread as finished (CPython), and the ledger would be closed under it.
         while True:
@@ -324,6 +323,7 @@ class Runner:
                 in_flight = self._in_flight
             self._say(f"finishing {plural(in_flight, 'request', grouped=True)} in flight…")
         self.summary.interrupted = True
+        self.summary.terminated = self.summary.terminated or interrupts.terminated()
         self._stop.set()
 
     def _rows_changed(self, problems: RowProblems) -> bool:
@@ -415,21 +415,37 @@ class Runner:
                 self._stop.set()
 
 
+# A cell a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+1+1`, `-2+3`, `@SUM(…)`),
+# including after a tab or a carriage return it skips: OWASP's "CSV injection".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell that a spreadsheet shows as text, never evaluates: one that starts like a formula
+    gets a leading `'` (OWASP's advice; the quote is not shown in Excel, LibreOffice or Sheets)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry], warnings: bool = False) -> int:
     """links.csv in row order: key, session, url, expires (UTC), status, and with `warnings`
-    (Sessions v2) the codes FastSpring warned with, space-separated. Returns rows written."""
+    (Sessions v2) the codes FastSpring warned with, space-separated. Returns rows written.
+    Every cell goes through `csv_cell`: the keys come from a spreadsheet someone else filled."""
     count = 0
     writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow([row_set.key, "session", "url", "expires", "status"] + (["warnings"] if warnings else []))
+
+    def row(*cells: str | None) -> None:
+        writer.writerow([csv_cell(cell or "") for cell in cells])
+
+    row(row_set.key, "session", "url", "expires", "status", *(["warnings"] if warnings else []))
     for key in row_set.row_keys():
         entry = state.get(key)
         if entry is not None and entry.status == DONE:
-            row = [key, entry.session, entry.url, _iso(entry.expires), DONE]
+            cells = [key, entry.session, entry.url, _iso(entry.expires), DONE]
         else:
-            row = [key, "", "", "", entry.status if entry is not None else "not sent"]
+            cells = [key, "", "", "", entry.status if entry is not None else "not sent"]
         if warnings:
-            row.append(" ".join(entry.warnings) if entry is not None else "")
-        writer.writerow(row)
+            cells.append(" ".join(entry.warnings) if entry is not None else "")
+        row(*cells)
         count += 1
     return count
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from offerlang import interrupts
 from offerlang.campaign.flow import check_rows, write_checked_payloads, write_payloads
 from offerlang.campaign.rows import RowProblems, RowsError, RowSet, parse_set
 from offerlang.cli import (
@@ -21,6 +22,8 @@ from offerlang.cli import (
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
     EXIT_WARNED,
 )
 from offerlang.cli.common import open_atomic, print_diagnostics, read_source
@@ -30,6 +33,7 @@ from offerlang.text import plural
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
     from offerlang.cli.sending import SendOptions
+    from offerlang.store.context import Stores
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_RATE = "120/min"
@@ -122,17 +126,28 @@ class _RowsInvalid(Exception):
 
 
 def load_rows(
-    file: str, rows: str, key: str | None, values: dict[str, str], target: str = "v1"
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> RowSet | None:
     """The template, checked once for `target`, and its rows file opened. None (after printing
-    why) when the template is invalid; a rows file that cannot be used at all is a usage error."""
+    why) when the template is invalid; a rows file that cannot be used at all is a usage error.
+    `stores`: every row is also checked against the offer's catalog and policy."""
+    from offerlang.cli.storeopts import problem_results
+
     src = read_source(file)
     template: Template | None = None
     diags = src.diagnostics
     if src.text is not None:
-        template, diags = compile_template(src.text, src.path, target)
-    print_diagnostics(diags, [CompileResult(src.path, src.text, None, diags)])
-    if template is None:
+        checks = stores.for_path(src.path) if stores is not None else None
+        template, diags = compile_template(src.text, src.path, target, checks=checks)
+    setup = problem_results(stores) if stores is not None else []
+    shown = [*setup, CompileResult(src.path, src.text, None, diags)]
+    print_diagnostics([d for r in shown for d in r.diagnostics], shown)
+    if template is None or any(r.errors for r in setup):
         return None
     try:
         return RowSet(rows, template, key, values)
@@ -148,10 +163,16 @@ def print_problems(problems: RowProblems) -> None:
 
 
 def compile_rows(
-    file: str, rows: str, key: str | None, values: dict[str, str], out: str | None, target: str = "v1"
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    out: str | None,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values, target)
+    row_set = load_rows(file, rows, key, values, target, stores)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
@@ -203,14 +224,18 @@ class CampaignOptions:
 
 
 def send_campaign(
-    paths: tuple[str, ...], send: SendOptions, values: dict[str, str], options: CampaignOptions
+    paths: tuple[str, ...],
+    send: SendOptions,
+    values: dict[str, str],
+    options: CampaignOptions,
+    stores: Stores | None = None,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet (for
     Sessions v2, in the checkout `send` names)."""
     from offerlang.campaign.flow import Campaign
     from offerlang.campaign.ledger import LedgerError
     from offerlang.campaign.ratelimit import parse_rate
-    from offerlang.campaign.runner import progress_for, write_links
+    from offerlang.campaign.runner import progress_for
     from offerlang.cli.sending import Sender, credentials_or_exit, make_client, verbose_log
 
     rows, out = options.rows, options.out
@@ -219,11 +244,12 @@ def send_campaign(
     ledger_path = options.ledger or str(Path(rows).with_suffix(".ledger.jsonl"))
     refuse_same_file(ledger_path, "--ledger", {"--rows": rows, "offer": paths[0]})
     refuse_same_file(out, "--out", {"--rows": rows, "--ledger": ledger_path, "offer": paths[0]})
+    refuse_unwritable(out, "--out")
     try:
         per_minute = parse_rate(options.rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, options.key, values, send.target)
+    row_set = load_rows(paths[0], rows, options.key, values, send.target, stores)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID
@@ -248,7 +274,7 @@ def send_campaign(
     with client, verbose_log(send.verbose):
         if send.dry_run:
             try:
-                dry = campaign.dry_run()
+                dry = campaign.dry_run(warn=lambda line: click.echo(line, err=True))
             except LedgerError as exc:
                 raise click.UsageError(str(exc)) from None
             if dry.first is not None:
@@ -263,23 +289,56 @@ def send_campaign(
             )
             return EXIT_OK
         try:
-            summary = campaign.run(client, progress=lambda total: progress_for(total, per_minute))
+            summary = campaign.run(
+                client,
+                progress=lambda total: progress_for(total, per_minute),
+                warn=lambda line: click.echo(line, err=True),
+            )
         except LedgerError as exc:
             raise click.UsageError(str(exc)) from None
-        if out:
-            try:
-                with open_atomic(out) as fh:
-                    written = write_links(fh, row_set, campaign.state, warnings=send.target == "v2")
-            except OSError as exc:
-                raise click.UsageError(f"{out}: {exc.strerror or exc}") from None
-            click.echo(f"{out}: {plural(written, 'row', grouped=True)}", err=True)
-    for line in summary.lines():
-        click.echo(line, err=True)
-    if campaign.retries.value:
+        # The report is written whatever arrives now: a second Ctrl-C or SIGTERM waits for it.
+        with interrupts.deferred():
+            out_written = out is None or _write_links(
+                out, row_set, campaign.state, warnings=send.target == "v2"
+            )
+            for line in summary.lines():
+                click.echo(line, err=True)
+            if campaign.retries.value:
+                retried = campaign.retries.value
+                click.echo(f"{retried:,} attempts retried (rate limits, 5xx, dropped connections)", err=True)
+    code = _exit_code(summary)
+    return EXIT_USAGE if code == EXIT_OK and not out_written else code
+
+
+def refuse_unwritable(out: str | None, option: str) -> None:
+    """An output that will be refused at the end (a link, read-only) is refused before any work."""
+    from offerlang.files import check_replaceable
+
+    if out is None or out == "-":
+        return
+    try:
+        check_replaceable(out)
+    except OSError as exc:
+        raise click.UsageError(f"{option} {out}: {exc.strerror or exc}") from None
+
+
+def _write_links(out: str, row_set: RowSet, state: dict, warnings: bool) -> bool:
+    """links.csv, or a message saying why it could not be written (the ledger has every outcome)."""
+    from offerlang.campaign.runner import write_links
+
+    try:
+        with open_atomic(out) as fh:
+            written = write_links(fh, row_set, state, warnings=warnings)
+    except (OSError, RowsError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
         click.echo(
-            f"{campaign.retries.value:,} attempts retried (rate limits, 5xx, dropped connections)", err=True
+            f"offer send: {out} could not be written ({reason}); every outcome is in the ledger: "
+            "run the same command again to write it",
+            err=True,
         )
-    return _exit_code(summary)
+        return False
+    click.echo(f"{out}: {plural(written, 'row', grouped=True)}", err=True)
+    return True
 
 
 def _exit_code(summary: Summary) -> int:
@@ -288,7 +347,7 @@ def _exit_code(summary: Summary) -> int:
     if summary.rows_changed:
         return EXIT_INVALID
     if summary.interrupted:
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED
     if summary.failed or summary.stopped:
         return EXIT_REJECTED
     if summary.network or summary.uncertain:

@@ -3,7 +3,6 @@ documents (`--format`, colour), writing files."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,11 +13,13 @@ import click
 
 from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import Diagnostic
-from offerlang.compiler.pipeline import CompileResult
+from offerlang.compiler.pipeline import CompileResult, ExtraChecks
 from offerlang.compiler.source import Source
+from offerlang.files import open_atomic as open_atomic  # the commands' one way to write an output
 
 if TYPE_CHECKING:
     from offerlang.review.document import Block
+    from offerlang.store.context import Stores
 
 # `offer explain` and `offer diff`: what their --format takes.
 REVIEW_FORMATS = ["text", "markdown", "json", "html"]
@@ -94,46 +95,14 @@ def echo_blocks(blocks: list[Block], output_format: str) -> None:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file.
-    A path that cannot be written (no such folder, a directory, no permission, a full disk) is
-    an InputError."""
+    """Write via a temporary file in the same folder and rename: never a half-written file, never
+    through a symbolic link (offerlang/files.py). A path that cannot be written (no such folder,
+    a directory, a link, read-only, no permission, a full disk) is an InputError."""
     try:
         with open_atomic(path) as fh:
             fh.write(text)
     except OSError as exc:
         raise _unwritable(path, exc) from None
-
-
-@contextlib.contextmanager
-def open_atomic(path: str | Path) -> Iterator[TextIO]:
-    """A text file to stream into; it replaces `path` only when the block ends without an
-    exception (then fsynced and renamed), and is removed otherwise."""
-    import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
-
-    # Through a symlink to the file it names: the link stays a link, the real file is replaced.
-    target = Path(os.path.realpath(path))
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
-    replaced = False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-        replaced = True
-    finally:
-        if not replaced:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def _unwritable(path: str | Path, exc: OSError) -> InputError:
@@ -155,29 +124,44 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False, target: str = "v1"
+    path: str,
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
     `values` bind the offer's parameters; `unbound_ok` checks a template without them;
-    `target` is the API the payload is for (v1 or v2)."""
+    `target` is the API the payload is for (v1 or v2); `stores` adds the store checks of the
+    offer's config and catalog (cli/storeopts.py)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok, target)
+    checks = stores.for_path(path) if stores is not None else None
+    return compile_loaded(read_source(path), values, unbound_ok, target, checks=checks)
 
 
 def compile_for_review(
-    path: str, values: Mapping[str, str] | None = None, target: str = "v1"
+    path: str, values: Mapping[str, str] | None = None, target: str = "v1", stores: Stores | None = None
 ) -> CompileResult:
     """Compile a file (or standard input) for `offer explain` and `offer diff` (for `target`):
-    see pipeline.compile_loaded_for_review. An unreadable path is a usage error."""
-    return review_loaded(read_source(path), values, target)
+    see pipeline.compile_loaded_for_review. An unreadable path is a usage error. `stores`: the
+    store checks of the offer's config and catalog run too."""
+    checks = stores.for_path(path) if stores is not None else None
+    return review_loaded(read_source(path), values, target, checks)
 
 
-def review_loaded(src: Source, values: Mapping[str, str] | None = None, target: str = "v1") -> CompileResult:
-    """`compile_for_review` of what `read_source` (or git) read."""
+def review_loaded(
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    target: str = "v1",
+    checks: ExtraChecks | None = None,
+) -> CompileResult:
+    """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
+    checks (a StoreContext), or None."""
     from offerlang.compiler.pipeline import compile_loaded_for_review
 
-    return compile_loaded_for_review(src, values, target)
+    return compile_loaded_for_review(src, values, target, checks=checks)
 
 
 def values_of(sets: tuple[str, ...]) -> dict[str, str]:

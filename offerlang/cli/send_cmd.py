@@ -23,11 +23,18 @@ from offerlang.cli.sending import (
     unless_stdout_closes,
     verbose_log,
 )
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
 from offerlang.text import plural
 
 # What each way a batch ends means to a shell.
-EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "network": EXIT_NETWORK}
+EXIT_CODES = {
+    "ok": EXIT_OK,
+    "rejected": EXIT_REJECTED,
+    "auth": EXIT_REJECTED,
+    "uncertain": EXIT_NETWORK,
+    "network": EXIT_NETWORK,
+}
 
 
 @click.command("send")
@@ -60,7 +67,11 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
     metavar="PATH",
     help="Receipts file (JSON Lines). Default: .offer/receipts.jsonl beside each offer.",
 )
-@click.option("--force", is_flag=True, help="Send even when an identical session is still valid.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even when an identical session is still valid, or the last attempt has no known outcome.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.001),
@@ -73,6 +84,7 @@ EXIT_CODES = {"ok": EXIT_OK, "rejected": EXIT_REJECTED, "auth": EXIT_REJECTED, "
 @target_option
 @checkout_option
 @campaign_options
+@store_options
 def command(
     paths: tuple[str, ...],
     store: str | None,
@@ -86,6 +98,8 @@ def command(
     verbose: bool,
     target_flag: str | None,
     checkout_flag: str | None,
+    catalog: str | None,
+    isolated: bool,
     **campaign: Any,
 ) -> int:
     """Create a FastSpring checkout session for each FILE and print its links.
@@ -100,23 +114,28 @@ def command(
       1  an offer is invalid (nothing is sent)
       2  usage error, or missing credentials (nothing is sent)
       3  FastSpring rejected a request (400, 401, 403)
-      4  network failure, retries exhausted, or an unreadable answer
+      4  network failure, retries exhausted, an unreadable answer, or an
+         earlier attempt without a known outcome (not sent without --force)
       5  sent (or sent before), but FastSpring warned about a session or priced it otherwise
          than the offer (--target v2: e.g. a coupon it did not apply)
+      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
     With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
     --checkout STORE/TYPE-NAME names, e.g. acme/web-main.
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
+    A project config or --catalog adds the store's catalog and policy checks: an offer they
+    find invalid is not sent either.
     """
-    from offerlang.send.batch import ReceiptsUnusable, open_books, send_batch
+    from offerlang.interrupts import sigterm_as_interrupt
+    from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
-    target = resolve_target(target_flag, paths)
+    target = resolve_target(target_flag, paths, isolated=isolated)
     checkout = None
     if target == "v2":
-        checkout = resolve_checkout(checkout_flag, paths)
+        checkout = resolve_checkout(checkout_flag, paths, isolated=isolated)
         if checkout is None:
             raise click.UsageError(
                 "--target v2 sends to a checkout: give --checkout STORE/TYPE-NAME (e.g. acme/web-main), "
@@ -144,15 +163,21 @@ def command(
     )
     values = set_values(campaign)
     rows = CampaignOptions.given(campaign)
+    stores = make_stores(catalog, isolated)
     if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
-        return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows))
+        with sigterm_as_interrupt():
+            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
 
-    results = [compile_path(f, values or None, target=target) for f in offer_files(paths)]
+    results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
-    print_diagnostics([d for r in results for d in r.diagnostics], results)
+    setup = problem_results(stores)
+    print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
+    if any(r.errors for r in setup):
+        click.echo("offer send: the project config or catalog is invalid; nothing was sent", err=True)
+        return EXIT_INVALID
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
         click.echo(f"offer send: {plural(bad, 'invalid offer')}; nothing was sent", err=True)
@@ -177,7 +202,12 @@ def command(
                 books = open_books(results, receipts_path)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
-            outcome = send_batch(client, results, books, force, sender)
+            try:
+                outcome = send_batch(client, results, books, force, sender)
+            except ReceiptsUnusable as exc:
+                raise click.UsageError(str(exc)) from None
+            finally:
+                close_books(books)
             if outcome == "ok" and sender.warned:
                 count = sender.warned
                 them = "it before handing out its link" if count == 1 else "them before handing out the links"
@@ -190,4 +220,5 @@ def command(
                 return EXIT_WARNED
             return EXIT_CODES[outcome]
 
-    return unless_stdout_closes(run)
+    with sigterm_as_interrupt():
+        return unless_stdout_closes(run)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
     from offerlang.compiler.targets import Checkout
     from offerlang.send.client import FastSpringClient, RetryInfo, RetryPolicy, SendError
-    from offerlang.send.receipts import Receipt
+    from offerlang.send.journal import Damage
+    from offerlang.send.receipts import Receipt, Unresolved
 
 # Seconds before the first retry, for the tests only (so that none waits for a real backoff):
 # the leading underscore marks it private, and it is deliberately not documented.
@@ -160,8 +161,26 @@ class Sender:
     def begin(self, result: CompileResult) -> None:
         self.current = result.path
 
-    def unreadable_receipt(self, path: Path, line: int) -> None:
-        click.echo(f"{path}:{line}: warning: not a receipt; ignored", err=True)
+    def damaged_receipt(self, path: Path, damage: Damage) -> None:
+        click.echo(f"{path}:{damage.line}: warning: not a receipt ({damage.reason}); ignored", err=True)
+
+    def unresolved(self, result: CompileResult, attempt: Unresolved) -> None:
+        started = datetime.fromisoformat(attempt.at).astimezone()
+        when = f"{started:%Y-%m-%d %H:%M:%S %Z}" + (f" by process {attempt.pid}" if attempt.pid else "")
+        if attempt.answered:
+            why = "got an answer that may hide a session (see the error it printed)"
+        else:
+            why = (
+                "has no recorded outcome: it may still be in flight in another run, or was cut off "
+                "and may have created a session"
+            )
+        click.echo(
+            f"{result.path}: not sent: the last attempt at this very request (started {when}) {why}; "
+            "check the store, then use --force to send it anyway",
+            err=True,
+        )
+        if self.output_format == "json":
+            click.echo(dumps({"offer": result.path, "status": "uncertain", "started": attempt.at}, None))
 
     def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
         if may_have_created:

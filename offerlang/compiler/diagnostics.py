@@ -223,6 +223,34 @@ CODES: dict[str, str] = {
     "E621": "Sessions v2 payload cannot be written as an offer",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
+    # the store (offerlang/store): the project config, the catalog file, the catalog checks,
+    # waivers. Only the codes: the compiler knows nothing of what they check.
+    "E401": "product not in the catalog",
+    "E402": "config file cannot be read as TOML",
+    "E403": "unknown key in the config file",
+    "E404": "wrong type or value in the config file",
+    "E405": "catalog file missing",
+    "E406": "catalog file cannot be used",
+    "E407": "waiver without a reason",
+    "E408": "waiver that cannot be read",
+    "W401": "price in a currency the catalog does not price",
+    "W402": "subscription terms on a one-time product",
+    "W403": "billing period other than the catalog's",
+    "W404": "catalog of another store than the config names",
+    "W405": "waiver that waives nothing",
+    # policy rules (offerlang/store/policy.py): the severity is the one the config sets
+    "P101": "discount above the policy's maximum",
+    "P102": "price paid below the catalog price by more than the policy allows",
+    "P103": "price override outside the range allowed around the catalog price",
+    "P104": "currency the policy does not allow",
+    "P105": "price override without every currency the catalog prices",
+    "P106": "price ending the policy does not allow",
+    "P107": "order tag the policy requires is missing",
+    "P108": "coupon code the policy does not allow",
+    "P109": "session open longer than the policy allows",
+    "P110": "trial longer than the policy allows",
+    "P111": "discount lasting more billing periods than the policy allows",
+    "P112": "pricing override on a product the policy locks",
 }
 
 # Codes that no longer fire, and why. A retired code is never given another meaning: tools and

@@ -150,9 +150,10 @@ def cached_parser(directory: Path | None) -> Lark:
     key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
     path = directory / f"parser-{key.hexdigest()[:32]}.lark"
     # The file is a pickle: it is loaded only from a folder and file that are the user's own.
-    if usercache.trusted(path):
+    fh = usercache.open_file(path)
+    if fh is not None:
         # A stale or damaged cache file is rebuilt, never fatal.
-        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), path.open("rb") as fh:
+        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), fh:
             return Lark.load(fh)
     parser = Lark(grammar_text(), **LARK_OPTIONS)
     usercache.write(path, parser.save)
@@ -724,7 +725,8 @@ def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
     """W307 for a tag (an order's or a buyer's), attribute or setup-fee title that looks like
     one word but holds a line break or tab from an escape."""
     values: list[n.Value] = []
-    for tag in [*offer.of(n.Tag), *offer.of(n.BuyerTag)]:
+    tags: list[n.Tag | n.BuyerTag] = [*offer.of(n.Tag), *offer.of(n.BuyerTag)]
+    for tag in tags:
         values += [tag.key, tag.value]
     for item in offer.items:
         for c in item.clauses:
