@@ -23,7 +23,7 @@ EXIT_INVALID = 1  # an offer (or input file) is invalid
 EXIT_USAGE = 2  # bad command line, missing file
 EXIT_REJECTED = 3  # FastSpring rejected a request
 EXIT_NETWORK = 4  # network failure, or retries exhausted
-EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one (a coupon not applied)
+EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one or priced one otherwise
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
@@ -50,7 +50,7 @@ Exit codes:
   2   usage error: bad option, missing or unreadable file
   3   FastSpring rejected a request (send, catalog pull)
   4   network failure or retries exhausted (send, catalog pull)
-  5   sessions created, but FastSpring warned about one (send --target v2)
+  5   sessions created, but FastSpring warned about one or priced one otherwise (send --target v2)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)

@@ -118,7 +118,14 @@ def command(
             records = _catalog_of(stores, [old, new])
             diffs.append(
                 diff_offers(
-                    label, _view(old), _view(new), old_path, new_path, catalog=records, waivers=waivers
+                    label,
+                    _view(old),
+                    _view(new),
+                    old_path,
+                    new_path,
+                    str(target),
+                    catalog=records,
+                    waivers=waivers,
                 )
             )
     # The same broken file on both sides (`offer diff a.offer a.offer`) is reported once.
@@ -138,7 +145,9 @@ def command(
         from offerlang.review.html import DiffEntry, diff_page
 
         entries = [
-            DiffEntry(d, _payload(sides[0]), _payload(sides[1]), catalog=_catalog_of(stores, sides))
+            DiffEntry(
+                d, _payload(sides[0]), _payload(sides[1]), str(target), catalog=_catalog_of(stores, sides)
+            )
             for d, (_, *sides) in zip(diffs, pairs, strict=True)
         ]
         click.echo(diff_page(entries), nl=False)

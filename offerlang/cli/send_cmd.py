@@ -117,7 +117,8 @@ def command(
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, an unreadable answer, or an
          earlier attempt without a known outcome (not sent without --force)
-      5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
+      5  sent (or sent before), but FastSpring warned about a session or priced it otherwise
+         than the offer (--target v2: e.g. a coupon it did not apply)
       130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
@@ -211,9 +212,10 @@ def command(
             if outcome == "ok" and sender.warned:
                 count = sender.warned
                 them = "it before handing out its link" if count == 1 else "them before handing out the links"
+                earlier = f"; {sender.warned_before} sent in an earlier run" if sender.warned_before else ""
                 click.echo(
-                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above): "
-                    f"check {them}",
+                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above"
+                    f"{earlier}): check {them}",
                     err=True,
                 )
                 return EXIT_WARNED

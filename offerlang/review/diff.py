@@ -84,9 +84,13 @@ Marks = tuple[frozenset[str], frozenset[str]]  # the pricing fields each side to
 NO_MARKS: Marks = (frozenset(), frozenset())
 
 
-def diff_payloads(old: dict[str, Any], new: dict[str, Any], catalog: Records | None = None) -> list[Change]:
+def diff_payloads(
+    old: dict[str, Any], new: dict[str, Any], catalog: Records | None = None, target: str = "v1"
+) -> list[Change]:
+    """What buyers would see change; `target` is the API both payloads are sent to (a Sessions
+    v2 body in its review form), for what FastSpring does with what they leave out."""
     out: list[Change] = []
-    out += _buyer(old, new)
+    out += _buyer(old, new, target)
     out += _scalar(None, "coupon", "coupon", old.get("coupon"), new.get("coupon"), say)
     if old.get("expiration") != new.get("expiration"):
         out.append(
@@ -179,8 +183,7 @@ def _marked(text: str, field: str, marks: frozenset[str]) -> str:
 
 def _v2_session(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """What only a Sessions v2 body says about the session (its review form's v2 names)."""
-    out = _scalar(None, "country", "country", old.get("country"), new.get("country"), str)
-    out += _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
+    out = _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
     out += _mapping(None, "accountTags", "buyer tag", old.get("accountTags", {}), new.get("accountTags", {}))
     for field, label in (
         ("paymentMethodsOrder", "payment methods shown first"),
@@ -200,18 +203,19 @@ def _v2_item(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     return out + _scalar(p, "imageUrl", "image", od.get("imageUrl"), nd.get("imageUrl"), say)
 
 
-def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _buyer(old: dict[str, Any], new: dict[str, Any], target: str = "v1") -> list[Change]:
     out: list[Change] = []
+    before, after = buyer(old, target), buyer(new, target)
     if "contact" in old and "contact" in new:
         out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELD_WORDS)
-    elif buyer(old) != buyer(new):
+    elif before != after:
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
         if who_old is None:
-            text = f"buyer added: {buyer(new)} (no longer: {AT_CHECKOUT})"
+            text = f"buyer added: {after} (no longer: {AT_CHECKOUT})"
         elif who_new is None:
-            text = f"buyer removed (was {buyer(old)}): {AT_CHECKOUT}"
+            text = f"buyer removed (was {before}): {AT_CHECKOUT}"
         else:
-            text = f"buyer {buyer(old)} → {buyer(new)}"
+            text = f"buyer {before} → {after}"
         out.append(Change(None, "buyer", text, who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
@@ -474,6 +478,7 @@ def diff_offers(
     new: dict[str, Any] | None,
     old_path: str | None = None,
     new_path: str | None = None,
+    target: str = "v1",
     *,
     catalog: Records | None = None,
     waivers: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
@@ -488,7 +493,7 @@ def diff_offers(
     if new is None:
         changes = [Change(None, "item", f"item {p} removed", p, None) for p in _products(old)]
         return OfferDiff(path, "removed", changes, old_path=old_path)
-    changes = diff_payloads(old, new, catalog) + _waivers(*waivers)
+    changes = diff_payloads(old, new, catalog, target) + _waivers(*waivers)
     if not changes and old != new:
         # A payload field no sentence above covers: say so rather than claim "no change".
         changes = [

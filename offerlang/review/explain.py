@@ -154,7 +154,14 @@ def pairs(mapping: dict[str, str]) -> str:
     return ", ".join(f"{say(k)}={say(v)}" for k, v in mapping.items())
 
 
-def buyer(payload: dict[str, Any]) -> str:
+# A contact without a country, per target: what FastSpring then does (W301 says it too).
+NO_COUNTRY = {
+    "v1": "no country (FastSpring assumes US and USD)",
+    "v2": "no country (FastSpring infers it from the buyer's IP address)",
+}
+
+
+def buyer(payload: dict[str, Any], target: str = "v1") -> str:
     if "account" in payload:
         return f"existing account {say(payload['account'])}"
     if "contact" not in payload:
@@ -166,7 +173,7 @@ def buyer(payload: dict[str, Any]) -> str:
     words += [c["company"]] if "company" in c else []
     words += [f"phone {c['phone']}"] if "phone" in c else []
     words.append(
-        f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
+        f"country {c['country']}" if "country" in c else NO_COUNTRY.get(str(target), NO_COUNTRY["v1"])
     )
     words += [f"language {c['language']}"] if "language" in c else []
     missing = [f for f in ("first", "last", "email") if f not in c]
@@ -189,9 +196,7 @@ def methods(names: list[str]) -> str:
 
 
 def session_facts(payload: dict[str, Any], target: str = "v1") -> Facts:
-    facts: Facts = [("buyer", buyer(payload))]
-    if "country" in payload:  # Sessions v2: a country without a contact
-        facts.append(("country", payload["country"]))
+    facts: Facts = [("buyer", buyer(payload, target))]
     if "locale" in payload:
         facts.append(("locale", say(payload["locale"])))
     if "lookup" in payload:
@@ -390,8 +395,9 @@ def pays(it: ItemExplanation) -> str:
         return "What the buyer pays: the catalog's price, so there are no amounts to show."
     marked = ", with the catalog's values" if it.from_catalog else ""
     if it.payload.get("pricing", {}).get("interval") == ADHOC:
+        when = "at signup and after the trial" if has_trial(it.payload["pricing"]) else "at signup"
         return (
-            f"What the buyer pays at signup (quantity {it.quantity}{marked}; billed ad hoc, so there "
+            f"What the buyer pays {when} (quantity {it.quantity}{marked}; billed ad hoc, so there "
             "are no renewals: later charges come when the seller bills):"
         )
     if (

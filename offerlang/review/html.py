@@ -364,11 +364,13 @@ def _label(cls: str, x: float, y: float, text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DiffEntry:
-    """One offer compared, with both payloads (None: no such side, or it does not compile)."""
+    """One offer compared, with both payloads (None: no such side, or it does not compile),
+    each a request body of `target` (a Sessions v2 body is explained in its review form)."""
 
     diff: OfferDiff
     old: dict[str, Any] | None
     new: dict[str, Any] | None
+    target: str = "v1"
     catalog: Records | None = None  # a catalog snapshot both sides are read through (store/)
 
 
@@ -411,7 +413,7 @@ def _diff_offer(anchor: str, e: DiffEntry) -> str:
             f"<tbody>{rows}</tbody></table>"
         )
     if d.status != "invalid" and (e.old is not None or e.new is not None):
-        out.append(_side_by_side(e.old, e.new, anchor, e.catalog))
+        out.append(_side_by_side(e.old, e.new, anchor, e.target, e.catalog))
     out.append("</article>")
     return "".join(out)
 
@@ -424,10 +426,14 @@ def _percent(old: Any, new: Any) -> str:
 
 
 def _side_by_side(
-    old: dict[str, Any] | None, new: dict[str, Any] | None, anchor: str, catalog: Records | None = None
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    anchor: str,
+    target: str = "v1",
+    catalog: Records | None = None,
 ) -> str:
-    eo = explain(old, "", catalog=catalog) if old is not None else None
-    en = explain(new, "", catalog=catalog) if new is not None else None
+    eo = explain(old, "", target, catalog=catalog) if old is not None else None
+    en = explain(new, "", target, catalog=catalog) if new is not None else None
     out = ['<section class="session"><h2>Session</h2>']
     out.append(_compare(eo.session if eo else None, en.session if en else None))
     out.append("</section>")

@@ -18,8 +18,11 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
   publishes.
 - Rows: the charge at signup is always a row of its own; after it, one row per stretch of
   periods that charge the same (adjacent rows with the same amount and reason are merged).
-- An `adhoc` item has no cycle: only its charge at signup is shown.
+- An `adhoc` item has no cycle: only its charge at signup is shown (with a trial: the trial,
+  then the charge after it).
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
+  So are Sessions v2's EDS and shipping fees (house reading: FastSpring does not publish
+  whether they come again at renewals, or per unit).
 - Only currencies the item prices itself have a timeline: without a price override the
   catalog's price applies and nothing is invented here. With a catalog snapshot
   (review/catalogview.py) the item is first merged with the catalog's pricing: its amounts are
@@ -33,7 +36,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang.language import ADHOC, EXACT, DiscountKind, format_money, round_money
-from offerlang.text import and_list
+from offerlang.text import and_list, ordinal
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +124,6 @@ def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> st
     return ("at " if sentence else "") + f"{noun}s {first}–{last}"
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def item_quantity(item: dict[str, Any]) -> int:
     pricing = item.get("pricing", {})
     return int(item.get("quantity") or pricing.get("quantityDefault") or 1)
@@ -188,13 +186,14 @@ def _percent(value: Decimal) -> str:
 def item_timelines(
     item: dict[str, Any], marks: frozenset[str] = frozenset(), known: bool = False
 ) -> list[Timeline]:
-    """One timeline per currency the item names an amount in (price, then setup fee, then
-    trial price), in the payload's order: a known setup fee or trial charge is shown even when
-    the price itself is the catalog's. `marks` and `known`: the item was merged with its
-    catalog record (review/catalogview.py), these fields coming from the catalog."""
+    """One timeline per currency the item names an amount in (price, then the setup, EDS and
+    shipping fees, then trial price), in the payload's order: a known fee or trial charge is
+    shown even when the price itself is the catalog's. `marks` and `known`: the item was merged
+    with its catalog record (review/catalogview.py), these fields coming from the catalog."""
     pricing: dict[str, Any] = item.get("pricing", {})
     trial_prices = pricing.get("trialPrice", {}) if pricing.get("paidTrial") else {}
-    named = [*pricing.get("price", {}), *pricing.get("setupFee", {}).get("price", {}), *trial_prices]
+    fees = [cur for field, _ in SIGNUP_FEES for cur in fee_amounts(pricing, field)]
+    named = [*pricing.get("price", {}), *fees, *trial_prices]
     with localcontext(EXACT):
         return [timeline(pricing, item_quantity(item), cur, marks, known) for cur in dict.fromkeys(named)]
 
@@ -235,8 +234,9 @@ def timeline(
     if trial:
         segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times, "trial" in marks)))
     if not recurring:
+        # One charge: at signup, or after the trial (an `adhoc` item with a trial).
         row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times + source)
-        segments.append((0, 0, *row))
+        segments.append((first_paid, first_paid, *row))
     elif discount is None:
         segments.append((first_paid, None, *regular_row))
     else:
@@ -264,15 +264,34 @@ def timeline(
     if "trial" not in pricing and "paidTrial" not in pricing and not known:
         # The catalog may still give the product a trial, which would change every row.
         basis += " (if the catalog sets no trial)"
-    fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
     amount, plus = first.amount, first.plus
-    if fee is not None:
-        basis += f", plus setup fee {format_money(fee, currency)}" + (
-            " (catalog)" if "setupFee" in marks else ""
-        )
-        amount, plus = (amount + fee, None) if amount is not None else (None, fee)
+    for field, words, fee in signup_fees(pricing, currency):
+        basis += f", plus {words} {format_money(fee, currency)}" + (" (catalog)" if field in marks else "")
+        amount, plus = (amount + fee, None) if amount is not None else (None, fee + (plus or 0))
     charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
     return Timeline(currency, tuple(_merged(charges)), trial)
+
+
+# The fees charged once, on top of the charge at signup, in this order: (pricing field, words).
+# A setup fee is a v1 and v2 field; the EDS and shipping fees are Sessions v2's (review form).
+SIGNUP_FEES = (("setupFee", "setup fee"), ("edsFee", "EDS fee"), ("shippingFee", "shipping fee"))
+
+
+def fee_amounts(pricing: dict[str, Any], field: str) -> dict[str, Decimal]:
+    """A fee's amounts per currency (a setup fee keeps them under `price`)."""
+    fee = pricing.get(field, {})
+    return dict(fee.get("price", {})) if field == "setupFee" else dict(fee)
+
+
+def signup_fees(pricing: dict[str, Any], currency: str) -> list[tuple[str, str, Decimal]]:
+    """(pricing field, words, amount) of each fee the item names in `currency`, charged once at
+    signup."""
+    out = []
+    for field, words in SIGNUP_FEES:
+        amount = fee_amounts(pricing, field).get(currency)
+        if amount is not None:
+            out.append((field, words, amount))
+    return out
 
 
 def _trial_charge(
