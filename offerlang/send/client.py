@@ -385,7 +385,7 @@ class FastSpringClient:
         """Create one session, retrying per the module's rules. Raises SendError, or
         SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
-        started = self._clock()
+        started: float | None = None
         policy = self.retry
         attempt = 1
         may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
@@ -394,6 +394,10 @@ class FastSpringClient:
             while True:
                 if self._before_attempt is not None:
                     self._before_attempt()
+                if started is None:
+                    # The deadline counts from the first attempt (RetryPolicy.deadline), not from
+                    # the wait for a campaign's rate-limit slot before it, which may be long.
+                    started = self._clock()
                 sending = True
                 outcome = self._attempt(request, attempt, policy.deadline - (self._clock() - started))
                 sending = False
