@@ -15,13 +15,21 @@ import re
 import subprocess
 import sys
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
 
 from offerlang.review.document import to_markdown, to_plain
 from offerlang.review.explain import explain, to_blocks
-from offerlang.send.client import MAX_ANSWER_BYTES, FastSpringClient, RetryPolicy, SendError, secret_scrubber
+from offerlang.send.client import (
+    MAX_ANSWER_BYTES,
+    MAX_READ_BYTES,
+    FastSpringClient,
+    RetryPolicy,
+    SendError,
+    secret_scrubber,
+)
 from offerlang.text import shown, visible
 
 from . import test_send
@@ -246,9 +254,11 @@ def padded_session(size: int) -> bytes:
 )
 def test_an_answer_over_one_mib_is_a_bad_answer_and_never_held_whole(server, body, headers):
     server.script(Reply(200, body, headers), created())
+    # Made before memory is traced: the first client imports httpx, which alone is megabytes.
+    client = client_for(server)
     tracemalloc.start()
     try:
-        with client_for(server) as client, pytest.raises(SendError) as caught:
+        with client, pytest.raises(SendError) as caught:
             client.create_session({"items": []})
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -317,3 +327,121 @@ def test_a_catalog_pull_is_bound_by_the_same_deadline(server):
         reader.get_json("products")
     assert "would pass the 1.0s deadline" in caught.value.message
     assert server.trickled < 100
+
+
+# ---- the catalog reader reads answers as sessions do ---------------------------------------------
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def pull(capsys, server: FakeFastSpring) -> tuple[int, str, str]:
+    code, out, err = run(capsys, "catalog", "pull", "--store", "acme", "--api-url", server.url)
+    PRINTED.extend((out, err))
+    return code, out, err
+
+
+def gzip_members(*parts: bytes) -> bytes:
+    return b"".join(gzip.compress(part) for part in parts)
+
+
+GZIPPED_LIST = gzip.compress(b'{"products": [], "nextPage": null}')
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "says"),
+    [
+        (b"\x1f\x8b\x08\x00garbled" * 3, "gzip", "could not be decoded: Error -3"),
+        (GZIPPED_LIST[:-8], "gzip", "could not be decoded: the compressed stream stops before its end"),
+        (GZIPPED_LIST + b"more", "gzip", "could not be decoded: data after the end of the compressed stream"),
+        (b"anything", "br", "could not be decoded: content encoding 'br'"),
+    ],
+    ids=["garbled-gzip", "gzip-cut-short", "gzip-then-more", "unasked-coding"],
+)
+def test_a_catalog_answer_that_cannot_be_decoded_is_a_bad_answer_not_a_crash(
+    server, capsys, folder, body, encoding, says
+):
+    # httpx's own decoding raised DecodingError here, which nothing caught: exit 70.
+    server.script_get(Reply(200, body, {"Content-Encoding": encoding}))
+    code, _, err = pull(capsys, server)
+    assert code == 4, err
+    assert f"could not read the products: HTTP 200 with an unreadable answer ({says}" in err
+    assert "nothing was written" in err and not (folder / "offers.catalog.json").exists()
+    assert len(server.requests) == 1  # what an answer is does not change by asking again
+
+
+def test_a_gzip_answer_of_several_members_and_zeros_after_it_is_read_whole(server, capsys, folder):
+    body = gzip_members(b'{"products": [], ', b'"nextPage": null}') + b"\0" * 10
+    server.script_get(Reply(200, body, {"Content-Encoding": "gzip"}))
+    code, out, err = pull(capsys, server)
+    assert (code, out) == (0, "offers.catalog.json: written (0 products of store acme)\n"), err
+
+
+@pytest.mark.parametrize("coding", ["zlib", "raw"])
+def test_a_deflate_answer_trickled_a_byte_at_a_time_is_read(server, coding):
+    # The zlib header arrives a byte at a time, so whether it is there is known only later.
+    answer = json.dumps({"id": SESSION_ID, "expires": 1490109872476}).encode()
+    squeeze = zlib.compressobj(wbits=zlib.MAX_WBITS if coding == "zlib" else -zlib.MAX_WBITS)
+    body = squeeze.compress(answer) + squeeze.flush()
+    server.script(Reply(200, body, {"Content-Encoding": "deflate"}, trickle=0.001))
+    with client_for(server) as client:
+        assert client.create_session({"items": []}).id == SESSION_ID
+
+
+def test_a_session_answer_cut_before_its_gzip_end_is_unreadable(server):
+    # The checksum at the end was never read: the text before it may not be what was sent.
+    whole = gzip.compress(json.dumps({"id": SESSION_ID, "expires": 1490109872476}).encode())
+    server.script(Reply(200, whole[:-8], {"Content-Encoding": "gzip"}))
+    with client_for(server) as client, pytest.raises(SendError) as caught:
+        client.create_session({"items": []})
+    assert "unreadable answer (could not be decoded: the compressed stream stops before its end)" in str(
+        caught.value.message
+    )
+    assert caught.value.may_have_created
+
+
+def bomb(decoded: int) -> bytes:
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = b"[" + b" " * (2**20 - 1)
+    return b"".join(squeeze.compress(block) for _ in range(decoded // 2**20)) + squeeze.flush()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [(b"[" + b" " * MAX_READ_BYTES + b"]", {}), (bomb(256 * 2**20), {"Content-Encoding": "gzip"})],
+    ids=["16-MiB-and-2-bytes", "gzip-bomb-256-MiB"],
+)
+def test_a_catalog_answer_over_its_cap_is_refused_and_never_held_whole(server, body, headers):
+    from offerlang.send.client import FastSpringReader
+
+    server.script_get(Reply(200, body, headers))
+    reader = FastSpringReader(  # made before memory is traced (importing httpx is megabytes)
+        store="acme", test_store=False, username=USERNAME, password=PASSWORD, api_url=server.url
+    )
+    tracemalloc.start()
+    try:
+        with reader, pytest.raises(SendError) as caught:
+            reader.get_json("products")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.message == "HTTP 200 with an unreadable answer (larger than 16 MiB)"
+    assert len(server.requests) == 1
+    # httpx decoded each chunk whole: a chunk of a gzip bomb alone was 60 MB.
+    assert peak < 2 * MAX_READ_BYTES + len(body)
+
+
+def test_a_catalog_answer_cut_off_is_asked_for_again(server, capsys, folder):
+    # Cut off is not what the answer is: a GET may be asked again (a POST never is).
+    slow = Reply(200, b"[" + b" " * 10_000 + b"]", trickle=0.05)
+    server.script_get(slow)
+    code, out, err = run(
+        capsys, "catalog", "pull", "--store", "acme", "--api-url", server.url, "--timeout", "0.3"
+    )
+    PRINTED.extend((out, err))
+    assert code == 0, err
+    assert "retrying in" in err and "HTTP 200 with an answer cut off (not complete after 0.3s)" in err

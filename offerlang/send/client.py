@@ -432,19 +432,8 @@ class FastSpringClient:
     def _attempt(self, request: httpx.Request, attempt: int, time_left: float) -> SessionCreated | _Retryable:
         import httpx
 
-        # The whole attempt, from connecting to the last byte of the answer, has `budget` seconds:
-        # every phase's timeout is cut to it, and every read and write on the connection to what
-        # is left of it (_DeadlineStream), so the deadline holds whatever the server does.
         budget = min(self.attempt_timeout, time_left)
-        configured = self._http.timeout
-        timeout = httpx.Timeout(
-            **{
-                phase: min(limit, budget) if limit is not None else budget
-                for phase, limit in configured.as_dict().items()
-            }
-        )
-        request.extensions["timeout"] = timeout.as_dict()
-
+        timeout = self._timeouts(request, budget)
         log.debug(
             "POST %s (attempt %d of %d, %d bytes)",
             request.url,
@@ -453,41 +442,22 @@ class FastSpringClient:
             len(request.content),
         )
         sent = self._clock()
-        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
-        _ATTEMPT.deadline = time.monotonic() + budget
         try:
-            try:
-                response = self._http.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                # A connection that was never made cannot have created a session.
-                unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
-            except httpx.TransportError as exc:
-                if _certificate_failure(exc):
-                    raise self._error(
-                        ErrorKind.NETWORK,
-                        f"the TLS certificate of {request.url.host} could not be verified: {exc}",
-                        hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses "
-                        "its own CA",
-                    ) from None
-                unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
-                reason = shown(self._scrub(_transport_reason(exc)))
-                return _Retryable(reason, may_have_created=not unsent)
-            try:
-                body, problem = _read_body(response, budget), None
-            except _BadBody as exc:
-                body, problem = b"", exc.reason
-            finally:
-                response.close()
-            # The same answer with its body read (bounded, decoded): `.content` for the readers below.
-            response = _with_body(response, body)
-        finally:
-            _ATTEMPT.deadline = None
+            response, problem = self._exchange(request, budget, MAX_ANSWER_BYTES)
+        except httpx.TimeoutException as exc:
+            # A connection that was never made cannot have created a session.
+            unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
+        except httpx.TransportError as exc:
+            self._refuse_certificate(exc, request)
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
+            reason = shown(self._scrub(_transport_reason(exc)))
+            return _Retryable(reason, may_have_created=not unsent)
         log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
             if problem is not None:
-                raise self._unreadable(status, problem)
+                raise self._unreadable(status, problem.reason)
             return self._session_from(response)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
@@ -506,7 +476,7 @@ class FastSpringClient:
         # login page, say), which may repeat the request: it is not shown at all.
         message, params = self._error_body(response, echo=status not in (401, 403))
         if problem is not None:
-            message = f"{message} (the rest of the answer was not read: {problem})"
+            message = f"{message} (the rest of the answer was not read: {problem.reason})"
         if status in (401, 403):
             raise self._error(
                 ErrorKind.AUTH,
@@ -520,6 +490,54 @@ class FastSpringClient:
                 ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
             )
         raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+    def _timeouts(self, request: httpx.Request, budget: float) -> httpx.Timeout:
+        """Every phase's timeout of `request` cut to the attempt's `budget` of seconds."""
+        import httpx
+
+        configured = self._http.timeout
+        timeout = httpx.Timeout(
+            **{
+                phase: min(limit, budget) if limit is not None else budget
+                for phase, limit in configured.as_dict().items()
+            }
+        )
+        request.extensions["timeout"] = timeout.as_dict()
+        return timeout
+
+    def _exchange(
+        self, request: httpx.Request, budget: float, limit: int
+    ) -> tuple[httpx.Response, _BadBody | None]:
+        """Send `request` and read its answer, the whole exchange (connecting, the request, the
+        answer's last byte) within `budget` seconds: every read and write on the connection gets
+        only what is left of it (_DeadlineStream), so the deadline holds whatever the server does.
+        The body is read bounded and decoded by _read_body, `limit` bytes at most; an answer
+        whose body could not be read whole comes back with an empty body and the _BadBody that
+        says why. The one reader of answers, for sessions (POST) and the catalog (GET) alike.
+        Raises httpx's TimeoutException or TransportError when there is no answer at all."""
+        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
+        _ATTEMPT.deadline = time.monotonic() + budget
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body, problem = _read_body(response, budget, limit), None
+            except _BadBody as exc:
+                body, problem = b"", exc
+            finally:
+                response.close()
+        finally:
+            _ATTEMPT.deadline = None
+        # The same answer with its body read (bounded, decoded): `.content` for the readers.
+        return _with_body(response, body), problem
+
+    def _refuse_certificate(self, exc: Exception, request: httpx.Request) -> None:
+        """A TLS certificate that could not be verified is no passing failure: never retried."""
+        if _certificate_failure(exc):
+            raise self._error(
+                ErrorKind.NETWORK,
+                f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
+            ) from None
 
     def _unreadable(self, status: int, what: str) -> SendError:
         return self._error(
@@ -728,37 +746,48 @@ def _error_body(
 
 
 class _BadBody(Exception):
-    """The answer's body could not be read whole: `reason` says why (too big, too slow, ...)."""
+    """The answer's body could not be read whole: `reason` says why (too big, too slow, ...).
+    `transient`: it was cut off (too slow, the connection closed), so asking again may get it
+    whole; otherwise the answer is what it is (too big, not decodable)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.transient = transient
 
 
-def _read_body(response: httpx.Response, budget: float) -> bytes:
+def _read_body(response: httpx.Response, budget: float, limit: int = MAX_ANSWER_BYTES) -> bytes:
     """The body, decoded, or _BadBody. Read chunk by chunk as it arrives and decoded by us, not
-    by httpx, so that nothing past MAX_ANSWER_BYTES is ever held: a 100 MB answer or a gzip bomb
-    costs one chunk of memory, not the whole of it."""
+    by httpx, so that nothing past `limit` bytes is ever held: a 100 MB answer or a gzip bomb
+    costs one chunk of memory, not the whole of it; and a body that cannot be decoded (garbled
+    gzip, a coding not asked for, a compressed stream cut short) is a bad answer, not a crash."""
     import httpx
 
     decode = _decoder(response.headers.get("Content-Encoding", ""))
     body = bytearray()
     received = 0
+    too_large = f"larger than {_size(limit)}"
     try:
         for chunk in response.iter_raw():
             received += len(chunk)
-            body += decode(chunk, MAX_ANSWER_BYTES - len(body)) if decode else chunk
-            if len(body) > MAX_ANSWER_BYTES or received > MAX_ANSWER_BYTES:
-                raise _BadBody(f"larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+            body += decode.feed(chunk, limit - len(body)) if decode else chunk
+            if len(body) > limit or received > limit:
+                raise _BadBody(too_large)
             if time.monotonic() > (_ATTEMPT.deadline or math.inf):
-                raise _BadBody(f"not complete after {format_seconds(budget)}")
+                raise _BadBody(f"not complete after {format_seconds(budget)}", transient=True)
+        if decode is not None and received:
+            decode.finish()
     except httpx.TimeoutException:
-        raise _BadBody(f"not complete after {format_seconds(budget)}") from None
+        raise _BadBody(f"not complete after {format_seconds(budget)}", transient=True) from None
     except httpx.TransportError:
-        raise _BadBody("the connection closed before its end") from None
+        raise _BadBody("the connection closed before its end", transient=True) from None
     except zlib.error as exc:
         raise _BadBody(f"could not be decoded: {exc}") from None
     return bytes(body)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
 
 
 def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
@@ -776,9 +805,9 @@ def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
     )
 
 
-def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
-    """A function that decodes the next chunk of a body, producing at most `room` + 1 bytes (one
-    more than fits is enough to know it does not). None for an unencoded body."""
+def _decoder(content_encoding: str) -> _Inflater | None:
+    """What decodes a body sent with this Content-Encoding, chunk by chunk; None for an
+    unencoded body."""
     codings = [
         c for c in (c.strip().lower() for c in content_encoding.split(",")) if c not in ("", "identity")
     ]
@@ -786,25 +815,56 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
         return None
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         # Only "gzip, deflate" is asked for (Accept-Encoding), and one coding at a time.
-        raise _BadBody(f"could not be decoded: content encoding {visible(content_encoding)!r}")
-    wbits = zlib.MAX_WBITS | 16 if codings[0] != "deflate" else zlib.MAX_WBITS
-    inflate = zlib.decompressobj(wbits)
-    first = True
+        raise _BadBody(f"could not be decoded: content encoding '{shown(content_encoding, 100)}'")
+    return _Inflater(gzip=codings[0] != "deflate")
 
-    def decode(chunk: bytes, room: int) -> bytes:
-        nonlocal inflate, first
+
+class _Inflater:
+    """A gzip or deflate body, decoded a chunk at a time, each call producing at most `room` + 1
+    bytes (one more than fits is enough to know it does not fit). Unlike a bare decompressobj it
+    reads a gzip body of several members (RFC 1952 allows them) and zeros after the end (as
+    gzip(1) does), takes "deflate" as some servers send it (raw, without the zlib header, as
+    httpx does), and refuses a stream that stops before its end (its checksum never read) or
+    goes on with something else after it."""
+
+    def __init__(self, *, gzip: bool) -> None:
+        self._gzip = gzip
+        self._wbits = zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS
+        self._inflate = zlib.decompressobj(self._wbits)
+        self._head = b""  # a deflate body's first bytes, until its zlib header has been read
+        self._padded = False  # zeros came after the end
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        if self._wbits != zlib.MAX_WBITS or len(self._head) >= 2:
+            return self._decompress(chunk, room)
+        self._head += chunk
         try:
-            out = inflate.decompress(chunk, room + 1)
+            return self._decompress(chunk, room)
         except zlib.error:
-            if not first or wbits != zlib.MAX_WBITS:
-                raise
-            # "deflate" as some servers send it: raw, without the zlib header (httpx does the same).
-            inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = inflate.decompress(chunk, room + 1)
-        first = False
+            # "deflate" sent raw: start again without the header, from the first byte.
+            self._wbits = -zlib.MAX_WBITS
+            self._inflate = zlib.decompressobj(self._wbits)
+            return self._decompress(self._head, room)
+
+    def _decompress(self, data: bytes, room: int) -> bytes:
+        out = b""
+        while data and len(out) <= room:
+            if self._inflate.eof:
+                if not data.strip(b"\0"):
+                    self._padded = True
+                    break
+                magic = b"\x1f\x8b"[: len(data)]  # a gzip member's first bytes (maybe one so far)
+                if self._padded or not self._gzip or data[:2] != magic:
+                    raise zlib.error("data after the end of the compressed stream")
+                self._inflate = zlib.decompressobj(self._wbits)  # the next member of a gzip body
+            out += self._inflate.decompress(data, room + 1 - len(out))
+            data = self._inflate.unused_data if self._inflate.eof else b""
         return out
 
-    return decode
+    def finish(self) -> None:
+        """At the body's last byte: the stream must have ended there, its checksum checked."""
+        if not self._inflate.eof:
+            raise zlib.error("the compressed stream stops before its end")
 
 
 class _DeadlineBackend:
@@ -979,52 +1039,39 @@ class FastSpringReader(FastSpringClient):
     def _get_attempt(self, request: httpx.Request, attempt: int, time_left: float) -> Any:
         import httpx
 
-        configured = self._http.timeout
-        timeout = httpx.Timeout(
-            **{
-                phase: min(limit, time_left) if limit is not None else time_left
-                for phase, limit in configured.as_dict().items()
-            }
-        )
-        request.extensions["timeout"] = timeout.as_dict()
+        # The attempt's deadline, as for sessions: every read gets only the time left of it, so a
+        # server trickling its answer cannot stretch an attempt past --timeout.
+        budget = min(self.attempt_timeout, time_left)
+        timeout = self._timeouts(request, budget)
         log.debug(
             "GET %s (attempt %d of %d)", self._scrub(str(request.url)), attempt, self.retry.max_attempts
         )
-        # The attempt's deadline, as for sessions: every read gets only the time left of it, so a
-        # server trickling its answer cannot stretch an attempt past --timeout.
-        _ATTEMPT.deadline = time.monotonic() + min(self.attempt_timeout, time_left)
         try:
-            response = self._http.send(request, stream=True)
-            try:
-                body = _read_capped(response)
-            finally:
-                response.close()
+            response, problem = self._exchange(request, budget, MAX_READ_BYTES)
         except httpx.TimeoutException as exc:
             return _Retryable(self._scrub(_timeout_reason(exc, timeout)))
         except httpx.TransportError as exc:
-            if _certificate_failure(exc):
-                raise self._error(
-                    ErrorKind.NETWORK,
-                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
-                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
-                ) from None
-            return _Retryable(self._scrub(_transport_reason(exc)))
-        except _TooLarge:
-            too_large = f"the answer is larger than {MAX_READ_BYTES // 2**20} MiB: not an answer to read"
-            raise self._error(ErrorKind.NETWORK, too_large) from None
-        finally:
-            _ATTEMPT.deadline = None
+            self._refuse_certificate(exc, request)
+            return _Retryable(shown(self._scrub(_transport_reason(exc))))
         status = response.status_code
+        body = response.content
         log.debug("HTTP %d, %d bytes", status, len(body))
+        if problem is not None and problem.transient:
+            # Cut off (too slow, the connection dropped): a GET may simply be asked again.
+            return _Retryable(f"HTTP {status} with an answer cut off ({problem.reason})", status)
         if 200 <= status < 300:
+            if problem is not None:
+                raise self._error(
+                    ErrorKind.NETWORK, f"HTTP {status} with an unreadable answer ({problem.reason})", status
+                )
             try:
                 return loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            except (UnicodeDecodeError, ValueError) as exc:
                 raise self._error(
                     ErrorKind.NETWORK, f"HTTP {status} with an answer that is not JSON ({exc})", status
                 ) from None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if status == 404 and not _fastspring_shaped(body):
+        if status == 404 and (problem is not None or not _fastspring_shaped(body)):
             raise self._error(
                 ErrorKind.URL,
                 f"HTTP 404 from {self._scrub(str(request.url.copy_with(query=None)))} with a page that is "
@@ -1043,10 +1090,9 @@ class FastSpringReader(FastSpringClient):
             )
         if status >= 500:
             return _Retryable(f"HTTP {status}", status, retry_after)
-        # The streamed (already decoded) body, as a whole response for the reader sessions use.
-        kind = response.headers.get("Content-Type")
-        whole = httpx.Response(status, headers={"Content-Type": kind} if kind else {}, content=body)
-        message, params = _error_body(whole, self._scrub, echo=status not in (401, 403))
+        message, params = self._error_body(response, echo=status not in (401, 403))
+        if problem is not None:
+            message = f"{message} (the rest of the answer was not read: {problem.reason})"
         if status in (401, 403):
             raise self._error(
                 ErrorKind.AUTH,
@@ -1055,26 +1101,10 @@ class FastSpringReader(FastSpringClient):
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
-            where = self._scrub(response.headers.get("Location", "elsewhere"))
+            where = shown(self._scrub(response.headers.get("Location", "elsewhere")))
             moved = f"unexpected redirect to {where}"
             raise self._error(ErrorKind.REJECTED, moved, status, hint="check --api-url")
         raise self._error(ErrorKind.REJECTED, message, status, params=params)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _read_capped(response: httpx.Response) -> bytes:
-    """The decoded body, refusing more than MAX_READ_BYTES (a gzip bomb stops at the cap)."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_READ_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _fastspring_shaped(body: bytes) -> bool:
