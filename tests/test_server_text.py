@@ -17,8 +17,11 @@ import sys
 import tracemalloc
 import zlib
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from offerlang.review.document import to_markdown, to_plain
 from offerlang.review.explain import explain, to_blocks
@@ -84,23 +87,43 @@ def base64_around(secret: bytes) -> list[str]:
 
 
 def leaked(text: str, secret: bytes) -> bool:
-    """Whether `secret` can be read back from `text`, decoding every base64-looking run at each
-    of its four character offsets, and HTML entities."""
-    json_unescaped = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), text)
-    json_unescaped = json_unescaped.replace('\\"', '"').replace("\\\\", "\\")
-    if any(secret.decode("utf-8") in t for t in (text, html.unescape(text), json_unescaped)):
+    """Whether `secret` can be read back from `text`: as it is, HTML-unescaped, JSON-unescaped or
+    percent-decoded (and each of those once more), or base64 at each of the four character
+    offsets of every base64-looking run in any of them, white space left out."""
+    views = {text}
+    for _ in range(2):
+        views |= {decoded for view in views for decoded in (html.unescape(view), unjson(view), unquote(view))}
+    if any(secret.decode("utf-8") in view for view in views):
         return True
-    for run_ in re.findall(r"[A-Za-z0-9+/_-]{4,}", text):
-        for offset in range(4):
-            chunk = run_[offset:]
-            chunk = chunk[: len(chunk) - len(chunk) % 4]
-            try:
-                decoded = base64.b64decode(chunk.replace("-", "+").replace("_", "/"))
-            except ValueError:
-                continue
-            if secret in decoded:
-                return True
+    for view in views:
+        for run_ in re.findall(r"[A-Za-z0-9+/_-]{4,}", re.sub(r"\s+|\\n", "", view)):
+            for offset in range(4):
+                chunk = run_[offset:]
+                chunk = chunk[: len(chunk) - len(chunk) % 4]
+                try:
+                    decoded = base64.b64decode(chunk.replace("-", "+").replace("_", "/"))
+                except ValueError:
+                    continue
+                if secret in decoded:
+                    return True
     return False
+
+
+def unjson(text: str) -> str:
+    for candidate in (f'"{text}"', text):
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, str):
+            return value
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), text)
+    return text.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def wrapped_base64(secret: bytes) -> str:
+    """`secret` inside base64 wrapped onto lines of 76 (MIME), as a JSON string holds it."""
+    return json.dumps(base64.encodebytes(b"x" * 40 + secret + b"y" * 40).decode())[1:-1]
 
 
 ECHOES = {
@@ -109,6 +132,17 @@ ECHOES = {
     "html": html.escape(PASSWORD),
     "html-numeric": html.escape(PASSWORD).replace("&quot;", "&#34;"),
     "json-uppercase-escapes": json.dumps(PASSWORD)[1:-1].replace("\\u00f6", "\\u00F6"),
+    # Forms no encoder's usual output gives, found by reading the text decoded:
+    "percent-every-byte": "".join(f"%{b:02X}" for b in PASSWORD.encode()),
+    "json-every-character": "".join(f"\\u{ord(c):04X}" for c in PASSWORD),
+    "html-numeric-every-character": "".join(f"&#{ord(c)};" for c in PASSWORD),
+    "html-named-entities": html.escape(PASSWORD).replace("ö", "&ouml;").replace("ß", "&szlig;"),
+    "html-of-json": html.escape(json.dumps(PASSWORD)),
+    **{
+        f"base64-password-percent-{i}": quote(form, safe="")
+        for i, form in enumerate(base64_around(PASSWORD.encode()))
+    },
+    "base64-wrapped-in-json": wrapped_base64(PASSWORD.encode()),
 }
 
 
@@ -445,3 +479,36 @@ def test_a_catalog_answer_cut_off_is_asked_for_again(server, capsys, folder):
     PRINTED.extend((out, err))
     assert code == 0, err
     assert "retrying in" in err and "HTTP 200 with an answer cut off (not complete after 0.3s)" in err
+
+
+def escaped_each_character(password: str, ways: list[int]) -> str:
+    """`password` with each character written its own way: as is, percent-encoded UTF-8 (either
+    case), a JSON \\u escape (surrogate pairs beyond the BMP), an HTML decimal or hex entity."""
+    out = []
+    for char, way in zip(password, ways, strict=True):
+        data = char.encode("utf-8")
+        utf16 = char.encode("utf-16-be")
+        out.append(
+            [
+                char,
+                "".join(f"%{b:02X}" for b in data),
+                "".join(f"%{b:02x}" for b in data),
+                "".join(f"\\u{int.from_bytes(utf16[i : i + 2], 'big'):04X}" for i in range(0, len(utf16), 2)),
+                f"&#{ord(char)};",
+                f"&#x{ord(char):x};",
+            ][way]
+        )
+    return "".join(out)
+
+
+@given(
+    password=st.text(st.characters(blacklist_categories=["Cs"]), min_size=4, max_size=20),
+    ways=st.lists(st.integers(0, 5), min_size=20, max_size=20),
+    before=st.text(max_size=10),
+    after=st.text(max_size=10),
+)
+def test_a_password_escaped_any_way_character_by_character_is_masked(password, ways, before, after):
+    echo = escaped_each_character(password, ways[: len(password)])
+    scrubbed = secret_scrubber("someone", password)(f"{before}{echo}{after}")
+    assert password not in scrubbed
+    assert password not in unjson(html.unescape(unquote(scrubbed)))

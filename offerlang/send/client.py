@@ -611,37 +611,206 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
     percent-encoded, HTML-escaped (named or numeric entities), and base64-encoded, the pair and
     the password alone, at any of the three byte alignments inside a longer base64 text.
 
+    Beyond the forms an encoder gives (found as they are, fast), the text is also read decoded
+    (_decoded_view: percent-escapes, JSON escapes and HTML entities of any kind, in any case,
+    nested up to three layers deep, white space inside base64 ignored) and whatever spells a
+    secret there is masked where it stands in the text: `%70%61…`, `\\u0070…`, `&#112;…`,
+    `&ouml;` and base64 that was then percent-encoded or wrapped onto lines are masked too.
+
     A very short secret does not blank every message: a form shorter than
     _MIN_SCRUBBED_ANYWHERE characters is masked only where it stands alone as a word, and a
     base64 fragment that short (from a password of 1 or 2 characters) is not masked at all."""
     pair = f"{username}:{password}"
     masks: dict[str, Callable[[str], str]] = {}
+    # What is looked for in the decoded text: (pattern, whether to look where white space is
+    # left out, as base64 may be wrapped onto lines).
+    plain: set[str] = set()
+    wrapped: set[str] = set()
 
     for secret in (password, username, pair, basic_token(username, password)):
         if not secret:
             continue
+        anywhere = len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair
         for form in _encoded_forms(secret):
-            if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
+            if anywhere:
                 masks[form] = partial(_mask_everywhere, form)
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
                 masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
+        plain.add(re.escape(secret) if anywhere else rf"(?<!\w){re.escape(secret)}(?!\w)")
     for secret in (pair, password):
         if secret:
             for fragment in _base64_fragments(secret.encode("utf-8", "surrogateescape")):
                 if len(fragment) >= _MIN_SCRUBBED_ANYWHERE:
                     masks[fragment] = partial(_mask_everywhere, fragment)
+                    wrapped.add(re.escape(fragment))
+    wrapped.add(re.escape(basic_token(username, password)))
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
+    in_decoded = _alternatives(plain | wrapped)
+    in_unwrapped = _alternatives(wrapped)
 
     def scrub(text: str) -> str:
         # Escapes in one case, so that `\u00F6`, `%C3%b6` or `&#X22;` match the forms above.
         text = _lower_escapes(text)
         for mask in ordered:
             text = mask(text)
-        return text
+        return _mask_decoded(text, in_decoded, in_unwrapped)
 
     return scrub
+
+
+def _alternatives(patterns: set[str]) -> re.Pattern[str] | None:
+    # Longest first: where two forms start at one place, the longer one is masked whole.
+    ordered = sorted(patterns, key=len, reverse=True)
+    return re.compile("|".join(ordered)) if ordered else None
+
+
+def _mask_decoded(text: str, in_decoded: re.Pattern[str] | None, in_unwrapped: re.Pattern[str] | None) -> str:
+    """`text` with every span masked that spells a secret once decoded (`in_decoded`), or once
+    decoded with its white space left out (`in_unwrapped`: base64 wrapped onto lines)."""
+    spans: list[tuple[int, int]] = []
+    views = [(in_decoded, False)]
+    # Only white space (maybe escaped, as `\n` in JSON) can make the unwrapped view differ.
+    if in_unwrapped is not None and (_SPACE.search(text) or _AN_ESCAPE.search(text)):
+        views.append((in_unwrapped, True))
+    for pattern, unwrap in views:
+        if pattern is None:
+            continue
+        view, starts, ends = _decoded_view(text, unwrap)
+        for m in pattern.finditer(view):
+            if m.end() > m.start():
+                spans.append((starts[m.start()], ends[m.end() - 1]))
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start < at:  # overlaps the span masked before it: one mask for both
+            at = max(at, end)
+            continue
+        out += [text[at:start], REDACTED]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+# One layer of the escapes an echo may hold: a run of percent-escapes (UTF-8 bytes), a run of
+# JSON \u escapes (surrogate pairs), JSON's short escapes, HTML's numeric and named entities.
+_AN_ESCAPE = re.compile(
+    r"(?:%[0-9A-Fa-f]{2})+|(?:\\u[0-9A-Fa-f]{4})+|\\[\"\\/bfnrt]"
+    r"|&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,31};"
+)
+_SPACE = re.compile(r"\s")
+_JSON_SHORT = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# Layers of escapes decoded, one inside another (HTML of JSON of a percent-encoded text).
+_LAYERS = 3
+
+
+def _decoded_view(text: str, unwrap: bool) -> tuple[str, list[int], list[int]]:
+    """`text` with its escapes decoded (up to _LAYERS deep), and for each character of the
+    result where in `text` the escape it came from starts and ends. With `unwrap`, white space
+    is left out as well. Text without escapes or white space costs one regex search."""
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+    view = text
+    for _ in range(_LAYERS):
+        if not _AN_ESCAPE.search(view):
+            break
+        view, layer_starts, layer_ends = _decode_layer(view)
+        if starts is None or ends is None:
+            starts, ends = layer_starts, layer_ends
+        else:
+            starts, ends = [starts[i] for i in layer_starts], [ends[i - 1] for i in layer_ends]
+    if unwrap and _SPACE.search(view):
+        kept = [i for i, c in enumerate(view) if not c.isspace()]
+        view = "".join(view[i] for i in kept)
+        if starts is None or ends is None:
+            starts, ends = kept, [i + 1 for i in kept]
+        else:
+            starts, ends = [starts[i] for i in kept], [ends[i] for i in kept]
+    if starts is None or ends is None:
+        return view, range(len(view)), range(1, len(view) + 1)  # type: ignore[return-value]
+    return view, starts, ends
+
+
+def _decode_layer(text: str) -> tuple[str, list[int], list[int]]:
+    import html.entities
+
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def keep(chars: str, start: int, end: int) -> None:
+        for c in chars:
+            out.append(c)
+            starts.append(start)
+            ends.append(end)
+
+    def literal(start: int, end: int) -> None:
+        for i in range(start, end):
+            keep(text[i], i, i + 1)
+
+    at = 0
+    for m in _AN_ESCAPE.finditer(text):
+        literal(at, m.start())
+        at = m.end()
+        token, start = m[0], m.start()
+        if token[0] == "%":
+            _decode_units(bytes.fromhex(token.replace("%", "")), 3, start, keep, literal)
+        elif token.startswith("\\u"):
+            units = [int(token[i + 2 : i + 6], 16) for i in range(0, len(token), 6)]
+            _decode_utf16(units, start, keep, literal)
+        elif token[0] == "\\":
+            keep(_JSON_SHORT[token[1]], start, m.end())
+        elif token.startswith("&#"):
+            code = int(token[3:-1], 16) if token[2] in "xX" else int(token[2:-1])
+            if code < 0x110000 and not 0xD800 <= code <= 0xDFFF:
+                keep(chr(code), start, m.end())
+            else:
+                literal(start, m.end())
+        elif token[1:] in html.entities.html5:
+            keep(html.entities.html5[token[1:]], start, m.end())
+        else:
+            literal(start, m.end())
+    literal(at, len(text))
+    return "".join(out), starts, ends
+
+
+def _decode_units(data: bytes, width: int, start: int, keep: Any, literal: Any) -> None:
+    """Percent-escaped bytes (`width` characters each) as UTF-8 characters; a byte that is not
+    part of one stays as it was written."""
+    i = 0
+    while i < len(data):
+        for n in (1, 2, 3, 4):
+            try:
+                char = data[i : i + n].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            keep(char, start + width * i, start + width * (i + n))
+            i += n
+            break
+        else:
+            literal(start + width * i, start + width * (i + 1))
+            i += 1
+
+
+def _decode_utf16(units: list[int], start: int, keep: Any, literal: Any) -> None:
+    """JSON's \\u escapes (6 characters each) as characters, surrogate pairs joined; a lone
+    surrogate stays as it was written."""
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        at = start + 6 * i
+        if 0xD800 <= unit <= 0xDBFF and i + 1 < len(units) and 0xDC00 <= units[i + 1] <= 0xDFFF:
+            keep(chr(0x10000 + ((unit - 0xD800) << 10) + (units[i + 1] - 0xDC00)), at, at + 12)
+            i += 2
+        elif 0xD800 <= unit <= 0xDFFF:
+            literal(at, at + 6)
+            i += 1
+        else:
+            keep(chr(unit), at, at + 6)
+            i += 1
 
 
 def _mask_everywhere(form: str, text: str) -> str:
