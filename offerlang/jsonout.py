@@ -8,23 +8,47 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from offerlang.errors import OfferlangError
+from offerlang.text import BIDI_CONTROLS
 
-_encode_string = json.encoder.encode_basestring  # keeps non-ASCII text as written
+_encode_basestring = json.encoder.encode_basestring  # keeps non-ASCII text as written
+# Characters JSON may hold as they are but a terminal or an editor acts on (C1 controls such as
+# CSI, the line and paragraph separators, the bidirectional controls that reorder what is shown:
+# offerlang.text.BIDI_CONTROLS) and lone surrogates (which no UTF-8 file can hold): written as
+# \u escapes, the same JSON value, so that no JSON offerlang prints or writes carries them raw.
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
+
+
+def _encode_string(text: str) -> str:
+    encoded = _encode_basestring(text)
+    if _UNSAFE_IN_JSON.search(encoded):
+        encoded = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", encoded)
+    return encoded
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:
-    """JSON text for a payload: `indent` spaces per level, or one compact line for None."""
+    """JSON text for a payload: `indent` spaces per level, or one compact line for None. Control,
+    bidi and separator characters in strings are written as \\u escapes (_UNSAFE_IN_JSON)."""
     out: list[str] = []
-    _write(value, out, indent, 0)
+    _write(value, out, indent, 0, _encode_string)
     return "".join(out)
 
 
-def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
+def canonical(value: Any) -> str:
+    """The compact JSON text payload hashes are made of, as offerlang has always written it:
+    characters outside _encode_basestring's escapes stay as they are. Never change it: the
+    journals of earlier runs hold hashes of this text, which is how an identical request is
+    known again (a different text would let it be sent twice)."""
+    out: list[str] = []
+    _write(value, out, None, 0, _encode_basestring)
+    return "".join(out)
+
+
+def _write(value: Any, out: list[str], indent: int | None, level: int, encode: Callable[[str], str]) -> None:
     if value is None:
         out.append("null")
     elif value is True:
@@ -32,7 +56,7 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(_encode_string(value))
+        out.append(encode(value))
     elif isinstance(value, Decimal):
         out.append(_decimal(value))
     elif isinstance(value, int):
@@ -42,9 +66,9 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         # write NaN and Infinity, which are not JSON.
         raise TypeError(f"cannot write the float {value!r} as JSON: use Decimal or int")
     elif isinstance(value, dict):
-        _container("{", "}", list(value.items()), out, indent, level, is_dict=True)
+        _container("{", "}", list(value.items()), out, indent, level, encode, is_dict=True)
     elif isinstance(value, list | tuple):
-        _container("[", "]", list(value), out, indent, level, is_dict=False)
+        _container("[", "]", list(value), out, indent, level, encode, is_dict=False)
     else:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
@@ -56,6 +80,7 @@ def _container(
     out: list[str],
     indent: int | None,
     level: int,
+    encode: Callable[[str], str],
     *,
     is_dict: bool,
 ) -> None:
@@ -70,10 +95,10 @@ def _container(
             out.append("\n" + " " * (indent * (level + 1)))
         if is_dict:
             key, val = entry
-            out.append(_encode_string(str(key)) + (": " if indent is not None else ":"))
-            _write(val, out, indent, level + 1)
+            out.append(encode(str(key)) + (": " if indent is not None else ":"))
+            _write(val, out, indent, level + 1, encode)
         else:
-            _write(entry, out, indent, level + 1)
+            _write(entry, out, indent, level + 1, encode)
     if indent is not None:
         out.append("\n" + " " * (indent * level))
     out.append(close)

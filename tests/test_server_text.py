@@ -512,3 +512,113 @@ def test_a_password_escaped_any_way_character_by_character_is_masked(password, w
     scrubbed = secret_scrubber("someone", password)(f"{before}{echo}{after}")
     assert password not in scrubbed
     assert password not in unjson(html.unescape(unquote(scrubbed)))
+
+
+# ---- a Sessions v2 answer: its link, its prices ----------------------------------------------------
+
+V2_OFFER = "account uKj7izONRfanVwBL9eiG_A\n\nitem falcon {\n  quantity 2\n  price USD 19.99\n}\n"
+
+
+def v2_answer(**changes) -> dict:
+    answer = {
+        "id": SESSION_ID,
+        "expires": "2026-11-28T06:22:36Z",
+        "currency": "USD",
+        "checkoutUrls": {"webcheckoutUrl": f"https://acme.onfastspring.com/checkout/session/{SESSION_ID}"},
+        "cart": {
+            "netTotal": "39.98",
+            "netTotalDisplay": "$39.98",
+            "lineItems": [{"productPath": "falcon", "quantity": 2, "price": {"unitNetPrice": "19.99"}}],
+        },
+    }
+    return {**answer, **changes}
+
+
+def send_v2(server: FakeFastSpring, capsys, tmp_path: Path, answer: dict, *args: str) -> tuple[int, str, str]:
+    from offerlang.cli import targeting
+
+    offer_file = tmp_path / "v2.offer"
+    offer_file.write_text(V2_OFFER, "utf-8")
+    server.script(Reply(201, answer))
+    with pytest.MonkeyPatch.context() as patch:  # no repository config near the test's files
+        patch.setattr(targeting, "repository_settings", lambda near: targeting.Settings())
+        return send(
+            capsys,
+            str(offer_file),
+            "--target",
+            "v2",
+            "--checkout",
+            "acme/web-main",
+            "--api-url",
+            server.url,
+            *args,
+        )
+
+
+BUILT_LINK = f"https://acme.onfastspring.com/checkout/session/{SESSION_ID}"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://acme.onfastspring.com/x" + HOSTILE.replace("\r", "").replace(" ", ""),
+        "https://acme.onfastspring.com/x\x1b]8;;https://evil.example\x07",
+        "https://acme.onfastspring.com/\u202ex",
+        f"https://acme.onfastspring.com/x?auth={PASSWORD}",
+        "https://acme.onfastspring.com/" + "y" * 500_000,
+    ],
+    ids=["escape-sequences", "osc-8-hyperlink", "bidi", "the-password", "half-a-megabyte"],
+)
+def test_a_v2_link_that_is_not_a_plain_https_address_is_not_handed_out(server, capsys, tmp_path, link):
+    # `\S*` let escape sequences, bidi controls and the password through to the terminal,
+    # the receipts and links.csv; the documented link is built from the session id instead.
+    answer = v2_answer(checkoutUrls={"webcheckoutUrl": link})
+    for output in ("text", "json"):
+        code, out, err = send_v2(server, capsys, tmp_path, answer, "--format", output, "--force")
+        assert code == 5, err
+        assert_safe(out + err)
+        assert BUILT_LINK in out and "y" * 1000 not in out
+        assert (
+            "warning[W512]: FastSpring created the session, but: FastSpring's answer had no checkout link"
+            in err
+        )
+    receipts = (tmp_path / ".offer" / "receipts.jsonl").read_text("utf-8")
+    assert_safe(receipts.replace("\n", " ")) and BUILT_LINK in receipts
+
+
+def test_fastsprings_prices_are_escaped_capped_and_never_written_out_in_full(server, capsys, tmp_path):
+    lines = [
+        {"productPath": "falcon" + HOSTILE, "quantity": 2, "price": {"unitNetPrice": "9e99999999"}},
+        *({"productPath": f"p{i}", "price": {"unitNetPriceDisplay": f"${i}"}} for i in range(5_000)),
+    ]
+    cart = {"netTotal": "1e-99999999", "netTotalDisplay": HOSTILE + "z" * 100_000, "lineItems": lines}
+    answer = v2_answer(currency="USD" + HOSTILE, cart=cart)
+    code, out, err = send_v2(server, capsys, tmp_path, answer)
+    assert code == 0, err
+    assert_safe(out + err)
+    assert "prices   FastSpring's preview in USD\\x1b]0;owned" in out
+    assert "net total \\x1b]0;owned\\x07" in out and "more)" in out
+    assert "    falcon\\x1b]0;owned\\x07" in out
+    assert "… and 4,951 more lines\n" in out
+    assert len(out) < 20_000  # 9e99999999 written out was 100 MB, and every line was printed
+    code, out, err = send_v2(server, capsys, tmp_path, answer, "--format", "json")
+    assert code == 0 and "prices" in json.loads(out)
+    assert_safe(out + err)
+
+
+def test_json_never_carries_a_c1_or_bidi_character_raw_and_payload_hashes_stay():
+    import hashlib
+
+    from offerlang.jsonout import dumps, loads
+    from offerlang.send.journal import payload_hash
+
+    value = {"tag\u202e": "a\x9b31m\u2066b\u2028c\u200f", "lone": "\udcff"}
+    text = dumps(value, None)
+    assert_safe(text) and "\u2028" not in text and "\udcff" not in text
+    assert text == '{"tag\\u202e":"a\\u009b31m\\u2066b\\u2028c\\u200f","lone":"\\udcff"}'
+    assert loads(text) == value
+    # The hash of a payload is of the text earlier versions wrote, so a receipt of theirs still
+    # recognises the same request (else it could be sent twice).
+    payload = {"tags": {"campaign": "spring\u202e2026"}}
+    before = '{"tags":{"campaign":"spring\u202e2026"}}'
+    assert payload_hash(payload) == hashlib.sha256(before.encode("utf-8")).hexdigest()

@@ -18,6 +18,7 @@ import click
 from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_OK, EXIT_USAGE, silence_stdout
 from offerlang.cli.common import print_diagnostics
 from offerlang.jsonout import dumps
+from offerlang.text import and_more
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 # Seconds before the first retry, for the tests only (so that none waits for a real backoff):
 # the leading underscore marks it private, and it is deliberately not documented.
 RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
+# Lines of FastSpring's price preview printed after a v2 send; the rest are counted.
+PRICE_LINES_SHOWN = 50
 
 
 def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
@@ -329,11 +332,16 @@ class _AnswerV2:
         currency = f" in {p.currency}" if p.currency else ""
         totals = ", ".join(f"{words} {amount}" for words, amount in p.totals)
         click.echo(f"  prices   FastSpring's preview{currency} ({tax}){': ' + totals if totals else ''}")
-        width = max((len(product) for product, _ in p.lines), default=0)
-        for product, shown in p.lines:
+        # The answer's lines, as many as a reader takes in (FastSpring's answer is the server's
+        # to size: --format json has every one).
+        lines = p.lines[:PRICE_LINES_SHOWN]
+        width = max((len(product) for product, _ in lines), default=0)
+        for product, shown in lines:
             click.echo(
                 f"    {product:<{width}}  " + ", ".join(f"{words} {amount}" for words, amount in shown)
             )
+        if len(p.lines) > len(lines):
+            click.echo(f"    … {and_more(len(p.lines) - len(lines), 'line')}")
 
     def print_diagnostics(self) -> None:
         from offerlang.compiler.diagnostics import warning

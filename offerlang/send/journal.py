@@ -55,8 +55,9 @@ class Damage:
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
-    """SHA-256 of the request body exactly as sent (compact, exact decimals)."""
-    return hashlib.sha256(jsonout.dumps(payload, None).encode("utf-8")).hexdigest()
+    """SHA-256 of the request body (compact, exact decimals) in the one text hashes have always
+    been made of (jsonout.canonical), so that an identical request is known across versions."""
+    return hashlib.sha256(jsonout.canonical(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def now_utc() -> str:
