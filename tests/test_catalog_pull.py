@@ -227,3 +227,16 @@ def test_help_says_it_is_read_only(capsys):
 def test_the_fixture_catalog_could_have_been_pulled():
     text = (FIXTURES / "store" / "catalog.json").read_text("utf-8")
     assert json.loads(text)["catalog"] == 1 and Path(FIXTURES / "store" / "offers.toml").exists()
+
+
+@pytest.mark.parametrize("amount", [1e30, 10**40, 1234567890123.5])
+def test_an_amount_too_large_for_the_catalog_fails_the_pull_and_writes_nothing(
+    store, capsys, tmp_path, amount
+):
+    """USD 1e30 from the products API once ended the pull in an internal error (exit 70)."""
+    (tmp_path / "c.json").write_text("committed\n", "utf-8")
+    store.products["product-005"]["pricing"]["price"]["USD"] = amount
+    code, out, err = pull(capsys, store, "-o", "c.json")
+    assert (code, out) == (4, "")
+    assert "`product-005` at `/pricing/price/USD`: is too large: an amount has at most 12 digits" in err
+    assert "nothing was written" in err and (tmp_path / "c.json").read_text("utf-8") == "committed\n"

@@ -260,6 +260,30 @@ def test_a_broken_catalog_file_is_one_error_with_its_position(tmp_path, capsys):
     assert f"{broken}:3:2: error[E406]: the catalog file cannot be used: it is not valid JSON" in out
 
 
+def test_a_broken_record_is_one_error_not_also_an_unknown_product(tmp_path, capsys):
+    """A record that cannot be read was taken out of the catalog, so the offer naming it also
+    got a false E401 ("not a product of store acme"), and a second offer got none at all."""
+    doc = json.loads(CATALOG.read_text("utf-8"))
+    doc["products"]["prime-sub"]["pricing"]["price"]["USD"] = "cheap"
+    broken = tmp_path / "c.json"
+    broken.write_text(json.dumps(doc), "utf-8")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.offer").write_text(BUYER + "item prime-sub\n", "utf-8")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--isolated",
+        "--catalog",
+        str(broken),
+        str(tmp_path / "a.offer"),
+        str(tmp_path / "b.offer"),
+    )
+    assert code == 1 and "E401" not in out
+    assert out.count("error[E406]") == 1
+    assert "`/products/prime-sub/pricing/price/USD`: must be an amount, not negative" in out
+    assert out.endswith("2 files checked, 1 error, 0 warnings\n")
+
+
 def test_catalog_option_errors_are_usage_errors(tmp_path, capsys):
     offer = tmp_path / "x.offer"
     offer.write_text(BUYER + "item basic-laptop\n", "utf-8")

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import CURRENCIES
-from offerlang.language import ADHOC, INTERVAL_UNITS, PRODUCT_PATH, format_money
+from offerlang.language import ADHOC, EXACT, INTERVAL_UNITS, PRODUCT_PATH, format_money
 from offerlang.store.catalog import Catalog, Product
 from offerlang.store.config import matches
 from offerlang.store.policy import Active, Policy, price_range
@@ -76,7 +76,8 @@ def money(amount: Decimal, currency: str) -> str:
 
 def percent(value: Decimal) -> str:
     """A percent for a message: one decimal, half up, trailing `.0` dropped (`50%`, `33.4%`)."""
-    shown = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    with localcontext(EXACT):  # whatever its size: no quantize may run out of digits
+        shown = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{shown.normalize():f}" if shown == shown.to_integral_value() else f"{shown}"
 
 

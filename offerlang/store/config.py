@@ -23,7 +23,7 @@ from offerlang.compiler.nodes import Span
 from offerlang.compiler.source import UnreadableFile, read_file
 from offerlang.iso import CURRENCIES
 from offerlang.language import minor_units
-from offerlang.store.policy import BY_NAME, RULES, SEVERITIES, Active, Key, Policy, Rule
+from offerlang.store.policy import BY_NAME, MAX_RATIO, RULES, SEVERITIES, Active, Key, Policy, Rule
 from offerlang.text import or_list
 
 if TYPE_CHECKING:
@@ -368,14 +368,19 @@ class _Reader:
             if not self.expect(value, "number", at, name):
                 return None
             number = Decimal(value)
+            if not number.is_finite():
+                # TOML's `nan` and `inf`: no bound at all (and NaN cannot even be compared).
+                self.problem(f"`{name}` must be a finite number, not {value}", at, _BOUNDS[kind])
+                return None
             if kind == "percent" and not Decimal(0) <= number <= Decimal(100):
                 self.problem(f"`{name}` is a percent from 0 to 100, not {value}", at)
                 return None
-            if kind == "ratio" and not number > 0:
+            if kind == "ratio" and not Decimal(0) < number <= MAX_RATIO:
                 self.problem(
-                    f"`{name}` is a percent of the catalog price above 0, not {value}",
+                    f"`{name}` is a percent of the catalog price above 0 and at most {MAX_RATIO:,}, "
+                    f"not {value}",
                     at,
-                    "e.g. `floor = 50` (half the catalog price), `ceiling = 150`",
+                    _BOUNDS[kind],
                 )
                 return None
             return number
@@ -437,6 +442,13 @@ class _Reader:
             return False
         return True
 
+
+# How a percent or a ratio is written, for the message that refuses one.
+_BOUNDS = {
+    "percent": "e.g. `percent = 50`: a percent from 0 to 100",
+    "ratio": f"e.g. `floor = 50` (half the catalog price), `ceiling = 150`; at most {MAX_RATIO:,} "
+    f"({MAX_RATIO / 100:,.0f} times the catalog price)",
+}
 
 # What `needs KEY` suggests.
 _EXAMPLES = {
