@@ -191,6 +191,36 @@ def test_an_ordinary_comment_is_not_a_waiver(tmp_path):
     assert result.diagnostics == []
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# Offer: spring sale for returning buyers",
+        "# offer: all items ship free",
+        "# OFFER: approved by Dana",
+        "# offer:",
+    ],
+)
+def test_a_comment_that_starts_with_offer_is_not_a_waiver(tmp_path, comment):
+    """`# Offer: spring sale …` was an error: "`spring` is not a waiver"."""
+    result, _ = _diagnostics(_project(tmp_path, "", f"{comment}\nitem basic-laptop\n"))
+    assert result.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("comment", "hint"),
+    [
+        ("# offer: alow P103 — finance", "did you mean `allow`?"),
+        ("# Offer: Allows P103 — finance", "did you mean `allow`?"),
+        ("# offer: P103 — finance", "write `# offer: allow P103 — the reason finance agreed`"),
+        ("# offer: waive P103 — finance", "write `# offer: allow P103 — the reason finance agreed`"),
+    ],
+)
+def test_a_waiver_with_a_wrong_verb_is_still_an_error(tmp_path, comment, hint):
+    result, _ = _diagnostics(_project(tmp_path, "", f"{comment}\nitem basic-laptop\n"))
+    [d] = result.diagnostics
+    assert (d.code, d.hint) == ("E408", hint)
+
+
 # ---- the catalog ----------------------------------------------------------------------------
 
 
