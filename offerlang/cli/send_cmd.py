@@ -112,7 +112,8 @@ def command(
     Exit codes:
       0  every offer sent, or already sent and still valid
       1  an offer is invalid (nothing is sent)
-      2  usage error, or missing credentials (nothing is sent)
+      2  usage error, or missing credentials (nothing is sent); with --rows also: --out
+         could not be written, or the ledger closed, at the end (every outcome is in the ledger)
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, an unreadable answer, or an
          earlier attempt without a known outcome (not sent without --force)
