@@ -330,6 +330,29 @@ def test_an_index_shifted_by_one_record_is_not_used(tmp_path, monkeypatch):
     assert catalog is not None and catalog._text == ""
 
 
+def test_a_sealed_index_that_is_wrong_all_the_same_falls_back_to_the_whole_file(
+    tmp_path, monkeypatch, capsys
+):
+    """An index that passes the seal (made by hand) but places records wrongly, or forgets
+    some: the records come from the file itself, never a crash and never a false E401/E406."""
+    import marshal
+
+    from offerlang.store.catalog import _seal
+
+    path, cached = _cached_index(tmp_path, monkeypatch)
+    payload = marshal.dumps(("acme", {"prime-sub": (0, 5), "falcon": "here"}))
+    cached.write_bytes(payload + _seal(cached, payload))
+    catalog, problems = load(path, "c.json")
+    assert problems == [] and catalog is not None and catalog._text != ""  # the index was taken
+    assert catalog.get("prime-sub").name == "Prime Subscription"
+    assert catalog.get("falcon").prices["JPY"] == 12000 and catalog.get("annual-plan") is not None
+    assert catalog.problems == []
+    offer = tmp_path / "a.offer"
+    offer.write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem prime-sub\nitem annual-plan\n", "utf-8")
+    code, out, _ = run(capsys, "check", "--isolated", "--catalog", str(path), str(offer))
+    assert (code, out) == (0, "1 file checked, 0 errors, 0 warnings\n")
+
+
 def test_the_cached_index_is_never_read_through_a_link(tmp_path, monkeypatch):
     import marshal
 

@@ -146,10 +146,7 @@ class Catalog:
             return None
         try:
             if isinstance(raw, tuple):
-                try:
-                    raw = jsonout.loads(self._text[raw[0] : raw[1]])
-                except ValueError as exc:
-                    raise CatalogProblem("", f"it is not valid JSON ({exc})") from None
+                raw = self._record_at(path, raw)
             product = product_from_file(path, raw)
         except CatalogProblem as exc:
             self._broken.add(path)
@@ -158,6 +155,24 @@ class Catalog:
             return None
         self._products[path] = product
         return product
+
+    def _record_at(self, path: str, span: tuple[Any, ...]) -> Any:
+        """The record a cached index places at `span`. The index is sealed for these very
+        bytes; should it be wrong all the same, the whole file is parsed after all (it was
+        parsed whole when the index was made) and the records are taken from there."""
+        try:
+            if len(span) == 2 and all(type(x) is int for x in span) and 0 <= span[0] < span[1]:
+                return jsonout.loads(self._text[span[0] : span[1]])
+        except (ValueError, RecursionError):
+            pass
+        try:
+            _, records = _document(jsonout.loads(self._text))
+        except (ValueError, RecursionError, CatalogProblem):
+            raise CatalogProblem("", "the file cannot be read whole") from None
+        self._raw = {p: records[p] for p in records}
+        if path not in records:
+            raise CatalogProblem("", "the file has no such record")
+        return records[path]
 
     def products(self) -> list[Product]:
         """Every product, sorted by path (reads every record)."""
@@ -217,9 +232,10 @@ def _index_file(data: bytes) -> Path | None:
 
 
 def _read_index(marker: Path, data: bytes) -> Catalog | None:
-    """The catalog from a cached index of these very bytes, or None: no index, or one that does
-    not fit them (then the file is parsed whole, and the index written again). Like every cache
-    file, it is opened without following a link, and only if it is the user's own."""
+    """The catalog from a cached index of these very bytes, or None: no index, or one that is
+    not what `_write_index` wrote for them (then the file is parsed whole, and the index written
+    again). Like every cache file, it is opened without following a link, and only if it is the
+    user's own."""
     import marshal
 
     from offerlang import usercache
@@ -229,23 +245,39 @@ def _read_index(marker: Path, data: bytes) -> Catalog | None:
         return None
     try:
         with fh:
-            index = marshal.loads(fh.read())
+            blob = fh.read()
+        payload, seal = blob[:-_SEAL_BYTES], blob[-_SEAL_BYTES:]
+        if len(blob) <= _SEAL_BYTES or seal != _seal(marker, payload):
+            return None  # damaged, written by something else, or for other bytes
+        index = marshal.loads(payload)
         text = data.decode("utf-8")
     except (OSError, ValueError, EOFError, TypeError, UnicodeDecodeError):
         return None
     if not (isinstance(index, tuple) and len(index) == 2):
         return None
     store, spans = index
-    if not isinstance(store, str) or not isinstance(spans, dict) or not _fits(text, store, spans):
+    if not isinstance(store, str) or not isinstance(spans, dict):
         return None
     return Catalog(store, _raw=dict(spans), _text=text)
+
+
+# The index ends with a seal: sha256 of the file's own digest (the index's name) and the index,
+# so that a damaged or foreign index is ignored without checking each of its spans (that would
+# cost, for 2,000 products, more than reading the index saves).
+_SEAL_BYTES = 32
+
+
+def _seal(marker: Path, payload: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(marker.name.encode() + b"\0" + payload).digest()
 
 
 def _fits(text: str, store: str, spans: dict[Any, Any]) -> bool:
     """Does the index describe this text: its store, and spans that are exactly the records of
     the `products` object, one after the other, each where the canonical layout puts it (so
-    that no record is missed and none is read from the wrong place)? A cheap check, string
-    comparisons only: nothing is parsed."""
+    that no record is missed and none is read from the wrong place)? String comparisons only:
+    nothing is parsed."""
     if f'\n  "store": {jsonout.dumps(store)},\n' not in text:
         return False
     order: list[tuple[int, int, str]] = []
@@ -296,7 +328,8 @@ def _write_index(marker: Path, data: bytes, catalog: Catalog) -> None:
         return
 
     def fill(fh: BinaryIO) -> None:
-        fh.write(marshal.dumps((catalog.store, spans)))
+        payload = marshal.dumps((catalog.store, spans))
+        fh.write(payload + _seal(marker, payload))
 
     usercache.write(marker, fill)
 
