@@ -76,6 +76,7 @@ def test_no_expression_is_interpolated_into_a_script():
     assert env["OFFER_PATH"] == "${{ inputs.path }}"
     assert env["OFFER_FAIL_ON"] == "${{ inputs.fail-on }}"
     assert env["OFFER_COMMENT"] == "${{ inputs.comment }}"
+    assert env["OFFER_TARGET"] == "${{ inputs.target }}"
     assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in steps()[1]["run"]
 
 
@@ -338,6 +339,45 @@ def test_quoted_text_ends_its_window_on_a_line_of_its_own(capsys):
     action._quoted("a\n::warning::b")  # no newline at the end
     out = capsys.readouterr().out
     assert runner_commands(out) == [] and out.endswith("::\n") and "::warning::b\n::" in out
+
+
+def test_target_v2_checks_and_compares_a_v2_offer(repo, github, tmp_path, capfd):
+    # `locale` is a Sessions v2 statement: on v1, the default, the offer does not compile.
+    v2 = "account abCdE1FGH2Hij3KLMnOpqR\nlocale de\n\nitem prime-sub {\n  price USD 9.99\n}\n"
+    (repo / "offers" / "spring.offer").write_text(v2)
+    git(repo, "commit", "-q", "-am", "a v2 offer")
+    (repo / "offers" / "spring.offer").write_text(v2.replace("9.99", "7.99"))
+    env = action_env(repo, github, tmp_path)
+    assert action.review(env) == 0 and action.verdict(env) == 1
+    assert "title=E510::" in capfd.readouterr().out
+    env = action_env(repo, github, tmp_path, OFFER_TARGET="v2")
+    assert action.review(env) == 0 and action.verdict(env) == 0
+    assert "E510" not in capfd.readouterr().out
+    assert "changed=true" in (tmp_path / "output").read_text()
+    assert action.comment(env) == 0
+    (body,) = [c["body"] for c in github.comments[12]]
+    assert "9.99 → 7.99" in body and "does not compile" not in body
+    assert action.review(action_env(repo, github, tmp_path, OFFER_TARGET="v3")) == 2
+
+
+def test_a_card_that_cannot_be_made_is_not_uploaded_empty(repo, github, tmp_path, monkeypatch, capfd):
+    (repo / "offers" / "spring.offer").write_text(BASE.replace("9.99", "7.99"))
+    real = action._offer
+
+    def no_card(args):
+        if "html" in args:
+            return subprocess.CompletedProcess(args, 70, "", "offer: internal error: KeyError\n")
+        return real(args)
+
+    monkeypatch.setattr(action, "_offer", no_card)
+    env = action_env(repo, github, tmp_path)
+    assert action.review(env) == 0
+    assert "card=\n" in (tmp_path / "output").read_text()
+    assert not (tmp_path / "work" / action.CARD).exists()
+    assert "::warning::the offer card could not be made" in capfd.readouterr().out
+    assert action.comment(env) == 0
+    (body,) = [c["body"] for c in github.comments[12]]
+    assert "9.99 → 7.99" in body and "[The offer card]" not in body
 
 
 def test_the_base_commit_is_fetched_when_the_checkout_lacks_it(tmp_path, github, monkeypatch):

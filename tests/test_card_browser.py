@@ -305,7 +305,7 @@ def test_preview_follows_saves_and_shows_a_broken_files_diagnostics(tab, tmp_pat
 def test_without_a_browser_a_laptop_skips_loudly_and_ci_fails(monkeypatch):
     from .browser import need_browser
 
-    monkeypatch.setenv("OFFERLANG_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("_OFFERLANG_TEST_CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="BROWSER TESTS NOT RUN: Chromium is not installed"):
         need_browser()

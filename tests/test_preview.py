@@ -197,3 +197,44 @@ def test_a_port_in_use_or_a_missing_path_is_a_usage_error(tmp_path, capsys):
     assert code == 2 and f"cannot serve on 127.0.0.1:{port}" in err
     code, _, err = run(capsys, "preview", str(tmp_path / "nope"))
     assert code == 2 and "no such file or directory" in err
+
+
+V2_ONLY = "account abCdE1FGH2Hij3KLMnOpqR\nlocale de\n\nitem prime-sub {\n  price USD 9.99\n}\n"
+
+
+def test_a_v2_offer_is_previewed_for_v2(tmp_path):
+    # `locale` is a Sessions v2 statement: on v1 (the default) the file does not compile.
+    (tmp_path / "v2.offer").write_text(V2_ONLY)
+    with PreviewServer(tmp_path) as v1:
+        assert "E510" in get(v1, "/body", f"127.0.0.1:{v1.port}")[1]
+    with PreviewServer(tmp_path, target="v2") as v2:
+        body = get(v2, "/body", f"127.0.0.1:{v2.port}")[1]
+    assert "does not compile" not in body and "locale" in body and "9.99" in body
+
+
+def test_offer_preview_takes_target(tmp_path):
+    (tmp_path / "v2.offer").write_text(V2_ONLY)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from offerlang.cli import entry; entry()",
+            "preview",
+            "--target",
+            "v2",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        conn.request("GET", "/body", headers={"Host": f"127.0.0.1:{port}"})
+        body = conn.getresponse().read().decode()
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)
+    assert "does not compile" not in body and "9.99" in body

@@ -17,6 +17,7 @@ from typing import Any
 from offerlang import files
 from offerlang.action.github import ApiError, GitHub, ReadOnly
 from offerlang.compiler.diagnostic_output import escape_github
+from offerlang.language import TARGETS
 
 # The sticky comment is the one that holds this marker (and was written by a bot): updated in
 # place on every push, never a second one.
@@ -149,11 +150,17 @@ def review(env: Mapping[str, str] = os.environ) -> int:
     if fail_on not in ("error", "warning"):
         _command("error", f"input fail-on must be error or warning, not {fail_on!r}")
         return 2
+    target = _env(env, "OFFER_TARGET").lower()
+    if target and target not in TARGETS:
+        _command("error", f"input target must be {' or '.join(TARGETS)} (or empty), not {target!r}")
+        return 2
+    # Empty: each command's own default (the repository config's target, else v1).
+    targeted = ["--target", target] if target else []
     paths = _paths(env)
     work = _work(env)
 
     print("::group::offer fmt --check", flush=True)
-    formatted = _offer(["fmt", "--check", *paths])
+    formatted = _offer(["fmt", "--check", "--", *paths])
     _quoted(formatted.stdout + formatted.stderr)  # the names of the files it would change
     print("::endgroup::", flush=True)
     fmt = formatted.returncode
@@ -161,7 +168,7 @@ def review(env: Mapping[str, str] = os.environ) -> int:
         _command("error", f"offer files are not in the canonical layout: run `offer fmt {' '.join(paths)}`")
 
     # Annotations on the pull request's files, for the runner to read; nothing else.
-    checked = _offer(["check", "--format", "github", "--fail-on", fail_on, *paths])
+    checked = _offer(["check", "--format", "github", "--fail-on", fail_on, *targeted, "--", *paths])
     _annotate(checked)
     check = checked.returncode
 
@@ -174,14 +181,15 @@ def review(env: Mapping[str, str] = os.environ) -> int:
     elif not _ensure_commit(base):
         state.diff = 2
     else:
-        state = _diff(state, base, paths, work)
+        state = _diff(state, base, targeted, paths, work)
     files.write_text(work / STATE, json.dumps(asdict(state)))
     _output(env, changed=str(state.changed).lower(), card=state.card or "")
     return 0
 
 
-def _diff(state: State, base: str, paths: list[str], work: Path) -> State:
-    found = _offer(["diff", "--base", base, "--format", "json", *paths])
+def _diff(state: State, base: str, options: list[str], paths: list[str], work: Path) -> State:
+    """`options`: what every diff takes besides its format (`--target v2`)."""
+    found = _offer(["diff", "--base", base, "--format", "json", *options, "--", *paths])
     _quoted(found.stderr)  # an offer that does not compile, as offer check shows it
     if found.returncode not in (0, 1) or not found.stdout:
         _command("error", f"offer diff --base {base} failed: {found.stderr.strip()}")
@@ -193,10 +201,16 @@ def _diff(state: State, base: str, paths: list[str], work: Path) -> State:
     state.invalid = any(o["status"] == "invalid" for o in doc["offers"])
     if not state.worth_a_comment:
         return state
-    markdown = _offer(["diff", "--base", base, "--format", "markdown", *paths]).stdout
+    markdown = _offer(["diff", "--base", base, "--format", "markdown", *options, "--", *paths]).stdout
     files.write_text(work / DIFF_MD, markdown)
-    card = _offer(["diff", "--base", base, "--format", "html", *paths]).stdout
-    files.write_text(work / CARD, card)
+    card = _offer(["diff", "--base", base, "--format", "html", *options, "--", *paths])
+    if card.returncode not in (0, 1) or not card.stdout:
+        # The comment goes out without its link: an empty file uploaded as the card would be
+        # worse than none.
+        _quoted(card.stderr)
+        _command("warning", "the offer card could not be made: the comment has no link to it")
+        return state
+    files.write_text(work / CARD, card.stdout)
     state.card = str(work / CARD)
     return state
 
@@ -245,7 +259,8 @@ def comment(env: Mapping[str, str] = os.environ) -> int:
     body = None
     if state.worth_a_comment:
         markdown = (work / DIFF_MD).read_text(encoding="utf-8")
-        body = comment_body(markdown, _env(env, "OFFER_CARD_URL"), state)
+        # No card made, no link (the upload step was skipped; its URL, if any, is stale).
+        body = comment_body(markdown, _env(env, "OFFER_CARD_URL") if state.card else "", state)
     wanted = _env(env, "OFFER_COMMENT", "on").lower()
     if wanted in ("off", "false", "no", "0"):
         if body:

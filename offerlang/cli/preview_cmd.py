@@ -10,6 +10,7 @@ import click
 
 from offerlang.cli import EXIT_OK
 from offerlang.cli.common import InputError
+from offerlang.cli.targeting import resolve_target, target_option
 
 
 def _stop_on_signals() -> None:
@@ -33,11 +34,12 @@ def _stop_on_signals() -> None:
     help="Port on 127.0.0.1 to serve on; 0 picks a free one.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
-def command(path: str, port: int, open_browser: bool) -> int:
+@target_option
+def command(path: str, port: int, open_browser: bool, target_flag: str | None) -> int:
     """Serve the offer card of PATH (an offer file, or every *.offer under a folder; default:
     the current one) on http://127.0.0.1:PORT, and update the page whenever an offer file is
-    saved. A file that does not compile shows its problems instead of its card until it is
-    fixed.
+    saved. A file that does not compile (for --target) shows its problems instead of its card
+    until it is fixed.
 
     Only this computer can see it (loopback only, and only under its own address). Ctrl-C
     stops it.
@@ -47,7 +49,7 @@ def command(path: str, port: int, open_browser: bool) -> int:
     root = Path(path)
     if not root.exists():
         raise InputError(f"{path}: no such file or directory")
-    server = PreviewServer(root, port)
+    server = PreviewServer(root, port, target=resolve_target(target_flag, (path,)))
     try:
         server.start()
     except OSError as exc:

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.pipeline import CompileResult, compile_bytes
+from offerlang.compiler.targets import Target
+from offerlang.language import DEFAULT_TARGET
 from offerlang.review import html
 
 WATCH_INTERVAL = 0.1  # seconds between looks at the files: a stat per file, cheap
@@ -75,8 +77,9 @@ def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
     return out
 
 
-def render_body(root: Path) -> str:
-    """The card for every offer under `root`, or its diagnostics where one does not compile."""
+def render_body(root: Path, target: Target | str = DEFAULT_TARGET) -> str:
+    """The card for every offer under `root`, or its diagnostics where one does not compile,
+    for `target` (the API the offers are checked and explained for, as with `--target`)."""
     from offerlang.review.explain import explain
 
     explanations = []
@@ -88,13 +91,13 @@ def render_body(root: Path) -> str:
         except OSError as exc:
             broken.append(html.Broken(str(f), f"{f}: cannot be read ({exc.strerror or exc})\n"))
             continue
-        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True)
+        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, target=target)
         if not r.ok:
             broken.append(html.Broken(str(f), render_text(r.diagnostics, {r.path: r.text}, color=False)))
         elif r.payload is None:
             templates.append(str(f))
         else:
-            explanations.append(explain(r.payload, r.path))
+            explanations.append(explain(r.payload, r.path, str(target)))
     body = html.explain_body(explanations, broken)
     if templates:
         names = ", ".join(html.esc(t) for t in templates)
@@ -139,8 +142,16 @@ class PreviewServer:
     """`start()` binds 127.0.0.1:`port` (0: a free port) and starts serving and watching;
     `stop()` ends the event streams, the watcher and the server, and returns once they have."""
 
-    def __init__(self, root: str | Path, port: int = 0, *, interval: float = WATCH_INTERVAL) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        port: int = 0,
+        *,
+        interval: float = WATCH_INTERVAL,
+        target: Target | str = DEFAULT_TARGET,
+    ) -> None:
         self.root = Path(root)
+        self.target = target
         self.interval = interval
         self._state = _State(1, fingerprint(self.root))
         self._changed = threading.Condition()
@@ -227,7 +238,7 @@ class PreviewServer:
         version = self.version
         with self._render_lock:
             if self._cache is None or self._cache[0] != version:
-                self._cache = (version, render_body(self.root))
+                self._cache = (version, render_body(self.root, self.target))
             return self._cache
 
     def page(self, nonce: str) -> tuple[int, str]:
