@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -238,3 +239,65 @@ def test_offer_preview_takes_target(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=TIMEOUT)
     assert "does not compile" not in body and "9.99" in body
+
+
+# ---- the watcher's cost ----------------------------------------------------------------------
+
+
+def test_hidden_folders_and_node_modules_are_never_looked_into(tmp_path, monkeypatch):
+    # A repository's .git, .venv and node_modules hold thousands of files and no offer: they
+    # are left out before the walk descends into them, not listed and then dropped.
+    for folder in ("offers/deep", ".venv/lib", ".git/objects", "node_modules/pkg", "offers/.cache"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.offer").write_text(OFFER)
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        listed.append(os.path.relpath(path, tmp_path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert [p.relative_to(tmp_path).as_posix() for p in offer_paths(tmp_path)] == ["offers/deep/x.offer"]
+    assert sorted(listed) == [".", "offers", "offers/deep"]
+
+
+def test_the_watcher_rests_while_nobody_looks_or_nothing_changes(tmp_path):
+    from offerlang.review import preview
+
+    (tmp_path / "a.offer").write_text(OFFER)
+    server = PreviewServer(tmp_path, interval=0.1)  # not started: the schedule alone
+    now = time.monotonic()
+    assert server.next_interval(now) == preview.ALONE_IDLE  # no page open
+    server.watched(True)
+    assert server.next_interval(now) == 0.1  # someone looks: every save shows at once
+    assert server.next_interval(now + preview.IDLE_AFTER + 1) == preview.WATCHED_IDLE
+    (tmp_path / "a.offer").write_text(OFFER.replace("9.99", "7.99"))
+    later = time.monotonic()
+    assert server.check() and server.next_interval(later) == 0.1  # a save: quick again
+    server.watched(False)
+    assert server.next_interval(later) == preview.ALONE_IDLE
+    assert preview.RECENT > preview.ALONE_IDLE + 2  # a second save in a coarse tick is still hashed
+    server.httpd.server_close()
+
+
+def test_a_page_opened_while_the_watcher_rests_is_current(tmp_path):
+    offer = tmp_path / "a.offer"
+    offer.write_text(OFFER)
+    with PreviewServer(tmp_path, interval=3600) as server:  # the watcher never looks by itself
+        offer.write_text(OFFER.replace("9.99", "7.77"))
+        status, page = get(server, "/", f"127.0.0.1:{server.port}")
+    assert status == 200 and "7.77" in page and 'data-version="2"' in page
+
+
+def test_opening_a_page_wakes_a_resting_watcher(tmp_path, monkeypatch):
+    from offerlang.review import preview
+
+    monkeypatch.setattr(preview, "ALONE_IDLE", 3600.0)  # with no page open it would not look again
+    offer = tmp_path / "a.offer"
+    offer.write_text(OFFER)
+    with PreviewServer(tmp_path) as server:
+        offer.write_text(OFFER.replace("9.99", "7.77"))
+        stream = events(server)
+        assert next(stream) == "1"
+        assert next(stream) == "2"  # the opening woke the watcher, which saw the save

@@ -103,7 +103,8 @@ _ANNOTATION = re.compile(
 def _annotate(done: subprocess.CompletedProcess[str]) -> None:
     """`offer check --format github`'s annotations to the runner, which puts them on the pull
     request's files; anything else it printed (standard error, a line not of that form), quoted."""
-    ours, other = [], []
+    ours: list[str] = []
+    other: list[str] = []
     lines = done.stdout.split("\n")  # as the runner splits, not at every break str.splitlines knows
     for n, line in enumerate(lines):
         if line or n + 1 < len(lines):
