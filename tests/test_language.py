@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,48 @@ def test_round_half_up_is_exact_beyond_the_default_precision():
     long = Decimal("0." + "4" * 40 + "5")  # 28 digits of context would round it first
     assert round_half_up(long, 40) == Decimal("0." + "4" * 39 + "5")
     assert round_half_up(Decimal("-0.05"), 1) == Decimal("-0.1")
+
+
+# ---- nothing restates a fact ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ("offerlang", "tests", "scripts")
+# What a restated fact looks like, where it may not stand, and (in the comment) its one home.
+RESTATED = {
+    # Minor units: language.minor_units (from iso.ZERO_DECIMAL_CURRENCIES).
+    "a list of zero-decimal currencies": (
+        re.compile(
+            r"""["']JPY["'],\s*["']KRW["']\)|\{\s*["']JPY["'],\s*["']KRW|in ZERO_DECIMAL_CURRENCIES else"""
+        ),
+        CODE,
+    ),
+    # The one money rounding rule: language.round_money.
+    "a money rounding of its own": (re.compile(r"\.quantize\(|ROUND_HALF_\w+\)"), CODE),
+    # The discount kinds: language.DiscountKind (a test may compare output with the word).
+    "a discount kind as a bare string": (
+        re.compile(r"""==\s*["'](?:percent|amount)["']|["']percent["'] if .* else ["']amount["']"""),
+        ("offerlang",),
+    ),
+    # The contact fields' order: language.CONTACT_FIELDS.
+    "the contact fields' order": (
+        re.compile(r"""\(\s*["']first["'],\s*["']last["'],\s*["']email["'],\s*["']company"""),
+        CODE,
+    ),
+    # A law's number of examples: the Hypothesis profile (tests/conftest.py).
+    "a fixed number of examples": (re.compile(r"@settings\([^)]*max_examples"), ("tests",)),
+}
+
+
+@pytest.mark.parametrize("fact", sorted(RESTATED))
+def test_no_module_or_test_restates_a_fact(fact):
+    pattern, folders = RESTATED[fact]
+    homes = {ROOT / "offerlang" / "language.py", ROOT / "offerlang" / "iso.py", Path(__file__)}
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path not in homes
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, f"{fact}, restated outside offerlang/language.py:\n" + "\n".join(found)
