@@ -245,3 +245,11 @@ def test_every_environment_variable_offerlang_reads_is_documented():
     missing = sorted(name for name in read if not name.startswith("_") and f"`{name}`" not in documented)
     assert not missing
     assert "_OFFERLANG_TEST" not in documented
+
+
+def test_the_readme_shows_an_offer_card():
+    # The front door shows what a reviewer gets (docs/offer-card.png, scripts/card_screenshot.py).
+    readme = (ROOT / "README.md").read_text("utf-8")
+    (alt,) = re.findall(r"!\[([^\]]+)\]\(docs/offer-card\.png\)", readme)
+    assert alt.startswith("An offer card")
+    assert (ROOT / "docs" / "offer-card.png").read_bytes().startswith(b"\x89PNG")
