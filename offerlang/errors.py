@@ -17,6 +17,8 @@ exit code 2 and `OfferlangBug` into 70. Where each is raised:
     ├── JournalBusy           offerlang.send.journal      another run holds a journal's lock
     ├── Refused (an OSError)  offerlang.files             a file offerlang will not write
     ├── Changed (an OSError)  offerlang.files             a file changed while it was worked on
+    ├── CatalogProblem        offerlang.store.catalog     a catalog record or file of the wrong shape
+    ├── Unreadable            offerlang.store.pull        a products answer of the wrong shape
     └── ApiError              offerlang.action.github     GitHub refused or could not be reached
         └── ReadOnly                                      the token may not write (a fork)
 

@@ -384,6 +384,8 @@ MAX_SOURCE_BYTES: Final = 1024 * 1024
 LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})[-_][A-Za-z0-9]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 # A number written with thousands separators (`7,400`, `1,299.00`): offers write `7400`.
 THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+# A number written with a decimal comma (`7,40`, as in much of Europe): offers write `7.40`.
+DECIMAL_COMMA: Final = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 # ---- money -----------------------------------------------------------------------------------
 
@@ -494,6 +496,9 @@ V2_QUANTITY_BEHAVIORS: Final[dict[str, str]] = {b: b.upper() for b in QUANTITY_B
 # adds methods, and offerlang should not stand in the way of one it does not know yet.
 V2_PAYMENT_METHODS: Final = ("CARD", "PAYPAL", "WIRE", "AMAZON", "APPLEPAY", "GOOGLEPAY")
 PAYMENT_METHOD_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+# `image …` -> descriptions.imageUrl: an http(s) address with a host and no white space
+# anywhere (Unicode white space included: a tab or a no-break space pasted with the address).
+WEB_ADDRESS: Final = re.compile(r"https?://[^\s/]+\S*")
 # `locale pt-BR` -> locale: a language, optionally with a region; at most 5 characters.
 LOCALE: Final = re.compile(r"(?P<language>[a-z]{2})(?:-(?P<region>[A-Z]{2}))?")
 V2_LOCALE_LENGTH: Final = 5
@@ -514,6 +519,26 @@ V2_MAX_LENGTHS: Final[dict[str, int]] = {
 V2_EXTERNAL_ID: Final = re.compile(r"[_a-zA-Z0-9-]{4,512}")
 # An EDS fee (FastSpring's Extended Download Service) must exceed its base price.
 EDS_FEE_BASE: Final = Decimal("1.50")
+# What offerlang records, beside FastSpring's own warnings, when a v2 201 names a valid session
+# but leaves out (or garbles) something else: the session exists, so it is recorded (a rerun
+# must not create it twice), with what was assumed; each is a warning and exit 5 like
+# FastSpring's. Codes FastSpring would not use (`OFFERLANG_…`), with what to do.
+V2_ANSWER_GAPS: Final[dict[str, str]] = {
+    "OFFERLANG_NO_LINK": "check the link before handing it out: a checkout in test mode has `.test.` "
+    "in its link",
+    "OFFERLANG_NO_EXPIRY": "the session may expire sooner or later than shown: check it in the "
+    "FastSpring app",
+    "OFFERLANG_UNREADABLE_WARNING": "check the session in the FastSpring app before sending its link",
+}
+# How long a v2 session lives when its answer does not say (the contract's example: 24 hours).
+V2_ASSUMED_LIFETIME_MS: Final = 24 * 60 * 60 * 1000
+# Top-level fields of a v2 request (SESSIONS-V2.md, "v2 only") that offerlang does not support
+# yet, and what to do meanwhile: `offer import` names them as such, not as unknown fields.
+V2_UNSUPPORTED_FIELDS: Final[dict[str, str]] = {
+    "taxId": "remove it to import the rest; the checkout then asks the buyer for a tax id if it needs one",
+    "buyerIp": "remove it to import the rest; FastSpring then locates the buyer itself",
+    "live": "remove it to import the rest; a checkout in test mode makes test sessions whatever is sent",
+}
 # The warnings a v2 session may come back with (a 201 all the same); SESSIONS-V2.md "Response".
 V2_WARNING_CODES: Final[dict[str, str]] = {
     "INVALID_PROMO_CODE": "the coupon was not applied: the buyer gets no discount from it",

@@ -31,6 +31,7 @@ from offerlang.language import (  # noqa: E402
     V2_LOCALE_LENGTH,
     V2_MAX_LENGTHS,
     V2_QUANTITY_BEHAVIORS,
+    WEB_ADDRESS,
 )
 
 SCHEMA_PATH = ROOT / "offerlang" / "schemas" / "sessions-v2.request.schema.json"
@@ -77,9 +78,9 @@ def build() -> dict:
     discount = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["minQuantity"],
         "properties": {
-            "minQuantity": {"type": "integer", "minimum": 1},
+            # The contract's default is 1; offerlang always writes it (import reads it left out).
+            "minQuantity": {"type": "integer", "minimum": 1, "default": 1},
             "percentDiscount": {"type": "integer", "minimum": 1, "maximum": 100},
             "amountDiscount": {"$ref": "#/$defs/money"},
         },
@@ -151,7 +152,7 @@ def build() -> dict:
                     "display": per_language,
                     "summary": per_language,
                     "instructions": per_language,
-                    "imageUrl": {"type": "string", "pattern": "^https?://[^\\s/]+\\S*$"},
+                    "imageUrl": {"type": "string", "pattern": anchored(WEB_ADDRESS)},
                 },
             },
             "attributes": strings,

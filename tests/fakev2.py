@@ -5,7 +5,8 @@ It answers as SESSIONS-V2.md describes: 201 with the session (its link in
 `checkoutUrls.webcheckoutUrl`, `expires` in ISO 8601, the prices it computed, and `warnings[]`
 for a coupon it does not know), the error envelope for a body it refuses, 401 for other
 credentials, 404 for a checkout the store does not have. `faults(key, attempt)` injects 429,
-404, 503, a dropped connection or a garbled 201 for a buyer's attempt. Every session it
+404, 503, a dropped connection or a 201 without a session id for a buyer's attempt; `mangle`
+changes the 201 of a session it did create (an answer without its link, say). Every session it
 creates is recorded with the body it was made from (`created`).
 """
 
@@ -66,6 +67,8 @@ class V2Server(FakeFastSpring):
         self.attempts: Counter[str] = Counter()
         self.created: list[tuple[str, dict]] = []  # (session id, the body it was created from)
         self.hold_after: int | None = None
+        # Applied to every 201 of a created session: an answer that lacks or garbles a part.
+        self.mangle: Callable[[dict], dict] = lambda answer: answer
 
     def _answer(self, request: Seen) -> Reply:
         m = PATH.fullmatch(request.path)
@@ -81,7 +84,7 @@ class V2Server(FakeFastSpring):
         if fault == "drop":
             return Reply(drop=True)
         if fault == "garbled":
-            return Reply(201, {"id": "S0", "expires": EXPIRES}, hold=hold)  # no checkout link
+            return Reply(201, {"expires": EXPIRES}, hold=hold)  # no session id: nothing to record
         if fault in ("429", "404", "503"):
             return Reply(int(fault), envelope(int(fault), "slow down"), {"Retry-After": "0.01"}, hold=hold)
         lines = body.get("cart", {}).get("lineItems") or []
@@ -99,7 +102,7 @@ class V2Server(FakeFastSpring):
         number = len(self.created) + 1
         session_id = f"V{number:021d}"
         self.created.append((session_id, body))
-        answer = jsonout.dumps(self._session(session_id, m["store"], body), None).encode()
+        answer = jsonout.dumps(self.mangle(self._session(session_id, m["store"], body)), None).encode()
         return Reply(201, answer, hold=hold)
 
     def _session(self, session_id: str, store: str, body: dict) -> dict:

@@ -353,7 +353,10 @@ def v2_payloads(draw) -> dict[str, Any]:
     """A Sessions v2 request body the v2 schema accepts and an offer can say."""
     p: dict[str, Any] = {}
     customer: dict[str, Any] = {}
-    contact = draw(st.booleans())
+    # The buyer: a contact (`billToContact`, perhaps with a country), an account, a contact of
+    # only a country (`contact { country DE }`: no `billToContact` on v2), or nobody named.
+    buyer = draw(st.sampled_from(["contact", "account", "country", "none"]))
+    contact = buyer == "contact"
     if contact:
         customer["billToContact"] = {
             "email": draw(non_empty | st.emails()).strip()[:255] or "a@example.com",
@@ -363,14 +366,15 @@ def v2_payloads(draw) -> dict[str, Any]:
         for name in ("company", "phoneNumber"):
             if draw(st.booleans()):
                 customer["billToContact"][name] = draw(v2_texts)
-    else:
+    elif buyer == "account":
         customer["accountId"] = draw(st.from_regex(r"[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{1,30}", fullmatch=True))
     if draw(st.booleans()):
         customer["externalAccountId"] = draw(st.from_regex(r"[A-Za-z0-9_-]{4,20}", fullmatch=True))
     if draw(st.booleans()):
         customer["accountTags"] = draw(st.dictionaries(non_empty, texts, min_size=1, max_size=3))
-    p["customer"] = customer
-    if contact and draw(st.booleans()):
+    if customer:
+        p["customer"] = customer
+    if buyer == "country" or (contact and draw(st.booleans())):
         p["country"] = draw(st.sampled_from(sorted(COUNTRIES)))
     if draw(st.booleans()):
         p["locale"] = draw(locales)

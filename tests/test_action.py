@@ -357,6 +357,7 @@ def test_target_v2_checks_and_compares_a_v2_offer(repo, github, tmp_path, capfd)
     assert action.comment(env) == 0
     (body,) = [c["body"] for c in github.comments[12]]
     assert "9.99 → 7.99" in body and "does not compile" not in body
+    assert "<svg" in (tmp_path / "work" / action.CARD).read_text()  # the card, explained as v2
     assert action.review(action_env(repo, github, tmp_path, OFFER_TARGET="v3")) == 2
 
 

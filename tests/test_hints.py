@@ -196,6 +196,13 @@ def test_an_escape_inside_a_word_is_questioned(value, warned):
         assert codes == (["W307"] if warned else []), where
 
 
+@pytest.mark.parametrize("value", ['"email\\newsletter"', '"web\\tform"'])
+def test_an_escape_inside_a_buyer_tag_is_questioned_too(value):
+    for tag in (f"buyer tag k {value}", f"buyer tag {value} v"):
+        diags = compile_source(f"{ACCOUNT}{tag}\nitem a\n", target="v2").diagnostics
+        assert [d.code for d in diags] == ["W307"], tag
+
+
 def test_an_escape_inside_a_setup_fee_title_is_questioned():
     text = f'{ACCOUNT}item a {{\n setup fee {{\n  title en "Set\\tup"\n  price USD 1.00\n }}\n}}\n'
     assert [d.code for d in compile_source(text).diagnostics] == ["W307"]

@@ -3,6 +3,7 @@ compiles back (for v2) to exactly that body."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from offerlang import compile_source
@@ -190,3 +191,123 @@ def test_what_an_offer_cannot_say_is_refused():
     assert source is None
     assert [d.code for d in diags] == ["E621"]
     assert "all percent or all amounts" in diags[0].message
+
+
+def test_v2_fields_offerlang_does_not_support_yet_are_named_as_such(capsys, tmp_path):
+    body = {
+        "taxId": "DE123456789",
+        "buyerIp": "203.0.113.7",
+        "live": False,
+        "cart": {"lineItems": [{"productPath": "falcon", "colour": "red"}]},
+    }
+    source, diags = import_payload(dumps(body), "body.json")
+    assert source is None
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            "E621",
+            f"`/{name}` cannot be written as an offer: `{name}` is a Sessions v2 field offerlang does not "
+            "support yet",
+        )
+        for name in ("taxId", "buyerIp", "live")
+    ] + [
+        # Every other problem in the same run.
+        (
+            "E620",
+            "the payload breaks the Sessions v2 schema at `/cart/lineItems/0/colour`: unknown field `colour` "
+            "(Sessions v2 has no such field)",
+        )
+    ]
+    assert all("has no such field" not in d.message for d in diags[:3])
+
+
+def test_a_discount_without_a_minimum_quantity_starts_at_1():
+    body = {
+        "cart": {
+            "lineItems": [
+                {
+                    "productPath": "falcon",
+                    "customPrice": {"unitPrice": {"USD": 10}, "discounts": [{"percentDiscount": 10}]},
+                }
+            ]
+        }
+    }
+    assert schema_errors(body, "v2") == []  # the contract's default: 1
+    source, diags = import_payload(dumps(body), "body.json")
+    assert source == "item falcon {\n  price USD 10.00\n  discount 10%\n}\n"
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            "W521",
+            "`/cart/lineItems/0/customPrice/discounts/0` has no `minQuantity`: read as 1, the contract's "
+            "default",
+        )
+    ]
+    discounts = compile_source(source, target="v2").payload["cart"]["lineItems"][0]["customPrice"][
+        "discounts"
+    ]
+    assert discounts == [{"minQuantity": 1, "percentDiscount": 10}]
+
+
+def test_overlapping_tiers_are_named_in_words():
+    line = {
+        "productPath": "falcon",
+        "customPrice": {
+            "unitPrice": {"USD": 10},
+            "discounts": [
+                {"minQuantity": 1, "percentDiscount": 5},
+                {"minQuantity": 2, "percentDiscount": 10},
+                {"minQuantity": 2, "percentDiscount": 20},
+            ],
+        },
+    }
+    source, diags = import_payload(dumps({"cart": {"lineItems": [line]}}), "body.json")
+    assert source is None
+    assert [d.message for d in diags] == [
+        "`/cart/lineItems/0/customPrice/discounts/2/minQuantity` cannot be written as an offer: "
+        "the 2nd and 3rd discounts both start at quantity 2: the tiers overlap"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "pointer"),
+    [
+        (
+            {
+                "cart": {
+                    "lineItems": [{"productPath": "falcon", "customPrice": {"unitPrice": {"USD": "-0.0"}}}]
+                }
+            },
+            "E621",
+            "/cart/lineItems/0/customPrice/unitPrice/USD",
+        ),
+        (
+            {"items": [{"product": "falcon", "pricing": {"price": {"USD": "-0.0"}}}]},
+            "E603",
+            "/items/0/pricing/price/USD",
+        ),
+    ],
+    ids=["v2", "v1"],
+)
+def test_a_negative_zero_amount_is_refused_with_its_reason_not_as_a_gap(body, code, pointer):
+    text = dumps(body).replace('"-0.0"', "-0.0")  # a JSON number, as a program would write it
+    source, diags = import_payload(text, "body.json")
+    assert source is None
+    assert [(d.code, d.message) for d in diags] == [
+        (
+            code,
+            f"`{pointer}` cannot be written as an offer: `-0.0` is zero with a minus sign, and an amount "
+            "cannot be negative",
+        )
+    ]
+    assert "gap in offer import" not in (diags[0].hint or "")
+
+
+def test_a_lower_case_interval_unit_is_read_as_the_schemas_with_a_warning():
+    line = {
+        "productPath": "falcon",
+        "subscriptionOverrides": {"billingFrequency": {"intervalUnit": "month", "intervalLength": 1}},
+    }
+    source, diags = import_payload(dumps({"cart": {"lineItems": [line]}}), "body.json")
+    assert source == "item falcon {\n  billed every 1 month\n}\n"
+    assert [(d.code, d.message.split(" is written")[0]) for d in diags] == [
+        ("W520", "`/cart/lineItems/0/subscriptionOverrides/billingFrequency/intervalUnit`")
+    ]

@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
 # Packages of one layer that build on another of the same layer, on purpose.
 PEERS: dict[str, set[str]] = {
     "offerlang.campaign": {"offerlang.send"},  # a campaign sends through the send client
+    "offerlang.store": {"offerlang.send"},  # `offer catalog pull` reads through the send client
 }
 
 # The root package is the public API: it re-exports the compiler's entry points and the error

@@ -219,7 +219,7 @@ def test_a_checkout_the_store_does_not_have_ends_with_the_checkout_hint(server, 
     assert server.created == []
 
 
-def test_an_unreadable_201_is_not_retried_and_not_recorded(capsys, offer):
+def test_a_201_without_a_session_id_is_not_retried_and_not_recorded(capsys, offer):
     fake = V2Server(credentials=(USERNAME, PASSWORD), faults=lambda key, n: "garbled").start()
     try:
         code, _, err = send_v2(fake, capsys, offer)
@@ -227,7 +227,111 @@ def test_an_unreadable_201_is_not_retried_and_not_recorded(capsys, offer):
         fake.stop()
     assert code == EXIT_NETWORK
     assert len(fake.requests) == 1
-    assert "no checkout link in checkoutUrls.webcheckoutUrl" in err
+    assert "no valid session id" in err and "a session may have been created" in err
+    assert receipts(offer) == []
+
+
+def _without(*path: str):
+    """A mangle for the stand-in: the answer without the field at `path`."""
+
+    def mangle(answer: dict) -> dict:
+        part = answer
+        for key in path[:-1]:
+            part = part[key]
+        del part[path[-1]]
+        return answer
+
+    return mangle
+
+
+def test_a_201_with_an_id_but_no_link_is_recorded_with_the_documented_link_and_a_warning(
+    server, capsys, offer
+):
+    # The session exists: a rerun must find it in the receipts, not create a second one.
+    server.mangle = _without("checkoutUrls")
+    code, out, err = send_v2(server, capsys, offer)
+    assert code == EXIT_WARNED
+    link = "https://acme.onfastspring.com/checkout/session/V000000000000000000001"
+    assert f"url      {link}" in out
+    assert (
+        "warning[W512]: FastSpring created the session, but: FastSpring's answer had no checkout link" in err
+    )
+    assert "a checkout in test mode has `.test.` in its link" in err
+    [receipt] = receipts(offer)
+    assert receipt["url"] == link and receipt["expires_ms"] == EXPIRES_MS
+    assert [w["code"] for w in receipt["warnings"]] == ["OFFERLANG_NO_LINK"]
+    code, out, err = send_v2(server, capsys, offer)
+    assert code == EXIT_WARNED and "already sent" in out and "warning[W512]" in err
+    assert len(server.created) == 1
+
+
+def test_a_201_with_an_expiry_without_a_zone_assumes_24_hours_from_created_and_says_so(server, capsys, offer):
+    def zoneless(answer: dict) -> dict:
+        answer["expires"] = "2026-11-28T06:22:36"  # no zone: which instant is meant is unknown
+        return answer
+
+    server.mangle = zoneless
+    code, _, err = send_v2(server, capsys, offer)
+    assert code == EXIT_WARNED
+    [receipt] = receipts(offer)
+    # The stand-in's `created` is 2026-11-27T06:22:36Z: 24 hours later.
+    assert receipt["expires_ms"] == EXPIRES_MS and receipt["expires"] == "2026-11-28T06:22:36+00:00"
+    assert [w["code"] for w in receipt["warnings"]] == ["OFFERLANG_NO_EXPIRY"]
+    assert (
+        'FastSpring\'s answer had an `expires` that is not a time with a zone ("2026-11-28T06:22:36"); '
+        "offerlang assumed 24 hours from its `created` time" in err
+    )
+
+
+@pytest.mark.parametrize(
+    ("warnings", "said"),
+    [
+        (["INVALID_PROMO_CODE"], 'sent a warning offerlang cannot read: "INVALID_PROMO_CODE"'),
+        ([{"message": "no code"}], 'sent a warning offerlang cannot read: {"message":"no code"}'),
+        ("checkout not live", 'sent a warning offerlang cannot read: "checkout not live"'),
+        ({"code": "INVALID_COUNTRY"}, "warned INVALID_COUNTRY"),  # one warning, not in a list: read
+    ],
+    ids=["a-string", "no-code", "text", "not-a-list"],
+)
+def test_a_warning_that_cannot_be_read_is_still_a_warning(server, capsys, offer, warnings, said):
+    def odd(answer: dict) -> dict:
+        answer["warnings"] = warnings
+        return answer
+
+    server.mangle = odd
+    code, _, err = send_v2(server, capsys, offer)
+    assert code == EXIT_WARNED
+    assert f"warning[W510]: FastSpring created the session but {said}" in err
+    [receipt] = receipts(offer)
+    assert len(receipt["warnings"]) == 1
+
+
+def test_a_warned_session_sent_again_shows_its_warnings_again_and_exits_5(server, capsys, offer):
+    offer.write_text(OFFER.replace("SPRING10", "SPRNG10"), "utf-8")
+    first = send_v2(server, capsys, offer)
+    code, out, err = send_v2(server, capsys, offer)
+    assert first[0] == code == EXIT_WARNED
+    assert "already sent" in out and "session created" not in out
+    assert "warning[W510]: FastSpring created the session but warned INVALID_PROMO_CODE" in err
+    assert "help: the coupon was not applied" in err
+    assert len(server.created) == 1
+    code, out, _ = send_v2(server, capsys, offer, "--format", "json")
+    record = jsonout.loads(out.splitlines()[0])
+    assert (code, record["status"], record["warnings"][0]["code"]) == (
+        EXIT_WARNED,
+        "already-sent",
+        "INVALID_PROMO_CODE",
+    )
+
+
+def test_a_mispriced_session_sent_again_shows_the_mismatch_again_and_exits_5(server, capsys, offer):
+    server.price_offset = jsonout.loads("0.50")
+    assert send_v2(server, capsys, offer)[0] == EXIT_WARNED
+    code, out, err = send_v2(server, capsys, offer)
+    assert code == EXIT_WARNED and "already sent" in out
+    assert "warning[W511]: FastSpring prices `falcon` at USD 18.49 a unit" in err
+    assert "falcon  net a unit $18.49" in out  # FastSpring's preview, from the receipt
+    assert len(server.created) == 1
 
 
 def test_the_duplicate_guard_knows_the_checkout(capsys, offer):
@@ -329,9 +433,11 @@ def test_a_v2_campaign_counts_warnings_per_code_and_links_csv_has_them(tmp_path,
     done = [r for r in ledger if r["event"] == "done"]
     assert [len(r.get("warnings", [])) for r in done].count(1) == 2
     assert all(server.requests[i].path == "/v2/checkouts/acme/web-main/sessions" for i in range(3))
-    # Run again: every row is done, nothing is sent twice.
+    # Run again: every row is done, nothing is sent twice; the warnings still count (the links
+    # are the ones FastSpring warned about), so the exit code is still 5.
     code, _, err = send(capsys, str(offer), "--rows", str(rows), *args)
-    assert code == EXIT_OK and "3 already done" in err
+    assert code == EXIT_WARNED and "3 already done" in err
+    assert "FastSpring warned about 2 sessions it created (2 in an earlier run): INVALID_PROMO_CODE 2" in err
     assert len(server.created) == 3
 
 
@@ -340,3 +446,13 @@ def test_secrets_never_reach_the_v2_output(server, capsys, offer):
     for text in PRINTED:
         for secret in SECRETS:
             assert secret not in text
+
+
+def test_the_help_says_exit_5_covers_a_price_mismatch_too(capsys):
+    # docs/language.md: exit 5 is a warning (W510) or a price FastSpring computed otherwise (W511).
+    assert main(["send", "--help"]) == 0
+    out = capsys.readouterr().out
+    five = out.split("\n    5  ", 1)[1].split("\n    141", 1)[0]
+    assert "warned about a session" in five and "priced it otherwise" in five
+    assert main(["--help"]) == 0
+    assert "priced one otherwise" in capsys.readouterr().out

@@ -205,7 +205,8 @@ def _trial_text(c: n.Trial) -> str:
 
 def _billed_text(c: n.Billed) -> str:
     if not c.every:
-        return f"billed {c.unit.value}"
+        periods = f" for {_count(c.periods, 'period', 'periods')}" if c.periods is not None else ""
+        return f"billed {c.unit.value}{periods}"
     unit = c.unit.value
     if c.length is None or unit not in INTERVAL_UNITS:
         # Wrong either way (the checker says how); keep the author's words.

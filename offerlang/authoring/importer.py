@@ -677,6 +677,13 @@ class Builder:
         out = []
         for currency, amount in amounts.items():
             exact = Decimal(amount)
+            if exact.is_zero() and exact.is_signed():
+                # JSON Schema's `minimum: 0` lets -0.0 pass (it equals 0); an offer cannot say it.
+                raise Inexpressible(
+                    pointer_to(ptr, currency),
+                    f"`{format(exact, 'f')}` is zero with a minus sign, and an amount cannot be negative",
+                    "write the amount as `0` where the payload is made",
+                )
             if exact.adjusted() >= MAX_INTEGER_DIGITS:  # what the compiler refuses as E230
                 raise Inexpressible(
                     pointer_to(ptr, currency),

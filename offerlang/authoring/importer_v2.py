@@ -40,8 +40,10 @@ from offerlang.language import (
     V2_INTERVAL_UNITS,
     V2_PAYMENT_METHODS,
     V2_QUANTITY_BEHAVIORS,
+    V2_UNSUPPORTED_FIELDS,
     DiscountKind,
 )
+from offerlang.text import ordinal
 
 _SCHEMA_HINT = (
     "offer import reads the JSON request body of FastSpring's POST /v2/checkouts/{store}/{checkout}/sessions"
@@ -53,13 +55,16 @@ _BEHAVIORS = {v2: v1 for v1, v2 in V2_QUANTITY_BEHAVIORS.items()}
 def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
     """Offer source for a v2 body (already read as JSON), or None and the reasons."""
     notes: list[Diagnostic] = []
+    unsupported = _unsupported(payload, path)
     try:
         body = _schema_forms(payload, notes)
     except Inexpressible as exc:
-        return None, [_refused(exc, path)]
+        return None, [*unsupported, _refused(exc, path)]
+    if unsupported:
+        body = {k: v for k, v in body.items() if k not in V2_UNSUPPORTED_FIELDS}
     problems = schema_reasons(body, "v2")
-    if problems:
-        return None, [d.at(path) for d in notes] + [
+    if problems or unsupported:
+        return None, [d.at(path) for d in notes] + unsupported + [
             error(
                 "E620",
                 f"the payload breaks the Sessions v2 schema at `{pointer or '/'}`: {reason}",
@@ -85,6 +90,23 @@ def import_v2(payload: Any, path: str) -> tuple[str | None, list[Diagnostic]]:
             _refused(Inexpressible(where, "the offer would compile to a different value here", GAP), path)
         ]
     return source, [d.at(path) for d in notes]
+
+
+def _unsupported(payload: Any, path: str) -> list[Diagnostic]:
+    """E621 for each v2 field offerlang does not support yet (`taxId`, `buyerIp`, `live`): a
+    field of Sessions v2 all the same, so not "unknown" as the schema would call it."""
+    if not isinstance(payload, dict):
+        return []
+    return [
+        _refused(
+            Inexpressible(
+                f"/{name}", f"`{name}` is a Sessions v2 field offerlang does not support yet", hint
+            ),
+            path,
+        )
+        for name, hint in V2_UNSUPPORTED_FIELDS.items()
+        if name in payload
+    ]
 
 
 def _refused(exc: Inexpressible, path: str) -> Diagnostic:
@@ -141,6 +163,32 @@ def _schema_forms(payload: Any, notes: list[Diagnostic]) -> Any:
         if isinstance(behavior, str) and behavior != behavior.upper() and behavior.upper() in _BEHAVIORS:
             note(f"/cart/lineItems/{i}/quantityBehavior", f"`{behavior}`", f"`{behavior.upper()}`")
             line["quantityBehavior"] = behavior.upper()
+        overrides = line.get("subscriptionOverrides")
+        frequency = overrides.get("billingFrequency") if isinstance(overrides, dict) else None
+        unit = frequency.get("intervalUnit") if isinstance(frequency, dict) else None
+        if isinstance(unit, str) and unit != unit.upper() and unit.upper() in _UNITS:
+            assert isinstance(frequency, dict)
+            note(
+                f"/cart/lineItems/{i}/subscriptionOverrides/billingFrequency/intervalUnit",
+                f"`{unit}`",
+                f"`{unit.upper()}`",
+            )
+            frequency["intervalUnit"] = unit.upper()
+        custom = line.get("customPrice")
+        discounts = custom.get("discounts") if isinstance(custom, dict) else None
+        for j, d in enumerate(discounts if isinstance(discounts, list) else []):
+            if isinstance(d, dict) and "minQuantity" not in d:
+                # The contract's default: the offer says `discount 10%`, which compiles to 1.
+                notes.append(
+                    warning(
+                        "W521",
+                        f"`/cart/lineItems/{i}/customPrice/discounts/{j}` has no `minQuantity`: read as "
+                        "1, the contract's default",
+                        None,
+                        "the offer compiles to `minQuantity: 1`, written out",
+                    )
+                )
+                d["minQuantity"] = 1
         if isinstance(line.get("quantityDefault"), bool):
             raise Inexpressible(
                 f"/cart/lineItems/{i}/quantityDefault",
@@ -162,12 +210,23 @@ class _V2Builder(Builder):
         customer = self._object(p, "customer")
         bill = self._object(customer, "billToContact")
         locale = p.get("locale")
-        # A plain language goes in the contact (as a v1 offer says it); with a country, or
-        # without a contact to hold it, it is a `locale` statement.
-        language_in_contact = bool(bill) and locale is not None and "-" not in locale
+        # The buyer's country is a contact's (`contact { country DE }`, with or without a
+        # `billToContact`). A plain language goes in the contact when there is one (as a v1
+        # offer says it); with a country (`pt-BR`), or without a contact to hold it, it is a
+        # `locale` statement.
+        contact = bool(bill) or "country" in p
+        language_in_contact = contact and locale is not None and "-" not in locale
         if "accountId" in customer:
             clauses.append(n.Account(NOWHERE, text_node(customer["accountId"])))
-        if bill:
+        if contact:
+            if "accountId" in customer:
+                raise Inexpressible(
+                    "/country",
+                    "an offer gives the buyer's country in a contact, and names either an account "
+                    "or a contact, not both",
+                    "leave the country out (FastSpring infers it from the buyer's IP address), or "
+                    "name the buyer by a contact instead of the account",
+                )
             fields = [
                 n.ContactField(NOWHERE, name, text_node(bill[v2])) for name, v2 in _OFFER_ORDER if v2 in bill
             ]
@@ -176,13 +235,6 @@ class _V2Builder(Builder):
             if language_in_contact and locale is not None:
                 fields.append(n.ContactField(NOWHERE, "language", text_node(locale)))
             clauses.append(n.Contact(NOWHERE, fields, []))
-        elif "country" in p:
-            raise Inexpressible(
-                "/country",
-                "an offer gives the buyer's country in a contact, and this body has no contact",
-                "add the buyer's `billToContact`, or leave the country out (FastSpring infers it from "
-                "the buyer's IP address)",
-            )
         if locale is not None and not language_in_contact:
             assert LOCALE.fullmatch(locale)  # the schema's pattern
             clauses.append(n.Locale(NOWHERE, text_node(locale)))
@@ -280,7 +332,8 @@ class _V2Builder(Builder):
             if minimum in tiers:
                 raise Inexpressible(
                     f"{dptr}/minQuantity",
-                    f"discount {tiers[minimum]} also starts at quantity {minimum}",
+                    f"the {ordinal(tiers[minimum] + 1)} and {ordinal(i + 1)} discounts both start at "
+                    f"quantity {minimum}: the tiers overlap",
                     "give each tier its own minimum quantity",
                 )
             tiers[minimum] = i

@@ -88,7 +88,8 @@ class Summary:
     rows_changed: str | None = None  # a problem the first pass over the rows did not see
     rows_file_changed: bool = False  # the file on disk is no longer the copy that was sent
     without_session: int | None = None  # rows of the file with no session yet, after a stop
-    warned: int = 0  # Sessions v2: sessions created with warnings in this run
+    warned: int = 0  # Sessions v2: sessions with warnings, created in this run or an earlier one
+    warned_before: int = 0  # of those, created in an earlier run (a resumed campaign's done rows)
     warnings: Counter[str] = field(default_factory=Counter)  # their codes, counted
 
     @property
@@ -106,9 +107,10 @@ class Summary:
         ]
         if self.warned:
             codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
+            earlier = f" ({self.warned_before:,} in an earlier run)" if self.warned_before else ""
             out.append(
-                f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created: {codes} "
-                "(the warnings column of --out and the ledger say which rows)"
+                f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created"
+                f"{earlier}: {codes} (the warnings column of --out and the ledger say which rows)"
             )
         if self.failures:
             out.append("rejected or failed rows:")
@@ -273,7 +275,7 @@ class Runner:
                 if self._stop.is_set() or self._rows_changed(problems):
                     break
                 if decision != SEND:
-                    self._skipped(row, decision, progress)
+                    self._skipped(row, decision, progress, state.get(row.key))
                     continue
                 slots.acquire()
                 # Ctrl-C or SIGTERM held back until the handover ends: a row counted as pending
@@ -331,11 +333,17 @@ class Runner:
         self._stop.set()
         return True
 
-    def _skipped(self, row: Row, decision: str, progress: Progress) -> None:
+    def _skipped(self, row: Row, decision: str, progress: Progress, entry: Entry | None = None) -> None:
         with self._lock:
             self.summary.rows += 1
             if decision in (SKIP_DONE, SKIP_CHANGED):
                 self.summary.skipped_done += 1
+                if entry is not None and entry.warnings:
+                    # Done in an earlier run, with warnings: its link is still the one FastSpring
+                    # warned about, so a resumed campaign counts it (and exits 5) as the first run did.
+                    self.summary.warned += 1
+                    self.summary.warned_before += 1
+                    self.summary.warnings.update(entry.warnings)
             if decision == SKIP_CHANGED:
                 self.summary.changed.append(row.key)
             elif decision == SKIP_UNCERTAIN:

@@ -23,7 +23,7 @@ EXIT_INVALID = 1  # an offer (or input file) is invalid
 EXIT_USAGE = 2  # bad command line, missing file
 EXIT_REJECTED = 3  # FastSpring rejected a request
 EXIT_NETWORK = 4  # network failure, or retries exhausted
-EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one (a coupon not applied)
+EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one or priced one otherwise
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
     "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
     "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
+    "catalog": ("catalog_cmd", "Pull the store's catalog snapshot (offer catalog pull)."),
 }
 
 EPILOG = """\b
@@ -47,9 +48,9 @@ Exit codes:
   0   success (warnings allowed)
   1   an offer is invalid (or --check/--exit-code found a change)
   2   usage error: bad option, missing or unreadable file
-  3   FastSpring rejected a request (send)
-  4   network failure or retries exhausted (send)
-  5   sessions created, but FastSpring warned about one (send --target v2)
+  3   FastSpring rejected a request (send, catalog pull)
+  4   network failure or retries exhausted (send, catalog pull)
+  5   sessions created, but FastSpring warned about one or priced one otherwise (send --target v2)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)

@@ -33,6 +33,7 @@ from offerlang.text import plural
 if TYPE_CHECKING:
     from offerlang.campaign.runner import Summary
     from offerlang.cli.sending import SendOptions
+    from offerlang.store.context import Stores
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_RATE = "120/min"
@@ -125,17 +126,28 @@ class _RowsInvalid(Exception):
 
 
 def load_rows(
-    file: str, rows: str, key: str | None, values: dict[str, str], target: str = "v1"
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> RowSet | None:
     """The template, checked once for `target`, and its rows file opened. None (after printing
-    why) when the template is invalid; a rows file that cannot be used at all is a usage error."""
+    why) when the template is invalid; a rows file that cannot be used at all is a usage error.
+    `stores`: every row is also checked against the offer's catalog and policy."""
+    from offerlang.cli.storeopts import problem_results
+
     src = read_source(file)
     template: Template | None = None
     diags = src.diagnostics
     if src.text is not None:
-        template, diags = compile_template(src.text, src.path, target)
-    print_diagnostics(diags, [CompileResult(src.path, src.text, None, diags)])
-    if template is None:
+        checks = stores.for_path(src.path) if stores is not None else None
+        template, diags = compile_template(src.text, src.path, target, checks=checks)
+    setup = problem_results(stores) if stores is not None else []
+    shown = [*setup, CompileResult(src.path, src.text, None, diags)]
+    print_diagnostics([d for r in shown for d in r.diagnostics], shown)
+    if template is None or any(r.errors for r in setup):
         return None
     try:
         return RowSet(rows, template, key, values)
@@ -151,10 +163,16 @@ def print_problems(problems: RowProblems) -> None:
 
 
 def compile_rows(
-    file: str, rows: str, key: str | None, values: dict[str, str], out: str | None, target: str = "v1"
+    file: str,
+    rows: str,
+    key: str | None,
+    values: dict[str, str],
+    out: str | None,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> int:
     refuse_same_file(out, "-o", {"--rows": rows, "offer": file})
-    row_set = load_rows(file, rows, key, values, target)
+    row_set = load_rows(file, rows, key, values, target, stores)
     if row_set is None:
         return EXIT_INVALID
     if out is None:
@@ -206,7 +224,11 @@ class CampaignOptions:
 
 
 def send_campaign(
-    paths: tuple[str, ...], send: SendOptions, values: dict[str, str], options: CampaignOptions
+    paths: tuple[str, ...],
+    send: SendOptions,
+    values: dict[str, str],
+    options: CampaignOptions,
+    stores: Stores | None = None,
 ) -> int:
     """`offer send OFFER --rows ROWS`: check every row, then send those not done yet (for
     Sessions v2, in the checkout `send` names)."""
@@ -227,7 +249,7 @@ def send_campaign(
         per_minute = parse_rate(options.rate)
     except ValueError as exc:
         raise click.UsageError(f"--rate: {exc}") from None
-    row_set = load_rows(paths[0], rows, options.key, values, send.target)
+    row_set = load_rows(paths[0], rows, options.key, values, send.target, stores)
     if row_set is None:
         click.echo("offer send: the offer is invalid; nothing was sent", err=True)
         return EXIT_INVALID

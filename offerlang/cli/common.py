@@ -13,12 +13,13 @@ import click
 
 from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import Diagnostic
-from offerlang.compiler.pipeline import CompileResult
+from offerlang.compiler.pipeline import CompileResult, ExtraChecks
 from offerlang.compiler.source import Source
 from offerlang.files import open_atomic as open_atomic  # the commands' one way to write an output
 
 if TYPE_CHECKING:
     from offerlang.review.document import Block
+    from offerlang.store.context import Stores
 
 # `offer explain` and `offer diff`: what their --format takes.
 REVIEW_FORMATS = ["text", "markdown", "json", "html"]
@@ -123,29 +124,44 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False, target: str = "v1"
+    path: str,
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
     `values` bind the offer's parameters; `unbound_ok` checks a template without them;
-    `target` is the API the payload is for (v1 or v2)."""
+    `target` is the API the payload is for (v1 or v2); `stores` adds the store checks of the
+    offer's config and catalog (cli/storeopts.py)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok, target)
+    checks = stores.for_path(path) if stores is not None else None
+    return compile_loaded(read_source(path), values, unbound_ok, target, checks=checks)
 
 
 def compile_for_review(
-    path: str, values: Mapping[str, str] | None = None, target: str = "v1"
+    path: str, values: Mapping[str, str] | None = None, target: str = "v1", stores: Stores | None = None
 ) -> CompileResult:
     """Compile a file (or standard input) for `offer explain` and `offer diff` (for `target`):
-    see pipeline.compile_loaded_for_review. An unreadable path is a usage error."""
-    return review_loaded(read_source(path), values, target)
+    see pipeline.compile_loaded_for_review. An unreadable path is a usage error. `stores`: the
+    store checks of the offer's config and catalog run too."""
+    checks = stores.for_path(path) if stores is not None else None
+    return review_loaded(read_source(path), values, target, checks)
 
 
-def review_loaded(src: Source, values: Mapping[str, str] | None = None, target: str = "v1") -> CompileResult:
-    """`compile_for_review` of what `read_source` (or git) read."""
+def review_loaded(
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    target: str = "v1",
+    checks: ExtraChecks | None = None,
+) -> CompileResult:
+    """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
+    checks (a StoreContext), or None."""
     from offerlang.compiler.pipeline import compile_loaded_for_review
 
-    return compile_loaded_for_review(src, values, target)
+    return compile_loaded_for_review(src, values, target, checks=checks)
 
 
 def values_of(sets: tuple[str, ...]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from offerlang.cli.common import (
     template_parameters,
     values_of,
 )
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import resolve_target, target_option
 
 if TYPE_CHECKING:
@@ -40,8 +41,14 @@ def broken_offers(results: list[CompileResult]) -> list[Broken]:
 @review_format_option
 @set_option
 @target_option
+@store_options
 def command(
-    paths: tuple[str, ...], output_format: str, sets: tuple[str, ...], target_flag: str | None
+    paths: tuple[str, ...],
+    output_format: str,
+    sets: tuple[str, ...],
+    target_flag: str | None,
+    catalog: str | None,
+    isolated: bool,
 ) -> int:
     """Say in plain words what the buyer gets from each offer FILE (or every *.offer under a
     directory; - for standard input): who it is for, each item's price, trial, renewal,
@@ -49,15 +56,19 @@ def command(
 
     A template (an offer with parameters) is explained for one buyer with --set NAME=VALUE, or
     else with each parameter shown as $name; one whose parameter stands for an amount needs
-    --set and is skipped with a note without it. An offer that does not compile (for --target
+    --set and is skipped with a note without it. With a catalog (the project config's, or
+    --catalog), what the offer leaves to the catalog is stated with the catalog's values,
+    marked "(catalog)"; policy waivers are listed. An offer that does not compile (for --target
     v2: one FastSpring's current Sessions API cannot carry) is reported with its problems; exit 1.
     """
     from offerlang.review.explain import explain, template_fact, to_blocks, to_json
 
     values = values_of(sets)
-    target = resolve_target(target_flag, paths)
-    results = [compile_for_review(f, values, target) for f in offer_files(paths)]
-    print_diagnostics([d for r in results for d in r.diagnostics], results)
+    target = resolve_target(target_flag, paths, isolated=isolated)
+    stores = make_stores(catalog, isolated)
+    results = [compile_for_review(f, values, target, stores) for f in offer_files(paths)]
+    setup = problem_results(stores)
+    print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
     explanations = []
     for r in results:
         if not r.ok:
@@ -70,7 +81,9 @@ def command(
                 err=True,
             )
             continue
-        e = explain(r.payload, r.path, target)
+        context = stores.for_path(r.path)
+        records = context.records() if context is not None else None
+        e = explain(r.payload, r.path, target, catalog=records, waivers=stores.waivers_json(r.path))
         if r.template_only:
             e = template_fact(e, template_parameters(r))
         explanations.append(e)
@@ -84,4 +97,4 @@ def command(
         blocks = [b for e in explanations for b in to_blocks(e)]
         if blocks:
             echo_blocks(blocks, output_format)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
+    return EXIT_OK if all(r.ok for r in results) and not any(r.errors for r in setup) else EXIT_INVALID

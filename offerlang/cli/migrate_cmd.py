@@ -69,15 +69,31 @@ def _report(path: str, target) -> tuple[bool, set[str]]:
         count = len(lost)
         click.echo(f"{path}: cannot move to {target.short}: {count} statement{'s' * (count != 1)} to change")
         _show(lost, after)
+        _notes(after)
         return False, {d.code for d in lost}
     changes = _changes(before, after)
     if changes:
         click.echo(f"{path}: moves to {target.short}, but buyers would see a change:")
         for line in changes:
             click.echo(f"  {line}")
+        _notes(after)
         return False, {"changes"}
     click.echo(f"{path}: moves to {target.short} as it is")
+    _notes(after)
     return True, set()
+
+
+def _notes(after: CompileResult) -> None:
+    """What FastSpring does differently with the same offer on v2, though the offer says the
+    same: a contact without a country is billed as US on v1, and located by the buyer's IP
+    address on v2 (W301 marks such a contact)."""
+    for d in after.diagnostics:
+        if d.code == "W301" and d.span is not None:
+            click.echo(
+                f"  {after.path}:{d.span.line}:{d.span.column}: note: this contact has no country: "
+                "Sessions v1 bills such a buyer as US, in USD; Sessions v2 infers the country from the "
+                "buyer's IP address (add `country US` to keep v1's behaviour)"
+            )
 
 
 def _show(diagnostics: list[Diagnostic], result: CompileResult) -> None:

@@ -10,6 +10,7 @@ import click
 
 from offerlang.cli import EXIT_OK
 from offerlang.cli.common import InputError
+from offerlang.cli.storeopts import make_stores, store_options
 from offerlang.cli.targeting import resolve_target, target_option
 
 
@@ -34,8 +35,11 @@ def _stop_on_signals() -> None:
     help="Port on 127.0.0.1 to serve on; 0 picks a free one.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@store_options
 @target_option
-def command(path: str, port: int, open_browser: bool, target_flag: str | None) -> int:
+def command(
+    path: str, port: int, open_browser: bool, catalog: str | None, isolated: bool, target_flag: str | None
+) -> int:
     """Serve the offer card of PATH (an offer file, or every *.offer under a folder; default:
     the current one) on http://127.0.0.1:PORT, and update the page whenever an offer file is
     saved. A file that does not compile (for --target) shows its problems instead of its card
@@ -49,7 +53,13 @@ def command(path: str, port: int, open_browser: bool, target_flag: str | None) -
     root = Path(path)
     if not root.exists():
         raise InputError(f"{path}: no such file or directory")
-    server = PreviewServer(root, port, target=resolve_target(target_flag, (path,)))
+    make_stores(catalog, isolated)  # a --catalog that is not a file is a usage error now
+    server = PreviewServer(
+        root,
+        port,
+        stores=lambda: make_stores(catalog, isolated),
+        target=resolve_target(target_flag, (path,), isolated=isolated),
+    )
     try:
         server.start()
     except OSError as exc:

@@ -23,6 +23,7 @@ from offerlang.cli.sending import (
     unless_stdout_closes,
     verbose_log,
 )
+from offerlang.cli.storeopts import make_stores, problem_results, store_options
 from offerlang.cli.targeting import checkout_option, resolve_checkout, resolve_target, target_option
 from offerlang.text import plural
 
@@ -83,6 +84,7 @@ EXIT_CODES = {
 @target_option
 @checkout_option
 @campaign_options
+@store_options
 def command(
     paths: tuple[str, ...],
     store: str | None,
@@ -96,6 +98,8 @@ def command(
     verbose: bool,
     target_flag: str | None,
     checkout_flag: str | None,
+    catalog: str | None,
+    isolated: bool,
     **campaign: Any,
 ) -> int:
     """Create a FastSpring checkout session for each FILE and print its links.
@@ -112,7 +116,8 @@ def command(
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, an unreadable answer, or an
          earlier attempt without a known outcome (not sent without --force)
-      5  sent, but FastSpring warned about a session (--target v2: e.g. a coupon it did not apply)
+      5  sent (or sent before), but FastSpring warned about a session or priced it otherwise
+         than the offer (--target v2: e.g. a coupon it did not apply)
       130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
       141 standard output was closed (sessions created are in the receipts)
 
@@ -120,15 +125,17 @@ def command(
     --checkout STORE/TYPE-NAME names, e.g. acme/web-main.
 
     With --rows, FILE is a campaign: one session per row, recorded in --ledger, resumable.
+    A project config or --catalog adds the store's catalog and policy checks: an offer they
+    find invalid is not sent either.
     """
     from offerlang.interrupts import sigterm_as_interrupt
     from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
-    target = resolve_target(target_flag, paths)
+    target = resolve_target(target_flag, paths, isolated=isolated)
     checkout = None
     if target == "v2":
-        checkout = resolve_checkout(checkout_flag, paths)
+        checkout = resolve_checkout(checkout_flag, paths, isolated=isolated)
         if checkout is None:
             raise click.UsageError(
                 "--target v2 sends to a checkout: give --checkout STORE/TYPE-NAME (e.g. acme/web-main), "
@@ -156,16 +163,21 @@ def command(
     )
     values = set_values(campaign)
     rows = CampaignOptions.given(campaign)
+    stores = make_stores(catalog, isolated)
     if rows is not None:
         from offerlang.cli.campaign import send_campaign
 
         with sigterm_as_interrupt():
-            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows))
+            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
 
-    results = [compile_path(f, values or None, target=target) for f in offer_files(paths)]
+    results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
         raise click.UsageError(f"no *.offer files under {', '.join(paths)}")
-    print_diagnostics([d for r in results for d in r.diagnostics], results)
+    setup = problem_results(stores)
+    print_diagnostics([d for r in [*setup, *results] for d in r.diagnostics], [*setup, *results])
+    if any(r.errors for r in setup):
+        click.echo("offer send: the project config or catalog is invalid; nothing was sent", err=True)
+        return EXIT_INVALID
     if not all(r.ok for r in results):
         bad = sum(not r.ok for r in results)
         click.echo(f"offer send: {plural(bad, 'invalid offer')}; nothing was sent", err=True)
@@ -199,9 +211,10 @@ def command(
             if outcome == "ok" and sender.warned:
                 count = sender.warned
                 them = "it before handing out its link" if count == 1 else "them before handing out the links"
+                earlier = f"; {sender.warned_before} sent in an earlier run" if sender.warned_before else ""
                 click.echo(
-                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above): "
-                    f"check {them}",
+                    f"offer send: {count} session{'s' * (count != 1)} created with warnings (see above"
+                    f"{earlier}): check {them}",
                     err=True,
                 )
                 return EXIT_WARNED

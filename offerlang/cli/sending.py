@@ -138,7 +138,8 @@ class Sender:
         self.output_format = output_format  # "text" or "json"
         self.current = ""  # the offer being sent, named in retry messages
         self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
-        self.warned = 0  # Sessions v2: sessions created with warnings (their own exit code)
+        self.warned = 0  # Sessions v2: sessions with warnings (their own exit code)
+        self.warned_before = 0  # of those, sessions sent in an earlier run (the duplicate guard's)
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
@@ -202,7 +203,9 @@ class Sender:
         offer = result.path
         sent = datetime.fromisoformat(receipt.created).astimezone()
         headline = f"{offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
-        self._session(offer, receipt, "already-sent", headline)
+        # A v2 session keeps what FastSpring said of it: shown again, with its exit code, since
+        # the link handed out now is the same one it warned about.
+        self._session(offer, receipt, "already-sent", headline, result)
         click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
 
     def _session(
@@ -215,6 +218,7 @@ class Sender:
         answer = _AnswerV2.of(result, receipt)
         if answer is not None and (answer.warnings or answer.mismatches):
             self.warned += 1
+            self.warned_before += status == "already-sent"
         if self.output_format == "json":
             record = {
                 "offer": offer,
@@ -328,17 +332,29 @@ class _AnswerV2:
 
     def print_diagnostics(self) -> None:
         from offerlang.compiler.diagnostics import warning
-        from offerlang.language import V2_WARNING_CODES
+        from offerlang.language import V2_ANSWER_GAPS, V2_WARNING_CODES
 
         diags = []
         for w in self.warnings:
             code, where = str(w.get("code")), w.get("field")
-            said = f"FastSpring created the session but warned {code}"
-            message = f"{said}: {w.get('message')}" if w.get("message") else said
-            hint = V2_WARNING_CODES.get(
-                code, "check the session in the FastSpring app before sending its link"
-            )
-            diags.append(warning("W510", message, self._span(_pointer_of(where)), hint).at(self.result.path))
+            span = self._span(_pointer_of(where))
+            if code in V2_ANSWER_GAPS and code != "OFFERLANG_UNREADABLE_WARNING":
+                # Not FastSpring's warning: what offerlang assumed for what its answer lacked.
+                message = f"FastSpring created the session, but: {w.get('message')}"
+                diags.append(warning("W512", message, None, V2_ANSWER_GAPS[code]).at(self.result.path))
+                continue
+            if code == "OFFERLANG_UNREADABLE_WARNING":
+                message = (
+                    f"FastSpring created the session but {str(w.get('message')).removeprefix('FastSpring ')}"
+                )
+                hint = V2_ANSWER_GAPS[code]
+            else:
+                said = f"FastSpring created the session but warned {code}"
+                message = f"{said}: {w.get('message')}" if w.get("message") else said
+                hint = V2_WARNING_CODES.get(
+                    code, "check the session in the FastSpring app before sending its link"
+                )
+            diags.append(warning("W510", message, span, hint).at(self.result.path))
         for m in self.mismatches:
             hint = "check the catalog and the offer: the buyer sees FastSpring's price"
             diags.append(warning("W511", m.message, self._span(m.pointer), hint).at(self.result.path))

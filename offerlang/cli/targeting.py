@@ -71,13 +71,13 @@ def _folder_of(paths: Iterable[str]) -> Path:
     return Path.cwd()
 
 
-def resolve_target(flag: str | None, paths: Iterable[str] = ()) -> Any:
-    """The Target for a command: `--target`, else the config's, else v1."""
+def resolve_target(flag: str | None, paths: Iterable[str] = (), *, isolated: bool = False) -> Any:
+    """The Target for a command: `--target`, else the config's (not with --isolated), else v1."""
     from offerlang.compiler.targets import parse_target
 
     if flag is not None:
         return parse_target(flag)
-    settings = repository_settings(_folder_of(paths))
+    settings = Settings() if isolated else repository_settings(_folder_of(paths))
     if settings.target is not None:
         try:
             return parse_target(settings.target)
@@ -86,13 +86,14 @@ def resolve_target(flag: str | None, paths: Iterable[str] = ()) -> Any:
     return parse_target(DEFAULT_TARGET)
 
 
-def resolve_checkout(flag: str | None, paths: Iterable[str] = ()) -> Any:
-    """The v2 Checkout for a command: `--checkout`, else the config's; None when neither says."""
+def resolve_checkout(flag: str | None, paths: Iterable[str] = (), *, isolated: bool = False) -> Any:
+    """The v2 Checkout for a command: `--checkout`, else the config's (not with --isolated);
+    None when neither says."""
     from offerlang.compiler.targets import parse_checkout
 
     raw, where = flag, "--checkout"
     if raw is None:
-        settings = repository_settings(_folder_of(paths))
+        settings = Settings() if isolated else repository_settings(_folder_of(paths))
         raw, where = settings.checkout, f"{settings.source}: checkout"
     if raw is None:
         return None

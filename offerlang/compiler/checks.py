@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from offerlang.compiler import nodes as n
@@ -39,6 +40,7 @@ from offerlang.language import (
     INTERVAL_UNITS,
     LANGUAGE_CODE,
     LANGUAGE_TAG,
+    LOCALE,
     LOOKUP_KEY,
     MAX_COUNT,
     MAX_DAYS,
@@ -64,14 +66,32 @@ from offerlang.language import (
 )
 from offerlang.text import or_list, plural
 
+# What FastSpring does with a contact that has no country, per target (W301, and explain's
+# buyer line): Sessions v1 bills as US; Sessions v2 infers the country from the buyer's IP.
+# (message, hint)
+NO_COUNTRY: dict[str, tuple[str, str]] = {
+    "v1": (
+        "FastSpring will bill the buyer as US, in USD",
+        "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+    ),
+    "v2": (
+        "on Sessions v2 FastSpring infers it from the buyer's IP address",
+        "add `country XX` (ISO 3166 code) if you know where the buyer is: the buyer's location "
+        "may not be their billing country",
+    ),
+}
 
-def check(offer: n.Offer) -> list[Diagnostic]:
-    return Checker(offer).run()
+
+def check(offer: n.Offer, target: str = "v1") -> list[Diagnostic]:
+    """Every problem of `offer`; `target` ("v1" or "v2") only changes what a warning says
+    FastSpring will do (a contact without a country is billed as US on v1, located by IP on v2)."""
+    return Checker(offer, target).run()
 
 
 class Checker:
-    def __init__(self, offer: n.Offer) -> None:
+    def __init__(self, offer: n.Offer, target: str = "v1") -> None:
         self.offer = offer
+        self.target = str(target)
         self.out: list[Diagnostic] = []
         self.params = {p.name.value: p for p in offer.of(n.Param)}
 
@@ -165,6 +185,16 @@ class Checker:
                 put = "put it in the item itself, outside `setup fee { … }`"
             hint = f"`{word}` {role}: {put}"
             self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, hint))
+            return
+        if block == "item" and word.lower() == "intervalcount":
+            # Sessions v2's field name for what `billed … for N periods` says.
+            count = u.args[0] if u.args and u.args[0].isdigit() else "12"
+            hint = (
+                "the number of billing periods is part of `billed` (Sessions v2): write "
+                f"`billed every 1 month for {count} period{'' if count == '1' else 's'}` with the "
+                "item's own cycle"
+            )
+            self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
             return
         known = BLOCK_KEYWORDS[block]
         guess = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
@@ -448,9 +478,9 @@ class Checker:
             self.out.append(
                 warning(
                     "W301",
-                    "this contact has no country: FastSpring will bill the buyer as US, in USD",
+                    f"this contact has no country: {NO_COUNTRY[self.target][0]}",
                     head,
-                    "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+                    NO_COUNTRY[self.target][1],
                 )
             )
         for f in c.fields:
@@ -460,7 +490,19 @@ class Checker:
             if f.name == "country":
                 self._code(f.value, COUNTRIES, "E203", COUNTRY_CODE, "DE")
             elif f.name == "language":
-                self._code(f.value, LANGUAGES, "E204", LANGUAGE_CODE, "de")
+                problem = code_error(f.value, LANGUAGES, "E204", LANGUAGE_CODE, "de")
+                locale = as_locale(value) if problem is not None and self.target == "v2" else None
+                if problem is not None and locale is not None:
+                    # Sessions v2 can say the language with its country: that is `locale`.
+                    language = locale.split("-")[0]
+                    problem = replace(
+                        problem,
+                        hint=f"on Sessions v2 a language with its country is a locale: write "
+                        f"`locale {locale}` outside the contact, in place of this line (or `language "
+                        f"{language}` for the language alone)",
+                    )
+                if problem is not None:
+                    self.out.append(problem)
             elif f.name == "email" and not EMAIL.fullmatch(value):
                 self.out.append(
                     warning(
@@ -568,8 +610,23 @@ class Checker:
     def _billed(self, c: n.Billed) -> None:
         unit = c.unit.value
         said = unit.lower()
+        # `for N periods` (Sessions v2's intervalCount), kept in every hint that rewrites the line.
+        tail = ""
+        if c.periods is not None:
+            tail = f" for {c.periods.text} period{'' if c.periods.text == '1' else 's'}"
         if not c.every:
             if unit == ADHOC:
+                if c.periods is not None:
+                    self.out.append(
+                        error(
+                            "E517",
+                            "an ad hoc item has no billing periods to count: it is charged whenever "
+                            "the seller bills",
+                            c.periods.span,
+                            f"remove `{tail.strip()}`, or bill the item in a cycle "
+                            f"(`billed every 1 month{tail}`)",
+                        )
+                    )
                 return
             if said in INTERVAL_ADVERBS or said in INTERVAL_UNITS:
                 count, base = INTERVAL_ADVERBS.get(said) or (1, INTERVAL_UNITS[said])
@@ -578,7 +635,7 @@ class Checker:
                         "E213",
                         f"`billed {unit}` does not say the billing interval as FastSpring takes it",
                         c.span,
-                        f"write `billed every {plural(count, base)}`",
+                        f"write `billed every {plural(count, base)}{tail}`",
                     )
                 )
                 return
@@ -587,7 +644,7 @@ class Checker:
         if said not in INTERVAL_UNITS and said not in UNIT_MULTIPLES:
             adverb = INTERVAL_ADVERBS.get(said)
             hint = (
-                f"write `billed every {plural(*adverb)}`"
+                f"write `billed every {plural(*adverb)}{tail}`"
                 if adverb
                 else did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
             )
@@ -597,9 +654,9 @@ class Checker:
         if c.count is not None:
             number = NUMBER_WORDS.get(c.count.value.lower())
             hint = (
-                f"write `billed every {plural(number * per, base)}`"
+                f"write `billed every {plural(number * per, base)}{tail}`"
                 if number is not None
-                else f"write the number in digits, e.g. `billed every 2 {base}s`"
+                else f"write the number in digits, e.g. `billed every 2 {base}s{tail}`"
             )
             self.out.append(
                 error(
@@ -616,7 +673,7 @@ class Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    f"write `billed every {plural(per, base)}`",
+                    f"write `billed every {plural(per, base)}{tail}`",
                 )
             )
             return
@@ -629,7 +686,7 @@ class Checker:
                     "E219",
                     f"`{unit}` is not a billing unit FastSpring has",
                     c.unit.span,
-                    f"write `billed every {plural(int(length) * per, base)}`"
+                    f"write `billed every {plural(int(length) * per, base)}{tail}`"
                     if whole
                     else f"write `{written}` in {base}s",
                 )
@@ -795,6 +852,19 @@ def code_hint(value: str, codes: frozenset[str], what: str, example: str) -> str
                 "a region goes in `country`"
             )
     return did_you_mean_hint(value, codes, f"use the {what}, e.g. `{example}`")
+
+
+def as_locale(value: str) -> str | None:
+    """A language tag with a region as a Sessions v2 locale (`pt_br`, `pt-BR` → `pt-BR`), or None."""
+    tag = LANGUAGE_TAG.fullmatch(value)
+    if tag is None:
+        return None
+    language, _, region = value.replace("_", "-").partition("-")
+    locale = f"{language.lower()}-{region.upper()}"
+    m = LOCALE.fullmatch(locale)
+    if m is None or m.group("language") not in LANGUAGES or m.group("region") not in COUNTRIES:
+        return None
+    return locale
 
 
 def product_error(product: str, span: n.Span) -> Diagnostic | None:

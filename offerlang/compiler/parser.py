@@ -27,7 +27,14 @@ from offerlang import usercache
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, warning
 from offerlang.iso import CURRENCIES
-from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, THOUSANDS, DiscountKind, TrialKind
+from offerlang.language import (
+    DECIMAL_COMMA,
+    MAX_BLOCK_DEPTH,
+    MAX_SYNTAX_ERRORS,
+    THOUSANDS,
+    DiscountKind,
+    TrialKind,
+)
 from offerlang.text import or_list
 
 # How terminals read in "expected ..." messages.
@@ -444,6 +451,19 @@ def _thousands(text: str, pos: int) -> Diagnostic | None:
                 span,
                 f"write `{written.replace(',', '')}`",
             )
+    # One or two digits after the comma: a decimal comma (`USD 7,40`), not thousands.
+    for m in DECIMAL_COMMA.finditer(source):
+        after = source[m.end() : m.end() + 1]
+        if begin + m.start() <= pos <= begin + m.end() and not (after.isalnum() or after == "."):
+            written = m.group()
+            col = m.start() + 1
+            span = n.Span(line, col, line, col + len(written), begin + m.start(), begin + m.end())
+            return error(
+                "E102",
+                f"`{written}` has a decimal comma; numbers in an offer have a decimal point",
+                span,
+                f"write `{written.replace(',', '.')}`",
+            )
     return None
 
 
@@ -702,10 +722,11 @@ _WORD_ESCAPE = re.compile(r"[A-Za-z](\\[ntr])[A-Za-z]")
 
 
 def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
-    """W307 for a tag, attribute or setup-fee title that looks like one word but holds a line
-    break or tab from an escape."""
+    """W307 for a tag (an order's or a buyer's), attribute or setup-fee title that looks like
+    one word but holds a line break or tab from an escape."""
     values: list[n.Value] = []
-    for tag in offer.of(n.Tag):
+    tags: list[n.Tag | n.BuyerTag] = [*offer.of(n.Tag), *offer.of(n.BuyerTag)]
+    for tag in tags:
         values += [tag.key, tag.value]
     for item in offer.items:
         for c in item.clauses:
@@ -864,12 +885,14 @@ class _Builder(Transformer[Token, n.Offer]):
     def billed_count(self, meta: Meta, children: tuple[Token]) -> n.Number:
         return self._number(children[0])
 
-    def billed_words(self, meta: Meta, children: tuple[Token, Token]) -> n.Billed:
-        count, unit = children
-        return n.Billed(_meta_span(meta), True, None, self._name(unit), self._name(count))
+    # `for N periods` is read after every form, so that a wrong form's hint keeps it.
+    def billed_words(self, meta: Meta, children: tuple[Token, Token, n.Number | None]) -> n.Billed:
+        count, unit, periods = children
+        return n.Billed(_meta_span(meta), True, None, self._name(unit), self._name(count), periods)
 
-    def billed_plain(self, meta: Meta, children: list[Token]) -> n.Billed:
-        return n.Billed(_meta_span(meta), False, None, self._name(children[0]))
+    def billed_plain(self, meta: Meta, children: tuple[Token, n.Number | None]) -> n.Billed:
+        unit, periods = children
+        return n.Billed(_meta_span(meta), False, None, self._name(unit), None, periods)
 
     def renew(self, meta: Meta, children: list[Token]) -> n.Renew:
         return n.Renew(_meta_span(meta), self._name(children[0]))

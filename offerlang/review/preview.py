@@ -30,11 +30,12 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from offerlang.compiler.diagnostic_output import render_text
@@ -111,9 +112,11 @@ def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
     return out
 
 
-def render_body(root: Path, target: Target | str = DEFAULT_TARGET) -> str:
+def render_body(root: Path, stores: Any = None, target: Target | str = DEFAULT_TARGET) -> str:
     """The card for every offer under `root`, or its diagnostics where one does not compile,
-    for `target` (the API the offers are checked and explained for, as with `--target`)."""
+    for `target` (the API the offers are checked and explained for, as with `--target`).
+    `stores`: where each offer's catalog and policy are found (offerlang.store.context.Stores,
+    made fresh for each render by the command, so an edited catalog shows too); None: none."""
     from offerlang.review.explain import explain
 
     explanations = []
@@ -125,13 +128,16 @@ def render_body(root: Path, target: Target | str = DEFAULT_TARGET) -> str:
         except OSError as exc:
             broken.append(html.Broken(str(f), f"{f}: cannot be read ({exc.strerror or exc})\n"))
             continue
-        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, target=target)
+        context = stores.for_path(str(f)) if stores is not None else None
+        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, target=target, checks=context)
         if not r.ok:
             broken.append(html.Broken(str(f), render_text(r.diagnostics, {r.path: r.text}, color=False)))
         elif r.payload is None:
             templates.append(str(f))
         else:
-            explanations.append(explain(r.payload, r.path, str(target)))
+            records = context.records() if context is not None else None
+            waivers = stores.waivers_json(r.path) if stores is not None else None
+            explanations.append(explain(r.payload, r.path, str(target), catalog=records, waivers=waivers))
     body = html.explain_body(explanations, broken)
     if templates:
         names = ", ".join(html.esc(t) for t in templates)
@@ -182,9 +188,11 @@ class PreviewServer:
         port: int = 0,
         *,
         interval: float = WATCH_INTERVAL,
+        stores: Callable[[], Any] | None = None,
         target: Target | str = DEFAULT_TARGET,
     ) -> None:
         self.root = Path(root)
+        self.stores = stores  # makes the store lookup of one render (cli: --catalog, --isolated)
         self.target = target
         self.interval = interval
         self._streams = 0  # event streams open: pages someone is looking at
@@ -304,7 +312,8 @@ class PreviewServer:
         version = self.version
         with self._render_lock:
             if self._cache is None or self._cache[0] != version:
-                self._cache = (version, render_body(self.root, self.target))
+                stores = self.stores() if self.stores else None
+                self._cache = (version, render_body(self.root, stores, self.target))
             return self._cache
 
     def page(self, nonce: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from offerlang.compiler.pipeline import CompileResult, compile_loaded_for_review
+from offerlang.compiler.pipeline import CompileResult, ExtraChecks, compile_loaded_for_review
 from offerlang.compiler.source import decode, read_file
 from offerlang.errors import OfferlangError
 
@@ -27,11 +27,16 @@ class GitError(OfferlangError):
 
 
 def offer_pairs(
-    rev: str, paths: Sequence[str], values: Mapping[str, str] | None = None, target: str = "v1"
+    rev: str,
+    paths: Sequence[str],
+    values: Mapping[str, str] | None = None,
+    target: str = "v1",
+    checks_for: Callable[[str], ExtraChecks | None] | None = None,
 ) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree, compiled on
     both sides for review (templates bound with `values`, for `target`), sorted by path. Raises
-    GitError, or UnreadableFile for a working-tree file that cannot be read."""
+    GitError, or UnreadableFile for a working-tree file that cannot be read. `checks_for(path)`:
+    the extra checks (the store's) of the offer at `path`, for both sides."""
     sides = changed_offers(rev, paths)
     pairs: list[Pair] = []
     for old, new in sorted(sides, key=lambda s: s[1] or s[0] or ""):
@@ -39,8 +44,14 @@ def offer_pairs(
         if old and new and old != new:
             label = f"{old} → {new}"
         old_src = decode(show(rev, old), f"{rev}:{old}") if old else None
-        old_side = compile_loaded_for_review(old_src, values, target) if old_src else None
-        new_side = compile_loaded_for_review(read_file(new), values, target) if new else None
+        old_checks = checks_for(old) if checks_for is not None and old else None
+        new_checks = checks_for(new) if checks_for is not None and new else None
+        old_side = None
+        if old_src is not None:
+            old_side = compile_loaded_for_review(old_src, values, target, checks=old_checks)
+        new_side = None
+        if new:
+            new_side = compile_loaded_for_review(read_file(new), values, target, checks=new_checks)
         pairs.append((label, old_side, new_side))
     return pairs
 

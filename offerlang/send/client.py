@@ -124,6 +124,7 @@ class ErrorKind(StrEnum):
     AUTH = "auth"  # 401/403: fix the credentials
     NETWORK = "network"  # no usable answer: connection, timeouts, retries exhausted, unreadable
     INTERRUPTED = "interrupted"  # a campaign stopped before a retry (never raised by the client)
+    URL = "url"  # a 404 page that is not FastSpring's: --api-url looks wrong (FastSpringReader)
 
 
 class SendError(OfferlangError):
@@ -644,3 +645,169 @@ def _certificate_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# ---- reading: GET requests (offer catalog pull) ------------------------------------------------
+
+# A products answer for 50 paths is tens of KB; anything past this is not an answer to read.
+MAX_READ_BYTES = 16 * 1024 * 1024
+
+
+class FastSpringReader(FastSpringClient):
+    """Read-only GET requests to FastSpring's API (the products API of `offer catalog pull`),
+    with the credentials, headers, `--api-url` rules, retries and secrets hygiene of sessions.
+
+    A GET changes nothing, so every failure without a usable answer may be retried: 429, 5xx,
+    connection errors, timeouts, and 404, FastSpring's answer to a rate-limited call. But a 404
+    whose body is not FastSpring's (an HTML or text page rather than JSON or nothing) comes
+    from a server that does not know the URL: retrying it until the deadline would only hide a
+    wrong `--api-url`, so it fails at once and says so.
+    """
+
+    def get_json(self, path: str, query: Mapping[str, str] | None = None) -> Any:
+        """GET `{api_url}/{path}` and return the JSON answer (numbers as exact Decimals).
+        Raises SendError (kind "url" for a 404 that is not FastSpring's), or SendInterrupted."""
+        import httpx
+
+        url = httpx.URL(f"{self.api_url}/{path}", params=dict(query) if query else None)
+        request = self._http.build_request("GET", url)
+        started = time.monotonic()
+        policy = self.retry
+        attempt = 1
+        try:
+            while True:
+                if self._before_attempt is not None:
+                    self._before_attempt()
+                outcome = self._get_attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                if not isinstance(outcome, _Retryable):
+                    return outcome
+                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                if attempt >= policy.max_attempts:
+                    raise self._error(ErrorKind.NETWORK, tried, outcome.status, hint=outcome.hint)
+                delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
+                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                    raise self._error(
+                        ErrorKind.NETWORK,
+                        f"{tried}; waiting {format_seconds(delay)} more would pass the "
+                        f"{format_seconds(policy.deadline)} deadline",
+                        outcome.status,
+                        hint=outcome.hint,
+                    )
+                if outcome.rate_limited and self._on_rate_limited is not None:
+                    self._on_rate_limited(delay)
+                attempt += 1
+                if self._on_retry is not None:
+                    self._on_retry(
+                        RetryInfo(attempt, policy.max_attempts, outcome.reason, delay, outcome.status)
+                    )
+                time.sleep(delay)
+        except KeyboardInterrupt:
+            raise SendInterrupted(False) from None
+
+    def _get_attempt(self, request: httpx.Request, attempt: int, time_left: float) -> Any:
+        import httpx
+
+        configured = self._http.timeout
+        timeout = httpx.Timeout(
+            **{
+                phase: min(limit, time_left) if limit is not None else time_left
+                for phase, limit in configured.as_dict().items()
+            }
+        )
+        request.extensions["timeout"] = timeout.as_dict()
+        log.debug(
+            "GET %s (attempt %d of %d)", self._scrub(str(request.url)), attempt, self.retry.max_attempts
+        )
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body = _read_capped(response)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            return _Retryable(self._scrub(_timeout_reason(exc, timeout)))
+        except httpx.TransportError as exc:
+            if _certificate_failure(exc):
+                raise self._error(
+                    ErrorKind.NETWORK,
+                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
+                ) from None
+            return _Retryable(self._scrub(_transport_reason(exc)))
+        except _TooLarge:
+            too_large = f"the answer is larger than {MAX_READ_BYTES // 2**20} MiB: not an answer to read"
+            raise self._error(ErrorKind.NETWORK, too_large) from None
+        status = response.status_code
+        log.debug("HTTP %d, %d bytes", status, len(body))
+        if 200 <= status < 300:
+            try:
+                return loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                raise self._error(
+                    ErrorKind.NETWORK, f"HTTP {status} with an answer that is not JSON ({exc})", status
+                ) from None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 404 and not _fastspring_shaped(body):
+            raise self._error(
+                ErrorKind.URL,
+                f"HTTP 404 from {self._scrub(str(request.url.copy_with(query=None)))} with a page that is "
+                "not FastSpring's: the URL looks wrong",
+                status,
+                hint=f"check --api-url: the base URL of FastSpring's API, such as {DEFAULT_API_URL}",
+            )
+        if status in (404, 429):
+            hint = "FastSpring answers 404 when rate-limited; if it persists, check --api-url"
+            return _Retryable(
+                f"HTTP {status}, rate limited",
+                status,
+                retry_after,
+                rate_limited=True,
+                hint=hint if status == 404 else None,
+            )
+        if status >= 500:
+            return _Retryable(f"HTTP {status}", status, retry_after)
+        # The streamed (already decoded) body, as a whole response for the reader sessions use.
+        kind = response.headers.get("Content-Type")
+        whole = httpx.Response(status, headers={"Content-Type": kind} if kind else {}, content=body)
+        message, params = _error_body(whole, self._scrub, echo=status not in (401, 403))
+        if status in (401, 403):
+            raise self._error(
+                ErrorKind.AUTH,
+                message,
+                status,
+                hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
+            )
+        if 300 <= status < 400:
+            where = self._scrub(response.headers.get("Location", "elsewhere"))
+            moved = f"unexpected redirect to {where}"
+            raise self._error(ErrorKind.REJECTED, moved, status, hint="check --api-url")
+        raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    """The decoded body, refusing more than MAX_READ_BYTES (a gzip bomb stops at the cap)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_READ_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fastspring_shaped(body: bytes) -> bool:
+    """Could this 404 body be FastSpring's? FastSpring answers JSON (or nothing); a web server
+    that does not know the path answers an HTML or text page."""
+    text = body.strip()
+    if not text:
+        return True
+    try:
+        loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -102,6 +102,20 @@ class Receipt:
         does not make a send to FastSpring a duplicate."""
         mine = (self.sha256, self.store, self.test_store, self.api_url)
         return mine == (sha256, target.store, target.test_store, target.api_url)
+
+
+@dataclass(frozen=True)
+class ReceiptV2(Receipt):
+    """A receipt of a Sessions v2 session: the v1 receipt's fields (its `api_url` already names
+    the checkout, which is all the duplicate guard needs), and what FastSpring's answer said that
+    a rerun must say again: its `warnings` (with what offerlang had to assume, send/v2.py) and
+    the `prices` it computed (the answer's `currency` and the price fields of its `cart`), so
+    that a second send of the same offer re-shows them, and its exit code, instead of "still
+    valid" alone."""
+
+    target: str = "v2"
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, Any] | None = None
 
 
 _TARGET: j.Fields = {"sha256": j.sha256_hex, "store": j.text, "test_store": j.flag, "api_url": j.text}
@@ -245,7 +259,7 @@ class Receipts:
             if event is None:
                 wrong = j.wrong_field(record, _RECEIPT, {"attempt": j.text})
                 if wrong is None:
-                    out.append((Receipt(**{name: record[name] for name in _FIELDS}), record.get("attempt")))
+                    out.append((_receipt(record), record.get("attempt")))
                     continue
             elif event in ("started", "failed"):
                 wrong = j.wrong_field(record, _STARTED if event == "started" else _FAILED)
@@ -256,3 +270,19 @@ class Receipts:
                 continue  # written by a newer offerlang: not ours to judge
             self.damaged.append(Damage(number, wrong, record=record))
         return out
+
+
+def _receipt(record: dict[str, Any]) -> Receipt:
+    """A receipt record as a Receipt; a Sessions v2 one (`"target": "v2"`) as a ReceiptV2 with
+    what FastSpring's answer said, each part kept only if it has its shape (a damaged part is
+    left out: the session, which the duplicate guard needs, is still read)."""
+    base = {name: record[name] for name in _FIELDS}
+    if record.get("target") != "v2":
+        return Receipt(**base)
+    warnings = record.get("warnings")
+    prices = record.get("prices")
+    return ReceiptV2(
+        **base,
+        warnings=[w for w in warnings if isinstance(w, dict)] if isinstance(warnings, list) else [],
+        prices=prices if isinstance(prices, dict) else None,
+    )

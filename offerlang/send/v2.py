@@ -16,11 +16,12 @@ and every message scrubbed. What differs is read here:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from offerlang.jsonout import loads
+from offerlang.jsonout import dumps, loads
+from offerlang.language import V2_ASSUMED_LIFETIME_MS
 from offerlang.send.client import (
     LAST_MS,
     SESSION_ID,
@@ -31,7 +32,7 @@ from offerlang.send.client import (
     popup_snippet,
     scrub_value,
 )
-from offerlang.send.receipts import Receipt
+from offerlang.send.receipts import Receipt, ReceiptV2
 
 if TYPE_CHECKING:
     import httpx
@@ -69,26 +70,40 @@ class SessionCreatedV2(SessionCreated):
         return tuple(w.code for w in self.warnings)
 
     def annotate(self, receipt: Receipt) -> ReceiptV2:
-        """The receipt of this session: the v1 receipt's fields, the target, the checkout and the
-        warnings (what a later reader of the receipts must know); the answer rides along for
-        printing, but is not a field and is not written."""
-        out = ReceiptV2(**asdict(receipt), warnings=[w.as_json() for w in self.warnings])
+        """The receipt of this session: the v1 receipt's fields, the target, the checkout, the
+        warnings and FastSpring's prices (what a later reader of the receipts must know); the
+        whole answer rides along for printing, but is not a field and is not written."""
+        out = ReceiptV2(
+            **asdict(receipt),
+            warnings=[w.as_json() for w in self.warnings],
+            prices=price_parts(self.response),
+        )
         object.__setattr__(out, "answer", self.response)
         return out
 
 
-@dataclass(frozen=True)
-class ReceiptV2(Receipt):
-    """A receipt of a v2 session. Read back, it is a plain Receipt (the duplicate guard needs
-    no more): `api_url` already names the checkout."""
-
-    target: str = "v2"
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+def price_parts(answer: dict[str, Any]) -> dict[str, Any] | None:
+    """What a receipt keeps of a 201: the `currency`, and per line and for the cart only the
+    price fields (review/answer.py reads the same shape as the whole answer); None without a cart."""
+    cart = answer.get("cart")
+    if not isinstance(cart, dict):
+        return None
+    lines = [
+        {k: line[k] for k in ("productPath", "quantity", "price") if k in line}
+        for line in cart.get("lineItems") or []
+        if isinstance(line, dict)
+    ]
+    totals = {k: v for k, v in cart.items() if k != "lineItems" and ("Total" in k or k == "taxIncluded")}
+    return {"currency": answer.get("currency"), "cart": {**totals, "lineItems": lines}}
 
 
 def answer_of(receipt: Receipt) -> dict[str, Any] | None:
-    """FastSpring's whole 201 answer, for a receipt made in this run (None otherwise)."""
-    return getattr(receipt, "answer", None)
+    """FastSpring's 201 answer, as far as it was kept: whole for a receipt made in this run, its
+    prices for one read back from the receipts (None for a v1 receipt, or a v2 one without)."""
+    answer = getattr(receipt, "answer", None)
+    if answer is None and isinstance(receipt, ReceiptV2):
+        return receipt.prices
+    return answer
 
 
 def warnings_of(receipt: Receipt) -> list[dict[str, Any]]:
@@ -130,20 +145,48 @@ class SessionsV2Client(FastSpringClient):
         session_id = data.get("id")
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise unreadable("no valid session id")
+        # From here on the session exists: it is recorded whatever else the answer lacks (a rerun
+        # must not create it twice), and what offerlang had to assume is a warning of its own.
+        warnings = _warnings(data.get("warnings"), self._scrub)
         expires_ms = _epoch_ms(data.get("expires"))
         if expires_ms is None:
-            raise unreadable("no expiry time in ISO 8601")
+            since = _epoch_ms(data.get("created"))
+            start = since if since is not None else int(datetime.now(UTC).timestamp() * 1000)
+            expires_ms = start + V2_ASSUMED_LIFETIME_MS
+            said = data.get("expires")
+            what = (
+                "no `expires`"
+                if said is None
+                else f"an `expires` that is not a time with a zone ({_shown(said, self._scrub)})"
+            )
+            basis = "its `created` time" if since is not None else "now"
+            warnings.append(
+                SessionWarning(
+                    "OFFERLANG_NO_EXPIRY",
+                    "expires",
+                    f"FastSpring's answer had {what}; offerlang assumed 24 hours from {basis}, as in "
+                    "FastSpring's example",
+                )
+            )
         urls = data.get("checkoutUrls")
         link = urls.get("webcheckoutUrl") if isinstance(urls, dict) else None
         if not isinstance(link, str) or not _LINK.fullmatch(link):
-            raise unreadable("no checkout link in checkoutUrls.webcheckoutUrl")
+            link = session_link(self.checkout.store, session_id)
+            warnings.append(
+                SessionWarning(
+                    "OFFERLANG_NO_LINK",
+                    "checkoutUrls.webcheckoutUrl",
+                    f"FastSpring's answer had no checkout link; offerlang built it from the session id "
+                    f"as FastSpring documents it ({link})",
+                )
+            )
         return SessionCreatedV2(
             id=session_id,
             expires_ms=expires_ms,
             url=link,
             popup=popup_snippet(session_id),
             response=scrub_value(data, self._scrub),
-            warnings=tuple(_warnings(data.get("warnings"), self._scrub)),
+            warnings=tuple(warnings),
         )
 
     def _error_body(self, response: httpx.Response, echo: bool) -> tuple[str, tuple[Any, ...]]:
@@ -190,12 +233,36 @@ def _epoch_ms(value: Any) -> int | None:
     return ms if 0 < ms <= LAST_MS else None
 
 
+def session_link(store: str, session_id: str) -> str:
+    """The checkout link of a session, in the form SESSIONS-V2.md gives (for an answer without one)."""
+    return f"https://{store}.onfastspring.com/checkout/session/{session_id}"
+
+
+def _shown(value: Any, scrub: Any) -> str:
+    """A JSON value FastSpring sent, for a message: compact, scrubbed, cut short."""
+    text = scrub(dumps(value, None))  # scrubbed before it is cut, so no part of a secret survives
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def _warnings(raw: Any, scrub: Any) -> list[SessionWarning]:
+    """FastSpring's `warnings[]`; one that cannot be read is a warning all the same, never dropped."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raw = [raw]
     out = []
-    for w in raw if isinstance(raw, list) else []:
-        if not isinstance(w, dict):
+    for w in raw:
+        code = w.get("code") if isinstance(w, dict) else None
+        if not isinstance(code, str) or not code:
+            out.append(
+                SessionWarning(
+                    "OFFERLANG_UNREADABLE_WARNING",
+                    None,
+                    f"FastSpring sent a warning offerlang cannot read: {_shown(w, scrub)}",
+                )
+            )
             continue
-        code = w.get("code") if isinstance(w.get("code"), str) else "UNKNOWN"
+        assert isinstance(w, dict)
         where = w.get("field") if isinstance(w.get("field"), str) else None
         message = w.get("message") if isinstance(w.get("message"), str) else ""
         out.append(SessionWarning(scrub(code), scrub(where) if where else None, scrub(message)))

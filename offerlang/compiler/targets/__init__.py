@@ -101,7 +101,7 @@ def check_for(offer: n.Offer, target: Target | str = DEFAULT) -> list[Diagnostic
     from offerlang.compiler.checks import check
     from offerlang.compiler.targets import statements, v1, v2
 
-    diags = check(offer) + statements.check(offer)
+    diags = check(offer, Target(target).value) + statements.check(offer)
     return diags + (v2.check(offer) if Target(target) is Target.V2 else v1.check(offer))
 
 

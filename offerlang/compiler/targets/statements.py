@@ -8,6 +8,7 @@ the offer to v2 does not reveal a second round of problems. The rules reuse the 
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from offerlang.compiler import nodes as n
@@ -22,8 +23,10 @@ from offerlang.language import (
     PAYMENT_METHOD_NAME,
     V2_LOCALE_LENGTH,
     V2_PAYMENT_METHODS,
+    WEB_ADDRESS,
     format_money,
 )
+from offerlang.text import visible
 
 
 def check(offer: n.Offer) -> list[Diagnostic]:
@@ -152,12 +155,15 @@ class _Statements(Checker):
             elif isinstance(c, n.Image):
                 url = self._text(c.url, "the image address")
                 if url is not None and not _web_address(url):
+                    blank = next((ch for ch in url if ch.isspace()), None)
+                    why = "" if blank is None else f": it has white space in it ({_character(blank)})"
                     self.out.append(
                         error(
                             "E516",
-                            f"`{url}` is not a web address",
+                            f"`{visible(url)}` is not a web address{why}",
                             c.url.span,
-                            "give the image's full address, e.g. `https://cdn.example.com/prime.png`",
+                            "give the image's full address, e.g. `https://cdn.example.com/prime.png`"
+                            + ("; write a space in an address as `%20`" if blank is not None else ""),
                         )
                     )
         self._descriptions([c for c in clauses if isinstance(c, n.Description)])
@@ -182,6 +188,12 @@ class _Statements(Checker):
             self._text(d.text, f"the {d.kind} text")
 
 
+def _character(ch: str) -> str:
+    """A white-space character by name: `U+00A0 no-break space`."""
+    name = {"\t": "tab", "\n": "line break", "\r": "carriage return"}.get(ch)
+    return f"U+{ord(ch):04X} {name or unicodedata.name(ch, 'white space').lower()}"
+
+
 def _web_address(url: str) -> bool:
-    scheme, _, rest = url.partition("://")
-    return scheme in ("https", "http") and bool(rest.split("/", 1)[0]) and " " not in url
+    # The schema's own rule (language.WEB_ADDRESS), so that no address passes here and fails there.
+    return WEB_ADDRESS.fullmatch(url) is not None

@@ -155,14 +155,19 @@ class _V2Check:
                 v = c.percent.value
                 if v != v.to_integral_value() and Decimal(0) < v <= Decimal(100):
                     low, high = int(v), int(v) + 1
+                    # Rounding down below 1% is no discount at all (a 0% discount is refused).
+                    whole = (
+                        f"round it to `{low}%` or `{high}%`"
+                        if low
+                        else f"round it up to `{high}%` (a discount is more than 0%)"
+                    )
                     self.out.append(
                         error(
                             "E506",
                             f"a percent with decimals (`{c.percent.text}%`) cannot be said on "
                             "Sessions v2: it takes whole percents",
                             c.percent.span,
-                            f"round it to `{low or 1}%` or `{high}%`, or discount an amount per unit "
-                            "instead (`discount USD 1.05`)",
+                            f"{whole}, or discount an amount per unit instead (`discount USD 1.05`)",
                         )
                     )
             elif isinstance(c, n.Description):
@@ -424,22 +429,26 @@ def review_form(body: dict[str, Any]) -> dict[str, Any]:
     v1 names (`items`, `pricing`, `interval`, `quantityDiscounts` …), plus what only v2 says
     under its v2 names (`locale`, `accountTags`, `paymentMethodsOrder`, `hidePaymentMethods` at
     the top; `intervalCount`, `edsFee`, `shippingFee` in `pricing`; `descriptions` in an item).
-    `country` stays at the top when there is no contact to hold it."""
+
+    The contact is v2's `billToContact` with the top-level `country` and a plain-language
+    `locale` (`de`, not `pt-BR`): the fields of a v1 contact. A contact of only a country or a
+    language (`contact { country DE }`) has no `billToContact` on v2, and is still the contact
+    it was: the same buyer, explained and compared as on v1."""
     out: dict[str, Any] = {}
     customer = body.get("customer", {})
     if "accountId" in customer:
         out["account"] = customer["accountId"]
     bill = customer.get("billToContact")
-    if bill is not None:
-        contact = {v1: bill[v2] for v1, v2 in _CONTACT_ORDER if v2 in bill}
+    # A plain language is what the v1 contact's `language` says: the same fact.
+    language = LOCALE.fullmatch(body.get("locale", "")) is not None and "-" not in body["locale"]
+    # (Beside an account, a language is the `locale` statement: a v1 offer names one buyer.)
+    if bill is not None or "country" in body or (language and "accountId" not in customer):
+        contact = {v1: bill[v2] for v1, v2 in _CONTACT_ORDER if v2 in (bill or {})}
         if "country" in body:
             contact["country"] = body["country"]
-        if LOCALE.fullmatch(body.get("locale", "")) and "-" not in body["locale"]:
-            # A plain language is what the v1 contact's `language` says: the same fact.
+        if language:
             contact["language"] = body["locale"]
         out["contact"] = contact
-    elif "country" in body:
-        out["country"] = body["country"]
     if "externalAccountId" in customer:
         out["lookup"] = {"custom": customer["externalAccountId"]}
     if "orderTags" in body:
