@@ -224,6 +224,16 @@ def _patterns(node):
 
 
 @pytest.mark.parametrize("target", ["v1", "v2"])
+def test_every_schema_pattern_is_ecma_262_not_python_only(target):
+    # JSON Schema patterns are ECMA-262: Python's named groups `(?P<name>…)` make other
+    # validators (ajv, editors) reject the whole schema.
+    from offerlang.compiler.schema import schema_document
+
+    for pattern in _patterns(schema_document(target)):
+        assert "(?P<" not in pattern and "(?P=" not in pattern, pattern
+
+
+@pytest.mark.parametrize("target", ["v1", "v2"])
 def test_every_schema_pattern_ends_at_the_end_of_the_string(target):
     # Each pattern of both schemas, as the gate reads it: a value it accepts is refused with a
     # final newline (Python's `$` would take it; ECMA-262's, which JSON Schema means, does not).
