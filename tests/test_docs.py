@@ -57,8 +57,15 @@ def test_example_compiles_to_the_json_shown(source, shown):
 
 
 def test_every_code_is_documented():
-    table = dict(re.findall(r"^\| ([EW]\d{3}) \| \w+ \| (.+?) \|$", LANGUAGE_MD, re.M))
+    table = dict(re.findall(r'^\| (?:<a id="\w+"></a>)?([EW]\d{3}) \| \w+ \| (.+?) \|$', LANGUAGE_MD, re.M))
     assert table == CODES
+
+
+def test_every_code_has_an_anchor_for_editors():
+    # The language server's codeDescription links to docs/language.md#<code in lower case>.
+    anchors = set(re.findall(r'^\| <a id="(\w+)"></a>([EW]\d{3}) \|', LANGUAGE_MD, re.M))
+    missing = sorted(code for code in CODES if (code.lower(), code) not in anchors)
+    assert not missing, f'give these rows an anchor, like `| <a id="e202"></a>E202 |`: {missing}'
 
 
 # ---- README: the `offer fmt` / `offer import` console blocks are real runs ---------------------

@@ -14,10 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import (
     Diagnostic,
+    Suggestion,
     did_you_mean,
     did_you_mean_hint,
     error,
     or_list,
+    suggest,
     warning,
 )
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
@@ -285,7 +287,9 @@ class _Checker:
                     "E205",
                     f"amounts cannot be negative: `{num.text}`",
                     num.span,
-                    f"remove the `-`: write `{num.text.removeprefix('-')}`",
+                    Suggestion(
+                        f"remove the `-`: write `{num.text.removeprefix('-')}`", num.text.removeprefix("-")
+                    ),
                 )
             )
             return
@@ -310,7 +314,7 @@ class _Checker:
                 msg += f"to {allowed} decimals"
             # Half up, as people round money by hand (the default, half even, gives 9.985 -> 9.98).
             rounded = v.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
-            hint = f"write it rounded: `{rounded}`"
+            hint = Suggestion(f"write it rounded: `{rounded}`", str(rounded))
             self.out.append(error("E206", msg, num.span, hint))
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
@@ -601,7 +605,7 @@ class _Checker:
                         "E213",
                         "the billing interval needs a length",
                         c.span,
-                        f"write `billed every 1 {base.get(unit, INTERVAL_UNITS.get(unit, unit))}`",
+                        _write(f"billed every 1 {base.get(unit, INTERVAL_UNITS.get(unit, unit))}"),
                     )
                 )
                 return
@@ -623,7 +627,7 @@ class _Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    f"write `billed every 1 {INTERVAL_UNITS[unit]}`",
+                    _write(f"billed every 1 {INTERVAL_UNITS[unit]}"),
                 )
             )
             return
@@ -769,8 +773,13 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
         "E217",
         f"`{product}` is not a product path: lower-case letters, digits and `-` only",
         span,
-        f"did you mean `{suggestion}`?" if suggestion else None,
+        suggest(suggestion) if suggestion else None,
     )
+
+
+def _write(statement: str) -> Suggestion:
+    """ "write `…`": a hint that rewrites the whole statement the diagnostic points at."""
+    return Suggestion(f"write `{statement}`", statement)
 
 
 def discount_kind(d: n.Discount) -> str:
