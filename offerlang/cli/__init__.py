@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
     "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
+    "lsp": ("lsp_cmd", "Run the language server for editors (needs offerlang[lsp])."),
 }
 
 EPILOG = """\b

@@ -226,6 +226,10 @@ def _code_only(text: str) -> str:
     return _COMMENT_OR_STRING.sub(lambda m: " " * len(m.group()), text)
 
 
+# Public for the language server, which scans half-typed text for braces and `$references`.
+code_only = _code_only
+
+
 def _open_braces(code: str) -> list[int]:
     """Offsets of the `{` still open at the end of `code` (innermost last)."""
     stack: list[int] = []

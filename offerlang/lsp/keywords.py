@@ -1,0 +1,78 @@
+"""One-line docs of the words of the language: hover text and completion details.
+
+Each doc says what the statement does in the marketer's words, with one example; the full
+reference is docs/language.md. tests/test_lsp_analysis.py checks that every keyword the
+checker knows has a doc here.
+"""
+
+from __future__ import annotations
+
+STATEMENTS: dict[str, str] = {
+    # top level
+    "account": "The buyer is an existing FastSpring account: `account abCdE1FGH2Hij3KLMnOpqR` "
+    "(22 characters).",
+    "contact": "The buyer is new: `contact { first … last … email … }`, with company, phone, country "
+    "and language optional.",
+    "lookup": "Find the buyer's account by your own key: `lookup crm-10042`.",
+    "coupon": "Apply a coupon code to the session: `coupon SPRING10`.",
+    "expires": "How long the checkout link stays open: `expires after 7 days` (1 to 7; 24 hours without it).",
+    "tag": "A tag on the session, returned with the order: `tag campaign spring-2026`.",
+    "param": "A campaign parameter, filled per buyer by `--set` or `--rows`: `param code text`.",
+    "item": "A product in the session, by its product path: `item basic-laptop { … }` overrides its terms "
+    "for this session only.",
+    # items
+    "quantity": "How many (`quantity 2`), the buyer's starting quantity (`quantity default 1`), or whether "
+    "the buyer may change it (`quantity allow`, `lock`, `hide`).",
+    "price": "The price for this session, one amount per currency: `price USD 9.99, EUR 8.99`.",
+    "trial": "A trial before the first charge: `trial 14 days free, no card required`; a paid one also "
+    "needs `trial price USD 1.00`.",
+    "billed": "How often a subscription bills: `billed every 1 month`, or `billed adhoc`.",
+    "renew": "How a subscription renews: `renew auto`, `manual`, `opt-auto` or `opt-manual`.",
+    "discount": "A discount, percent or amounts, from a quantity and for a number of periods: "
+    "`discount 10% on 5 or more for 2 periods`.",
+    "attribute": "An attribute of the item, passed on to fulfilment: `attribute segment education`.",
+    "setup": 'A one-time fee at signup: `setup fee { price USD 10.00  title en "Setup fee" }`.',
+    "fee": 'A one-time fee at signup: `setup fee { price USD 10.00  title en "Setup fee" }`.',
+    "title": 'The setup fee\'s title in one language: `title en "Setup fee"`.',
+    # contact fields
+    "first": "The new buyer's first name (required in a contact).",
+    "last": "The new buyer's last name (required in a contact).",
+    "email": "The new buyer's email address, where the receipt goes (required in a contact).",
+    "company": "The new buyer's company name.",
+    "phone": "The new buyer's phone number.",
+    "country": "The buyer's country, an ISO 3166 code such as `DE`; it decides currency and tax "
+    "(FastSpring assumes US without it).",
+    "language": "The buyer's language, an ISO 639-1 code such as `de`.",
+}
+
+# Words inside statements, and the values of the enumerations.
+WORDS: dict[str, str] = {
+    "after": "`expires after N days`: the checkout link closes N days after the session is created.",
+    "every": "`billed every N month`: the length of one billing period.",
+    "adhoc": "`billed adhoc`: you charge the subscription yourself, when you choose.",
+    "default": "`quantity default N`: the quantity the buyer starts with.",
+    "allow": "The buyer may change the quantity.",
+    "lock": "The buyer cannot change the quantity.",
+    "hide": "The quantity is hidden from the buyer, who cannot change it.",
+    "auto": "Renews automatically.",
+    "manual": "The buyer pays each renewal by hand.",
+    "opt-auto": "The buyer chooses at checkout; automatic renewal preselected.",
+    "opt-manual": "The buyer chooses at checkout; manual renewal preselected.",
+    "free": "The trial costs nothing.",
+    "paid": "The buyer pays the trial price (`trial price USD 1.00`) for the trial.",
+    "card": "Whether the buyer must give a card to start the trial.",
+    "required": "Whether the buyer must give a card to start the trial.",
+    "on": "`on N or more`: the discount tier starts at that quantity.",
+    "for": "`for N periods`: the discount applies to the first N billing periods.",
+    "period": "A billing period (`billed every …`).",
+    "periods": "Billing periods (`billed every …`).",
+}
+
+# The values of each enumeration, in the order a completion list shows them.
+RENEW_MODES = ["auto", "manual", "opt-auto", "opt-manual"]
+QUANTITY_WORDS = ["default", "allow", "lock", "hide"]
+INTERVAL_UNITS = ["month", "months", "year", "years", "week", "weeks", "day", "days"]
+
+
+def doc(word: str) -> str | None:
+    return STATEMENTS.get(word) or WORDS.get(word)
