@@ -255,14 +255,14 @@ def _values(
     ]
 
 
-def _currencies() -> list[Completion]:
+def _currencies(given: list[str]) -> list[Completion]:
+    """ISO 4217 codes, the most used first, without those the list already has."""
     from offerlang.iso_names import CURRENCY_NAMES
 
     common = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "DKK", "NOK", "BRL", "INR"]
     rest = sorted(CURRENCIES - set(common))
-    return [
-        Completion(c, "value", CURRENCY_NAMES.get(c), sort=f"{i:03d}") for i, c in enumerate(common + rest)
-    ]
+    codes = [c for c in common + rest if c not in given]
+    return [Completion(c, "value", CURRENCY_NAMES.get(c), sort=f"{i:03d}") for i, c in enumerate(codes)]
 
 
 def _countries() -> list[Completion]:
@@ -312,7 +312,7 @@ def _in_context(ctx: CompletionContext, products: Callable[[], list[str]]) -> li
         return _statement_start(block)
     first, count = words[0], len(words)
     if _money_position(words, ctx.after_comma) and block in ("item", "setup"):
-        return _currencies()
+        return _currencies(words)
     if block == "top":
         if first == "expires":
             if count == 1:

@@ -54,6 +54,18 @@ class _Protocol(LanguageServerProtocol):
             general.position_encodings = [utf8 if utf8 in offered else t.PositionEncodingKind.Utf16]
         return (yield from super().lsp_initialize(params))
 
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        # pygls 2.1 files the future of every notification whose handler is a generator (its own
+        # didOpen, didChange, didClose) under a fresh id in _request_futures and never removes it:
+        # a few hundred bytes per keystroke, forever. Drop each one when it is done.
+        known = set(self._request_futures)
+        super()._handle_notification(method_name, params)
+        for msg_id in set(self._request_futures) - known:
+            self._request_futures[msg_id].add_done_callback(functools.partial(self._forget, msg_id))
+
+    def _forget(self, msg_id: str, _future: object) -> None:
+        self._request_futures.pop(msg_id, None)
+
 
 @dataclass
 class _Document:
@@ -78,7 +90,8 @@ class OfferServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or "utf-16")
+        encoding = self.workspace.position_encoding or t.PositionEncodingKind.Utf16
+        return encoding.value if isinstance(encoding, t.PositionEncodingKind) else str(encoding)
 
     def text(self, uri: str) -> str:
         # A leading byte order mark becomes a space: the compiler drops it, the editor may
