@@ -63,7 +63,7 @@ class _Protocol(LanguageServerProtocol):
         for msg_id in set(self._request_futures) - known:
             self._request_futures[msg_id].add_done_callback(functools.partial(self._forget, msg_id))
 
-    def _forget(self, msg_id: str, _future: object) -> None:
+    def _forget(self, msg_id: str | int, _future: object) -> None:
         self._request_futures.pop(msg_id, None)
 
 
