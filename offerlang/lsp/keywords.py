@@ -7,6 +7,8 @@ checker knows has a doc here.
 
 from __future__ import annotations
 
+from offerlang.compiler import checks
+
 STATEMENTS: dict[str, str] = {
     # top level
     "account": "The buyer is an existing FastSpring account: `account abCdE1FGH2Hij3KLMnOpqR` "
@@ -68,10 +70,12 @@ WORDS: dict[str, str] = {
     "periods": "Billing periods (`billed every …`).",
 }
 
-# The values of each enumeration, in the order a completion list shows them.
-RENEW_MODES = ["auto", "manual", "opt-auto", "opt-manual"]
-QUANTITY_WORDS = ["default", "allow", "lock", "hide"]
-INTERVAL_UNITS = ["month", "months", "year", "years", "week", "weeks", "day", "days"]
+# The values of each enumeration, in the order a completion list shows them (the checker's
+# lists, so the two cannot drift apart).
+RENEW_MODES = list(checks.RENEW_MODES)
+QUANTITY_WORDS = ["default", *checks.QUANTITY_BEHAVIORS]
+_UNIT_ORDER = ["month", "year", "week", "day"]  # the usual billing periods first
+INTERVAL_UNITS = sorted(checks.INTERVAL_UNITS, key=lambda u: (_UNIT_ORDER.index(checks.INTERVAL_UNITS[u]), u))
 
 
 def doc(word: str) -> str | None:
