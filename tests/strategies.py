@@ -126,24 +126,32 @@ def item(draw, product: str) -> dict[str, Any]:
 
 @st.composite
 def contacts(draw) -> dict[str, str]:
-    c = {"first": draw(non_empty), "last": draw(non_empty), "email": draw(non_empty | st.emails())}
-    for name in ("company", "phone"):
-        if draw(st.booleans()):
-            c[name] = draw(non_empty)
-    if draw(st.booleans()):
-        c["country"] = draw(st.sampled_from(sorted(COUNTRIES)))
-    if draw(st.booleans()):
-        c["language"] = draw(st.sampled_from(sorted(LANGUAGES)))
-    return c
+    """A contact with any non-empty subset of its fields (every field is optional in
+    FastSpring's schema; the checkout asks the buyer for the rest)."""
+    fields = {
+        "first": non_empty,
+        "last": non_empty,
+        "email": non_empty | st.emails(),
+        "company": non_empty,
+        "phone": non_empty,
+        "country": st.sampled_from(sorted(COUNTRIES)),
+        "language": st.sampled_from(sorted(LANGUAGES)),
+    }
+    chosen = draw(st.sets(st.sampled_from(list(fields)), min_size=1))
+    # In the language's field order, as the emitter writes it.
+    return {name: draw(strategy) for name, strategy in fields.items() if name in chosen}
 
 
 @st.composite
 def payloads(draw) -> dict[str, Any]:
     """A Sessions v1 request body the schema accepts and an offer can say."""
     p: dict[str, Any] = {}
-    if draw(st.booleans()):
+    # An existing account, a contact (whole or partial), or no buyer at all: the buyer then
+    # enters their details at checkout.
+    buyer = draw(st.sampled_from(["account", "contact", "none"]))
+    if buyer == "account":
         p["account"] = draw(st.from_regex(r"[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{1,30}", fullmatch=True))
-    else:
+    elif buyer == "contact":
         p["contact"] = draw(contacts())
     if draw(st.booleans()):
         p["lookup"] = {"custom": draw(st.from_regex(r"[A-Za-z0-9_-]{4,20}", fullmatch=True))}

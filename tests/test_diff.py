@@ -42,6 +42,9 @@ PAIRS = [
     ("discount-tiers", "base", "discount-tiers"),
     ("contact-and-lookup", "contact-old", "contact"),
     ("jpy", "jpy-old", "jpy"),
+    ("buyer-removed", "base", "no-buyer"),
+    ("buyer-added", "no-buyer", "base"),
+    ("renewal-opt-auto", "base", "renewal-opt-auto"),
 ]
 
 
@@ -60,7 +63,19 @@ def test_the_examples_in_the_issue_read_as_written(capsys):
 
     assert "prime-sub: price USD 9.99 → 7.99 (−20.0%)" in lines("price")
     assert lines("trial") == ["prime-sub: trial 14 → 30 days"]
-    assert lines("renewal") == ["prime-sub: renewal auto → manual"]
+    assert lines("renewal") == [
+        "prime-sub: renewal auto → manual: renews manually (the buyer pays each period from their "
+        "account page); no choice offered"
+    ]
+    assert lines("renewal-opt-auto") == [
+        "prime-sub: renewal auto → opt-auto: renews manually unless the buyer opts in to automatic "
+        "renewal (FastSpring's checkout checkbox, unticked)"
+    ]
+    assert lines("no-buyer") == [
+        "buyer removed (was existing account abCdE1FGH2Hij3KLMnOpqR): the buyer enters their details "
+        "at checkout"
+    ]
+    assert lines("base", "no-buyer")[0].startswith("buyer added: existing account abCdE1FGH2Hij3KLMnOpqR")
     assert lines("base", "coupon-removed") == ["coupon SPRING10 added"]
     assert lines("item-removed") == ["item basic-laptop removed"]
     # the timeline: what the buyer pays in each period, where it changed
@@ -343,7 +358,9 @@ def test_base_pairs_renames_skips_unchanged_and_ignored_files_and_reports_json(r
     assert offers["moved.offer → elsewhere.offer"]["status"] == "unchanged"
     renamed = offers["staged.offer → renamed.offer"]
     assert (renamed["oldPath"], renamed["newPath"]) == ("HEAD:staged.offer", "renamed.offer")
-    assert [c["text"] for c in renamed["changes"]] == ["renewal manual → auto"]
+    assert [c["text"] for c in renamed["changes"]] == [
+        "renewal manual → auto: renews automatically; the buyer is offered no choice"
+    ]
     assert offers["offers/gone.offer"]["status"] == "removed"
     assert offers["offers/gone.offer"]["newPath"] is None
 
@@ -363,3 +380,26 @@ def test_a_file_name_with_a_line_break_stays_on_its_line():
         "evil\\nname.offer: 1 change",
         "  coupon X → Y",
     ]
+
+
+def test_diff_compares_templates_with_their_parameters_or_with_set_values(capsys, tmp_path):
+    template = (ROOT / "examples" / "campaign" / "annual-upgrade.offer").read_text("utf-8")
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    old.write_text(template, "utf-8")
+    new.write_text(template.replace("country $country", "country DE"), "utf-8")
+    code, out, err = run(capsys, "diff", str(old), str(new))
+    assert (code, err) == (0, "")
+    assert "buyer country $country → DE" in out
+    sets = ["--set=first=A", "--set=last=B", "--set=email=a@b.de", "--set=country=DE"]
+    new.write_text(template, "utf-8")
+    code, out, err = run(capsys, "diff", *sets, str(old), str(new))
+    assert (code, err) == (0, "") and "no change to what buyers see" in out
+
+
+def test_diff_skips_a_template_with_an_amount_parameter_without_values(capsys, tmp_path):
+    offer = tmp_path / "p.offer"
+    offer.write_text("param price money\nitem a {\n  price USD $price\n}\n", "utf-8")
+    code, out, err = run(capsys, "diff", str(offer), str(offer))
+    assert code == 0 and "not compared" in out and "give values with --set" in err
+    code, out, _ = run(capsys, "diff", "--set", "price=5", str(offer), str(offer))
+    assert code == 0 and "no change to what buyers see" in out

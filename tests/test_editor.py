@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from offerlang.compiler.checks import CONTACT_FIELDS, ITEM_KEYWORDS, TOP_KEYWORDS
+from offerlang.language import CONTACT_FIELDS, ITEM_KEYWORDS, TOP_KEYWORDS
 
 from .conftest import ROOT
 

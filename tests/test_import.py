@@ -96,7 +96,7 @@ def test_amounts_are_written_with_the_currency_minor_units():
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ('{"items": [\n  {"product": "a",}\n]}', "payload.json:2:19"),
+        ('{"items": [\n  {"product": "a"}\n}', "payload.json:3:1"),
         ("", "payload.json:1:1"),
         ('{"items": []', "payload.json:1:13"),
     ],
@@ -121,12 +121,15 @@ def test_malformed_json_is_located(text, where):
                 "`-`, e.g. `basic-laptop`",
             ],
         ),
-        ('{"items": [{"product": "a"}]}', ["`/`: needs exactly one of `account` or `contact`"]),
         (
             f'{{"account": "{ACCOUNT}", "contact": {{"first": "a", "last": "b", "email": "c"}}, '
             '"items": [{"product": "a"}]}',
-            ["`/`: needs exactly one of `account` or `contact`"],
+            [
+                "`/`: `account` and `contact` cannot both be given (an existing account or a contact "
+                "for a new buyer, not both; with neither, the buyer enters their details at checkout)"
+            ],
         ),
+        ('{"contact": {}, "items": [{"product": "a"}]}', ["`/contact`: cannot be an empty object"]),
         (f'{{"account": "{ACCOUNT}", "items": []}}', ["`/items`: needs at least 1 entry"]),
         (f'{{"account": "{ACCOUNT}", "items": [{{}}]}}', ["`/items/0`: needs `product`"]),
         (
@@ -142,10 +145,6 @@ def test_malformed_json_is_located(text, where):
             f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", "pricing": '
             '{"discountType": "percent", "quantityDiscounts": {"01": 5}}}]}',
             ["`/items/0/pricing/quantityDiscounts/01`: tier sizes are whole numbers from 1"],
-        ),
-        (
-            f'{{"account": "{ACCOUNT}", "items": [{{"product": "a"}}], "returnUrl": "x"}}',
-            ["`/returnUrl`: unknown field `returnUrl` (Sessions v1 has no such field)"],
         ),
         (
             f'{{"account": "{ACCOUNT}", "items": [{{"product": "a", "pricing": {{"paidTrial": true}}}}]}}',
@@ -174,11 +173,16 @@ def test_schema_invalid_payload_gets_a_plain_reason(payload, reasons):
 
 
 def test_schema_reasons_never_show_the_payload_or_python():
-    # A payload without a buyer used to be printed whole, and amounts as Decimal('2.0').
-    payload = {"items": [{"product": "a", "quantity": Decimal("2.0"), "attributes": {"secret": "s3"}}]}
+    # A payload with both buyers used to be printed whole, and amounts as Decimal('2.0').
+    payload = {
+        "account": ACCOUNT,
+        "contact": {"email": "secret@example.com"},
+        "items": [{"product": "a", "quantity": Decimal("2.0"), "attributes": {"secret": "s3"}}],
+    }
     source, diags = import_payload(dumps(payload), "p.json")
     text = " ".join(d.message for d in diags)
     assert source is None and len(diags) == 2
+    assert "secret@" not in text
     assert "s3" not in text and "Decimal" not in text and "{" not in text and "'" not in text
 
 
@@ -315,7 +319,7 @@ def test_import_error_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out.offer"
     assert main(["import", str(bad), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:2:19: error[E601]: this is not valid JSON" in err
+    assert f"{bad}:2:18: error[E601]: this is not valid JSON: a trailing `,`" in err
     assert "^" in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
@@ -388,3 +392,146 @@ def test_import_into_a_directory_says_so(tmp_path, capsys):
     payload.write_text('{"account": "abCdE1FGH2Hij3KLMnOpqR", "items": [{"product": "a"}]}')
     assert main(["import", str(payload), "-o", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+# ---- bodies in other forms: one actionable line each (issue 11, point 5) -----------------------
+
+ITEMS = [{"product": "a"}]
+
+
+@pytest.mark.parametrize(
+    ("payload", "lines"),
+    [
+        (
+            {"account": ACCOUNT, "language": "de", "country": "DE", "items": ITEMS},
+            [
+                (
+                    "E604",
+                    "`country` and `language` at the top level",
+                    "move `country` and `language` into `contact`",
+                )
+            ],
+        ),
+        (
+            {"contact": {"email": "j@example.com"}, "country": "DE", "items": ITEMS},
+            [("E604", "`country` at the top level", "move `country` into `contact`")],
+        ),
+        (
+            {
+                "products": [{"path": "a", "quantity": 1}],
+                "paymentContact": {"firstName": "J", "lastName": "D", "email": "j@example.com"},
+                "checkout": True,
+                "reset": True,
+            },
+            [("E605", "a Store Builder session object", "`products[].path` → `items[].product`")],
+        ),
+        (
+            {"customer": {"firstName": "J", "lastName": "D"}, "items": [{"path": "a", "quantity": 1}]},
+            [("E606", "a Sessions v2 body", "`customer` is `contact`")],
+        ),
+        (
+            {"account": {"contact": {"first": "J", "last": "D"}}, "items": ITEMS},
+            [("E607", "`account` is an object", "use a top-level `contact`")],
+        ),
+        (
+            {"account": ACCOUNT, "items": ITEMS, "returnUrl": "https://x", "cancelUrl": "https://y"},
+            [("E608", "`returnUrl`, `cancelUrl`: Sessions v1 has no redirect URL", "in the FastSpring app")],
+        ),
+    ],
+)
+def test_a_body_in_another_form_gets_one_actionable_line(payload, lines):
+    source, diags = import_payload(json.dumps(payload), "p.json")
+    assert source is None
+    assert len(diags) == len(lines), [d.message for d in diags]
+    for d, (code, said, hint) in zip(diags, lines, strict=True):
+        assert d.code == code and said in d.message and hint in d.hint, (d.message, d.hint)
+
+
+def test_other_problems_are_still_reported_beside_a_form():
+    payload = {"account": ACCOUNT, "country": "DE", "items": [{"product": "a", "quantity": 0}]}
+    _, diags = import_payload(json.dumps(payload), "p.json")
+    assert [d.code for d in diags] == ["E604", "E602"]
+    assert "/items/0/quantity" in diags[1].message
+
+
+def test_the_v2_detection_is_one_replaceable_function():
+    from offerlang.authoring import importer
+
+    assert importer.sessions_v2_form({"items": [{"product": "a"}]}) is None
+    assert importer.sessions_v2_form({"items": [{"path": "a"}]}).code == "E606"
+
+
+FASTSPRING_DOCS_STYLE = """{
+  // the buyer's account
+  "account": "abCdE1FGH2Hij3KLMnOpqR",
+  "items": [
+    {
+      "product": "falcon", /* a note */
+      "quantity": 1,
+    },
+  ]
+}
+"""
+
+
+def test_comments_and_trailing_commas_are_named_at_their_place():
+    source, diags = import_payload(FASTSPRING_DOCS_STYLE, "p.json")
+    assert source is None
+    found = [(d.code, d.span.line, d.span.column, d.message.split(": ", 1)[1]) for d in diags]
+    assert found == [
+        ("E601", 2, 3, "a `//` comment (JSON has no comments)"),
+        ("E601", 6, 28, "a `/*` comment (JSON has no comments)"),
+        ("E601", 7, 20, "a trailing `,` before the closing bracket"),
+        ("E601", 8, 6, "a trailing `,` before the closing bracket"),
+    ]
+
+
+def test_slashes_and_commas_inside_strings_are_not_comments():
+    text = '{"account": "abCdE1FGH2Hij3KLMnOpqR", "tags": {"url": "https://x.y/a,]"}, "items": [}'
+    _, diags = import_payload(text, "p.json")
+    assert [d.message.startswith("this is not valid JSON: Expecting") for d in diags] == [True]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"items": [{"product": "a"}]},
+        {"lookup": {"custom": "crm-10042"}, "items": [{"product": "a"}]},
+        {"contact": {"email": "j@example.com"}, "items": [{"product": "a"}]},
+        {"contact": {"country": "BR", "language": "pt"}, "items": [{"product": "a"}]},
+    ],
+)
+def test_items_only_and_partial_contact_bodies_round_trip(payload):
+    _round_trip(json.dumps(payload))
+
+
+def test_maps_keep_the_json_order_and_fields_come_out_in_the_canonical_order():
+    # docs/language.md: the order of items and of keys in maps is kept; pricing fields are
+    # written in one order, which is equal as JSON.
+    payload = {
+        "items": [
+            {"product": "b", "pricing": {"price": {"EUR": 1, "USD": 2}, "renew": "auto"}},
+            {"product": "a"},
+        ],
+        "tags": {"z": "1", "a": "2"},
+    }
+    source = _round_trip(json.dumps(payload))
+    assert source.index("tag z") < source.index("tag a")
+    assert source.index("item b") < source.index("item a")
+    assert "price EUR 1.00, USD 2.00" in source
+    assert source.index("renew auto") < source.index("price EUR")
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda p: "account" not in p and "contact" not in p,
+        lambda p: "contact" in p and "email" not in p["contact"],
+        lambda p: "contact" in p and set(p["contact"]) == {"email"},
+    ],
+    ids=["items-only", "contact-without-email", "contact-with-just-an-email"],
+)
+def test_the_generated_payloads_include_sessions_without_a_buyer_and_partial_contacts(shape):
+    from hypothesis import find
+
+    assert shape(find(payloads(), shape, settings=settings(max_examples=2000, database=None)))

@@ -42,6 +42,9 @@ WARNING_FIXTURES = (
     "trial-price-on-free-trial",
     "account-id-wrong-length",
     "email-looks-wrong",
+    "contact-without-email",
+    "escape-in-a-word",
+    "trial-price-without-paid-or-free",
 )
 
 

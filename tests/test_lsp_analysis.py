@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from offerlang.compiler import checks
+from offerlang import language as checks
 from offerlang.lsp import analysis as a
 from offerlang.lsp import keywords
 

@@ -297,11 +297,11 @@ def test_plain_http_refused_for_remote_hosts(server, capsys, offer):
 
 def test_invalid_offer_is_never_sent(server, capsys, tmp_path, offer):
     bad = tmp_path / "bad.offer"
-    bad.write_text("item falcon\n", "utf-8")  # no buyer
+    bad.write_text("item Falcon\n", "utf-8")  # not a product path (E217)
     code, _, err = send(capsys, str(offer), str(bad), "--store", "acme", "--api-url", server.url)
     assert code == 1
     assert server.requests == []
-    assert "E210" in err and "nothing was sent" in err
+    assert "E217" in err and "nothing was sent" in err
 
 
 def test_identical_valid_session_needs_force(server, capsys, offer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from hypothesis import given
@@ -30,8 +31,8 @@ def test_half_price_for_two_months_then_regular():
     got = charges("price USD 9.99\nbilled every 1 month\ndiscount 50% for 2 periods")
     assert got == {
         "USD": [
-            ("at signup", "5.00", "50% off 9.99 (if the catalog sets no trial)"),
-            ("1st renewal", "5.00", "50% off 9.99"),
+            ("at signup", "5.00", "9.99 − 50% = 5.00 (if the catalog sets no trial)"),
+            ("1st renewal", "5.00", "9.99 − 50% = 5.00"),
             ("2nd renewal on", "9.99", "regular price"),
         ]
     }
@@ -42,8 +43,7 @@ def test_free_trial_comes_first_and_the_discount_counts_billed_periods_only():
     assert got == {
         "USD": [
             ("at signup (trial)", "0.00"),
-            ("after the trial", "5.00"),
-            ("1st renewal", "5.00"),
+            ("after the trial and 1st renewal", "5.00"),  # the same charge: one row
             ("2nd renewal on", "9.99"),
         ]
     }
@@ -58,9 +58,7 @@ def test_paid_trial_is_the_trial_price_times_quantity_and_a_discount_without_dur
     assert got == {
         "USD": [
             ("at signup (trial)", "3.00", "7-day paid trial at 1.00 × 3"),
-            ("after the trial", "45.00", "25% off 20.00 × 3"),
-            ("1st renewal", "45.00", "25% off 20.00 × 3"),
-            ("2nd renewal on", "45.00", "25% off 20.00 × 3"),
+            ("after the trial and every renewal", "45.00", "20.00 − 25% = 15.00 each × 3"),
         ]
     }
 
@@ -68,7 +66,7 @@ def test_paid_trial_is_the_trial_price_times_quantity_and_a_discount_without_dur
 def test_amount_discount_subtracts_per_unit_and_never_goes_below_zero():
     # (9.99 - 3.00) x 2 = 13.98 for one period, then 9.99 x 2 = 19.98.
     assert amounts("quantity 2\nprice USD 9.99\nbilled every 1 month\ndiscount USD 3.00 for 1 period") == {
-        "USD": [("at signup", "13.98"), ("1st renewal", "19.98"), ("2nd renewal on", "19.98")]
+        "USD": [("at signup", "13.98"), ("every renewal", "19.98")]
     }
     assert amounts("price USD 9.99\nbilled every 1 month\ndiscount USD 15.00 for 1 period")["USD"][0] == (
         "at signup",
@@ -86,7 +84,7 @@ def test_zero_decimal_currency_rounds_to_whole_yen_half_up():
     # 1200 - 15% = 1020; 125 - 10% = 112.5 -> 113 (half up, not half even's 112).
     assert amounts("price JPY 1200\nbilled every 1 month\ndiscount 15% for 1 period")["JPY"][:2] == [
         ("at signup", "1020"),
-        ("1st renewal", "1200"),
+        ("every renewal", "1200"),
     ]
     half = amounts("price JPY 125\nbilled every 1 month\ndiscount 10% for 1 period")
     assert half["JPY"][0] == ("at signup", "113")
@@ -119,17 +117,14 @@ def test_setup_fee_is_added_once_at_signup():
         "45.00",
         "regular price 10.00 × 2 (if the catalog sets no trial), plus setup fee 25.00",
     )
-    assert got[1] == ("1st renewal", "20.00", "regular price 10.00 × 2")
+    assert got[1] == ("every renewal", "20.00", "regular price 10.00 × 2")
 
 
-def test_a_long_discount_collapses_after_the_first_three_paid_periods():
+def test_a_long_discount_is_one_row_until_the_regular_price():
     got = amounts("price USD 10.00\nbilled every 1 month\ntrial 30 days free\ndiscount 10% for 24 periods")
     assert got["USD"] == [
         ("at signup (trial)", "0.00"),
-        ("after the trial", "9.00"),
-        ("1st renewal", "9.00"),
-        ("2nd renewal", "9.00"),
-        ("renewals 3–23", "9.00"),
+        ("after the trial and renewals 1–23", "9.00"),
         ("24th renewal on", "10.00"),
     ]
 
@@ -148,7 +143,7 @@ def test_a_trial_that_does_not_say_free_or_paid_is_the_catalogs():
     got = charges("price USD 9.99\nbilled every 1 month\ntrial 7 days")
     assert got["USD"][:2] == [
         ("at signup (trial)", "None", "7-day trial, free or paid as set in the catalog"),
-        ("after the trial", "9.99", "regular price"),
+        ("after the trial and every renewal", "9.99", "regular price"),
     ]
 
 
@@ -214,9 +209,7 @@ def test_a_huge_discount_duration_is_two_ranges_not_a_loop_over_every_period():
     got = amounts("price USD 9.99\nbilled every 1 month\ndiscount 50% for 100000000 periods")
     assert got["USD"] == [
         ("at signup", "5.00"),
-        ("1st renewal", "5.00"),
-        ("2nd renewal", "5.00"),
-        ("renewals 3–99999999", "5.00"),
+        ("renewals 1–99999999", "5.00"),
         ("100000000th renewal on", "9.99"),
     ]
 
@@ -231,7 +224,7 @@ def test_the_largest_numbers_an_offer_allows_are_exact():
     )
     assert got["USD"][0] == ("at signup (trial)", "0.00")
     # 50% of 999999999999.99 is 499999999999.995, rounded half up to 500000000000.00 a unit.
-    assert got["USD"][1] == ("after the trial", "4999999999500000000000.00")
+    assert got["USD"][1] == ("after the trial and renewals 1–9999999998", "4999999999500000000000.00")
     assert got["USD"][-1] == ("9999999999th renewal on", "9999999998999900000000.01")
 
 
@@ -249,13 +242,13 @@ def test_a_known_setup_fee_and_free_trial_show_when_the_price_is_the_catalogs():
     got = charges(f"billed every 1 month\ntrial 0 days\n{fee}")
     assert got["USD"][:2] == [
         ("at signup", "None", "the catalog's price, plus setup fee 250.00"),
-        ("1st renewal", "None", "the catalog's price"),
+        ("every renewal", "None", "the catalog's price"),
     ]
     assert list(got) == ["USD", "EUR"]
     # A fee currency the price override lacks still gets its timeline.
     got = charges(f"price USD 9.99\nbilled every 1 month\ntrial 14 days free\n{fee}")
     assert got["EUR"][0] == ("at signup (trial)", "200.00", "14-day free trial, plus setup fee 200.00")
-    assert got["EUR"][1] == ("after the trial", "None", "the catalog's price")
+    assert got["EUR"][1] == ("after the trial and every renewal", "None", "the catalog's price")
     shown = [
         c.shown("EUR") for c in item_timelines(_item(f"billed every 1 month\ntrial 0 days\n{fee}"))[1].charges
     ]
@@ -272,14 +265,12 @@ def test_hand_computed_paid_trial_with_setup_fee_and_quantity():
     )
     assert got["USD"] == [
         ("at signup (trial)", "8.52"),
-        ("after the trial", "26.22"),
-        ("1st renewal", "26.22"),
+        ("after the trial and 1st renewal", "26.22"),
         ("2nd renewal on", "29.97"),
     ]
     assert got["JPY"] == [
         ("at signup (trial)", "797"),
-        ("after the trial", "3240"),
-        ("1st renewal", "3240"),
+        ("after the trial and 1st renewal", "3240"),
         ("2nd renewal on", "3702"),
     ]
 
@@ -287,7 +278,51 @@ def test_hand_computed_paid_trial_with_setup_fee_and_quantity():
 def test_hand_computed_amount_discount_in_yen():
     # (1500 - 300) x 2 = 2400 for the first period; then 1500 x 2 = 3000.
     got = amounts("quantity 2\nprice JPY 1500\nbilled every 1 month\ndiscount JPY 300 for 1 period")
-    assert got["JPY"] == [("at signup", "2400"), ("1st renewal", "3000"), ("2nd renewal on", "3000")]
+    assert got["JPY"] == [("at signup", "2400"), ("every renewal", "3000")]
+
+
+def test_the_issue_s_example_shows_the_rounded_unit_step():
+    # Hand arithmetic on the whole charge gives 0.25 × 100 − 10.5% = 22.375; the unit price is
+    # rounded first (0.22375 → 0.22) and the row says so.
+    (row,) = charges("quantity 100\nprice USD 0.25\ndiscount 10.5%")["USD"]
+    assert row == ("at signup", "22.00", "0.25 − 10.5% = 0.22 each × 100 (if the catalog sets no trial)")
+
+
+def test_an_amount_discount_larger_than_the_price_says_it_stops_at_zero():
+    rows = charges("price USD 9.99\nbilled every 1 month\ntrial 0 days\ndiscount USD 15.00 for 1 period")
+    assert rows["USD"][0] == ("at signup", "0.00", "9.99 − 15.00 = 0.00 (never below 0)")
+
+
+def test_an_adhoc_item_has_no_renewals():
+    rows = charges("price USD 9.99\nbilled adhoc\ntrial 0 days")["USD"]
+    assert rows == [("at signup", "9.99", "regular price")]
+
+
+@given(
+    price=st.decimals(min_value=0, max_value=1000, places=2),
+    percent=st.integers(min_value=1, max_value=100),
+    periods=st.integers(min_value=1, max_value=30),
+    trial=st.booleans(),
+    fee=st.booleans(),
+)
+def test_law_adjacent_rows_never_charge_the_same_for_the_same_reason(price, percent, periods, trial, fee):
+    pricing = {
+        "price": {"USD": price},
+        "interval": "month",
+        "intervalLength": 1,
+        "discountType": "percent",
+        "discountDuration": periods,
+        "quantityDiscounts": {"1": percent},
+    }
+    if trial:
+        pricing.update(trial=7, paidTrial=False)
+    if fee:
+        pricing["setupFee"] = {"price": {"USD": Decimal("5.00")}}
+    rows = timeline(pricing, 1, "USD").charges
+    assert rows[0].first == rows[0].last == 0  # signup stands alone
+    for a, b in itertools.pairwise(rows):
+        assert (a.amount, a.plus, a.basis) != (b.amount, b.plus, b.basis)
+        assert b.first == a.last + 1  # and no period is left out
 
 
 def _item(item_body: str, product: str = "prime-sub") -> dict:

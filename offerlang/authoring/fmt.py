@@ -19,11 +19,11 @@ from functools import cache
 from typing import Any
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import INTERVAL_UNITS, minor_units
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import lark_parser, parse
 from offerlang.compiler.pipeline import parse_source
 from offerlang.iso import CURRENCIES
+from offerlang.language import INTERVAL_UNITS, minor_units
 
 INDENT = "  "
 
@@ -193,6 +193,7 @@ def _billed_text(c: n.Billed) -> str:
     if c.length is None or unit not in INTERVAL_UNITS:
         # Wrong either way (the checker says how); keep the author's words.
         length = f" {plain_number(c.length.text)}" if c.length is not None else ""
+        length = f" {c.count.value}" if c.count is not None else length
         return f"billed every{length} {unit}"
     base = INTERVAL_UNITS[unit]
     return "billed every " + _count(c.length, base, base + "s")
@@ -376,7 +377,8 @@ def shape(node: Any) -> Any:
         return ("Number", node.value)  # Decimal equality: 9.9 == 9.90
     if isinstance(node, n.Billed):
         unit = INTERVAL_UNITS.get(node.unit.value, node.unit.value)
-        return ("Billed", node.every, shape(node.length), unit)
+        count = node.count.value if node.count is not None else None
+        return ("Billed", node.every, shape(node.length), unit, count)
     if is_dataclass(node):
         kept = [f.name for f in fields(node) if f.name not in _IGNORED_FIELDS]
         return (type(node).__name__, tuple((name, shape(getattr(node, name))) for name in kept))

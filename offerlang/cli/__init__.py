@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check_cmd", "Check offer files and report every problem."),
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
+    "preview": ("preview_cmd", "Serve the offer card on 127.0.0.1 and update it on every save."),
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
     "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),

@@ -28,14 +28,22 @@ from offerlang.compiler.render import render_github, render_json, summary
     show_default=True,
     help="text for people, json for tools, github for pull-request annotations.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 on errors only, or on warnings too (for CI that keeps offers warning-free).",
+)
 @click.option("--fix", is_flag=True, help="Apply every suggested fix (did you mean …) in place, then check.")
 @click.option("--diff", is_flag=True, help="Change nothing; print the fixes --fix would apply as a diff.")
-def command(paths: tuple[str, ...], fmt: str, fix: bool, diff: bool) -> int:
+def command(paths: tuple[str, ...], fmt: str, fail_on: str, fix: bool, diff: bool) -> int:
     """Check offer files, or every *.offer under a directory (default: the current one).
 
-    Every problem in every file is reported in one run. Exits 1 if any offer is invalid.
-    With --fix, the suggestions diagnostics carry are applied first (atomic writes) and what
-    is left is reported; --diff previews them (exit 1 when there is a fix to apply).
+    Every problem in every file is reported in one run. Exits 1 if any offer is invalid
+    (with --fail-on warning, also if any has a warning). With --fix, the suggestions
+    diagnostics carry are applied first (atomic writes) and what is left is reported; --diff
+    previews them (exit 1 when there is a fix to apply).
     """
     files = list(offer_files(paths or (".",)))
     if not files:
@@ -54,7 +62,9 @@ def command(paths: tuple[str, ...], fmt: str, fix: bool, diff: bool) -> int:
     elif not diff:
         print_diagnostics(diags, results, err=False)
         click.echo(summary(diags, len(results)))
-    return EXIT_INVALID if has_errors(diags) or pending else EXIT_OK
+    if has_errors(diags) or pending or (fail_on == "warning" and diags):
+        return EXIT_INVALID
+    return EXIT_OK
 
 
 def _fixed(files: list[str], results: list[CompileResult], *, write: bool) -> tuple[list[CompileResult], int]:

@@ -134,3 +134,35 @@ def compile_path(
     from offerlang.compiler.pipeline import compile_loaded
 
     return compile_loaded(read_source(path), values, unbound_ok)
+
+
+def compile_for_review(path: str, values: Mapping[str, str] | None = None) -> CompileResult:
+    """Compile a file for `offer explain` and `offer diff`. A template is bound with `values`
+    when given; without them it comes back with a preview payload in which every parameter reads
+    `$name` (still `template_only`), or without a payload when a parameter stands for an amount."""
+    return review_loaded(read_source(path), values)
+
+
+def review_loaded(src: Source, values: Mapping[str, str] | None = None) -> CompileResult:
+    """`compile_for_review` of what `read_source` (or git) read."""
+    from offerlang.compiler.pipeline import compile_loaded
+
+    result = compile_loaded(src, None, True)
+    if not result.template_only or result.offer is None:
+        return result
+    if values:
+        return compile_loaded(src, values)
+    from offerlang.compiler.emit import emit
+    from offerlang.compiler.params import preview
+
+    shown = preview(result.offer)
+    if shown is not None:
+        result.payload, _ = emit(shown)
+    return result
+
+
+def template_parameters(result: CompileResult) -> list[str]:
+    """The `$name`s a template uses, in order."""
+    from offerlang.compiler.params import analyse
+
+    return [f"${name}" for name in analyse(result.offer).first_use] if result.offer is not None else []

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import compile_path, print_diagnostics
-from offerlang.cli.explain_cmd import format_option
+from offerlang.cli.campaign import set_option
+from offerlang.cli.common import compile_for_review, print_diagnostics, review_loaded, template_parameters
+from offerlang.cli.explain_cmd import format_option, values_of
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult
 
@@ -31,34 +32,59 @@ Pair = tuple[str, CompileResult | None, CompileResult | None]
     "(for a pull request: --base origin/main). PATHs default to the current folder.",
 )
 @format_option("tools (versioned)")
+@set_option
 @click.option(
     "--exit-code",
     is_flag=True,
     help="Like git diff: exit 1 when buyers would see a change, 2 on any error (an offer that "
     "does not compile included), 0 otherwise.",
 )
-def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool) -> int:
+def command(
+    paths: tuple[str, ...], base: str | None, fmt: str, sets: tuple[str, ...], exit_code: bool
+) -> int:
     """Say what buyers would see change between two versions of offers: prices, trials,
     renewal, coupons, items, buyer, expiry, discounts, and what the buyer pays per period.
 
     Formatting and comment changes report "no change to what buyers see". An offer that does
     not compile on either side is reported with its problems, and the exit code is 1 (2 with
     --exit-code, where 1 means "buyers would see a change").
+
+    Templates (offers with parameters) are compared for one buyer with --set NAME=VALUE (the
+    same values on both sides), or else with each parameter shown as $name; one whose
+    parameter stands for an amount needs --set and is skipped with a note without it.
     """
     from offerlang.review.diff import OfferDiff, diff_offers, to_blocks, to_json, to_plain
     from offerlang.review.document import to_markdown
 
+    values = values_of(sets)
     if base is None:
         if len(paths) != 2:
             raise click.UsageError("give two offer files, OLD and NEW, or --base REV [PATH...]")
-        pairs: list[Pair] = [(f"{paths[0]} → {paths[1]}", compile_path(paths[0]), compile_path(paths[1]))]
+        pairs: list[Pair] = [
+            (
+                f"{paths[0]} → {paths[1]}",
+                compile_for_review(paths[0], values),
+                compile_for_review(paths[1], values),
+            )
+        ]
     else:
-        pairs = git_pairs(base, paths or (".",))
+        pairs = git_pairs(base, paths or (".",), values)
 
     diffs: list[OfferDiff] = []
     broken: list[CompileResult] = []
     for label, old, new in pairs:
         invalid = [r for r in (old, new) if r is not None and not r.ok]
+        unshown = [r for r in (old, new) if r is not None and r.ok and r.payload is None]
+        if unshown and not invalid:
+            names = ", ".join(dict.fromkeys(n for r in unshown for n in template_parameters(r)))
+            click.echo(
+                f"{label}: not compared: a template whose parameters ({names}) include an amount; "
+                "give values with --set NAME=VALUE",
+                err=True,
+            )
+            sides = (old.path if old else None, new.path if new else None)
+            diffs.append(OfferDiff(label, "skipped", [], (), *sides))
+            continue
         if invalid:
             broken += invalid
             problems = tuple(one_line(d) for r in invalid for d in r.errors)
@@ -78,6 +104,14 @@ def command(paths: tuple[str, ...], base: str | None, fmt: str, exit_code: bool)
         click.echo(to_json(diffs, diagnostics), nl=False)
     elif fmt == "markdown":
         click.echo(to_markdown(to_blocks(diffs)), nl=False)
+    elif fmt == "html":
+        from offerlang.review.html import DiffEntry, diff_page
+
+        entries = [
+            DiffEntry(d, *(r.payload if r is not None and r.ok else None for r in sides))
+            for d, (_, *sides) in zip(diffs, pairs, strict=True)
+        ]
+        click.echo(diff_page(entries), nl=False)
     else:
         click.echo(to_plain(diffs), nl=False)
 
@@ -105,10 +139,10 @@ def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         raise click.UsageError("--base needs git, and git is not installed (or not on PATH)") from None
 
 
-def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
+def git_pairs(rev: str, paths: tuple[str, ...], values: dict[str, str] | None = None) -> list[Pair]:
     """Each *.offer under `paths` that differs between `rev` and the working tree (renames
     paired, untracked files added, gitignored ones left out), compiled on both sides."""
-    from offerlang.compiler.pipeline import compile_bytes
+    from offerlang.compiler.source import decode
 
     if rev.startswith("-"):
         # git would read it as an option, not a revision.
@@ -155,8 +189,8 @@ def git_pairs(rev: str, paths: tuple[str, ...]) -> list[Pair]:
         label = new or old or ""
         if old and new and old != new:
             label = f"{old} → {new}"
-        old_result = compile_bytes(at_rev(old), f"{rev}:{old}") if old else None
-        pairs.append((label, old_result, compile_path(new) if new else None))
+        old_result = review_loaded(decode(at_rev(old), f"{rev}:{old}"), values) if old else None
+        pairs.append((label, old_result, compile_for_review(new, values) if new else None))
     return pairs
 
 

@@ -8,8 +8,8 @@ runs after emitting only catches what slipped through here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import (
@@ -22,89 +22,43 @@ from offerlang.compiler.diagnostics import (
     suggest,
     warning,
 )
-from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
-
-TOP_KEYWORDS = ["account", "contact", "lookup", "coupon", "expires", "tag", "item", "param"]
-ITEM_KEYWORDS = [
-    "quantity",
-    "price",
-    "trial",
-    "billed",
-    "renew",
-    "discount",
-    "attribute",
-    "setup",
-]
-CONTACT_FIELDS = ["first", "last", "email", "company", "phone", "country", "language"]
-FEE_KEYWORDS = ["title", "price"]
-
-RENEW_MODES = ["auto", "manual", "opt-auto", "opt-manual"]
-QUANTITY_BEHAVIORS = ["allow", "lock", "hide"]
-INTERVAL_UNITS = {
-    "day": "day",
-    "days": "day",
-    "week": "week",
-    "weeks": "week",
-    "month": "month",
-    "months": "month",
-    "year": "year",
-    "years": "year",
-}
-PARAM_TYPES = ["text", "email", "country", "language", "money", "integer", "product"]
-# The parameter types that may stand for an amount (`price USD $price`).
-AMOUNT_PARAM_TYPES = ["money", "integer"]
-
-# Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
-# three-letter and English names of languages are not ISO 639-1.
-CODE_MISTAKES = {
-    "uk": "GB",
-    "eng": "en",
-    "english": "en",
-    "ger": "de",
-    "deu": "de",
-    "german": "de",
-    "fre": "fr",
-    "fra": "fr",
-    "french": "fr",
-    "spa": "es",
-    "spanish": "es",
-    "ita": "it",
-    "italian": "it",
-    "jpn": "ja",
-    "japanese": "ja",
-    "jp": "ja",
-    "kor": "ko",
-    "korean": "ko",
-    "kr": "ko",
-    "chi": "zh",
-    "zho": "zh",
-    "chinese": "zh",
-    "cn": "zh",
-}
-
-PRODUCT_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-LOOKUP_KEY = re.compile(r"[A-Za-z0-9_-]{4,}")
-ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]+")
-PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-TAGS_SOFT_LIMIT = 4000
-# No checkout sells anything for a trillion; a longer number is a typo (and beyond what exact
-# decimal arithmetic downstream is set up for).
-MAX_INTEGER_DIGITS = 12
-# Upper bounds of counts, so a slip of the finger (`99999999999`) is caught here and not by
-# FastSpring: quantities and periods fit 10 digits; a trial or an interval is at most ten years.
-MAX_COUNT = 9_999_999_999
-MAX_DAYS = 3650
-
-
-def minor_units(currency: str) -> int:
-    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-
-
-def decimals(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
+from offerlang.iso_names import COUNTRY_NAMES, LANGUAGE_NAMES
+from offerlang.language import (
+    ACCOUNT_ID,
+    ADHOC,
+    AMOUNT_PARAM_TYPES,
+    BLOCK_KEYWORDS,
+    BLOCK_PLACES,
+    BLOCK_ROLES,
+    CODE_MISTAKES,
+    CONTACT_FIELDS,
+    EMAIL,
+    EXPIRATION_DAYS,
+    FEE_KEYWORDS,
+    INTERVAL_ADVERBS,
+    INTERVAL_UNITS,
+    LANGUAGE_TAG,
+    LOOKUP_KEY,
+    MAX_COUNT,
+    MAX_DAYS,
+    MAX_INTEGER_DIGITS,
+    NUMBER_WORDS,
+    PARAM_NAME,
+    PARAM_TYPES,
+    PRODUCT_PATH,
+    QUANTITY_BEHAVIORS,
+    RENEW_MEANINGS,
+    RENEW_MISTAKES,
+    RENEW_MODES,
+    TAGS_SOFT_LIMIT,
+    TOP_KEYWORDS,
+    UNIT_MULTIPLES,
+    decimals,
+    minor_units,
+    name_key,
+    round_money,
+)
 
 
 def check(offer: n.Offer) -> list[Diagnostic]:
@@ -126,7 +80,7 @@ class _Checker:
                     "E004",
                     "the file is empty",
                     n.Span(1, 1, 1, 2),
-                    "start with `account <id>` (or `contact { … }`) and an `item basic-laptop`",
+                    "start with an item, e.g. `item basic-laptop`",
                 )
             ]
         self._params()
@@ -189,13 +143,28 @@ class _Checker:
         """Was a statement starting with one of these keywords blanked after a syntax error?"""
         return not self.offer.blanked.isdisjoint(keywords)
 
-    def _unknown(self, u: n.Unknown, known: list[str], where: str, elsewhere: dict[str, str]) -> None:
+    def _unknown(self, u: n.Unknown, block: str) -> None:
+        """E104 for a statement this block does not take: where it belongs when another block
+        takes it (`title` in an item belongs in its setup fee), else the closest keyword."""
         word = u.name.value
-        if word in elsewhere:
-            self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, elsewhere[word]))
+        where = BLOCK_PLACES[block][0]
+        if block == "item" and word == "item":
+            hint = "items cannot be nested: close this item with `}` first"
+            self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, hint))
             return
-        hint = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
-        self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
+        home = home_block(word, block)
+        if home is not None:
+            role, put = BLOCK_ROLES[home], BLOCK_PLACES[home][1]
+            if word == "item":
+                role = "starts an item of its own"
+            if (block, home) == ("setup fee", "item"):
+                put = "put it in the item itself, outside `setup fee { … }`"
+            hint = f"`{word}` {role}: {put}"
+            self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, hint))
+            return
+        known = BLOCK_KEYWORDS[block]
+        guess = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
+        self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, guess))
 
     def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
         """E201 for each clause whose key (None: not counted) an earlier clause already has."""
@@ -312,8 +281,7 @@ class _Checker:
             else:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
-            # Half up, as people round money by hand (the default, half even, gives 9.985 -> 9.98).
-            rounded = v.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
+            rounded = round_money(v, currency)
             hint = Suggestion(f"write it rounded: `{rounded}`", str(rounded))
             self.out.append(error("E206", msg, num.span, hint))
 
@@ -384,13 +352,7 @@ class _Checker:
 
     def _top(self, c: n.Clause) -> None:
         if isinstance(c, n.Unknown):
-            inside = {
-                k: f"`{k}` describes an item: put it inside an `item … {{ }}` block" for k in ITEM_KEYWORDS
-            }
-            inside.update(
-                {k: f"`{k}` is a contact field: put it inside `contact {{ }}`" for k in CONTACT_FIELDS}
-            )
-            self._unknown(c, TOP_KEYWORDS, "at the top level", inside)
+            self._unknown(c, "top")
         elif isinstance(c, n.Account):
             value = self._text(c.value, "the account id")
             if value is not None:
@@ -412,17 +374,18 @@ class _Checker:
             self._text(c.value, "the coupon code")
         elif isinstance(c, n.Expires):
             v = c.days.value
-            if v == v.to_integral_value() and not 1 <= v <= 7:
+            low, high = EXPIRATION_DAYS
+            if v == v.to_integral_value() and not low <= v <= high:
                 self.out.append(
                     error(
                         "E207",
-                        f"a session can stay open 1 to 7 days, not {c.days.text}",
+                        f"a session can stay open {low} to {high} days, not {c.days.text}",
                         c.days.span,
-                        "FastSpring's limit is 7 days; leave `expires` out for 24 hours",
+                        f"FastSpring's limit is {high} days; leave `expires` out for 24 hours",
                     )
                 )
             else:
-                self._whole(c.days, "the expiration", 1, 7)
+                self._whole(c.days, "the expiration", low, high)
         elif isinstance(c, n.Tag):
             self._text(c.key, "a tag key")
             if isinstance(c.value, n.ParamRef):
@@ -450,29 +413,41 @@ class _Checker:
 
     def _contact(self, c: n.Contact) -> None:
         for u in c.unknown:
-            elsewhere = {k: f"`{k}` belongs at the top level" for k in TOP_KEYWORDS}
-            self._unknown(u, CONTACT_FIELDS, "in a contact", elsewhere)
+            self._unknown(u, "contact")
         self._once(c.fields, lambda f: f.name)
         given = {f.name: f for f in c.fields}
         # A misspelt field (`mail`) is already reported with its "did you mean": not missing too.
         # So is a field lost to a syntax error on its line.
         misspelt = {did_you_mean(u.name.value, CONTACT_FIELDS) for u in c.unknown} | self.offer.blanked
-        missing = [f for f in ("first", "last", "email") if f not in given and f not in misspelt]
-        if missing:
+        head = n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7)
+        if not given:
+            if not c.unknown and self.offer.blanked.isdisjoint(CONTACT_FIELDS):
+                self.out.append(
+                    error(
+                        "E240",
+                        "this contact is empty: a contact gives at least one detail of the buyer",
+                        head,
+                        "add e.g. `email jane@example.com`, or remove the block to let the buyer "
+                        "enter their details at checkout",
+                    )
+                )
+            return
+        if "email" not in given and "email" not in misspelt:
             self.out.append(
-                error(
-                    "E211",
-                    "a contact needs " + _and([f"`{m}`" for m in missing]),
-                    n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7),
-                    "FastSpring needs first name, last name and email to create the buyer",
+                warning(
+                    "W306",
+                    "this contact has no email: FastSpring cannot link the session to an existing "
+                    "account or send the receipt before the buyer types one",
+                    head,
+                    "add `email …` if you know it; the checkout asks the buyer for the rest",
                 )
             )
-        if "country" not in given and not self._lost("country"):
+        if "country" not in given and "country" not in misspelt:
             self.out.append(
                 warning(
                     "W301",
                     "this contact has no country: FastSpring will bill the buyer as US, in USD",
-                    n.Span(c.span.line, c.span.column, c.span.line, c.span.column + 7),
+                    head,
                     "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
                 )
             )
@@ -495,6 +470,7 @@ class _Checker:
                 )
 
     def _buyer(self) -> None:
+        # Neither is valid: the buyer enters their details at checkout (SESSIONS-V1.md).
         accounts, contacts = self.offer.of(n.Account), self.offer.of(n.Contact)
         if accounts and contacts:
             self.out.append(
@@ -503,15 +479,6 @@ class _Checker:
                     "the offer names both an account and a contact",
                     contacts[0].span if contacts[0].span.line > accounts[0].span.line else accounts[0].span,
                     "use `account` for an existing buyer, or `contact { … }` for a new one, not both",
-                )
-            )
-        elif not accounts and not contacts and not self._misspelt("account", "contact"):
-            self.out.append(
-                error(
-                    "E210",
-                    "the offer does not say who the buyer is",
-                    n.Span(1, 1, 1, 2),
-                    "add `account <id>` or a `contact { first … last … email … }` block",
                 )
             )
 
@@ -546,16 +513,7 @@ class _Checker:
 
     def _item_clause(self, c: n.Clause) -> None:
         if isinstance(c, n.Unknown):
-            elsewhere = {
-                k: f"`{k}` applies to the whole session: put it at the top level, outside the item"
-                for k in TOP_KEYWORDS
-                if k != "item"
-            }
-            elsewhere["item"] = "items cannot be nested: close this item with `}` first"
-            elsewhere.update(
-                {k: f"`{k}` is a contact field: put it inside `contact {{ }}`" for k in CONTACT_FIELDS}
-            )
-            self._unknown(c, ITEM_KEYWORDS, "in an item", elsewhere)
+            self._unknown(c, "item")
         elif isinstance(c, n.Quantity):
             self._whole(c.amount, "the quantity", 1, MAX_COUNT)
         elif isinstance(c, n.QuantityDefault):
@@ -579,7 +537,7 @@ class _Checker:
         elif isinstance(c, n.Billed):
             self._billed(c)
         elif isinstance(c, n.Renew):
-            self._choice(c.mode, RENEW_MODES, "renewal mode")
+            self._renew(c.mode)
         elif isinstance(c, n.Attribute):
             self._text(c.key, "an attribute key")
             if isinstance(c.value, n.ParamRef):
@@ -587,37 +545,66 @@ class _Checker:
         elif isinstance(c, n.SetupFee):
             self._setup_fee(c)
 
-    def _choice(self, name: n.Name, choices: list[str], what: str) -> None:
+    def _choice(self, name: n.Name, choices: Sequence[str], what: str) -> None:
         if name.value in choices:
             return
         hint = did_you_mean_hint(name.value, choices, "choose " + or_list([f"`{x}`" for x in choices]))
         self.out.append(error("E219", f"`{name.value}` is not a {what}", name.span, hint))
 
+    def _renew(self, mode: n.Name) -> None:
+        meant = RENEW_MISTAKES.get(mode.value.lower())
+        if meant is None:
+            self._choice(mode, RENEW_MODES, "renewal mode")
+            return
+        other = next(m for m in RENEW_MODES if m.startswith("opt-") and m != meant)
+        hint = (
+            f"write `renew {meant}`: it {RENEW_MEANINGS[meant]}; "
+            f"`renew {other}` is the other way round: it {RENEW_MEANINGS[other]}"
+        )
+        self.out.append(error("E219", f"`{mode.value}` is not a renewal mode", mode.span, hint))
+
     def _billed(self, c: n.Billed) -> None:
         unit = c.unit.value
+        said = unit.lower()
         if not c.every:
-            if unit == "adhoc":
+            if unit == ADHOC:
                 return
-            if unit in INTERVAL_UNITS or unit in ("monthly", "yearly", "weekly", "daily"):
-                base = {"monthly": "month", "yearly": "year", "weekly": "week", "daily": "day"}
+            if said in INTERVAL_ADVERBS or said in INTERVAL_UNITS:
+                count, base = INTERVAL_ADVERBS.get(said) or (1, INTERVAL_UNITS[said])
                 self.out.append(
                     error(
                         "E213",
-                        "the billing interval needs a length",
+                        f"`billed {unit}` does not say the billing interval as FastSpring takes it",
                         c.span,
-                        _write(f"billed every 1 {base.get(unit, INTERVAL_UNITS.get(unit, unit))}"),
+                        _write(f"billed every {_units(count, base)}"),
                     )
                 )
                 return
-            self._choice(c.unit, ["adhoc"], "billing mode (`billed adhoc` or `billed every …`)")
+            self._choice(c.unit, [ADHOC], "billing mode (`billed adhoc` or `billed every …`)")
             return
-        if unit not in INTERVAL_UNITS:
+        if said not in INTERVAL_UNITS and said not in UNIT_MULTIPLES:
+            adverb = INTERVAL_ADVERBS.get(said)
+            hint = (
+                f"write `billed every {_units(*adverb)}`"
+                if adverb
+                else did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
+            )
+            self.out.append(error("E219", f"`{unit}` is not a billing unit", c.unit.span, hint))
+            return
+        per, base = UNIT_MULTIPLES.get(said) or (1, INTERVAL_UNITS[said])
+        if c.count is not None:
+            number = NUMBER_WORDS.get(c.count.value.lower())
+            hint = (
+                f"write `billed every {_units(number * per, base)}`"
+                if number is not None
+                else f"write the number in digits, e.g. `billed every 2 {base}s`"
+            )
             self.out.append(
                 error(
-                    "E219",
-                    f"`{unit}` is not a billing unit",
-                    c.unit.span,
-                    did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years"),
+                    "E218",
+                    f"write the billing interval's length in digits, not `{c.count.value}`",
+                    c.count.span,
+                    hint,
                 )
             )
             return
@@ -627,7 +614,22 @@ class _Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    _write(f"billed every 1 {INTERVAL_UNITS[unit]}"),
+                    _write(f"billed every {_units(per, base)}"),
+                )
+            )
+            return
+        if per != 1:
+            length = c.length.value
+            written = f"{c.length.text} {unit}"
+            whole = length == length.to_integral_value()
+            self.out.append(
+                error(
+                    "E219",
+                    f"`{unit}` is not a billing unit FastSpring has",
+                    c.unit.span,
+                    f"write `billed every {_units(int(length) * per, base)}`"
+                    if whole
+                    else f"write `{written}` in {base}s",
                 )
             )
             return
@@ -645,6 +647,18 @@ class _Checker:
                     "a paid trial needs a trial price",
                     t.span,
                     "add `trial price USD 1.00` (one amount per currency) to this item",
+                )
+            )
+        days = next((t.days for t in trials if t.days is not None), None)
+        if kind is None and prices and days is not None and days.value > 0 and not self._lost("trial"):
+            self.out.append(
+                warning(
+                    "W308",
+                    "this trial is neither `paid` nor `free`, so whether the buyer pays its trial "
+                    "price is left to the catalog",
+                    trials[0].span,
+                    f"write `trial {days.text} days paid` to charge the trial price, or `free` to "
+                    "give the trial away",
                 )
             )
         if kind == "free" and prices:
@@ -718,7 +732,7 @@ class _Checker:
 
     def _setup_fee(self, c: n.SetupFee) -> None:
         for u in c.unknown:
-            self._unknown(u, FEE_KEYWORDS, "in a setup fee", {})
+            self._unknown(u, "setup fee")
         # A misspelt `title` or `price` is already reported with its "did you mean".
         misspelt = any(did_you_mean(u.name.value, FEE_KEYWORDS) for u in c.unknown)
         if not c.titles and not c.prices and not misspelt and not self._lost("title", "price"):
@@ -757,12 +771,28 @@ def code_error(
     value = name.value
     if value in codes:
         return None
-    # A known mistake (`UK` for GB) names its code; did_you_mean returns a code as it is.
-    mistake = CODE_MISTAKES.get(value.lower())
-    hint = did_you_mean_hint(
-        mistake if mistake in codes else value, codes, f"use the {what}, e.g. `{example}`"
-    )
-    return error(code, f"`{value}` is not an {what}", name.span, hint)
+    return error(code, f"`{value}` is not an {what}", name.span, code_hint(value, codes, what, example))
+
+
+def code_hint(value: str, codes: frozenset[str], what: str, example: str) -> str | None:
+    """What code a wrong one means: a known mistake (`UK` → GB), an English name or a
+    three-letter code (`Brazil` → BR, `por` → pt), a language tag with a region (`pt-BR` → pt),
+    else a code spelt alike."""
+    names = COUNTRY_NAMES if codes is COUNTRIES else LANGUAGE_NAMES if codes is LANGUAGES else {}
+    key = name_key(value)
+    meant = CODE_MISTAKES.get(key) or CODE_MISTAKES.get(value.lower()) or names.get(key)
+    if meant in codes:
+        return f"did you mean `{meant}`?"
+    tag = LANGUAGE_TAG.fullmatch(value) if codes is LANGUAGES else None
+    if tag is not None:
+        base = tag.group(1).lower()
+        base = base if base in codes else names.get(base, "")
+        if base in codes:
+            return (
+                f"did you mean `{base}`? FastSpring takes the language alone (ISO 639-1); "
+                "a region goes in `country`"
+            )
+    return did_you_mean_hint(value, codes, f"use the {what}, e.g. `{example}`")
 
 
 def product_error(product: str, span: n.Span) -> Diagnostic | None:
@@ -780,6 +810,17 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
 def _write(statement: str) -> Suggestion:
     """ "write `…`": a hint that rewrites the whole statement the diagnostic points at."""
     return Suggestion(f"write `{statement}`", statement)
+
+
+def home_block(word: str, block: str) -> str | None:
+    """The block a keyword written in `block` belongs to, when it is not that one."""
+    if word in BLOCK_KEYWORDS[block]:
+        return None
+    return next((b for b, keywords in BLOCK_KEYWORDS.items() if word in keywords), None)
+
+
+def _units(count: int, unit: str) -> str:
+    return f"{count} {unit}" + ("s" if count != 1 else "")
 
 
 def discount_kind(d: n.Discount) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from offerlang.compiler.nodes import Span
+from offerlang.language import SYNONYMS
 
 
 class Severity(StrEnum):
@@ -131,17 +131,56 @@ def sort_key(d: Diagnostic) -> tuple:
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, fold_case: bool = True) -> str | None:
-    """The closest choice to a mistyped word, or None when nothing is close."""
+    """The choice a mistyped word most likely means, or None when none is likely.
+
+    The metric, in order: the same word in another case (with `fold_case`); a known synonym
+    from `language.SYNONYMS` that is one of the choices (`qty` → `quantity`); else the choice at
+    the smallest optimal-string-alignment distance (insertions, deletions, substitutions and
+    swaps of two neighbours count 1), if that distance is at most a third of the typed word's
+    length (at least 1; none for a word of one or two letters) and smaller than the choice's own
+    length. So `pirce` → `price` (1 of 5)
+    and `hidden` → `hide` (2 of 6), but not `checkout` → `account` (5) or `country` → `account`
+    (4 of 7). Ties go to the earlier choice.
+    """
     choices = list(choices)
     if fold_case:
+        folded = word.lower()
         for c in choices:
-            if c.lower() == word.lower():
+            if c.lower() == folded:
                 return c
-        lowered = {c.lower(): c for c in choices}
-        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-        return lowered[found[0]] if found else None
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
+        meant = SYNONYMS.get(folded)
+        if meant is not None:
+            for c in choices:
+                if c.lower() == meant.lower():
+                    return c
+    else:
+        folded = word
+    best: tuple[int, str] | None = None
+    # One edit in a two-letter code is half of it: no guess (`XX` is not `AX`).
+    bound = max(1, len(word) // 3) if len(word) >= 3 else 0
+    for c in choices:
+        distance = _distance(folded, c.lower() if fold_case else c)
+        if distance <= bound and distance < len(c) and (best is None or distance < best[0]):
+            best = (distance, c)
+    return best[1] if best else None
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: edits (insert, delete, substitute, swap neighbours)
+    that turn `a` into `b`."""
+    if abs(len(a) - len(b)) > max(1, len(a) // 3):  # the largest bound did_you_mean uses
+        return abs(len(a) - len(b))  # too far apart already: not worth the table
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        previous2, previous = previous, row
+    return previous[len(b)]
 
 
 def or_list(words: list[str]) -> str:
@@ -190,8 +229,6 @@ CODES: dict[str, str] = {
     "E207": "expiration outside 1..7 days",
     "E208": "product listed twice",
     "E209": "both account and contact",
-    "E210": "no buyer",
-    "E211": "contact without first, last or email",
     "E212": "paid trial without a trial price",
     "E213": "billing interval without length",
     "E214": "percent outside (0, 100]",
@@ -211,16 +248,32 @@ CODES: dict[str, str] = {
     "E228": "parameter problem",
     "E229": "empty value",
     "E230": "amount too large",
+    "E240": "empty contact",
     # warnings: FastSpring would accept it, but may not do what the author expects
     "W301": "contact without country",
     "W302": "tags longer than about 4,000 characters",
     "W303": "trial price on a free trial",
     "W304": "unusual account id length",
     "W305": "email address looks wrong",
+    "W306": "contact without email",
+    "W307": "control character from an escape in a word",
+    "W308": "trial price on a trial that is neither paid nor free",
     # offer import: the payload being imported
     "E601": "payload is not valid JSON",
     "E602": "payload does not match the Sessions v1 schema",
     "E603": "payload cannot be written as an offer",
+    "E604": "country or language at the top level of the payload",
+    "E605": "payload is a Store Builder session object",
+    "E606": "payload is a Sessions v2 body",
+    "E607": "account as an object",
+    "E608": "redirect URL in the payload",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
+}
+
+# Codes that no longer fire, and why. A retired code is never given another meaning: tools and
+# CI scripts may match on it. docs/language.md lists them as retired.
+RETIRED: dict[str, str] = {
+    "E210": "no buyer (retired: without account or contact the buyer enters their details at checkout)",
+    "E211": "contact without first, last or email (retired: every field is optional; see E240, W306)",
 }

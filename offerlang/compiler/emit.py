@@ -11,8 +11,9 @@ from decimal import Context, Decimal
 from typing import Any
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import CONTACT_FIELDS, INTERVAL_UNITS, discount_kind, minor_units
+from offerlang.compiler.checks import discount_kind
 from offerlang.compiler.schema import json_pointer
+from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, round_money
 
 Payload = dict[str, Any]
 Pointers = dict[str, n.Span]
@@ -25,7 +26,8 @@ def emit(offer: n.Offer) -> tuple[Payload, Pointers]:
 
 
 def money_value(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+    # Checked amounts have at most the currency's decimals, so this only pads (`9.9` -> `9.90`).
+    return round_money(amount, currency)
 
 
 def percent_value(value: Decimal) -> Decimal | int:

@@ -185,6 +185,7 @@ class Billed(Clause):
     every: bool  # `billed every [N] unit` rather than `billed adhoc`
     length: Number | None
     unit: Name
+    count: Name | None = None  # a number written as a word (`billed every two weeks`): wrong
     keyword = "billed"
 
 

@@ -18,9 +18,10 @@ from decimal import Decimal
 from functools import cache
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import EMAIL, check, code_error, product_error
+from offerlang.compiler.checks import check, code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
+from offerlang.language import EMAIL
 
 INTEGER = re.compile(r"-?[0-9]+")
 # An amount as an author writes it in an offer file: no exponent, no thousands separator.
@@ -100,6 +101,27 @@ def bind(
     # anyway, so that the row's other problems are reported in the same run.
     bound = _bind_node(offer, params.plan, literals)
     return bound, _merge(diags + check(bound)) if diags else check(bound)
+
+
+def preview(offer: n.Offer) -> n.Offer | None:
+    """The template with each parameter written as the text `$name`, for `offer explain` and
+    `offer diff` without values. Not checked (a `$country` is no country code): only for
+    showing. None when a parameter stands for an amount, which has no text to show."""
+    params = analyse(offer)
+    if any(isinstance(m.amount, n.ParamRef) for m in _moneys(offer)):
+        return None
+    literals: dict[str, str | Decimal] = {name: f"${name}" for name in params.first_use}
+    return _bind_node(offer, params.plan, literals)
+
+
+def _moneys(node: object) -> list[n.Money]:
+    if isinstance(node, n.Money):
+        return [node]
+    if isinstance(node, list):
+        return [m for x in node for m in _moneys(x)]
+    if not is_dataclass(node) or isinstance(node, n.Span):
+        return []
+    return [m for f in fields(node) for m in _moneys(getattr(node, f.name))]
 
 
 def _declared(params: Parameters) -> str:

@@ -22,13 +22,9 @@ from lark.lexer import TerminalDef
 
 from offerlang import usercache
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list, warning
 from offerlang.iso import CURRENCIES
-
-# Independent syntax errors reported in one run before we give up on recovering.
-MAX_SYNTAX_ERRORS = 20
-# Deeper nesting is always a mistake (an offer needs two levels: item, setup fee).
-MAX_BLOCK_DEPTH = 16
+from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, THOUSANDS
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -185,7 +181,7 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
         offer = _Builder().transform(tree)
         offer.comments = [n.Comment(str(t), _token_span(t)) for t in comments]
         offer.blanked = frozenset(blanked_words)
-        return offer, diagnostics + _escape_errors(work)
+        return offer, diagnostics + _escape_errors(work) + _escape_warnings(offer, work)
 
 
 def _parse_tree(text: str, comments: list[Token]) -> Tree:
@@ -415,7 +411,36 @@ def _line_hint(text: str, line: int) -> str | None:
     return None
 
 
+def _thousands(text: str, pos: int) -> Diagnostic | None:
+    """A number written with a thousands separator (`JPY 7,400`) whose comma made the error at
+    `pos`: the parser read `7` as the amount and `400` as the next currency."""
+    starts = _line_starts(text)
+    line, _ = _line_col(starts, pos)
+    begin = starts[line - 1]
+    end = text.find("\n", begin)
+    source = text[begin : len(text) if end == -1 else end]
+    for m in THOUSANDS.finditer(source):
+        if begin + m.start() <= pos <= begin + m.end() and not source[m.end() : m.end() + 1].isalnum():
+            written = m.group()
+            col = m.start() + 1
+            span = n.Span(line, col, line, col + len(written), begin + m.start(), begin + m.end())
+            return error(
+                "E102",
+                f"`{written}` has a thousands separator; numbers in an offer have none",
+                span,
+                f"write `{written.replace(',', '')}`",
+            )
+    return None
+
+
 def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
+    pos = getattr(exc, "pos_in_stream", None)
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        pos = exc.token.start_pos
+    if pos is not None:
+        thousands = _thousands(text, pos)
+        if thousands is not None:
+            return thousands
     if isinstance(exc, UnexpectedCharacters):
         line, col, pos = exc.line, exc.column, exc.pos_in_stream
         ch = text[pos] if pos < len(text) else ""
@@ -526,8 +551,11 @@ def _split_word(text: str, pos: int, line: int, col: int) -> Diagnostic | None:
     word = _word_at(text, start)
     span = n.Span(line, col, line, col + len(word), start, start + len(word))
     expected = _in_statement(_accepted_at(text, start), text, line)
-    hint = did_you_mean_hint(word, _keywords_in(expected)) or did_you_mean_hint(
-        word, _statement_keywords(text, line)
+    read = text[start:pos]  # the keyword the lexer took the word's start for (`free` of `freebie`)
+    hint = (
+        did_you_mean_hint(word, _keywords_in(expected))
+        or did_you_mean_hint(word, _statement_keywords(text, line))
+        or (f"did you mean `{read}`?" if read in _keywords_in(expected) else None)
     )
     return error("E102", f"unexpected `{word}`; expected {or_list(_expected_words(expected))}", span, hint)
 
@@ -653,6 +681,47 @@ def _escape_errors(text: str) -> list[Diagnostic]:
     return out
 
 
+# An escape for a control character between two letters of a value with no blank in it
+# (`"email\newsletter"`, `"C:\temp"`): far more likely a backslash meant as itself.
+_WORD_ESCAPE = re.compile(r"[A-Za-z](\\[ntr])[A-Za-z]")
+
+
+def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
+    """W307 for a tag, attribute or setup-fee title that looks like one word but holds a line
+    break or tab from an escape."""
+    values: list[n.Value] = []
+    for tag in offer.of(n.Tag):
+        values += [tag.key, tag.value]
+    for item in offer.items:
+        for c in item.clauses:
+            if isinstance(c, n.Attribute):
+                values += [c.key, c.value]
+            elif isinstance(c, n.SetupFee):
+                values += [t.text for t in c.titles]
+    out = []
+    for v in values:
+        if not isinstance(v, n.Text) or not v.quoted:
+            continue
+        raw = text[v.span.start : v.span.end]
+        m = _WORD_ESCAPE.search(raw)
+        if m is None or " " in raw:
+            continue
+        offset = v.span.start + m.start(1)
+        line, col = v.span.line, v.span.column + m.start(1)
+        escape = m.group(1)
+        name = {"\\n": "a line break", "\\t": "a tab", "\\r": "a carriage return"}[escape]
+        fixed = raw[: m.start(1)] + "\\" + raw[m.start(1) :]
+        out.append(
+            warning(
+                "W307",
+                f"`{escape}` in this value is {name}, not a backslash and `{escape[1]}`",
+                n.Span(line, col, line, col + 2, offset, offset + 2),
+                f"did you mean a backslash? write `\\\\`: {fixed}",
+            )
+        )
+    return out
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     """Tree -> nodes. Structural only: what is wrong with the tree is for checks.py to say."""
@@ -763,6 +832,10 @@ class _Builder(Transformer):
         return n.Billed(
             _meta_span(meta), True, self._number(length) if length is not None else None, self._name(unit)
         )
+
+    def billed_words(self, meta, children):
+        count, unit = children
+        return n.Billed(_meta_span(meta), True, None, self._name(unit), self._name(count))
 
     def billed_plain(self, meta, children):
         return n.Billed(_meta_span(meta), False, None, self._name(children[0]))

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
-
-# An offer is a page of text; anything this big is a mistake (a log, a dump, a binary).
-MAX_BYTES = 1024 * 1024
+from offerlang.language import MAX_SOURCE_BYTES as MAX_BYTES
 
 
 @dataclass

@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import (
+from offerlang.compiler.diagnostics import Diagnostic
+from offerlang.compiler.parser import code_only
+from offerlang.compiler.pipeline import parse_source
+from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
+from offerlang.language import (
     CONTACT_FIELDS,
     FEE_KEYWORDS,
     ITEM_KEYWORDS,
@@ -24,10 +28,6 @@ from offerlang.compiler.checks import (
     PARAM_TYPES,
     TOP_KEYWORDS,
 )
-from offerlang.compiler.diagnostics import Diagnostic
-from offerlang.compiler.parser import code_only
-from offerlang.compiler.pipeline import parse_source
-from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
 from offerlang.lsp import keywords
 
 # ---- positions ------------------------------------------------------------------------------
@@ -257,24 +257,24 @@ def _values(
 
 def _currencies(given: list[str]) -> list[Completion]:
     """ISO 4217 codes, the most used first, without those the list already has."""
-    from offerlang.iso_names import CURRENCY_NAMES
+    from offerlang.iso_labels import CURRENCY_LABELS
 
     common = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "DKK", "NOK", "BRL", "INR"]
     rest = sorted(CURRENCIES - set(common))
     codes = [c for c in common + rest if c not in given]
-    return [Completion(c, "value", CURRENCY_NAMES.get(c), sort=f"{i:03d}") for i, c in enumerate(codes)]
+    return [Completion(c, "value", CURRENCY_LABELS.get(c), sort=f"{i:03d}") for i, c in enumerate(codes)]
 
 
 def _countries() -> list[Completion]:
-    from offerlang.iso_names import COUNTRY_NAMES
+    from offerlang.iso_labels import COUNTRY_LABELS
 
-    return [Completion(c, "value", COUNTRY_NAMES.get(c), sort=c) for c in sorted(COUNTRIES)]
+    return [Completion(c, "value", COUNTRY_LABELS.get(c), sort=c) for c in sorted(COUNTRIES)]
 
 
 def _languages() -> list[Completion]:
-    from offerlang.iso_names import LANGUAGE_NAMES
+    from offerlang.iso_labels import LANGUAGE_LABELS
 
-    return [Completion(c, "value", LANGUAGE_NAMES.get(c), sort=c) for c in sorted(LANGUAGES)]
+    return [Completion(c, "value", LANGUAGE_LABELS.get(c), sort=c) for c in sorted(LANGUAGES)]
 
 
 def _statement_start(block: str) -> list[Completion]:
@@ -432,11 +432,11 @@ def hover(text: str, line: int, char: int, explain_item: Callable[[str], str | N
         kind = declared_params(text).get(word[1:])
         md = f"`param {word[1:]} {kind}`: a campaign parameter" if kind else None
     elif word in CURRENCIES and first in ("price", "trial", "discount"):
-        md = _name("CURRENCY_NAMES", word, "ISO 4217 currency")
+        md = _name("CURRENCY_LABELS", word, "ISO 4217 currency")
     elif word in COUNTRIES and first == "country":
-        md = _name("COUNTRY_NAMES", word, "ISO 3166 country")
+        md = _name("COUNTRY_LABELS", word, "ISO 3166 country")
     elif word in LANGUAGES and first in ("language", "title"):
-        md = _name("LANGUAGE_NAMES", word, "ISO 639-1 language")
+        md = _name("LANGUAGE_LABELS", word, "ISO 639-1 language")
     elif keywords.doc(word) and (word == first or word in keywords.WORDS or word == "fee"):
         md = f"**{word}**: {keywords.doc(word)}"
     if md is None:
@@ -445,9 +445,9 @@ def hover(text: str, line: int, char: int, explain_item: Callable[[str], str | N
 
 
 def _name(table: str, code: str, what: str) -> str:
-    from offerlang import iso_names
+    from offerlang import iso_labels
 
-    return f"`{code}`: {getattr(iso_names, table)[code]} ({what} code)"
+    return f"`{code}`: {getattr(iso_labels, table)[code]} ({what} code)"
 
 
 # ---- outline and $parameters ----------------------------------------------------------------

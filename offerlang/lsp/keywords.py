@@ -7,7 +7,7 @@ checker knows has a doc here.
 
 from __future__ import annotations
 
-from offerlang.compiler import checks
+from offerlang import language
 
 STATEMENTS: dict[str, str] = {
     # top level
@@ -56,10 +56,8 @@ WORDS: dict[str, str] = {
     "allow": "The buyer may change the quantity.",
     "lock": "The buyer cannot change the quantity.",
     "hide": "The quantity is hidden from the buyer, who cannot change it.",
-    "auto": "Renews automatically.",
-    "manual": "The buyer pays each renewal by hand.",
-    "opt-auto": "The buyer chooses at checkout; automatic renewal preselected.",
-    "opt-manual": "The buyer chooses at checkout; manual renewal preselected.",
+    # The renewal modes in the buyer's terms: language.RENEW_MEANINGS, as explain says them.
+    **{mode: meaning[0].upper() + meaning[1:] + "." for mode, meaning in language.RENEW_MEANINGS.items()},
     "free": "The trial costs nothing.",
     "paid": "The buyer pays the trial price (`trial price USD 1.00`) for the trial.",
     "card": "Whether the buyer must give a card to start the trial.",
@@ -72,10 +70,12 @@ WORDS: dict[str, str] = {
 
 # The values of each enumeration, in the order a completion list shows them (the checker's
 # lists, so the two cannot drift apart).
-RENEW_MODES = list(checks.RENEW_MODES)
-QUANTITY_WORDS = ["default", *checks.QUANTITY_BEHAVIORS]
+RENEW_MODES = list(language.RENEW_MODES)
+QUANTITY_WORDS = ["default", *language.QUANTITY_BEHAVIORS]
 _UNIT_ORDER = ["month", "year", "week", "day"]  # the usual billing periods first
-INTERVAL_UNITS = sorted(checks.INTERVAL_UNITS, key=lambda u: (_UNIT_ORDER.index(checks.INTERVAL_UNITS[u]), u))
+INTERVAL_UNITS = sorted(
+    language.INTERVAL_UNITS, key=lambda u: (_UNIT_ORDER.index(language.INTERVAL_UNITS[u]), u)
+)
 
 
 def doc(word: str) -> str | None:

@@ -15,8 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import EXACT, RENEW_MEANINGS, format_money
 from offerlang.review.document import Block, Heading, Line, Table, say, visible
 from offerlang.review.explain import (
+    AT_CHECKOUT,
     CATALOG,
     billing,
     buyer,
@@ -27,8 +29,6 @@ from offerlang.review.explain import (
     quantity_count,
 )
 from offerlang.review.timeline import (
-    EXACT,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
@@ -63,7 +63,7 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class OfferDiff:
-    """One offer compared. `status`: changed, unchanged, added, removed or invalid."""
+    """One offer compared. `status`: changed, unchanged, added, removed, invalid or skipped."""
 
     path: str  # what the reader sees as the offer's name: `old → new`, or the path in the tree
     status: str
@@ -139,7 +139,12 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     )
     out += _amounts(p, "price", "price", op.get("price"), np.get("price"))
     out += _trial(p, op, np)
-    out += _scalar(p, "renew", "renewal", op.get("renew"), np.get("renew"), str, absent=CATALOG)
+    if op.get("renew") != np.get("renew"):
+        o, n = op.get("renew"), np.get("renew")
+        text = f"renewal {o or CATALOG} → {n or CATALOG}"
+        if n is not None:
+            text += f": {RENEW_MEANINGS[n]}"
+        out.append(Change(p, "renew", text, o, n))
     if billing(op) != billing(np):
         text = f"billing {billing(op)} → {billing(np)}"
         out.append(Change(p, "billing", text, _billing_value(op), _billing_value(np)))
@@ -158,7 +163,13 @@ def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
     elif buyer(old) != buyer(new):
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
-        out.append(Change(None, "buyer", f"buyer {buyer(old)} → {buyer(new)}", who_old, who_new))
+        if who_old is None:
+            text = f"buyer added: {buyer(new)} (no longer: {AT_CHECKOUT})"
+        elif who_new is None:
+            text = f"buyer removed (was {buyer(old)}): {AT_CHECKOUT}"
+        else:
+            text = f"buyer {buyer(old)} → {buyer(new)}"
+        out.append(Change(None, "buyer", text, who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
     return out + _scalar(None, "lookup", "lookup key", old_key, new_key, say)
@@ -299,11 +310,11 @@ def _amounts(
         if o == n:
             continue
         if o is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(n, cur)} added", None, n, cur))
+            out.append(Change(item, field, f"{label} {cur} {format_money(n, cur)} added", None, n, cur))
         elif n is None:
-            out.append(Change(item, field, f"{label} {cur} {fmt_amount(o, cur)} removed", o, None, cur))
+            out.append(Change(item, field, f"{label} {cur} {format_money(o, cur)} removed", o, None, cur))
         else:
-            text = f"{label} {cur} {fmt_amount(o, cur)} → {fmt_amount(n, cur)}{percent_change(o, n)}"
+            text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
             out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":
         out.append(Change(item, field, "the catalog price applies again"))
@@ -410,6 +421,7 @@ def status_line(d: OfferDiff) -> str:
         "removed": "offer removed",
         "changed": plural(len(d.changes), "change"),
         "invalid": "does not compile",
+        "skipped": "not compared (a template that needs --set values)",
     }[d.status]
 
 

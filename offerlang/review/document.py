@@ -45,9 +45,24 @@ def quote(value: str) -> str:
 
 
 def md_text(text: str) -> str:
-    """`text` as literal markdown: no emphasis, code, links, HTML or table breaks, one line."""
-    text = re.sub("[&<>]", lambda m: _MD_ENTITIES[m[0]], visible(text))
+    """`text` as literal markdown: no emphasis, code, links, HTML or table breaks, one line,
+    and nothing GitHub would turn into a mention, a reference or a link (see `unlinked`)."""
+    text = re.sub("[&<>]", lambda m: _MD_ENTITIES[m[0]], unlinked(visible(text)))
     return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+# GitHub turns `@name` into a mention (a notification to that person or team), `#12` and
+# `owner/repo#12` into references, and `http://…`, `www.…` and `a@b.example` into links, in
+# rendered text whatever markdown escapes it had. A WORD JOINER (U+2060, invisible, not a
+# space) after `@` and `#`, inside `://` and after `www` breaks each pattern and leaves the
+# text reading the same.
+_JOINER = "\u2060"
+_LINKISH = re.compile(r"(?<=[@#])|(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+
+
+def unlinked(text: str) -> str:
+    """`text` that GitHub shows as typed: no mention, issue reference or autolink."""
+    return _LINKISH.sub(_JOINER, text)
 
 
 @dataclass(frozen=True, slots=True)

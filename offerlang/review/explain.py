@@ -13,16 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from offerlang import jsonout
+from offerlang.language import ADHOC, RENEW_MEANINGS, format_money, round_money
 from offerlang.review.document import Block, Heading, Line, Table, quote, say, visible
 from offerlang.review.timeline import (
     Timeline,
     discount_tier,
-    fmt_amount,
     has_trial,
     is_recurring,
     item_quantity,
     item_timelines,
-    round_money,
 )
 
 JSON_VERSION = 1
@@ -36,12 +35,11 @@ QUANTITY_BEHAVIOR = {
     "hide": "hidden from the buyer, who cannot change it",
     None: "the catalog decides whether the buyer may change it",
 }
-RENEWAL = {
-    "auto": "renews automatically (auto)",
-    "manual": "the buyer pays each renewal by hand (manual)",
-    "opt-auto": "the buyer chooses at checkout, automatic preselected (opt-auto)",
-    "opt-manual": "the buyer chooses at checkout, manual preselected (opt-manual)",
-}
+# In the buyer's terms (language.RENEW_MEANINGS), with the mode the offer writes.
+RENEWAL = {mode: f"{mode}: {meaning}" for mode, meaning in RENEW_MEANINGS.items()}
+# Who the buyer is when the offer names neither an account nor a contact.
+AT_CHECKOUT = "the buyer enters their details at checkout"
+LOCALISED = "; country, currency and language follow where they are"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +73,17 @@ def explain(payload: dict[str, Any], path: str) -> Explanation:
     return Explanation(path, payload, session_facts(payload), items)
 
 
+def template_fact(e: Explanation, names: list[str]) -> Explanation:
+    """The explanation of a template previewed without values: says so first."""
+    fact = ("template", f"parameters shown as {', '.join(names)}; give values with --set NAME=VALUE")
+    return Explanation(e.path, e.payload, [fact, *e.session], e.items)
+
+
 # ---- sentences ------------------------------------------------------------------------------
 
 
 def money(amounts: dict[str, Decimal]) -> str:
-    return ", ".join(f"{cur} {fmt_amount(v, cur)}" for cur, v in amounts.items())
+    return ", ".join(f"{cur} {format_money(v, cur)}" for cur, v in amounts.items())
 
 
 def pairs(mapping: dict[str, str]) -> str:
@@ -89,16 +93,23 @@ def pairs(mapping: dict[str, str]) -> str:
 def buyer(payload: dict[str, Any]) -> str:
     if "account" in payload:
         return f"existing account {say(payload['account'])}"
+    if "contact" not in payload:
+        return "none named: " + AT_CHECKOUT + LOCALISED
     # One line whatever the author typed: a name with a line break in it shows the escape.
-    c = {k: visible(v) for k, v in payload.get("contact", {}).items()}
+    c = {k: visible(v) for k, v in payload["contact"].items()}
     name = " ".join(c[k] for k in ("first", "last") if k in c)
-    words = [f"{name} <{c['email']}>" if "email" in c else name]
+    words = [f"{name} <{c['email']}>" if "email" in c and name else c.get("email", name)]
     words += [c["company"]] if "company" in c else []
     words += [f"phone {c['phone']}"] if "phone" in c else []
     words.append(
         f"country {c['country']}" if "country" in c else "no country (FastSpring assumes US and USD)"
     )
     words += [f"language {c['language']}"] if "language" in c else []
+    missing = [f for f in ("first", "last", "email") if f not in c]
+    if missing:
+        words.append("the checkout asks for the rest")
+    if "email" not in c:
+        words.append("no email, so no account link or receipt until the buyer types one")
     return "new buyer " + ", ".join(w for w in words if w)
 
 
@@ -232,15 +243,21 @@ def to_blocks(e: Explanation) -> list[Block]:
     blocks: list[Block] = [Heading(e.path), Heading("Session", 2), _facts_table(e.session)]
     for it in e.items:
         blocks += [Heading(f"Item {it.product}", 2), _facts_table(it.facts)]
-        blocks.append(Line(_pays(it)))
+        blocks.append(Line(pays(it)))
         for t in it.timelines:
             blocks += [Heading(f"{t.currency} timeline", 3), timeline_table(t)]
     return blocks
 
 
-def _pays(it: ItemExplanation) -> str:
+def pays(it: ItemExplanation) -> str:
+    """The sentence above an item's timelines (also the card's)."""
     if not it.timelines:
         return "What the buyer pays: the catalog's price, so there are no amounts to show."
+    if it.payload.get("pricing", {}).get("interval") == ADHOC:
+        return (
+            f"What the buyer pays at signup (quantity {it.quantity}; billed ad hoc, so there are "
+            "no renewals: later charges come when the seller bills):"
+        )
     if not is_recurring(it.payload.get("pricing", {})):
         return (
             f"What the buyer pays at signup (quantity {it.quantity}; "

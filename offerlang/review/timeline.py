@@ -13,7 +13,12 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
   discount subtracts the amount from the unit price, never below 0.
 - Rounding: the discounted unit price is rounded once, ROUND_HALF_UP, to the currency's minor
   units (2, or 0 for JPY and the other zero-decimal currencies); the charge is that unit price
-  times the quantity. Every other amount is already in minor units.
+  times the quantity, and the row says so ("0.25 − 10.5% = 0.22 each × 100"). Every other
+  amount is already in minor units. This is our model of FastSpring's arithmetic, not a rule it
+  publishes.
+- Rows: the charge at signup is always a row of its own; after it, one row per stretch of
+  periods that charge the same (adjacent rows with the same amount and reason are merged).
+- An `adhoc` item has no cycle: only its charge at signup is shown.
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
 - Only currencies the item prices itself have a timeline: without a price override the
   catalog's price applies and nothing is invented here.
@@ -22,17 +27,10 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.compiler.checks import minor_units
-
-# Enough digits that no product of an amount and a quantity is ever rounded (Python reads no
-# integer longer than 4300 digits, and E230 bounds amounts); the default 28 is not.
-EXACT = Context(prec=10_000, rounding=ROUND_HALF_UP)
-
-# At least this many paid periods are shown one by one, whatever the discount says.
-MIN_PAID_PERIODS = 3
+from offerlang.language import ADHOC, EXACT, format_money, round_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +58,8 @@ def shown(cost: tuple[Decimal | None, Decimal | None], currency: str) -> str:
     """An amount as the tables and diffs write it: `5.00`, `catalog`, or `catalog + 250.00`."""
     amount, plus = cost
     if amount is not None:
-        return fmt_amount(amount, currency)
-    return "catalog" if plus is None else f"catalog + {fmt_amount(plus, currency)}"
+        return format_money(amount, currency)
+    return "catalog" if plus is None else f"catalog + {format_money(plus, currency)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +130,10 @@ def item_quantity(item: dict[str, Any]) -> int:
 
 def is_recurring(pricing: dict[str, Any]) -> bool:
     """True when the payload itself says the item bills in periods. Otherwise the catalog
-    decides whether it recurs, and only the charge at checkout is known."""
+    decides whether it recurs, and only the charge at checkout is known; an `adhoc` item has no
+    periods at all (it is charged whenever the seller bills)."""
+    if pricing.get("interval") == ADHOC:
+        return False
     return any(k in pricing for k in ("interval", "trial", "paidTrial", "renew", "discountDuration"))
 
 
@@ -148,15 +149,6 @@ def discount_tier(pricing: dict[str, Any], quantity: int) -> tuple[int, Any] | N
     return max(tiers, key=lambda t: t[0]) if tiers else None
 
 
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    with localcontext(EXACT):
-        return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
-
-
-def fmt_amount(amount: Decimal, currency: str) -> str:
-    return format(round_money(amount, currency), "f")
-
-
 def discounted_unit(pricing: dict[str, Any], quantity: int, currency: str) -> tuple[Decimal, str] | None:
     """The discounted unit price in `currency` and how it was made, or None: no discount."""
     unit: Decimal = pricing["price"][currency]
@@ -169,10 +161,17 @@ def discounted_unit(pricing: dict[str, Any], quantity: int, currency: str) -> tu
         if off is None:
             return None
         floored = round_money(max(Decimal(0), unit - off), currency)
-        return floored, f"{fmt_amount(off, currency)} off {fmt_amount(unit, currency)}"
+        never = " (never below 0)" if off > unit else ""
+        unit_text, off_text = format_money(unit, currency), format_money(off, currency)
+        return floored, f"{unit_text} − {off_text} = {format_money(floored, currency)}{never}"
     percent = Decimal(value)
-    exact = unit - unit * percent / Decimal(100)
-    return round_money(exact, currency), f"{_percent(percent)}% off {fmt_amount(unit, currency)}"
+    # The unit price is rounded before it is multiplied by the quantity: the row shows that
+    # step, so hand arithmetic on the whole charge (0.25 × 100 − 10.5% = 22.375) is not a riddle.
+    rounded = round_money(unit - unit * percent / Decimal(100), currency)
+    return (
+        rounded,
+        f"{format_money(unit, currency)} − {_percent(percent)}% = {format_money(rounded, currency)}",
+    )
 
 
 def _percent(value: Decimal) -> str:
@@ -204,9 +203,11 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
         regular_row: tuple[Decimal | None, str] = (None, "the catalog's price" + less)
     else:
         discount = discounted_unit(pricing, quantity, currency)
+        if discount is not None and times:
+            discount = (discount[0], discount[1] + " each")
         regular_row = (
             regular * quantity,
-            "regular price" + (f" {fmt_amount(regular, currency)}{times}" if times else ""),
+            "regular price" + (f" {format_money(regular, currency)}{times}" if times else ""),
         )
 
     # Segments (first, last or None for "every later period", amount, basis), built from the
@@ -226,7 +227,7 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
         elif int(duration) > 0:
             segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
             segments.append((first_paid + int(duration), None, *regular_row))
-    charges = _expand(segments, keep=first_paid + MIN_PAID_PERIODS)
+    charges = _expand(segments)
     first = charges[0]
     basis = first.basis
     if "trial" not in pricing and "paidTrial" not in pricing:
@@ -235,10 +236,10 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
     fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
     amount, plus = first.amount, first.plus
     if fee is not None:
-        basis += f", plus setup fee {fmt_amount(fee, currency)}"
+        basis += f", plus setup fee {format_money(fee, currency)}"
         amount, plus = (amount + fee, None) if amount is not None else (None, fee)
     charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
-    return Timeline(currency, tuple(charges), trial)
+    return Timeline(currency, tuple(_merged(charges)), trial)
 
 
 def _trial_charge(
@@ -256,21 +257,32 @@ def _trial_charge(
     price = pricing.get("trialPrice", {}).get(currency)
     if price is None:
         return None, named("paid trial") + f", {currency} price set in the catalog"
-    return price * quantity, named(f"paid trial at {fmt_amount(price, currency)}{times}")
+    return price * quantity, named(f"paid trial at {format_money(price, currency)}{times}")
 
 
-def _expand(segments: list[tuple[int, int | None, Decimal | None, str]], keep: int) -> list[Charge]:
-    """Segments -> rows. Periods before `keep` get a row each, so the first paid periods are
-    always named one by one; a later segment stays one range, and the open-ended last segment
-    becomes the `onward` row, starting no earlier than period `keep - 1`."""
+def _expand(segments: list[tuple[int, int | None, Decimal | None, str]]) -> list[Charge]:
+    """Segments -> rows: the charge at signup (period 0) is a row of its own, since a setup fee
+    or a trial the catalog may set changes it alone; every other segment is one row, the
+    open-ended last one the `onward` row."""
     out: list[Charge] = []
     for first, last, amount, basis in segments:
+        if first == 0 and last != 0:
+            out.append(Charge(0, 0, amount, basis))
+            first = 1
         if last is None:
-            start = max(first, keep - 1)
-            out += [Charge(p, p, amount, basis) for p in range(first, start)]
-            out.append(Charge(start, start, amount, basis, onward=True))
-            continue
-        out += [Charge(p, p, amount, basis) for p in range(first, min(last, keep - 1) + 1)]
-        if last >= keep:
-            out.append(Charge(max(first, keep), last, amount, basis))
+            out.append(Charge(first, first, amount, basis, onward=True))
+        else:
+            out.append(Charge(first, last, amount, basis))
+    return out
+
+
+def _merged(charges: list[Charge]) -> list[Charge]:
+    """Adjacent rows that charge the same amount for the same reason, as one row."""
+    out: list[Charge] = []
+    for c in charges:
+        prev = out[-1] if out else None
+        if prev is not None and (prev.amount, prev.plus, prev.basis) == (c.amount, c.plus, c.basis):
+            out[-1] = Charge(prev.first, c.last, c.amount, c.basis, c.onward, c.plus)
+        else:
+            out.append(c)
     return out

@@ -1,0 +1,5 @@
+import sys
+
+from offerlang.action.run import main
+
+sys.exit(main())

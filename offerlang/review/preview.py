@@ -1,0 +1,335 @@
+"""`offer preview PATH`: the offer card, live, on http://127.0.0.1:PORT.
+
+A small threaded HTTP server on the loopback interface only. It serves three things, all made
+from the offer files under PATH and nothing else (no file is ever served by name, so nothing
+outside PATH can be asked for):
+
+    /        the page: the card (or a broken file's diagnostics) and a short script
+    /body    the same card without the page around it, fetched by the script on each update
+    /events  server-sent events: `update` with a version number whenever an offer file changes
+
+A watcher thread looks at the files' sizes and modification times (and, for files changed in
+the last two seconds, their bytes: two saves within one timestamp tick must not look like
+one) every WATCH_INTERVAL seconds. The page never polls: it holds one EventSource, which the
+browser reconnects at most once a second (`retry: 1000`) if the server goes away.
+
+DNS rebinding: a page on evil.example whose name is made to resolve to 127.0.0.1 could read
+the card; every request whose Host header is not this server's own loopback address and port
+is refused (403), so only http://127.0.0.1:PORT (or localhost:PORT) gets an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from offerlang.compiler.pipeline import CompileResult, compile_bytes
+from offerlang.compiler.render import render_text
+from offerlang.review import html
+
+WATCH_INTERVAL = 0.1  # seconds between looks at the files: a stat per file, cheap
+RECENT = 2.0  # a file modified this recently is hashed too: its mtime may not have moved
+RETRY_MS = 1000  # the EventSource reconnect delay: the page never asks more often than this
+HEARTBEAT = 15.0  # seconds between comments on an idle event stream, to notice closed tabs
+
+Fingerprint = dict[str, tuple[int, int, int, str]]
+
+
+def offer_paths(root: Path) -> Iterator[Path]:
+    """The offer files under `root` (itself, when it is a file), sorted, hidden folders skipped,
+    and never a file outside it: a symbolic link leading out of `root` is left out."""
+    if root.is_file():
+        yield root
+        return
+    real_root = root.resolve()
+    for f in sorted(root.rglob("*.offer")):
+        rel = f.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts[:-1]) or not f.is_file():
+            continue
+        if not f.resolve().is_relative_to(real_root):
+            continue
+        yield f
+
+
+def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
+    now = time.time() if now is None else now
+    out: Fingerprint = {}
+    for f in offer_paths(root):
+        try:
+            st = f.stat()
+            digest = ""
+            if now - st.st_mtime < RECENT:
+                digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        except OSError:
+            continue  # removed between the listing and the look: the next look sees it gone
+        out[str(f)] = (st.st_mtime_ns, st.st_size, st.st_ino, digest)
+    return out
+
+
+def render_body(root: Path) -> str:
+    """The card for every offer under `root`, or its diagnostics where one does not compile."""
+    from offerlang.review.explain import explain
+
+    explanations = []
+    broken: list[html.Broken] = []
+    templates: list[str] = []
+    for f in offer_paths(root):
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            broken.append(html.Broken(str(f), f"{f}: cannot be read ({exc.strerror or exc})\n"))
+            continue
+        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True)
+        if not r.ok:
+            broken.append(html.Broken(str(f), render_text(r.diagnostics, {r.path: r.text}, color=False)))
+        elif r.payload is None:
+            templates.append(str(f))
+        else:
+            explanations.append(explain(r.payload, r.path))
+    body = html.explain_body(explanations, broken)
+    if templates:
+        names = ", ".join(html.esc(t) for t in templates)
+        body += (
+            f'<p class="note">Templates with parameters (shown per buyer by offer send --rows): {names}</p>'
+        )
+    if not explanations and not broken and not templates:
+        body = f'<p class="empty">No *.offer file under {html.esc(str(root))} yet.</p>'
+    return body
+
+
+SCRIPT = """
+document.addEventListener("DOMContentLoaded", function () {
+  var version = document.body.dataset.version;
+  var status = document.getElementById("preview-status");
+  var events = new EventSource("/events");
+  events.addEventListener("update", function (e) {
+    if (e.data === version) { status.textContent = "watching for changes"; return; }
+    fetch("/body", {cache: "no-store"}).then(function (r) {
+      var v = r.headers.get("X-Offer-Version");
+      return r.text().then(function (t) { return [v, t]; });
+    }).then(function (vt) {
+      document.querySelector("main").innerHTML = vt[1];
+      version = vt[0];
+      document.body.dataset.version = version;
+      status.textContent = "updated " + new Date().toLocaleTimeString();
+      document.dispatchEvent(new CustomEvent("offer-preview-updated", {detail: version}));
+    });
+  });
+  events.onerror = function () { status.textContent = "offer preview stopped: reconnecting"; };
+});
+"""
+
+
+@dataclass
+class _State:
+    version: int
+    fingerprint: Fingerprint
+
+
+class PreviewServer:
+    """`start()` binds 127.0.0.1:`port` (0: a free port) and starts serving and watching;
+    `stop()` ends the event streams, the watcher and the server, and returns once they have."""
+
+    def __init__(self, root: str | Path, port: int = 0, *, interval: float = WATCH_INTERVAL) -> None:
+        self.root = Path(root)
+        self.interval = interval
+        self._state = _State(1, fingerprint(self.root))
+        self._changed = threading.Condition()
+        self._stopping = threading.Event()
+        self._cache: tuple[int, str] | None = None
+        self._render_lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self), bind_and_activate=False)
+        self.httpd.daemon_threads = True
+        self.httpd.allow_reuse_address = False
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def version(self) -> int:
+        with self._changed:
+            return self._state.version
+
+    def start(self) -> PreviewServer:
+        """Raises OSError when the port cannot be bound (in use)."""
+        try:
+            self.httpd.server_bind()
+            self.httpd.server_activate()
+        except OSError:
+            self.httpd.server_close()
+            raise
+        self._threads = [
+            threading.Thread(target=self.httpd.serve_forever, args=(0.2,), name="preview-http", daemon=True),
+            threading.Thread(target=self._watch, name="preview-watch", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        for t in self._threads:
+            t.join()
+
+    def __enter__(self) -> PreviewServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- watching --------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.check()
+
+    def check(self) -> bool:
+        """Look at the files once; True (and the event sent) when one changed."""
+        now = fingerprint(self.root)
+        with self._changed:
+            if now == self._state.fingerprint:
+                return False
+            # A file's digest appears when it is touched and goes when it ages: only a change
+            # of what is on disk counts.
+            if _same_files(now, self._state.fingerprint):
+                self._state.fingerprint = now
+                return False
+            self._state = _State(self._state.version + 1, now)
+            self._changed.notify_all()
+            return True
+
+    def wait_change(self, seen: int, timeout: float) -> int:
+        """The version once it is past `seen`, or the current one after `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state.version != seen or self._stopping.is_set(), timeout)
+            return self._state.version
+
+    def body(self) -> tuple[int, str]:
+        version = self.version
+        with self._render_lock:
+            if self._cache is None or self._cache[0] != version:
+                self._cache = (version, render_body(self.root))
+            return self._cache
+
+    def page(self, nonce: str) -> tuple[int, str]:
+        version, body = self.body()
+        csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'"
+        title = f"{self.root} · offer preview"
+        top = f'<div id="preview-status" role="status">watching {html.esc(str(self.root))}</div>'
+        text = html.page(title, body, head=f'<script nonce="{nonce}">{SCRIPT}</script>', csp=csp, top=top)
+        # The version the page was made from, for the script to compare with the first event.
+        return version, text.replace("<body>", f'<body data-version="{version}">', 1)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def allowed_hosts(self) -> set[str]:
+        return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+
+
+def _same_files(a: Fingerprint, b: Fingerprint) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for k, (mtime, size, ino, digest) in a.items():
+        m2, s2, i2, d2 = b[k]
+        if (mtime, size, ino) != (m2, s2, i2) or (digest and d2 and digest != d2):
+            return False
+    return True
+
+
+def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "offer-preview"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # a browser's requests are not news; errors reach the page itself
+
+        def do_HEAD(self) -> None:
+            self.do_GET()
+
+        def do_GET(self) -> None:
+            if self.headers.get("Host", "").lower() not in server.allowed_hosts():
+                text = f"offer preview answers only {server.url}\n"
+                return self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", text)
+            path = urlsplit(self.path).path
+            if path == "/":
+                nonce = secrets.token_urlsafe(16)
+                version, text = server.page(nonce)
+                return self._send(HTTPStatus.OK, "text/html; charset=utf-8", text, version)
+            if path == "/body":
+                version, text = server.body()
+                return self._send(HTTPStatus.OK, "text/html; charset=utf-8", text, version)
+            if path == "/events":
+                return self._events()
+            self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", "not found\n")
+
+        def _refuse(self) -> None:
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "read only\n")
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+        def _send(self, status: HTTPStatus, kind: str, text: str, version: int | None = None) -> None:
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            if version is not None:
+                self.send_header("X-Offer-Version", str(version))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def _events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            seen = server.version
+            try:
+                # The current version first: the page compares it with its own, so a save made
+                # between loading the page and opening the stream is not missed.
+                self._event(f"retry: {RETRY_MS}\nevent: update\ndata: {seen}\n\n")
+                while not server.stopping:
+                    now = server.wait_change(seen, HEARTBEAT)
+                    if server.stopping:
+                        break
+                    if now == seen:
+                        self._event(": still here\n\n")
+                        continue
+                    seen = now
+                    self._event(f"event: update\ndata: {json.dumps(now)}\n\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the tab was closed
+
+        def _event(self, text: str) -> None:
+            self.wfile.write(text.encode("utf-8"))
+            self.wfile.flush()
+
+    return Handler
