@@ -11,8 +11,11 @@ import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from offerlang import compile_source
 from offerlang.authoring.fmt import format_source
 from offerlang.compiler.pipeline import parse_source
+from offerlang.review.document import to_markdown
+from offerlang.review.explain import explain, timeline_table
 
 from .conftest import EXAMPLES, FIXTURES
 
@@ -268,7 +271,12 @@ async def test_hover_explains_keywords_items_and_codes(client: LanguageClient):
     )
     item = await hover("item prime-sub")
     assert item is not None and item.startswith("### item prime-sub")
-    assert "| after the trial | 5.00 | 50% off 9.99 |" in item
+    # The item's timelines exactly as `offer explain` tabulates them.
+    explained = explain(compile_source(text).payload, "spring.offer")
+    prime = next(it for it in explained.items if it.product == "prime-sub")
+    assert len(prime.timelines) == 2
+    for timeline in prime.timelines:
+        assert to_markdown([timeline_table(timeline)]).strip() in item
     assert await hover("price USD 9.99, EUR") == "`EUR`: Euro (ISO 4217 currency code)"
     assert await hover("# Spring promotion") is None  # a comment
 

@@ -782,15 +782,16 @@ def code_hint(value: str, codes: frozenset[str], what: str, example: str) -> str
     key = name_key(value)
     meant = CODE_MISTAKES.get(key) or CODE_MISTAKES.get(value.lower()) or names.get(key)
     if meant in codes:
-        return f"did you mean `{meant}`?"
+        return suggest(meant)
     tag = LANGUAGE_TAG.fullmatch(value) if codes is LANGUAGES else None
     if tag is not None:
         base = tag.group(1).lower()
         base = base if base in codes else names.get(base, "")
         if base in codes:
-            return (
+            return Suggestion(
                 f"did you mean `{base}`? FastSpring takes the language alone (ISO 639-1); "
-                "a region goes in `country`"
+                "a region goes in `country`",
+                base,
             )
     return did_you_mean_hint(value, codes, f"use the {what}, e.g. `{example}`")
 

@@ -22,7 +22,15 @@ from lark.lexer import TerminalDef
 
 from offerlang import usercache
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, or_list, warning
+from offerlang.compiler.diagnostics import (
+    Diagnostic,
+    Suggestion,
+    did_you_mean_hint,
+    error,
+    or_list,
+    suggest,
+    warning,
+)
 from offerlang.iso import CURRENCIES
 from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, THOUSANDS
 
@@ -555,7 +563,7 @@ def _split_word(text: str, pos: int, line: int, col: int) -> Diagnostic | None:
     hint = (
         did_you_mean_hint(word, _keywords_in(expected))
         or did_you_mean_hint(word, _statement_keywords(text, line))
-        or (f"did you mean `{read}`?" if read in _keywords_in(expected) else None)
+        or (suggest(read) if read in _keywords_in(expected) else None)
     )
     return error("E102", f"unexpected `{word}`; expected {or_list(_expected_words(expected))}", span, hint)
 
@@ -716,7 +724,7 @@ def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
                 "W307",
                 f"`{escape}` in this value is {name}, not a backslash and `{escape[1]}`",
                 n.Span(line, col, line, col + 2, offset, offset + 2),
-                f"did you mean a backslash? write `\\\\`: {fixed}",
+                Suggestion(f"did you mean a backslash? write `\\\\`: {fixed}", "\\" + escape),
             )
         )
     return out

@@ -10,7 +10,7 @@ recover one and answers nothing rather than fail when it could not.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,7 +247,7 @@ def _params(text: str, ctx: CompletionContext) -> list[Completion]:
 
 
 def _values(
-    words: list[str], kind: str, detail: Callable[[str], str | None] | None = None
+    words: Sequence[str], kind: str, detail: Callable[[str], str | None] | None = None
 ) -> list[Completion]:
     return [
         Completion(w, kind, detail(w) if detail else keywords.doc(w), sort=f"{i:03d}")
