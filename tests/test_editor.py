@@ -8,7 +8,9 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +90,28 @@ def test_the_grammar_knows_every_statement_keyword():
     words = set(re.search(r"\((.*?)\)", statement["match"]).group(1).split("|"))
     words |= {"param", "item", "setup", "country", "language"}  # their own patterns
     assert set(TOP_KEYWORDS) | set(ITEM_KEYWORDS) | set(CONTACT_FIELDS) <= words
+
+
+PANEL = """
+const { execFile } = require("node:child_process");
+const s = require("./lib/settings");
+const [offer, file] = process.argv.slice(1);
+const run = s.explainArgs([offer, "lsp"], file);
+execFile(run.command, run.args, (error, stdout, stderr) =>
+  console.log(s.explainOutcome(error, stdout, stderr)),
+);
+"""
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [ROOT / "examples" / "spring-promotion.offer", ROOT / "tests/fixtures/invalid/unknown-currency.offer"],
+)
+def test_the_explain_panel_shows_the_card_the_real_cli_prints(npm, offer):
+    # The extension's own logic (lib/settings.js) running this checkout's `offer`: a valid offer
+    # and a broken one both give the HTML card (the broken one lists its diagnostics in it).
+    cli = Path(sys.executable).parent / "offer"
+    result = subprocess.run(
+        ["node", "-e", PANEL, str(cli), str(offer)], cwd=VSCODE, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "card", result.stderr

@@ -58,9 +58,10 @@ async function renderCard(file) {
   const value = config().get("server.command");
   const html = settings.explainArgs(value, file, "html");
   const got = await run(html.command, html.args, cwd);
-  if (!got.error) return got.stdout;
   const title = `Offer: ${path.basename(file)}`;
-  switch (settings.explainFailure(got.error, got.stderr)) {
+  switch (settings.explainOutcome(got.error, got.stdout, got.stderr)) {
+    case "card":
+      return got.stdout;
     case "no-html": {
       // An offerlang without the HTML card: the text explanation still says it all.
       const text = settings.explainArgs(value, file, "text");

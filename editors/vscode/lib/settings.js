@@ -60,6 +60,17 @@ function explainFailure(error, stderr) {
   return "failed";
 }
 
+/**
+ * What to show for a run of `offer explain --format html`: "card" when it printed a card (it
+ * does for an offer that does not compile too, with the diagnostics in it, and exits 1), else
+ * what explainFailure makes of the error.
+ */
+function explainOutcome(error, stdout, stderr) {
+  if (/^\s*<!doctype html/i.test(stdout || "")) return "card";
+  if (!error) return "failed"; // exit 0 without a card: not an offerlang we understand
+  return explainFailure(error, stderr);
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -81,6 +92,7 @@ module.exports = {
   explainArgs,
   initializationOptions,
   explainFailure,
+  explainOutcome,
   escapeHtml,
   fallbackPage,
 };

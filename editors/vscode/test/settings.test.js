@@ -56,3 +56,12 @@ test("the fallback page escapes what it shows", () => {
   assert.ok(page.includes("note &lt;b&gt;"));
   assert.ok(page.includes("Content-Security-Policy"));
 });
+
+test("a printed card is shown whatever the exit code; otherwise the failure decides", () => {
+  const card = "<!doctype html>\n<html lang=\"en\">…</html>";
+  assert.equal(s.explainOutcome(null, card, ""), "card");
+  assert.equal(s.explainOutcome({ code: 1 }, card, "a.offer:3:9: error[E202]"), "card"); // a broken offer's card
+  assert.equal(s.explainOutcome({ code: 2 }, "", "Error: Invalid value for '--format': 'html' is not one of"), "no-html");
+  assert.equal(s.explainOutcome({ code: 1 }, "", "a.offer:3:9: error[E202]"), "invalid");
+  assert.equal(s.explainOutcome(null, "plain text", ""), "failed");
+});
