@@ -105,7 +105,9 @@ class OfferServer(LanguageServer):
     def current(self, uri: str) -> a.Analysis:
         """The analysis of the document as it is now (run here if the debounced one is due)."""
         text = self.text(uri)
-        doc = self.documents.setdefault(uri, _Document())
+        doc = self.documents.get(uri)
+        if doc is None:  # a request about a document that is not open: nothing to keep
+            return a.Analysis.of(text, _path_of(uri))
         if doc.analysis is None or doc.analysis.text != text:
             doc.analysis = a.Analysis.of(text, _path_of(uri))
         return doc.analysis
