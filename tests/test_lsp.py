@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
+import re
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +21,7 @@ from offerlang.compiler.pipeline import parse_source
 from offerlang.review.document import to_markdown
 from offerlang.review.explain import explain, timeline_table
 
-from .conftest import EXAMPLES, FIXTURES
+from .conftest import EXAMPLES, FIXTURES, ROOT
 
 OFFER = Path(sys.executable).parent / "offer"
 DOCS = "https://example.com/offerlang/docs/language.md"
@@ -501,3 +503,37 @@ async def test_memory_is_stable_over_ten_thousand_edits():
         await edits(1002, 9000)
         grown = _rss_kib(pid) - warm
         assert grown < 8 * 1024, f"the server grew by {grown} KiB over 9,000 edits"
+
+
+# ---- docs/editor.md shows the exact messages -------------------------------------------------
+
+
+@in_own_loop
+async def test_the_messages_in_docs_editor_md_are_what_the_server_sends():
+    doc = (ROOT / "docs" / "editor.md").read_text("utf-8")
+    offer = re.search(r"```offer\n(.*?)```", doc, re.S).group(1)
+    published, request, answer = (json.loads(b) for b in re.findall(r"```json\n(.*?)```", doc, re.S)[:3])
+    docs_url = published["params"]["diagnostics"][0]["codeDescription"]["href"].split("#")[0]
+    capabilities = t.ClientCapabilities(
+        general=t.GeneralClientCapabilities(position_encodings=[t.PositionEncodingKind.Utf16]),
+        text_document=t.TextDocumentClientCapabilities(
+            completion=t.CompletionClientCapabilities(
+                completion_item=t.ClientCompletionItemOptions(snippet_support=True)
+            )
+        ),
+    )
+    async with session(capabilities, docsUrl=docs_url) as client:
+        uri = published["params"]["uri"]
+        client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                t.TextDocumentItem(uri=uri, language_id="offer", version=1, text=offer)
+            )
+        )
+        await _published(client)
+        converter = client.protocol._converter
+        sent = [converter.unstructure(d) for d in client.diagnostics[uri]]
+        assert sent == published["params"]["diagnostics"]
+        result = await client.text_document_completion_async(
+            converter.structure(request["params"], t.CompletionParams)
+        )
+        assert converter.unstructure(result) == answer["result"]
