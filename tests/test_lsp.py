@@ -70,9 +70,14 @@ async def session(capabilities: t.ClientCapabilities | None = None, **options):
         )
         client.encoding = result.capabilities.position_encoding  # type: ignore[attr-defined]
         yield client
-        await client.shutdown_session()
     finally:
-        await client.stop()
+        # Also after a failed assertion: shut the server down, or end it, so that nothing waits.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), 30)
+        server = client._server  # type: ignore[attr-defined]
+        if server is not None and server.returncode is None:
+            server.kill()
+        await asyncio.wait_for(client.stop(), 30)
 
 
 # ---- helpers ----------------------------------------------------------------------------------
