@@ -1,10 +1,12 @@
 """offerlang: FastSpring checkout offers as reviewable source files.
 
 The package is the pipeline, dependencies pointing one way (tools never imported by the compiler):
-    compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema
-    review/     timeline, explain, diff          authoring/  fmt, importer
-    send/       FastSpring client, receipts      campaign/   rows, ledger, runner
+    compiler/   source -> parser (grammar/offer.lark) -> nodes -> checks -> emit -> schema;
+                targets/: Sessions v1 (default) and v2, what each can say, each one's emitter
+    review/     timeline, explain, diff, revisions    authoring/  formatter, importer
+    send/       FastSpring client, receipts            campaign/   rows, ledger, runner
     cli/        the thin `offer` command over all of the above
+Beneath them all: language (the facts), iso, jsonout, text, usercache, errors (OfferlangError).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ _EXPORTS = {
     "Diagnostic": "compiler.diagnostics",
     "Severity": "compiler.diagnostics",
     "Span": "compiler.nodes",
+    "Target": "compiler.targets",
+    "OfferlangError": "errors",
+    "UnreadableFile": "compiler.source",
 }
 
 if TYPE_CHECKING:
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
         compile_source,
         parse_source,
     )
+    from offerlang.compiler.source import UnreadableFile
+    from offerlang.compiler.targets import Target
+    from offerlang.errors import OfferlangError
 
 
 def __getattr__(name: str) -> Any:
@@ -50,8 +58,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CompileResult",
     "Diagnostic",
+    "OfferlangError",
     "Severity",
     "Span",
+    "Target",
+    "UnreadableFile",
     "__version__",
     "compile_bytes",
     "compile_file",

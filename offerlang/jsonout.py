@@ -7,6 +7,8 @@ with exactly its digits, so `19.99` leaves as the JSON number `19.99`.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +47,16 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _container(open_, close, entries, out, indent, level, *, is_dict: bool) -> None:
+def _container(
+    open_: str,
+    close: str,
+    entries: list[Any],
+    out: list[str],
+    indent: int | None,
+    level: int,
+    *,
+    is_dict: bool,
+) -> None:
     if not entries:
         out.append(open_ + close)
         return
@@ -72,6 +83,43 @@ def _decimal(value: Decimal) -> str:
     return format(value, "f")  # never exponent notation: 1E+2 -> 100
 
 
-def loads(text: str) -> Any:
-    """Parse JSON keeping every fractional number as an exact Decimal."""
-    return json.loads(text, parse_float=Decimal)
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# Deeper JSON is refused before it is parsed: the standard parser recurses once per level and
+# would end in a RecursionError (an internal error) on `[[[[…` 100,000 deep. Nothing offerlang
+# reads (payloads, answers, rows, journal records) comes near it.
+MAX_DEPTH = 64
+# What json.loads(text, parse_float=Decimal) would build anew for every call (a journal of
+# 300,000 records spent a sixth of its reading time making decoders).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+# A string, its escapes included (so brackets inside it do not count), or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON keeping every fractional number as an exact Decimal. A JSONDecodeError (a
+    ValueError) for text that is not JSON, including JSON nested deeper than MAX_DEPTH."""
+    if isinstance(text, bytes):  # as json.loads takes them
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    # Counting is cheap; only text with that many brackets is scanned for its real depth.
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_depth(text)
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:  # a caller already deep in its own stack: still bad input, not a crash
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise json.JSONDecodeError(f"nested deeper than {MAX_DEPTH} levels", text, match.start())
+        elif token in ("]", "}"):
+            depth -= 1

@@ -15,16 +15,50 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from enum import StrEnum
 from typing import Final
 
 from offerlang.iso import ZERO_DECIMAL_CURRENCIES
 
 # ---- keywords: where each statement may stand -----------------------------------------------
 
-TOP_KEYWORDS: Final = ("account", "contact", "lookup", "coupon", "expires", "tag", "item", "param")
-ITEM_KEYWORDS: Final = ("quantity", "price", "trial", "billed", "renew", "discount", "attribute", "setup")
+TOP_KEYWORDS: Final = (
+    "account",
+    "contact",
+    "lookup",
+    "coupon",
+    "expires",
+    "tag",
+    "item",
+    "param",
+    # Sessions v2 only (see "targets" below)
+    "locale",
+    "buyer",
+    "payment",
+    "hide",
+)
+ITEM_KEYWORDS: Final = (
+    "quantity",
+    "price",
+    "trial",
+    "billed",
+    "renew",
+    "discount",
+    "attribute",
+    "setup",
+    # Sessions v2 only
+    "eds",
+    "shipping",
+    "display",
+    "summary",
+    "instructions",
+    "image",
+)
 CONTACT_FIELDS: Final = ("first", "last", "email", "company", "phone", "country", "language")
 FEE_KEYWORDS: Final = ("title", "price")
+# The statements (and payload fields) that say who the buyer is: a session naming one is that
+# buyer's, so two identical ones in a campaign would give one buyer two sessions.
+BUYER_KEYWORDS: Final = ("account", "contact", "lookup")
 
 # The blocks a statement stands in, and the keywords each takes: a keyword written in another
 # block is pointed at its home (`title` in an item belongs in its `setup fee { … }`).
@@ -50,19 +84,78 @@ BLOCK_ROLES: Final[dict[str, str]] = {
 }
 
 # ---- enums: the values a clause takes, in the order the docs list them ---------------------
+#
+# Each is a StrEnum, so that the tables that say what a value means (explain's wording, for
+# one) can be keyed by it and a test can hold them to every value; the tuples beside them are
+# the plain values, for membership tests, messages and the schema generator.
 
-# `renew MODE` → pricing.renew. What each means to the buyer: SESSIONS-V1.md "Renewal choices".
-RENEW_MODES: Final = ("auto", "manual", "opt-auto", "opt-manual")
+
+class RenewMode(StrEnum):
+    """`renew MODE` → pricing.renew: what happens when a subscription period ends."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+    OPT_AUTO = "opt-auto"
+    OPT_MANUAL = "opt-manual"
+
+
+class QuantityBehavior(StrEnum):
+    """`quantity BEHAVIOUR` → pricing.quantityBehavior: may the buyer change the quantity."""
+
+    ALLOW = "allow"
+    LOCK = "lock"
+    HIDE = "hide"
+
+
+class Interval(StrEnum):
+    """`billed every N UNIT` → pricing.interval (the unit, singular); `billed adhoc` → "adhoc"."""
+
+    ADHOC = "adhoc"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class DiscountKind(StrEnum):
+    """`discount 10%` or `discount USD 5.00` → pricing.discountType."""
+
+    PERCENT = "percent"
+    AMOUNT = "amount"
+
+
+class TrialKind(StrEnum):
+    """`trial … free` or `trial … paid` → pricing.paidTrial."""
+
+    FREE = "free"
+    PAID = "paid"
+
+
+class ParamType(StrEnum):
+    """`param NAME TYPE`: what a campaign value must be."""
+
+    TEXT = "text"
+    EMAIL = "email"
+    COUNTRY = "country"
+    LANGUAGE = "language"
+    MONEY = "money"
+    INTEGER = "integer"
+    PRODUCT = "product"
+
+
+RENEW_MODES: Final = tuple(m.value for m in RenewMode)
 # Each mode in the buyer's terms, as explain, diff, hints and docs say it. The opt- modes are
 # FastSpring's checkout checkbox "securely save payment details for automated subscription
 # renewal": opt-auto leaves it unticked (Allow, Opt-In), opt-manual ticks it (Allow, Opt-Out).
 # House reading of the names, not verified against a live store.
+# Keyed by the enum, and held to every mode by tests/test_language.py.
 RENEW_MEANINGS: Final[dict[str, str]] = {
-    "auto": "renews automatically; the buyer is offered no choice",
-    "manual": "renews manually (the buyer pays each period from their account page); no choice offered",
-    "opt-auto": "renews manually unless the buyer opts in to automatic renewal "
+    RenewMode.AUTO: "renews automatically; the buyer is offered no choice",
+    RenewMode.MANUAL: "renews manually (the buyer pays each period from their account page); "
+    "no choice offered",
+    RenewMode.OPT_AUTO: "renews manually unless the buyer opts in to automatic renewal "
     "(FastSpring's checkout checkbox, unticked)",
-    "opt-manual": "renews automatically unless the buyer opts out to manual renewal "
+    RenewMode.OPT_MANUAL: "renews automatically unless the buyer opts out to manual renewal "
     "(FastSpring's checkout checkbox, ticked)",
 }
 # Renewal words people write for a mode, and the mode they mean: `opt-in` is the buyer
@@ -77,15 +170,11 @@ RENEW_MISTAKES: Final[dict[str, str]] = {
     "opt_out": "opt-manual",
     "opt-out-manual": "opt-manual",
 }
-# `quantity … BEHAVIOUR` → pricing.quantityBehavior
-QUANTITY_BEHAVIORS: Final = ("allow", "lock", "hide")
-# `billed every N UNIT` → pricing.interval (singular); `billed adhoc` → "adhoc"
-ADHOC: Final = "adhoc"
-INTERVALS: Final = (ADHOC, "day", "week", "month", "year")
+QUANTITY_BEHAVIORS: Final = tuple(b.value for b in QuantityBehavior)
+ADHOC: Final = Interval.ADHOC.value
+INTERVALS: Final = tuple(i.value for i in Interval)
 # The words an offer may write for a unit, singular or plural, and the interval each means.
 INTERVAL_UNITS: Final[dict[str, str]] = {word: unit for unit in INTERVALS[1:] for word in (unit, unit + "s")}
-# `discount VALUE …`: a percent or a money list → pricing.discountType
-DISCOUNT_KINDS: Final = ("percent", "amount")
 # Words for a billing cycle that are not `every N unit`, and the cycle they mean (N, unit):
 # `billed biweekly` is `billed every 2 weeks`.
 INTERVAL_ADVERBS: Final[dict[str, tuple[int, str]]] = {
@@ -130,10 +219,17 @@ NUMBER_WORDS: Final[dict[str, int]] = {
     "eleven": 11,
     "twelve": 12,
 }
-# `param NAME TYPE`
-PARAM_TYPES: Final = ("text", "email", "country", "language", "money", "integer", "product")
+DISCOUNT_KINDS: Final = tuple(k.value for k in DiscountKind)
+TRIAL_KINDS: Final = tuple(k.value for k in TrialKind)
+PARAM_TYPES: Final = tuple(t.value for t in ParamType)
 # The parameter types that may stand for an amount (`price USD $price`).
-AMOUNT_PARAM_TYPES: Final = ("money", "integer")
+AMOUNT_PARAM_TYPES: Final = (ParamType.MONEY.value, ParamType.INTEGER.value)
+
+# The code lists a currency, country or language is checked against (offerlang/iso.py), as the
+# messages name them.
+CURRENCY_CODE: Final = "ISO 4217 currency code"
+COUNTRY_CODE: Final = "ISO 3166 country code"
+LANGUAGE_CODE: Final = "ISO 639-1 language code"
 
 # Codes people write that are not ISO codes, and the one they mean: "UK" is GB in ISO 3166;
 # three-letter and English names of languages are not ISO 639-1.
@@ -254,6 +350,10 @@ LOOKUP_KEY: Final = re.compile(r"[A-Za-z0-9_-]{4,}")
 ACCOUNT_ID: Final = re.compile(r"[A-Za-z0-9_-]+")
 PARAM_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what `$name` can spell (PARAM_REF)
 EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A number as an author writes it: no exponent, no thousands separator (the grammar's NUMBER;
+# a campaign value for a `money` parameter must read the same way).
+NUMBER: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+WHOLE_NUMBER: Final = re.compile(r"-?[0-9]+")
 # quantityDiscounts keys: a minimum quantity written as a positive whole number
 TIER_KEY: Final = re.compile(r"[1-9][0-9]*")
 
@@ -284,6 +384,8 @@ MAX_SOURCE_BYTES: Final = 1024 * 1024
 LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})[-_][A-Za-z0-9]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
 # A number written with thousands separators (`7,400`, `1,299.00`): offers write `7400`.
 THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+# A number written with a decimal comma (`7,40`, as in much of Europe): offers write `7.40`.
+DECIMAL_COMMA: Final = re.compile(r"[0-9]+,[0-9]{1,2}")
 
 # ---- money -----------------------------------------------------------------------------------
 
@@ -303,15 +405,147 @@ def decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, half up, exactly (the only rounding offerlang does)."""
+    with localcontext(EXACT):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """THE money rounding rule: to the currency's minor units, half up (as people round money by
     hand: 9.985 → 9.99; Python's default, half even, gives 9.98). An amount that already has at
     most that many decimals is only padded (`9.9` → `9.90`), never changed. This is our model of
     FastSpring's arithmetic, not a rule FastSpring publishes."""
-    with localcontext(EXACT):
-        return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+    return round_half_up(amount, minor_units(currency))
 
 
 def format_money(amount: Decimal, currency: str) -> str:
     """An amount as text with its currency's minor units (`9.9` USD → `9.90`, JPY → `1200`)."""
     return format(round_money(amount, currency), "f")
+
+
+# ---- targets: the two FastSpring session APIs an offer compiles to --------------------------
+# The contracts: shared/fastspring/SESSIONS-V1.md (legacy `POST /sessions`) and SESSIONS-V2.md
+# (the current `POST /v2/checkouts/{store}/{checkout}/sessions`). docs/targets.md says in words
+# what maps and what does not; offerlang/compiler/targets/ holds the checks and the emitters.
+
+# Short names (`--target v1|v2`) and the names the repository config uses (`target = "..."`).
+TARGETS: Final = ("v1", "v2")
+DEFAULT_TARGET: Final = "v1"
+TARGET_CONFIG_NAMES: Final[dict[str, str]] = {"v1": "sessions-v1", "v2": "sessions-v2"}
+# A v2 checkout is `{type}-{name}` inside a store (`acme/web-main`); FastSpring fixes the type.
+V2_CHECKOUT_TYPES: Final = ("popup", "embedded", "web")
+V2_CHECKOUT: Final = re.compile(
+    r"(?P<store>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"/(?P<checkout>(?:popup|embedded|web)-[A-Za-z0-9_-]+)"
+)
+# The 36 currencies v2 takes prices in (SESSIONS-V2.md, "Prices").
+V2_CURRENCIES: Final = frozenset(
+    [
+        "AED",
+        "ARS",
+        "AUD",
+        "BRL",
+        "CAD",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CZK",
+        "DKK",
+        "EUR",
+        "GBP",
+        "HKD",
+        "HUF",
+        "IDR",
+        "INR",
+        "JPY",
+        "KRW",
+        "MXN",
+        "MYR",
+        "NOK",
+        "NZD",
+        "PEN",
+        "PHP",
+        "PLN",
+        "RUB",
+        "SAR",
+        "SEK",
+        "SGD",
+        "THB",
+        "TRY",
+        "TWD",
+        "USD",
+        "VND",
+        "ZAR",
+    ]
+)
+# `billed every N unit` -> subscriptionOverrides.billingFrequency.intervalUnit; `billed adhoc`
+# is ON_DEMAND (house reading). Quantity behaviours are upper case in v2 (house reading).
+V2_INTERVAL_UNITS: Final[dict[str, str]] = {
+    ADHOC: "ON_DEMAND",
+    "day": "DAY",
+    "week": "WEEK",
+    "month": "MONTH",
+    "year": "YEAR",
+}
+V2_QUANTITY_BEHAVIORS: Final[dict[str, str]] = {b: b.upper() for b in QUANTITY_BEHAVIORS}
+# Payment methods `payment methods` orders and `hide payment methods` hides. SESSIONS-V2.md
+# names CARD, PAYPAL and WIRE; the others are FastSpring's method names as its checkout lists
+# them (house reading). Another upper-case name is accepted with a warning (W503): FastSpring
+# adds methods, and offerlang should not stand in the way of one it does not know yet.
+V2_PAYMENT_METHODS: Final = ("CARD", "PAYPAL", "WIRE", "AMAZON", "APPLEPAY", "GOOGLEPAY")
+PAYMENT_METHOD_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+# `image …` -> descriptions.imageUrl: an http(s) address with a host and no white space
+# anywhere (Unicode white space included: a tab or a no-break space pasted with the address).
+WEB_ADDRESS: Final = re.compile(r"https?://[^\s/]+\S*")
+# `locale pt-BR` -> locale: a language, optionally with a region; at most 5 characters.
+LOCALE: Final = re.compile(r"(?P<language>[a-z]{2})(?:-(?P<region>[A-Z]{2}))?")
+V2_LOCALE_LENGTH: Final = 5
+# v2's own lengths (SESSIONS-V2.md, "Request body"): checked on v2 only.
+V2_MAX_LENGTHS: Final[dict[str, int]] = {
+    "account": 64,
+    "email": 255,
+    "first": 50,
+    "last": 50,
+    "company": 255,
+    "phone": 64,
+    "coupon": 256,
+    "product": 256,
+    "description": 512,
+    "lookup": 512,
+}
+# customer.externalAccountId (the v1 lookup key): 4 to 512 characters.
+V2_EXTERNAL_ID: Final = re.compile(r"[_a-zA-Z0-9-]{4,512}")
+# An EDS fee (FastSpring's Extended Download Service) must exceed its base price.
+EDS_FEE_BASE: Final = Decimal("1.50")
+# What offerlang records, beside FastSpring's own warnings, when a v2 201 names a valid session
+# but leaves out (or garbles) something else: the session exists, so it is recorded (a rerun
+# must not create it twice), with what was assumed; each is a warning and exit 5 like
+# FastSpring's. Codes FastSpring would not use (`OFFERLANG_…`), with what to do.
+V2_ANSWER_GAPS: Final[dict[str, str]] = {
+    "OFFERLANG_NO_LINK": "check the link before handing it out: a checkout in test mode has `.test.` "
+    "in its link",
+    "OFFERLANG_NO_EXPIRY": "the session may expire sooner or later than shown: check it in the "
+    "FastSpring app",
+    "OFFERLANG_UNREADABLE_WARNING": "check the session in the FastSpring app before sending its link",
+}
+# How long a v2 session lives when its answer does not say (the contract's example: 24 hours).
+V2_ASSUMED_LIFETIME_MS: Final = 24 * 60 * 60 * 1000
+# Top-level fields of a v2 request (SESSIONS-V2.md, "v2 only") that offerlang does not support
+# yet, and what to do meanwhile: `offer import` names them as such, not as unknown fields.
+V2_UNSUPPORTED_FIELDS: Final[dict[str, str]] = {
+    "taxId": "remove it to import the rest; the checkout then asks the buyer for a tax id if it needs one",
+    "buyerIp": "remove it to import the rest; FastSpring then locates the buyer itself",
+    "live": "remove it to import the rest; a checkout in test mode makes test sessions whatever is sent",
+}
+# The warnings a v2 session may come back with (a 201 all the same); SESSIONS-V2.md "Response".
+V2_WARNING_CODES: Final[dict[str, str]] = {
+    "INVALID_PROMO_CODE": "the coupon was not applied: the buyer gets no discount from it",
+    "INVALID_COUNTRY": "the country was not accepted: the checkout falls back to the buyer's location",
+    "CHECKOUT_NOT_LIVE": "the checkout is not live: buyers cannot complete an order yet",
+    "INVALID_TAX_ID": "the tax id was not accepted",
+    "INVALID_BUYER_IP": "the buyer IP was not accepted",
+    "INVALID_LOCALE": "the locale was not accepted: the checkout shows its default language",
+    "INVALID_POSTAL_CODE": "the postal code was not accepted",
+}

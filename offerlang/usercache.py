@@ -4,6 +4,8 @@
 kept here between runs: the built LALR parser, and the schema gate's verdict on payloads it has
 already accepted. Never the shared temp dir (Lark's cache=True writes a predictable pickle
 there), and only ever read from a folder that this user owns and no one else can write to.
+A cache file is never read or written through a symbolic link (the folder may be one): such a
+file is not used and not replaced, silently, as the cache only ever saves time.
 `OFFERLANG_NO_CACHE=1` turns it off.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -30,13 +33,45 @@ def cache_dir() -> Path | None:
 
 def trusted(path: Path) -> bool:
     """Ours, and writable by no one else: the only files and folders the cache reads."""
-    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): no cache
-        return False
     try:
-        st = path.stat()
+        return _ours(path.stat())
     except OSError:
         return False
+
+
+def _ours(st: os.stat_result) -> bool:
+    if not hasattr(os, "getuid"):  # no POSIX owners (Windows): no cache
+        return False
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def exists(path: Path) -> bool:
+    """A trusted cache file is there (a link in its place is not one)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and _ours(st)
+
+
+def open_file(path: Path) -> BinaryIO | None:
+    """A trusted cache file, opened for reading without following a link; None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    if not (stat.S_ISREG(st.st_mode) and _ours(st)):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+def touch(path: Path) -> None:
+    """An empty marker file, created 0600 if missing, never through a link; failures ignored."""
+    with contextlib.suppress(OSError):
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        os.close(os.open(path, flags, 0o600))
 
 
 def subdir(name: str) -> Path | None:
@@ -65,6 +100,8 @@ def write(path: Path, fill: Callable[[BinaryIO], None]) -> None:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fill(fh)
+            if os.path.islink(path):
+                return  # someone's link in its place: not ours to replace
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -1,4 +1,4 @@
-"""Make docs/offer-card.png, the README's picture of an offer card, with the same browser the
+"""Make docs/offer-card.png, the picture of an offer card in docs/review.md, with the same browser the
 tests use (Debian's headless Chromium through Playwright; scripts/dev-setup installs both).
 
     .venv/bin/python scripts/card_screenshot.py [--old OFFER --new OFFER] [-o docs/offer-card.png]

@@ -1,5 +1,11 @@
 """A scripted stand-in for FastSpring's POST /sessions: a real HTTP server on 127.0.0.1.
 
+It also serves the products API `offer catalog pull` reads (CATALOG.md): give it `products`
+(path -> record, in the store's order) and it answers `GET /products?limit=N&page=P` page by
+page and `GET /products/p1,p2,…` with one record per path asked, a path it does not have
+answered inside the 200 with FastSpring's per-item not-found shape. `script_get(...)` puts
+scripted answers (a 401, a 429, an HTML 404) before those.
+
 Each test gives the answers in order (`server.script(Reply(...), ...)`), or a `respond` function
 that makes the answer to each request (tests/campaignserver.py); the server records every request
 it saw, headers and body bytes included, so tests can count and inspect them. A held answer waits
@@ -58,8 +64,16 @@ class Seen:
 
 
 class FakeFastSpring:
-    def __init__(self, port: int = 0, respond: Callable[[Seen], Reply] | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        respond: Callable[[Seen], Reply] | None = None,
+        products: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.requests: list[Seen] = []
+        self.products: dict[str, dict[str, Any]] = dict(products or {})
+        self.null_next_page = True  # the last listing page says `"nextPage": null` (else: no key)
+        self._get_replies: list[Reply] = []
         self.held = 0  # answers held so far
         self._replies: list[Reply] = []
         self._respond = respond  # called with the lock held, the request already in `requests`
@@ -100,12 +114,79 @@ class FakeFastSpring:
                 except OSError:
                     pass  # the client gave up on a held reply: that is the point of holding it
 
+            def do_GET(self) -> None:
+                with fake._lock:
+                    fake.requests.append(Seen("GET", self.path, list(self.headers.items()), b""))
+                    reply = fake._get_replies.pop(0) if fake._get_replies else fake.products_api(self.path)
+                data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+
+    def script_get(self, *replies: Reply) -> FakeFastSpring:
+        """Answers to the next GET requests, before the products API answers again."""
+        with self._lock:
+            self._get_replies = list(replies)
+        return self
+
+    def products_api(self, target: str) -> Reply:
+        """FastSpring's products API over `self.products` (CATALOG.md)."""
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        url = urlsplit(target)
+        if url.path == "/products":
+            query = parse_qs(url.query)
+            limit = int(query.get("limit", ["50"])[0])
+            page = int(query.get("page", ["1"])[0])
+            paths = list(self.products)
+            body: dict[str, Any] = {
+                "action": "products.getall",
+                "result": "success",
+                "page": page,
+                "limit": limit,
+                "total": len(paths),
+                "products": paths[(page - 1) * limit : page * limit],
+            }
+            if page * limit < len(paths):
+                body["nextPage"] = page + 1
+            elif self.null_next_page:
+                body["nextPage"] = None
+            return Reply(200, body)
+        if url.path.startswith("/products/"):
+            asked = unquote(url.path.removeprefix("/products/")).split(",")
+            records = []
+            for path in asked:
+                if path in self.products:
+                    records.append(
+                        {
+                            "product": path,
+                            "action": "products.get",
+                            "result": "success",
+                            **self.products[path],
+                        }
+                    )
+                else:
+                    records.append(
+                        {
+                            "action": "products.get",
+                            "product": path,
+                            "result": "error",
+                            "error": {"product": "Not found"},
+                        }
+                    )
+            return Reply(200, {"products": records})
+        return Reply(404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"})
 
     def script(self, *replies: Reply) -> FakeFastSpring:
         with self._lock:

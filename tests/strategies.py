@@ -14,6 +14,17 @@ from typing import Any
 from hypothesis import strategies as st
 
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES, ZERO_DECIMAL_CURRENCIES
+from offerlang.language import (
+    ADHOC,
+    CONTACT_FIELDS,
+    DISCOUNT_KINDS,
+    INTERVALS,
+    QUANTITY_BEHAVIORS,
+    RENEW_MODES,
+    V2_CURRENCIES,
+    DiscountKind,
+    minor_units,
+)
 
 # Characters that need quoting or an escape in offer source, or look like syntax.
 AWKWARD = [" ", '"', "#", "{", "}", ",", "$", "\\", "\n", "\t", "\r", "'", "%", "=", ":", "-", "0"]
@@ -42,7 +53,7 @@ currencies = st.sampled_from(sorted(ZERO_DECIMAL_CURRENCIES)) | st.sampled_from(
 @st.composite
 def amounts(draw, currency: str) -> Decimal | int:
     """An amount FastSpring reads exactly, spelled as a payload might: 10, 10.0, 10.00."""
-    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    places = minor_units(currency)
     units = draw(st.integers(0, 10**9) | st.integers(0, 1000))
     value = Decimal(units).scaleb(-places)
     spelling = draw(st.sampled_from(["exact", "int", "short"]))
@@ -78,23 +89,23 @@ def pricing(draw) -> dict[str, Any]:
     if p.get("paidTrial") or draw(st.booleans()):
         p["trialPrice"] = draw(money())
     if draw(st.booleans()):
-        p["renew"] = draw(st.sampled_from(["auto", "manual", "opt-auto", "opt-manual"]))
+        p["renew"] = draw(st.sampled_from(RENEW_MODES))
     if draw(st.booleans()):
-        p["interval"] = draw(st.sampled_from(["adhoc", "day", "week", "month", "year"]))
-        if p["interval"] != "adhoc":
+        p["interval"] = draw(st.sampled_from(INTERVALS))
+        if p["interval"] != ADHOC:
             p["intervalLength"] = draw(st.integers(1, 36))
     if draw(st.booleans()):
-        p["quantityBehavior"] = draw(st.sampled_from(["allow", "lock", "hide"]))
+        p["quantityBehavior"] = draw(st.sampled_from(QUANTITY_BEHAVIORS))
     if draw(st.booleans()):
         p["quantityDefault"] = draw(st.integers(1, 1000))
     if draw(st.booleans()):
-        kind = draw(st.sampled_from(["percent", "amount"]))
+        kind = draw(st.sampled_from(DISCOUNT_KINDS))
         p["discountType"] = kind
         if draw(st.booleans()):
             p["discountDuration"] = draw(st.integers(1, 24))
         tiers = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=4, unique=True))
         p["quantityDiscounts"] = {
-            str(t): draw(percents) if kind == "percent" else draw(money()) for t in tiers
+            str(t): draw(percents) if kind == DiscountKind.PERCENT else draw(money()) for t in tiers
         }
     if draw(st.booleans()):
         fee: dict[str, Any] = {}
@@ -175,7 +186,7 @@ _VALUE_LINES = (
     "lookup",
     "tag",
     "attribute",
-    *(["first", "last", "email", "company", "phone"]),
+    *(f for f in CONTACT_FIELDS if f not in ("country", "language")),  # free text; the others are codes
 )
 _MONEY_LINES = ("price", "trial price", "discount")
 _WORDS = {" day": " days", " days": " day", " period": " periods", " periods": " period"}
@@ -245,3 +256,140 @@ def _respell(draw, m: re.Match) -> str:
     currency, whole, fraction = m.group(1), m.group(2), (m.group(3) or "").rstrip("0").rstrip(".")
     zeros = draw(st.sampled_from(["", "0", "00"]))
     return f"{currency} {zeros}{whole}{fraction}"
+
+
+# ---- Sessions v2 bodies --------------------------------------------------------------------------
+
+v2_currencies = st.sampled_from(sorted(V2_CURRENCIES))
+
+
+@st.composite
+def v2_money(draw) -> dict[str, Decimal | int]:
+    keys = draw(st.lists(v2_currencies, min_size=1, max_size=4, unique=True))
+    return {k: draw(amounts(k)) for k in keys}
+
+
+@st.composite
+def eds_money(draw) -> dict[str, Decimal | int]:
+    """An EDS fee: more than its 1.50 base in every currency."""
+    keys = draw(st.lists(v2_currencies, min_size=1, max_size=3, unique=True))
+    out: dict[str, Decimal | int] = {}
+    for k in keys:
+        places = 0 if k in ZERO_DECIMAL_CURRENCIES else 2
+        out[k] = Decimal(draw(st.integers(2 * 10**places, 10**6))).scaleb(-places)
+    return out
+
+
+locales = st.sampled_from(sorted(LANGUAGES)) | st.builds(
+    lambda lang, country: f"{lang}-{country}",
+    st.sampled_from(sorted(LANGUAGES)),
+    st.sampled_from(sorted(COUNTRIES)),
+)
+methods = st.sampled_from(["CARD", "PAYPAL", "WIRE", "AMAZON", "APPLEPAY", "GOOGLEPAY"])
+v2_texts = _texts(1).filter(lambda t: len(t) <= 50)
+
+
+@st.composite
+def line_items(draw, product: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"productPath": product}
+    if draw(st.booleans()):
+        out["quantity"] = draw(st.integers(1, 10**6))
+    if draw(st.booleans()):
+        out["quantityBehavior"] = draw(st.sampled_from(["ALLOW", "LOCK", "HIDE"]))
+    if draw(st.booleans()):
+        out["quantityDefault"] = draw(st.integers(1, 1000))
+    custom: dict[str, Any] = {}
+    if draw(st.booleans()):
+        custom["unitPrice"] = draw(v2_money())
+    if draw(st.booleans()):
+        percent = draw(st.booleans())
+        tiers = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=4, unique=True))
+        custom["discounts"] = [
+            {"minQuantity": t, "percentDiscount": draw(st.integers(1, 100))}
+            if percent
+            else {"minQuantity": t, "amountDiscount": draw(v2_money())}
+            for t in tiers
+        ]
+        if draw(st.booleans()):
+            custom["discountDuration"] = draw(st.integers(1, 24))
+    for name in ("setupFee", "shippingFee"):
+        if draw(st.booleans()):
+            custom[name] = draw(v2_money())
+    if draw(st.booleans()):
+        custom["edsFee"] = draw(eds_money())
+    if custom:
+        out["customPrice"] = custom
+    overrides: dict[str, Any] = {}
+    if draw(st.booleans()):
+        unit = draw(st.sampled_from(["ON_DEMAND", "DAY", "WEEK", "MONTH", "YEAR"]))
+        frequency: dict[str, Any] = {"intervalUnit": unit}
+        if unit != "ON_DEMAND":
+            frequency["intervalLength"] = draw(st.integers(1, 36))
+            if draw(st.booleans()):
+                frequency["intervalCount"] = draw(st.integers(1, 120))
+        overrides["billingFrequency"] = frequency
+    if draw(st.booleans()):
+        overrides["trialDays"] = draw(st.integers(0, 365))
+    if overrides:
+        out["subscriptionOverrides"] = overrides
+    descriptions: dict[str, Any] = {}
+    for kind in ("display", "summary", "instructions"):
+        if draw(st.booleans()):
+            langs = draw(st.lists(locales, min_size=1, max_size=3, unique=True))
+            descriptions[kind] = {lang: draw(non_empty) for lang in langs}
+    if draw(st.booleans()):
+        descriptions["imageUrl"] = draw(
+            st.from_regex(r"https://[a-z]{1,10}\.example\.com/[a-z0-9/]{0,12}", fullmatch=True)
+        )
+    if descriptions:
+        out["descriptions"] = descriptions
+    if draw(st.booleans()):
+        out["attributes"] = draw(attributes)
+    return out
+
+
+@st.composite
+def v2_payloads(draw) -> dict[str, Any]:
+    """A Sessions v2 request body the v2 schema accepts and an offer can say."""
+    p: dict[str, Any] = {}
+    customer: dict[str, Any] = {}
+    # The buyer: a contact (`billToContact`, perhaps with a country), an account, a contact of
+    # only a country (`contact { country DE }`: no `billToContact` on v2), or nobody named.
+    buyer = draw(st.sampled_from(["contact", "account", "country", "none"]))
+    contact = buyer == "contact"
+    if contact:
+        customer["billToContact"] = {
+            "email": draw(non_empty | st.emails()).strip()[:255] or "a@example.com",
+            "firstName": draw(v2_texts),
+            "lastName": draw(v2_texts),
+        }
+        for name in ("company", "phoneNumber"):
+            if draw(st.booleans()):
+                customer["billToContact"][name] = draw(v2_texts)
+    elif buyer == "account":
+        customer["accountId"] = draw(st.from_regex(r"[A-Za-z0-9_-]{22}|[A-Za-z0-9_-]{1,30}", fullmatch=True))
+    if draw(st.booleans()):
+        customer["externalAccountId"] = draw(st.from_regex(r"[A-Za-z0-9_-]{4,20}", fullmatch=True))
+    if draw(st.booleans()):
+        customer["accountTags"] = draw(st.dictionaries(non_empty, texts, min_size=1, max_size=3))
+    if customer:
+        p["customer"] = customer
+    if buyer == "country" or (contact and draw(st.booleans())):
+        p["country"] = draw(st.sampled_from(sorted(COUNTRIES)))
+    if draw(st.booleans()):
+        p["locale"] = draw(locales)
+    if draw(st.booleans()):
+        p["orderTags"] = draw(st.dictionaries(non_empty, texts, min_size=1, max_size=4))
+    chosen = draw(st.lists(methods, min_size=0, max_size=6, unique=True))
+    split = draw(st.integers(0, len(chosen)))
+    if chosen[:split]:
+        p["paymentMethodsOrder"] = chosen[:split]
+    if chosen[split:]:
+        p["hidePaymentMethods"] = chosen[split:]
+    cart: dict[str, Any] = {}
+    if draw(st.booleans()):
+        cart["couponCode"] = draw(non_empty)
+    names = draw(st.lists(products, min_size=1, max_size=3, unique=True))
+    cart["lineItems"] = [draw(line_items(name)) for name in names]
+    p["cart"] = cart
+    return p

@@ -15,6 +15,7 @@ import pytest
 from offerlang import compile_file
 from offerlang.language import format_money
 from offerlang.review.explain import explain
+from offerlang.store.context import Stores
 
 from .conftest import ALL_EXAMPLES, ROOT, run
 
@@ -47,7 +48,9 @@ def test_every_examples_card_shows_what_the_buyer_pays(offer, tab, capsys, tmp_p
     load(tab, target)
     p = tab.page
     result = compile_file(offer)
-    e = explain(result.payload, str(offer))
+    # The card of an offer under examples/store is read through its catalog, as the CLI does.
+    context = Stores().for_path(str(offer))
+    e = explain(result.payload, str(offer), catalog=context.records() if context is not None else None)
     items = p.locator("article.offer section.item")
     assert items.count() == len(e.items)
     for n, it in enumerate(e.items):

@@ -50,10 +50,10 @@ PAIRS = [
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 @pytest.mark.parametrize(("name", "old", "new"), PAIRS, ids=[p[0] for p in PAIRS])
-def test_diff_pair(name, old, new, fmt, capsys, snapshot):
+def test_diff_pair(name, old, new, fmt, capsys, review_snapshot):
     code, out, err = run(capsys, "diff", "--format", fmt, f"{DIFF}/{old}.offer", f"{DIFF}/{new}.offer")
     assert (code, err) == (0, "")
-    assert out == snapshot
+    assert out == review_snapshot(fmt)
 
 
 def test_the_examples_in_the_issue_read_as_written(capsys):
@@ -185,11 +185,11 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_diff_against_a_git_revision(repo, fmt, monkeypatch, capsys, snapshot):
+def test_diff_against_a_git_revision(repo, fmt, monkeypatch, capsys, review_snapshot):
     monkeypatch.chdir(repo)
     code, out, err = run(capsys, "diff", "--base", "HEAD", "--exit-code", "--format", fmt)
     assert (code, err) == (1, "")
-    assert out == snapshot
+    assert out == review_snapshot(fmt)
 
 
 def test_diff_against_a_git_revision_from_a_sub_folder_and_for_one_path(repo, monkeypatch, capsys):
@@ -380,6 +380,29 @@ def test_a_file_name_with_a_line_break_stays_on_its_line():
         "evil\\nname.offer: 1 change",
         "  coupon X → Y",
     ]
+
+
+def test_a_file_moved_without_git_add_is_paired_with_the_removed_file_of_the_same_bytes():
+    from offerlang.review.revisions import pair_moved_files
+
+    old = {"a.offer": b"x", "gone.offer": b"z"}
+    new = {"b.offer": b"y", "c.offer": b"x"}
+    sides = [("a.offer", None), ("gone.offer", None), (None, "b.offer"), (None, "c.offer")]
+    assert pair_moved_files(sides, old.__getitem__, new.__getitem__) == [
+        (None, "b.offer"),
+        ("a.offer", "c.offer"),
+        ("gone.offer", None),
+    ]
+
+
+def test_git_errors_are_offerlang_errors_with_a_message_for_the_user(tmp_path, monkeypatch):
+    from offerlang.errors import OfferlangError
+    from offerlang.review.revisions import GitError, offer_pairs
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GitError, match="a revision cannot start with '-'") as caught:
+        offer_pairs("--output=x", ["."])
+    assert isinstance(caught.value, OfferlangError)
 
 
 def test_diff_compares_templates_with_their_parameters_or_with_set_values(capsys, tmp_path):

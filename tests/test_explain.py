@@ -25,14 +25,14 @@ TEMPLATE_VALUES = {"first": "Jane", "last": "Doe", "email": "jane@example.com", 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 @pytest.mark.parametrize("offer", OFFERS, ids=lambda p: p.stem)
-def test_explain_every_example(offer, fmt, capsys, snapshot):
+def test_explain_every_example(offer, fmt, capsys, review_snapshot):
     code, out, err = run(capsys, "explain", "--format", fmt, str(offer.relative_to(ROOT)))
     assert (code, err) == (0, "")
-    assert out == snapshot
+    assert out == review_snapshot(fmt)
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_explain_the_campaign_template_with_values_bound(fmt, snapshot):
+def test_explain_the_campaign_template_with_values_bound(fmt, review_snapshot):
     # `offer explain` takes no parameter values: the campaign is explained as `offer send
     # --rows` would bind it for one row.
     from offerlang import compile_file
@@ -43,7 +43,7 @@ def test_explain_the_campaign_template_with_values_bound(fmt, snapshot):
     assert result.ok, result.diagnostics
     e = explain(result.payload, str(TEMPLATE.relative_to(ROOT)))
     render = {"text": lambda: to_plain(to_blocks(e)), "markdown": lambda: to_markdown(to_blocks(e))}
-    assert (render[fmt]() if fmt in render else to_json([e])) == snapshot
+    assert (render[fmt]() if fmt in render else to_json([e])) == review_snapshot(fmt)
 
 
 def test_half_price_then_regular_is_visible_as_numbers(capsys):

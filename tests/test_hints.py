@@ -40,6 +40,17 @@ STATEMENTS = {
     "country": "country DE",
     "language": "language de",
     "title": 'title en "Setup fee"',
+    # Sessions v2 only (docs/targets.md)
+    "locale": "locale pt-BR",
+    "buyer": "buyer tag tier gold",
+    "payment": "payment methods CARD",
+    "hide": "hide payment methods WIRE",
+    "eds": "eds fee USD 2.50",
+    "shipping": "shipping fee USD 4.99",
+    "display": 'display en "Prime"',
+    "summary": 'summary en "Everything in Prime"',
+    "instructions": 'instructions en "Your key arrives by email"',
+    "image": "image https://cdn.example.com/prime.png",
 }
 
 # How to wrap a statement so that it stands in a block.
@@ -183,6 +194,13 @@ def test_an_escape_inside_a_word_is_questioned(value, warned):
     for where in (f"tag k {value}\nitem a\n", f"item a {{\n attribute {value} v\n}}\n"):
         codes = [d.code for d in compile_source(ACCOUNT + where).diagnostics]
         assert codes == (["W307"] if warned else []), where
+
+
+@pytest.mark.parametrize("value", ['"email\\newsletter"', '"web\\tform"'])
+def test_an_escape_inside_a_buyer_tag_is_questioned_too(value):
+    for tag in (f"buyer tag k {value}", f"buyer tag {value} v"):
+        diags = compile_source(f"{ACCOUNT}{tag}\nitem a\n", target="v2").diagnostics
+        assert [d.code for d in diags] == ["W307"], tag
 
 
 def test_an_escape_inside_a_setup_fee_title_is_questioned():

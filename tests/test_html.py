@@ -167,3 +167,16 @@ def test_the_diff_card_gives_the_percentage_change_of_every_amount(capsys):
 def test_no_change_and_nothing_to_compare(capsys, tmp_path):
     page = card(capsys, "diff", "--format", "html", f"{DIFF}/base.offer", f"{DIFF}/formatting.offer")
     assert "no change to what buyers see" in page
+
+
+def test_the_diff_card_reads_sessions_v2_bodies(tmp_path, capsys):
+    # The card explains each side again: a v2 body must be read as one (it has no `items`).
+    old, new = tmp_path / "old.offer", tmp_path / "new.offer"
+    old.write_text("locale pt-BR\nitem p {\n  price USD 10\n  eds fee USD 2.50\n}\n")
+    new.write_text("locale pt-BR\nitem p {\n  price USD 8\n  eds fee USD 2.50\n}\n")
+    page = card(capsys, "diff", "--target", "v2", "--format", "html", str(old), str(new))
+    assert "Item <code>p</code>" in page
+    assert "pt-BR" in page and "EDS fee" in page
+    assert page.count('class="changed"') == 1  # the price row
+    same = card(capsys, "diff", "--target", "v2", "--format", "html", str(old), str(old))
+    assert "no change to what buyers see" in same

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from offerlang import compile_source
-from offerlang.authoring.fmt import format_source
+from offerlang.authoring.formatter import format_source
 from offerlang.authoring.importer import import_payload
 from offerlang.cli import main
 from offerlang.compiler.schema import schema_errors

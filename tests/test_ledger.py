@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offerlang.campaign.ledger import Ledger, LedgerError, read_ledger
+from offerlang.campaign.ledger import Ledger, LedgerError, read_ledger, read_state
 
 
 def test_states_on_resume(tmp_path):
@@ -46,11 +46,15 @@ def test_a_partial_last_line_is_ignored_and_the_next_record_starts_fresh(tmp_pat
     assert list(state) == ["y@example.com"]
 
 
-def test_a_damaged_line_in_the_middle_is_an_error(tmp_path):
+def test_a_damaged_line_in_the_middle_is_warned_about_and_skipped(tmp_path):
     path = tmp_path / "l.jsonl"
-    path.write_text('{"event":"campaign","offer":"a.offer"}\nnot json\n{"event":"started","key":"k"}\n')
-    with pytest.raises(LedgerError, match=r"l.jsonl:2: not a ledger record"):
-        read_ledger(path)
+    path.write_text(
+        '{"event":"campaign","offer":"a.offer"}\nnot json\n{"event":"started","key":"k","hash":"h"}\n'
+        '{"event":"done","key":"k","hash":"h","session":"S","url":"u","expires":1000}\n'
+    )
+    state = read_state(path)
+    assert [(d.line, d.reason) for d in state.damaged] == [(2, "not JSON: Expecting value")]
+    assert state.rows["k"].status == "done"
 
 
 def test_another_offers_ledger_is_refused(tmp_path):

@@ -16,10 +16,12 @@ from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 from offerlang import compile_source
-from offerlang.authoring.fmt import format_source
+from offerlang.authoring.formatter import format_source
+from offerlang.cli.common import compile_path
 from offerlang.compiler.pipeline import parse_source
 from offerlang.review.document import to_markdown
 from offerlang.review.explain import explain, timeline_table
+from offerlang.store.context import Stores
 
 from .conftest import EXAMPLES, FIXTURES, ROOT
 
@@ -542,3 +544,36 @@ async def test_the_messages_in_docs_editor_md_are_what_the_server_sends():
             converter.structure(request["params"], t.CompletionParams)
         )
         assert converter.unstructure(result) == answer["result"]
+
+
+# ---- the store: a project config's catalog and policy ----------------------------------------
+
+STORE = FIXTURES / "store"
+
+
+@in_own_loop
+async def test_a_project_config_brings_the_catalog_checks_and_product_completion():
+    offer = STORE / "offers" / "unknown-product.offer"
+    text = offer.read_text("utf-8")
+    uri = offer.as_uri()
+    async with session() as client:
+        client.text_document_did_open(
+            t.DidOpenTextDocumentParams(
+                t.TextDocumentItem(uri=uri, language_id="offer", version=1, text=text)
+            )
+        )
+        await _published(client)
+        # The same codes `offer check` reports for the file, store checks included.
+        expected = compile_path(str(offer), unbound_ok=True, stores=Stores()).diagnostics
+        assert any(d.code.startswith(("E4", "W4", "P")) for d in expected)
+        assert sorted(d.code for d in client.diagnostics[uri]) == sorted(d.code for d in expected)
+        # After `item `, the catalog's product paths.
+        lines = text.split("\n")
+        line = next(i for i, s in enumerate(lines) if s.startswith("item "))
+        result = await client.text_document_completion_async(
+            t.CompletionParams(
+                text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(line=line, character=5)
+            )
+        )
+        products = [i.label for i in result.items if i.kind == t.CompletionItemKind.Module]
+        assert products == ["annual-plan", "basic-laptop", "enterprise-suite", "falcon", "prime-sub"]

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_source
@@ -67,7 +67,6 @@ def test_bound_offer_compiles_to_the_literal_payload():
     assert bound.payload["items"][0]["pricing"]["price"] == {"USD": Decimal("99.50")}
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     first=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8),
     country=st.sampled_from(["DE", "US", " de", "XX", "GBR"]),
@@ -204,7 +203,7 @@ def test_the_schema_gate_runs_once_per_template(monkeypatch):
 
     calls = []
     real = api.validate
-    monkeypatch.setattr(api, "validate", lambda payload, pointers: calls.append(1) or real(payload, pointers))
+    monkeypatch.setattr(api, "validate", lambda *args: calls.append(1) or real(*args))
     template, _ = compile_template(TEMPLATE, "t.offer")
     assert not template.bind(dict(GOOD, country="XX")).ok
     assert calls == [], "a row that fails the checks never reaches the gate"

@@ -7,7 +7,7 @@ import math
 import threading
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang.campaign.ratelimit import MARGIN, MAX_SLOWDOWN, RateLimiter, Stopped, parse_rate
@@ -82,7 +82,6 @@ def test_peak_over_any_second_from_many_threads():
     assert len(set(starts)) == 400, "no two callers share a slot"
 
 
-@settings(max_examples=80, deadline=None)
 @given(
     per_minute=st.sampled_from([1, 7, 60, 120, 250, 3000]),
     steps=st.lists(

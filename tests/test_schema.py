@@ -58,7 +58,7 @@ def test_the_base_of_the_broken_payloads_is_valid():
     assert schema_errors(VALID) == []
 
 
-# Valid since FastSpring's schema requires only `items` (SESSIONS-V1.md, rows account/contact).
+# Valid since FastSpring's schema requires only `items` (docs/language.md, "The buyer").
 ACCEPTED = [
     ("items only", lambda p: p.pop("account")),
     ("items and a lookup only", lambda p: [p.pop("account"), p.update(lookup={"custom": "crm-10042"})]),

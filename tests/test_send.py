@@ -53,7 +53,7 @@ TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)
@@ -105,6 +105,16 @@ def receipts_text(offer: Path) -> str:
     return path.read_text("utf-8") if path.exists() else ""
 
 
+def records(book: Path) -> list[dict]:
+    """Every record of a receipts file: `started` and `failed` ones, and the receipts."""
+    return [json.loads(line) for line in book.read_text("utf-8").splitlines()] if book.exists() else []
+
+
+def receipts(offer: Path) -> list[dict]:
+    """The receipts (sessions created) beside an offer: the records without an `event`."""
+    return [r for r in records(offer.parent / ".offer" / "receipts.jsonl") if "event" not in r]
+
+
 def assert_no_secret(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
@@ -129,7 +139,7 @@ def test_success_sends_exact_request_and_prints_links(server, capsys, offer, sna
     assert f"https://acme.onfastspring.com/session/{SESSION_ID}" in out
     # 1490109872476 ms is 15:24:32 UTC, shown in the local zone (pinned to Berlin above).
     assert "2017-03-21 16:24:32 CET" in out
-    receipt = json.loads(receipts_text(offer))
+    [receipt] = receipts(offer)
     assert receipt["id"] == SESSION_ID
     assert receipt["sha256"] == payload_sha256(jsonout.loads(BODY))
     assert receipt["offer"] == str(offer)
@@ -182,7 +192,7 @@ def test_503_twice_then_success(server, capsys, offer):
     assert len(lines) == 2
     assert lines[0].endswith(": HTTP 503 (attempt 2 of 5)")
     assert lines[1].endswith(": HTTP 503 (attempt 3 of 5)")
-    assert len(receipts_text(offer).splitlines()) == 1
+    assert len(receipts(offer)) == 1
 
 
 def test_dropped_connection_is_retried(server, capsys, offer):
@@ -209,7 +219,7 @@ def test_retries_exhausted_exit_4(server, capsys, offer):
     assert len(server.requests) == 5
     assert out == ""
     assert err.splitlines()[-1] == f"{offer}: error: not sent: gave up after 5 attempts: HTTP 503"
-    assert receipts_text(offer) == ""
+    assert receipts(offer) == []
 
 
 def test_item_exists_points_at_the_repeated_item(server, capsys, tmp_path, snapshot):
@@ -251,7 +261,9 @@ def test_malformed_json_answer_is_not_retried(server, capsys, offer):
     assert len(server.requests) == 1
     assert "HTTP 200 with an unreadable answer (not JSON" in err
     assert "a session may have been created" in err
-    assert receipts_text(offer) == ""
+    assert receipts(offer) == []
+    book = offer.parent / ".offer" / "receipts.jsonl"
+    assert [(r["event"], r.get("uncertain")) for r in records(book)] == [("started", None), ("failed", True)]
 
 
 def test_dry_run_prints_the_request_and_sends_nothing(server, capsys, offer, snapshot):
@@ -318,7 +330,7 @@ def test_identical_valid_session_needs_force(server, capsys, offer):
     assert code == 0
     assert len(server.requests) == 2
     assert "second_session_id_0001" in out
-    assert len(receipts_text(offer).splitlines()) == 2
+    assert len(receipts(offer)) == 2
 
 
 def test_receipts_for_another_store_do_not_block(server, capsys, offer):
@@ -337,17 +349,17 @@ def test_receipts_option_and_a_damaged_line(server, capsys, offer, tmp_path):
     server.script(created(expires_ms=TOMORROW_MS))
     code, _, err = send_to(server, capsys, offer, "--receipts", str(book))
     assert code == 0
-    assert f"{book}:1: warning: not a receipt; ignored" in err
+    assert f"{book}:1: warning: not a receipt (not JSON: Unterminated string starting at); ignored" in err
     assert not (offer.parent / ".offer").exists()
     lines = book.read_text("utf-8").splitlines()
-    assert len(lines) == 2 and json.loads(lines[1])["id"] == SESSION_ID
+    assert len(lines) == 3 and json.loads(lines[2])["id"] == SESSION_ID
     assert_no_secret(book.read_text("utf-8"))
 
 
 def test_subprocess_run_never_shows_the_password(server, offer):
     server.script(Reply(503), created())
     offer_cmd = Path(sys.executable).with_name("offer")
-    env = {**os.environ, "OFFERLANG_RETRY_BASE": "0.01"}
+    env = {**os.environ, "_OFFERLANG_TEST_RETRY_BASE": "0.01"}
     run = subprocess.run(
         [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url, "--verbose"],
         capture_output=True,
@@ -433,7 +445,7 @@ def test_closed_stdout_still_records_the_session(server, offer):
         os.close(write_end)
     PRINTED.append(run.stderr)
     assert len(server.requests) == 1
-    assert json.loads(receipts_text(offer))["id"] == SESSION_ID
+    assert receipts(offer)[0]["id"] == SESSION_ID
     assert run.returncode not in (0, 1)
     assert run.returncode == 141
     assert "standard output was closed" in run.stderr
@@ -460,7 +472,7 @@ def test_receipts_cut_mid_line_do_not_swallow_the_next_receipt(server, capsys, o
     server.script(created(expires_ms=TOMORROW_MS), created(session_id="second_session_id_0001"))
     assert send_to(server, capsys, offer)[0] == 0
     lines = book.read_text("utf-8").splitlines()
-    assert len(lines) == 2 and json.loads(lines[1])["id"] == SESSION_ID
+    assert len(lines) == 3 and json.loads(lines[2])["id"] == SESSION_ID
     # The receipt is read back: the identical offer is not sent again.
     code, out, _ = send_to(server, capsys, offer)
     assert code == 0 and "already sent" in out
@@ -489,24 +501,22 @@ def test_undecodable_receipt_lines_are_damaged_lines(server, capsys, offer):
     server.script(created(expires_ms=TOMORROW_MS))
     code, _, err = send_to(server, capsys, offer)
     assert code == 0, err
-    assert f"{book}:1: warning: not a receipt; ignored" in err
-    assert json.loads(book.read_bytes().splitlines()[1])["id"] == SESSION_ID
+    assert f"{book}:1: warning: not a receipt (not UTF-8 text); ignored" in err
+    assert json.loads(book.read_bytes().splitlines()[2])["id"] == SESSION_ID
 
 
 def test_unreadable_receipts_stop_before_any_request(server, capsys, offer, monkeypatch):
+    from offerlang.send.journal import Journal
+
     book = offer.parent / ".offer" / "receipts.jsonl"
     book.parent.mkdir()
     book.write_text("", "utf-8")
-    read_bytes = Path.read_bytes
 
     def refuse(self):
-        if self == book:
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
+        raise PermissionError(13, "Permission denied", str(self.path))
 
     # Tests may run as root, for whom a mode of 000 does not stop reading.
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: refuse(self).decode(*a))
+    monkeypatch.setattr(Journal, "read", refuse)
     code, out, err = send_to(server, capsys, offer)
     monkeypatch.undo()
     assert (code, out) == (2, "")
@@ -584,7 +594,7 @@ def test_receipts_name_the_offer_by_absolute_path(server, capsys, offer, monkeyp
     server.script(created(expires_ms=TOMORROW_MS), created())
     monkeypatch.chdir(offer.parent)
     assert send(capsys, "falcon.offer", "--store", "acme", "--api-url", server.url)[0] == 0
-    assert json.loads(receipts_text(offer))["offer"] == str(offer.resolve())
+    assert receipts(offer)[0]["offer"] == str(offer.resolve())
     elsewhere = offer.parent / "sub"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

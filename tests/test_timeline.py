@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from offerlang import compile_source
-from offerlang.review.timeline import item_timelines, ordinal, timeline, when
+from offerlang.review.timeline import item_timelines, timeline, when
+from offerlang.text import ordinal
 
 ACCOUNT = "account abCdE1FGH2Hij3KLMnOpqR\n"
 
@@ -296,6 +297,33 @@ def test_an_amount_discount_larger_than_the_price_says_it_stops_at_zero():
 def test_an_adhoc_item_has_no_renewals():
     rows = charges("price USD 9.99\nbilled adhoc\ntrial 0 days")["USD"]
     assert rows == [("at signup", "9.99", "regular price")]
+
+
+def test_an_adhoc_item_with_a_trial_charges_after_the_trial_not_twice_at_signup():
+    rows = charges("price USD 10\nbilled adhoc\ntrial 7 days free\nsetup fee {\n  price USD 5\n}")["USD"]
+    assert rows == [
+        ("at signup (trial)", "5.00", "7-day free trial, plus setup fee 5.00"),
+        ("after the trial", "10.00", "regular price"),
+    ]
+    # The charges are periods 0 and 1: no two rows for one period.
+    [t] = item_timelines(_item("price USD 10\nbilled adhoc\ntrial 7 days free"))
+    assert [(c.first, c.last) for c in t.charges] == [(0, 0), (1, 1)]
+
+
+def test_eds_and_shipping_fees_are_added_to_the_charge_at_signup_like_the_setup_fee():
+    from offerlang.compiler.targets.v2 import review_form
+
+    body = "price USD 10\nbilled every 1 month\neds fee USD 2.50\nshipping fee USD 4.99, EUR 4.50"
+    result = compile_source(f"item p {{\n{body}\nsetup fee {{\n  price USD 1\n}}\n}}\n", target="v2")
+    assert result.ok, result.diagnostics
+    usd, eur = item_timelines(review_form(result.payload)["items"][0])
+    assert (usd.currency, eur.currency) == ("USD", "EUR")
+    signup = usd.charges[0]
+    assert signup.amount == Decimal("18.49")  # 10 + 1 + 2.50 + 4.99
+    assert signup.basis.endswith("plus setup fee 1.00, plus EDS fee 2.50, plus shipping fee 4.99")
+    assert usd.charges[1].amount == Decimal("10")  # once: not at renewals
+    # No price in EUR: the catalog's, with the known shipping fee on top.
+    assert (eur.charges[0].amount, eur.charges[0].plus) == (None, Decimal("4.50"))
 
 
 @given(

@@ -23,9 +23,9 @@ def _count_validations(monkeypatch) -> list[object]:
     seen: list[object] = []
     real = schema.schema_errors
 
-    def counting(payload):
+    def counting(payload, *target):
         seen.append(payload)
-        return real(payload)
+        return real(payload, *target)
 
     monkeypatch.setattr(schema, "schema_errors", counting)
     return seen

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from offerlang.errors import OfferlangError
+
 API_VERSION = "2022-11-28"
 
 
-class ApiError(Exception):
+class ApiError(OfferlangError):
     """GitHub answered with an error, or could not be reached. `status` is None for the latter."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

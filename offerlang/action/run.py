@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from offerlang import files
 from offerlang.action.github import ApiError, GitHub, ReadOnly
 
 # The sticky comment is the one that holds this marker (and was written by a bot): updated in
@@ -83,9 +84,7 @@ def _event(env: Mapping[str, str]) -> dict[str, Any]:
 def _output(env: Mapping[str, str], **values: str) -> None:
     target = _env(env, "GITHUB_OUTPUT")
     if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            for k, v in values.items():
-                fh.write(f"{k}={v}\n")
+        files.append_text(target, "".join(f"{k}={v}\n" for k, v in values.items()))
 
 
 def _ensure_commit(sha: str) -> bool:
@@ -126,7 +125,7 @@ def review(env: Mapping[str, str] = os.environ) -> int:
         state.diff = 2
     else:
         state = _diff(state, base, paths, work)
-    (work / STATE).write_text(json.dumps(asdict(state)), encoding="utf-8")
+    files.write_text(work / STATE, json.dumps(asdict(state)))
     _output(env, changed=str(state.changed).lower(), card=state.card or "")
     return 0
 
@@ -145,9 +144,9 @@ def _diff(state: State, base: str, paths: list[str], work: Path) -> State:
     if not state.worth_a_comment:
         return state
     markdown = _offer(["diff", "--base", base, "--format", "markdown", *paths], capture=True).stdout
-    (work / DIFF_MD).write_text(markdown, encoding="utf-8")
+    files.write_text(work / DIFF_MD, markdown)
     card = _offer(["diff", "--base", base, "--format", "html", *paths], capture=True).stdout
-    (work / CARD).write_text(card, encoding="utf-8")
+    files.write_text(work / CARD, card)
     state.card = str(work / CARD)
     return state
 
@@ -183,8 +182,7 @@ def comment_body(markdown: str, card_url: str, state: State) -> str:
 def _summary(env: Mapping[str, str], body: str) -> None:
     target = _env(env, "GITHUB_STEP_SUMMARY")
     if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(body.replace(MARKER + "\n", "", 1))
+        files.append_text(target, body.replace(MARKER + "\n", "", 1))
 
 
 def comment(env: Mapping[str, str] = os.environ) -> int:

@@ -16,22 +16,38 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from offerlang.authoring.fmt import format_source, print_offer
+from offerlang.authoring.formatter import format_source, print_offer
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
 from offerlang.compiler.emit import money_value, percent_value
 from offerlang.compiler.pipeline import compile_source
-from offerlang.compiler.schema import json_pointer
-from offerlang.language import ADHOC, CONTACT_FIELDS, MAX_INTEGER_DIGITS, minor_units
+from offerlang.errors import OfferlangBug
+from offerlang.iso import CURRENCIES
+from offerlang.jsonout import json_pointer
+from offerlang.language import (
+    ADHOC,
+    CONTACT_FIELDS,
+    COUNTRY_CODE,
+    CURRENCY_CODE,
+    LANGUAGE_CODE,
+    MAX_INTEGER_DIGITS,
+    DiscountKind,
+    TrialKind,
+    minor_units,
+)
+from offerlang.text import plural
 
 # Nodes built here have no place in any source text.
-_NOWHERE = n.Span(1, 1, 1, 1)
+NOWHERE = n.Span(1, 1, 1, 1)
 # Only for what no known limit explains: the payload is fine, offer import is not.
-_GAP = "this is a gap in offer import; please report it with this payload"
+GAP = "this is a gap in offer import; please report it with this payload"
 _SCHEMA_HINT = "offer import reads the JSON request body of FastSpring's POST /sessions"
 
 
-class _Inexpressible(Exception):
+class Inexpressible(Exception):
+    """A control-flow signal: a schema-valid payload the language cannot say (shared by the v1
+    and v2 importers, which turn it into a diagnostic before returning)."""
+
     def __init__(self, pointer: str, reason: str, hint: str | None = None) -> None:
         super().__init__(reason)
         self.pointer = pointer
@@ -65,13 +81,20 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
         ]
     try:
         _plain_json(payload, "")
-    except _Inexpressible as exc:
+    except Inexpressible as exc:
         return None, [_inexpressible(exc, path)]
+    from offerlang.compiler.targets import Target, target_of_body
+
+    if target_of_body(payload) is Target.V2:
+        # A Sessions v2 body (`cart`, `customer`): recognised by its shape, imported for v2.
+        from offerlang.authoring.importer_v2 import import_v2
+
+        return import_v2(payload, path)
     forms = foreign_forms(payload)
     explained = {pointer for form in forms for pointer in form.pointers}
     problems = [
         problem
-        for problem in _schema_reasons(payload)
+        for problem in schema_reasons(payload)
         if not any(problem[0] == p or problem[0].startswith(p + "/") for p in explained)
     ]
     if forms:
@@ -96,21 +119,21 @@ def import_payload(text: str, path: str = "<string>") -> tuple[str | None, list[
             for pointer, reason, hint in problems
         ]
     try:
-        offer = _Builder().offer(payload)
-    except _Inexpressible as exc:
+        offer = Builder().offer(payload)
+    except Inexpressible as exc:
         return None, [_inexpressible(exc, path)]
     source, blocking = format_source(print_offer(offer), path)
     if source is None:  # pragma: no cover - the printer writes only what the parser reads
-        raise RuntimeError(f"offer import wrote source it cannot read: {blocking}")
+        raise OfferlangBug(f"offer import wrote source it cannot read: {blocking}")
     result = compile_source(source, path)
     if not result.ok:
         first = result.errors[0].message
         reason = f"the offer would not compile: {first}"
-        return None, [_inexpressible(_Inexpressible("", reason, _GAP), path)]
+        return None, [_inexpressible(Inexpressible("", reason, GAP), path)]
     if result.payload != payload:
-        where = _first_difference(payload, result.payload, "") or ""
+        where = first_difference(payload, result.payload, "") or ""
         reason = "the offer would compile to a different value here"
-        return None, [_inexpressible(_Inexpressible(where, reason, _GAP), path)]
+        return None, [_inexpressible(Inexpressible(where, reason, GAP), path)]
     return source, []
 
 
@@ -135,9 +158,9 @@ _REDIRECTS = ("returnUrl", "successUrl", "cancelUrl", "redirectUrl")
 
 
 def sessions_v2_form(payload: dict[str, Any]) -> Form | None:
-    """A Sessions v2 body (`customer`, `firstName`/`lastName`, `items[].path`), or None.
-
-    The one place that decides it: a later `offer import` that reads v2 bodies replaces this."""
+    """A body with `items` that mixes in Sessions v2 forms (`customer`, `firstName`/`lastName`,
+    `items[].path`), or None. A real v2 body (`cart`, or `customer` without `items`) never gets
+    here: `import_payload` hands it to the v2 importer (importer_v2.py)."""
     items = payload.get("items")
     paths = isinstance(items, list) and any(isinstance(it, dict) and "path" in it for it in items)
     names = any(
@@ -151,9 +174,10 @@ def sessions_v2_form(payload: dict[str, Any]) -> Form | None:
         return None
     return Form(
         "E606",
-        f"this is a Sessions v2 body ({', '.join(signs)}), not a Sessions v1 request body",
-        "offer import reads Sessions v1 (POST /sessions); in v1, `items[].path` is "
-        "`items[].product`, `customer` is `contact`, `firstName`/`lastName` are `first`/`last`",
+        f"this is a Sessions v2 body ({', '.join(signs)}) with Sessions v1 `items`, neither API's form",
+        "for Sessions v1, `items[].path` is `items[].product`, `customer` is `contact`, "
+        "`firstName`/`lastName` are `first`/`last`; a Sessions v2 body keeps its items in "
+        "`cart.lineItems[].productPath` and the buyer in `customer.billToContact`",
         ("",),
     )
 
@@ -259,16 +283,25 @@ def _comments_and_trailing_commas(text: str) -> list[Diagnostic]:
 
 # The code lists of the schema's $defs: what each is called, and how its codes are spelt.
 _CODES = {
-    "currency": ("ISO 4217 currency code", "codes are written in upper case"),
-    "country": ("ISO 3166 country code", "codes are written in upper case"),
-    "language": ("ISO 639-1 language code", "codes are written in lower case"),
+    "currency": (CURRENCY_CODE, "codes are written in upper case"),
+    "country": (COUNTRY_CODE, "codes are written in upper case"),
+    "language": (LANGUAGE_CODE, "codes are written in lower case"),
 }
 # The form a `pattern` asks for, by the field it is on; the regular expression itself is no help.
+_FORM_PRODUCT = "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`"
 _FORMS = {
     "account": "an account id is letters, digits, `_` and `-`",
-    "product": "a product path is lower-case letters and digits in words joined by `-`, e.g. `basic-laptop`",
+    "product": _FORM_PRODUCT,
     "custom": "a lookup key is at least 4 letters, digits, `_` or `-`",
     "quantityDiscounts": "tier sizes are whole numbers from 1",
+    # Sessions v2 names
+    "accountId": "an account id is letters, digits, `_` and `-`",
+    "productPath": _FORM_PRODUCT,
+    "externalAccountId": "an external account id is 4 to 512 letters, digits, `_` or `-`",
+    "locale": "a locale is a language code, optionally with a country: `de`, `pt-BR`",
+    "imageUrl": "an image address is a web address, e.g. `https://cdn.example.com/prime.png`",
+    "paymentMethodsOrder": "payment methods are upper-case names such as `CARD`",
+    "hidePaymentMethods": "payment methods are upper-case names such as `CARD`",
 }
 _TYPES = {
     "integer": "must be a whole number",
@@ -280,34 +313,36 @@ _TYPES = {
 }
 
 
-def _schema_reasons(payload: Any) -> list[tuple[str, str, str | None]]:
+def schema_reasons(payload: Any, target: str = "v1") -> list[tuple[str, str, str | None]]:
     """(JSON pointer, plain reason, hint) for each way the payload breaks the schema. The reasons
     name fields and the rule broken, never jsonschema's wording or the offending value (which
     may be the whole payload)."""
-    from offerlang.compiler.schema import _validator, violations
+    from offerlang.compiler.schema import schema_document, violations
 
-    root = _validator().schema
+    root = schema_document(target)
     out: list[tuple[str, str, str | None]] = []
-    for err in violations(payload):
-        for found in _explain(err, root):
+    for err in violations(payload, target):
+        for found in _explain(err, root, target):
             if found not in out:
                 out.append(found)
     return out
 
 
-def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+def _explain(err: Any, root: dict[str, Any], target: str = "v1") -> list[tuple[str, str, str | None]]:
     where = json_pointer(err.absolute_path)
     keyword, rule, value, schema = err.validator, err.validator_value, err.instance, err.schema
     if "propertyNames" in err.absolute_schema_path:
         # The error is about a key of the object at `where`; `value` is that key.
-        where = _pointer(where, value)
+        where = pointer_to(where, value)
     field = str(err.absolute_path[-1]) if err.absolute_path else ""
+    if field.isdigit() and len(err.absolute_path) > 1:  # an entry of a list: named by its list
+        field = str(err.absolute_path[-2])
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [
             (
-                _pointer(where, key),
-                f"unknown field `{key}` (Sessions v1 has no such field)",
+                pointer_to(where, key),
+                f"unknown field `{key}` (Sessions {target} has no such field)",
                 did_you_mean_hint(key, known),
             )
             for key in value
@@ -318,14 +353,20 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
         return [(where, f"needs {' and '.join(missing)}{_why(err, root)}", None)]
     if keyword == "dependentRequired":
         return [
-            (_pointer(where, name), f"`{name}` needs `{need}` too", None)
+            (pointer_to(where, name), f"`{name}` needs `{need}` too", None)
             for name, needs in rule.items()
             if name in value
             for need in needs
             if need not in value
         ]
+    if keyword == "oneOf":  # Sessions v2: a discount is a percent or an amount
+        if not isinstance(value, dict):  # already reported: it is not an object at all
+            return []
+        names = " or ".join(f"`{branch['required'][0]}`" for branch in rule)
+        return [(where, f"needs exactly one of {names}", None)]
     if keyword == "not":
-        names = " and ".join(f"`{name}`" for name in rule.get("required", [])) or "a field"
+        required = rule.get("required") or [n for branch in rule.get("anyOf", []) for n in branch["required"]]
+        names = " and ".join(f"`{name}`" for name in required if name in value) or "a field"
         if where == "":
             return [(where, f"{names} cannot both be given{_why(err, root)}", None)]
         return [(where, f"{names} does not belong here{_why(err, root)}", None)]
@@ -333,7 +374,9 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
         return [(where, _TYPES.get(rule, f"must be of JSON type {rule}"), None)]
     if keyword == "enum":
         for name, (what, spelling) in _CODES.items():
-            if rule == root["$defs"][name]["enum"] and isinstance(value, str):
+            if name in root["$defs"] and rule == root["$defs"][name].get("enum") and isinstance(value, str):
+                if target == "v2" and name == "currency" and value in CURRENCIES:
+                    return [(where, f"Sessions v2 takes no prices in {value}", "it takes " + ", ".join(rule))]
                 return [
                     (
                         where,
@@ -359,8 +402,12 @@ def _explain(err: Any, root: dict[str, Any]) -> list[tuple[str, str, str | None]
     if keyword == "minLength":
         key = "propertyNames" in err.absolute_schema_path
         return [(where, "a key cannot be empty" if key else "cannot be empty", None)]
+    if keyword == "maxLength":
+        return [(where, f"is longer than {rule:,} characters", None)]
+    if keyword == "uniqueItems":
+        return [(where, "lists the same value twice", None)]
     if keyword == "minItems":
-        return [(where, f"needs at least {rule} entr{'y' if rule == 1 else 'ies'}", None)]
+        return [(where, f"needs at least {plural(rule, 'entry', 'entries')}", None)]
     if keyword == "minProperties":
         return [(where, "cannot be an empty object", "leave the field out")]
     return [(where, f"breaks the schema's `{keyword}` rule{_why(err, root)}", None)]  # pragma: no cover
@@ -413,7 +460,7 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"; {hint}" if hint else ""
 
 
-def _inexpressible(exc: _Inexpressible, path: str) -> Diagnostic:
+def _inexpressible(exc: Inexpressible, path: str) -> Diagnostic:
     return error(
         "E603",
         f"`{exc.pointer or '/'}` cannot be written as an offer: {exc.reason}",
@@ -422,7 +469,7 @@ def _inexpressible(exc: _Inexpressible, path: str) -> Diagnostic:
     ).at(path)
 
 
-def _pointer(base: str, key: str | int) -> str:
+def pointer_to(base: str, key: str | int) -> str:
     return base + json_pointer([key])
 
 
@@ -473,7 +520,7 @@ def _find(value: Any, target: dict[str, Any], pointer: str) -> str | None:
         value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     )
     for key, item in children:
-        found = _find(item, target, _pointer(pointer, key))
+        found = _find(item, target, pointer_to(pointer, key))
         if found is not None:
             return found
     return None
@@ -484,26 +531,26 @@ def _plain_json(value: Any, pointer: str) -> None:
     but no UTF-8 file can hold it."""
     if isinstance(value, str):
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-            raise _Inexpressible(
+            raise Inexpressible(
                 pointer,
                 "the text holds a lone UTF-16 surrogate, which is not a character",
                 "fix the text where the payload is made",
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _plain_json(key, _pointer(pointer, key))
-            _plain_json(item, _pointer(pointer, key))
+            _plain_json(key, pointer_to(pointer, key))
+            _plain_json(item, pointer_to(pointer, key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _plain_json(item, _pointer(pointer, i))
+            _plain_json(item, pointer_to(pointer, i))
 
 
-def _first_difference(want: Any, got: Any, pointer: str) -> str | None:
+def first_difference(want: Any, got: Any, pointer: str) -> str | None:
     if isinstance(want, dict) and isinstance(got, dict):
         for key in [*want, *(k for k in got if k not in want)]:
             if key not in want or key not in got:
-                return _pointer(pointer, key)
-            found = _first_difference(want[key], got[key], _pointer(pointer, key))
+                return pointer_to(pointer, key)
+            found = first_difference(want[key], got[key], pointer_to(pointer, key))
             if found is not None:
                 return found
         return None
@@ -511,40 +558,40 @@ def _first_difference(want: Any, got: Any, pointer: str) -> str | None:
         if len(want) != len(got):
             return pointer or "/"
         for i, (a, b) in enumerate(zip(want, got, strict=True)):
-            found = _first_difference(a, b, _pointer(pointer, i))
+            found = first_difference(a, b, pointer_to(pointer, i))
             if found is not None:
                 return found
         return None
     return None if want == got else (pointer or "/")
 
 
-class _Builder:
+class Builder:
     """A schema-valid payload -> the tree an author would have written, in the emitter's order."""
 
     def offer(self, p: dict[str, Any]) -> n.Offer:
         clauses: list[n.Clause] = []
         if "account" in p:
-            clauses.append(n.Account(_NOWHERE, _text(p["account"])))
+            clauses.append(n.Account(NOWHERE, text_node(p["account"])))
         if "contact" in p:
             fields = [
-                n.ContactField(_NOWHERE, name, _text(p["contact"][name]))
+                n.ContactField(NOWHERE, name, text_node(p["contact"][name]))
                 for name in CONTACT_FIELDS
                 if name in p["contact"]
             ]
-            clauses.append(n.Contact(_NOWHERE, fields, []))
+            clauses.append(n.Contact(NOWHERE, fields, []))
         if "lookup" in p:
-            clauses.append(n.Lookup(_NOWHERE, _text(p["lookup"]["custom"])))
+            clauses.append(n.Lookup(NOWHERE, text_node(p["lookup"]["custom"])))
         for key, value in self._object(p, "tags").items():
-            clauses.append(n.Tag(_NOWHERE, _text(key), _text(value)))
+            clauses.append(n.Tag(NOWHERE, text_node(key), text_node(value)))
         if "coupon" in p:
-            clauses.append(n.Coupon(_NOWHERE, _text(p["coupon"])))
+            clauses.append(n.Coupon(NOWHERE, text_node(p["coupon"])))
         if "expiration" in p:
-            clauses.append(n.Expires(_NOWHERE, _number(p["expiration"])))
+            clauses.append(n.Expires(NOWHERE, number_node(p["expiration"])))
         seen: dict[str, int] = {}
         for i, item in enumerate(p["items"]):
             product = item["product"]
             if product in seen:
-                raise _Inexpressible(
+                raise Inexpressible(
                     f"/items/{i}/product",
                     f"`{product}` is already item {seen[product]}; FastSpring refuses a session that "
                     'names a product twice ("Item exists.")',
@@ -562,64 +609,66 @@ class _Builder:
     def item(self, item: dict[str, Any], ptr: str) -> n.Item:
         clauses: list[n.Clause] = []
         if "quantity" in item:
-            clauses.append(n.Quantity(_NOWHERE, _number(item["quantity"])))
+            clauses.append(n.Quantity(NOWHERE, number_node(item["quantity"])))
         clauses.extend(self.pricing(self._object(item, "pricing"), f"{ptr}/pricing"))
         for key, value in self._object(item, "attributes").items():
-            clauses.append(n.Attribute(_NOWHERE, _text(key), _text(value)))
-        return n.Item(_NOWHERE, _text(item["product"]), clauses, has_body=bool(clauses))
+            clauses.append(n.Attribute(NOWHERE, text_node(key), text_node(value)))
+        return n.Item(NOWHERE, text_node(item["product"]), clauses, has_body=bool(clauses))
 
     def pricing(self, p: dict[str, Any], ptr: str) -> list[n.Clause]:
         out: list[n.Clause] = []
         if {"trial", "paidTrial", "paymentCollected"} & p.keys():
             out.append(
                 n.Trial(
-                    _NOWHERE,
-                    _number(p["trial"]) if "trial" in p else None,
-                    {True: "paid", False: "free"}.get(p.get("paidTrial")),  # type: ignore[arg-type]
+                    NOWHERE,
+                    number_node(p["trial"]) if "trial" in p else None,
+                    None if "paidTrial" not in p else TrialKind.PAID if p["paidTrial"] else TrialKind.FREE,
                     p.get("paymentCollected"),
                 )
             )
         if "trialPrice" in p:
-            out.append(n.TrialPrice(_NOWHERE, self.money(p["trialPrice"], f"{ptr}/trialPrice")))
+            out.append(n.TrialPrice(NOWHERE, self.money(p["trialPrice"], f"{ptr}/trialPrice")))
         if "renew" in p:
-            out.append(n.Renew(_NOWHERE, _name(p["renew"])))
+            out.append(n.Renew(NOWHERE, name_node(p["renew"])))
         if "interval" in p:
             if p["interval"] == ADHOC:
-                out.append(n.Billed(_NOWHERE, False, None, _name(ADHOC)))
+                out.append(n.Billed(NOWHERE, False, None, name_node(ADHOC)))
             else:
-                out.append(n.Billed(_NOWHERE, True, _number(p["intervalLength"]), _name(p["interval"])))
+                out.append(
+                    n.Billed(NOWHERE, True, number_node(p["intervalLength"]), name_node(p["interval"]))
+                )
         if "quantityBehavior" in p:
-            out.append(n.QuantityBehavior(_NOWHERE, _name(p["quantityBehavior"])))
+            out.append(n.QuantityBehavior(NOWHERE, name_node(p["quantityBehavior"])))
         if "quantityDefault" in p:
-            out.append(n.QuantityDefault(_NOWHERE, _number(p["quantityDefault"])))
+            out.append(n.QuantityDefault(NOWHERE, number_node(p["quantityDefault"])))
         if "price" in p:
-            out.append(n.Price(_NOWHERE, self.money(p["price"], f"{ptr}/price")))
+            out.append(n.Price(NOWHERE, self.money(p["price"], f"{ptr}/price")))
         out.extend(self.discounts(p, ptr))
         if "setupFee" in p:
             fee = p["setupFee"]
             titles = [
-                n.FeeTitle(_NOWHERE, _name(lang), _text(title))
+                n.FeeTitle(NOWHERE, name_node(lang), text_node(title))
                 for lang, title in self._object(fee, "title").items()
             ]
             prices = []
             if "price" in fee:
-                prices.append(n.FeePrice(_NOWHERE, self.money(fee["price"], f"{ptr}/setupFee/price")))
-            out.append(n.SetupFee(_NOWHERE, titles, prices, []))
+                prices.append(n.FeePrice(NOWHERE, self.money(fee["price"], f"{ptr}/setupFee/price")))
+            out.append(n.SetupFee(NOWHERE, titles, prices, []))
         return out
 
     def discounts(self, p: dict[str, Any], ptr: str) -> list[n.Discount]:
         out: list[n.Discount] = []
         for i, (tier, value) in enumerate(p.get("quantityDiscounts", {}).items()):
-            tier_ptr = _pointer(f"{ptr}/quantityDiscounts", tier)
-            percent = p["discountType"] == "percent"
+            tier_ptr = pointer_to(f"{ptr}/quantityDiscounts", tier)
+            percent = p["discountType"] == DiscountKind.PERCENT
             out.append(
                 n.Discount(
-                    _NOWHERE,
-                    _number(percent_value(Decimal(value))) if percent else None,
+                    NOWHERE,
+                    number_node(percent_value(Decimal(value))) if percent else None,
                     None if percent else self.money(value, tier_ptr),
-                    None if tier == "1" else _number(int(tier)),
+                    None if tier == "1" else number_node(int(tier)),
                     # The duration applies to every tier; the language says it once, on the first.
-                    _number(p["discountDuration"]) if i == 0 and "discountDuration" in p else None,
+                    number_node(p["discountDuration"]) if i == 0 and "discountDuration" in p else None,
                 )
             )
         return out
@@ -628,9 +677,16 @@ class _Builder:
         out = []
         for currency, amount in amounts.items():
             exact = Decimal(amount)
+            if exact.is_zero() and exact.is_signed():
+                # JSON Schema's `minimum: 0` lets -0.0 pass (it equals 0); an offer cannot say it.
+                raise Inexpressible(
+                    pointer_to(ptr, currency),
+                    f"`{format(exact, 'f')}` is zero with a minus sign, and an amount cannot be negative",
+                    "write the amount as `0` where the payload is made",
+                )
             if exact.adjusted() >= MAX_INTEGER_DIGITS:  # what the compiler refuses as E230
-                raise _Inexpressible(
-                    _pointer(ptr, currency),
+                raise Inexpressible(
+                    pointer_to(ptr, currency),
                     f"`{format(exact, 'f')}` is too large for an amount "
                     f"(at most {MAX_INTEGER_DIGITS} digits before the decimal point)",
                     "check the amount where the payload is made",
@@ -638,24 +694,24 @@ class _Builder:
             written = money_value(exact, currency)
             if written != exact:
                 digits = minor_units(currency)
-                places = f"{digits} decimal{'s' * (digits != 1)}" if digits else "no decimals"
-                raise _Inexpressible(
-                    _pointer(ptr, currency),
+                places = plural(digits, "decimal") if digits else "no decimals"
+                raise Inexpressible(
+                    pointer_to(ptr, currency),
                     f"`{format(exact, 'f')}` {currency}: FastSpring reads {currency} with {places}",
                     f"round it to {digits} decimals" if digits else "round it to a whole amount",
                 )
-            out.append(n.Money(_name(currency), _number(written), _NOWHERE))
+            out.append(n.Money(name_node(currency), number_node(written), NOWHERE))
         return out
 
 
-def _text(value: str) -> n.Text:
-    return n.Text(value, _NOWHERE)
+def text_node(value: str) -> n.Text:
+    return n.Text(value, NOWHERE)
 
 
-def _name(value: str) -> n.Name:
-    return n.Name(value, _NOWHERE)
+def name_node(value: str) -> n.Name:
+    return n.Name(value, NOWHERE)
 
 
-def _number(value: int | Decimal) -> n.Number:
+def number_node(value: int | Decimal) -> n.Number:
     exact = Decimal(value)
-    return n.Number(format(exact, "f"), exact, _NOWHERE)
+    return n.Number(format(exact, "f"), exact, NOWHERE)

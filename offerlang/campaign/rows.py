@@ -8,14 +8,20 @@ file as `buyers.csv:17: column "email": …`, with the file's physical line numb
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from offerlang.campaign.snapshot import Snapshot
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint
+from offerlang.compiler.emit import Payload
 from offerlang.compiler.pipeline import CompileResult, Template
+from offerlang.errors import OfferlangError
+from offerlang.language import BUYER_KEYWORDS, ParamType
+from offerlang.text import and_more, plural
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -24,7 +30,7 @@ PROBLEMS_SHOWN = 50
 SAVE_AS_UTF8 = '; save it as "CSV UTF-8 (Comma delimited)"'
 
 
-class RowsError(Exception):
+class RowsError(OfferlangError):
     """The rows file cannot be used at all (unreadable, no header, unknown key column)."""
 
 
@@ -51,14 +57,18 @@ def parse_set(items: Iterable[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """A good row: bound, checked and emitted."""
+
     line: int  # physical line where the record starts
     key: str
-    result: CompileResult  # bound and emitted: .payload is set
+    payload: Payload  # what is sent for this row (result.payload, never None here)
+    result: CompileResult  # the whole compilation: diagnostics (warnings), pointers, path
 
 
 @dataclass
-class Report:
-    """Problems found in the rows, the first PROBLEMS_SHOWN kept as text, all counted."""
+class RowProblems:
+    """One pass over the rows: the rows counted, their problems counted and the first
+    PROBLEMS_SHOWN of them kept as text (`buyers.csv:17: column "email": …`)."""
 
     path: str
     limit: int = PROBLEMS_SHOWN
@@ -84,18 +94,18 @@ class Report:
 
     def lines(self) -> list[str]:
         hidden = self.errors + self.warnings - len(self.shown)
-        more = [f"… and {hidden:,} more problem{'s' * (hidden != 1)} in {self.path}"] if hidden > 0 else []
+        more = [f"… {and_more(hidden, 'problem')} in {self.path}"] if hidden > 0 else []
         return self.shown + more
 
     def summary(self) -> str:
         if self.columns_wrong:
             return (
                 f"{self.path}: the columns do not fit the offer "
-                f"({self.errors:,} error{'s' * (self.errors != 1)}); no row was checked"
+                f"({plural(self.errors, 'error', grouped=True)}); no row was checked"
             )
         return (
-            f"{self.path}: {self.rows:,} row{'s' * (self.rows != 1)}, "
-            f"{self.bad_rows:,} with errors ({self.errors:,} error{'s' * (self.errors != 1)})"
+            f"{self.path}: {plural(self.rows, 'row', grouped=True)}, "
+            f"{self.bad_rows:,} with errors ({plural(self.errors, 'error', grouped=True)})"
         )
 
 
@@ -120,6 +130,7 @@ class RowSet:
                     f"--set {name}: not a parameter of {template.path}" + (f"; {hint}" if hint else "")
                 )
         self._columns_line = 1
+        self._snapshot: Snapshot | None = None
         suffix = Path(self.path).suffix.lower()
         if suffix in CSV_SUFFIXES:
             self._records = self._csv_records
@@ -130,6 +141,11 @@ class RowSet:
                 f"{self.path}: rows must be a .csv file (with a header row) "
                 "or .jsonl (one JSON object a line)"
             )
+        try:
+            # Every pass (check, send, links.csv) reads this one copy: only checked rows are sent.
+            self._snapshot = Snapshot(self.path)
+        except OSError as exc:
+            raise RowsError(f"{self.path}: {exc.strerror or exc}") from None
         self.columns = self._first_columns()
         if not self.columns:
             raise RowsError(f"{self.path}: no columns: the first line must name them")
@@ -143,7 +159,7 @@ class RowSet:
         self._template_diagnostics = set(template.diagnostics)
         self.key = key if key is not None else self.columns[0]
         key_param = template.declared.get(self.key)
-        self._email_key = key_param is not None and key_param.type.value == "email"
+        self._email_key = key_param is not None and key_param.type.value == ParamType.EMAIL
         if self.key not in self.columns:
             hint = did_you_mean_hint(self.key, self.columns, f"columns: {', '.join(self.columns)}")
             raise RowsError(f"{self.path}: --key {self.key!r} is not a column; {hint}")
@@ -153,11 +169,8 @@ class RowSet:
     def _lines(self) -> Iterator[str]:
         """The file's physical lines, decoded one by one, so that a bad byte is reported on its
         own line. Raises _Unreadable there."""
-        try:
-            fh = open(self.path, "rb")  # noqa: SIM115 - closed by the `with` below
-        except OSError as exc:
-            raise RowsError(f"{self.path}: {exc.strerror or exc}") from None
-        with fh:
+        assert self._snapshot is not None
+        with self._snapshot.open() as fh:
             for number, raw in enumerate(fh, start=1):
                 if number == 1 and (raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw):
                     raise _Unreadable(number, f"UTF-16 text, not UTF-8{SAVE_AS_UTF8}")
@@ -221,16 +234,16 @@ class RowSet:
 
     # ---- checking and binding -----------------------------------------------------------------
 
-    def rows(self, report: Report) -> Iterator[Row]:
-        """Every good row, bound and emitted, in file order; every problem goes to `report`.
+    def rows(self, problems: RowProblems) -> Iterator[Row]:
+        """Every good row, bound and emitted, in file order; every problem goes to `problems`.
 
         With a problem in the columns themselves no row is bound: each would fail the same way.
         """
         declared = self.template.declared
         wanted = set(declared) & self.template.parameters.used
-        header_ok = self._check_columns(report, self.columns, self._columns_line)
+        header_ok = self._check_columns(problems, self.columns, self._columns_line)
         if not header_ok:
-            report.columns_wrong = True
+            problems.columns_wrong = True
             return
         # One index, by the key folded to lower case: a key that differs from an earlier one
         # only in case is the same buyer for an email key (folded already, so a duplicate) and
@@ -239,31 +252,32 @@ class RowSet:
         seen: dict[str, int] = {}
         spelled: dict[str, str] = {}
         case_variants: dict[str, int] = {}
+        sessions: dict[bytes, int] = {}  # payloads naming a buyer, by digest: the line of each
         records = self._records()
         next(records, None)  # the column names
         for line, fields, problem in records:
-            report.rows += 1
-            errors_before = report.errors
+            problems.rows += 1
+            errors_before = problems.errors
             if problem is not None:
-                report.add(line, None, problem)
-            elif fields is not None and self._columns_fit(report, fields, line):
+                problems.add(line, None, problem)
+            elif fields is not None and self._columns_fit(problems, fields, line):
                 key = self._identity(fields)
                 folded = key.casefold()
                 first_line = seen.get(folded)
                 if not key:
-                    report.add(line, self.key, "the key is empty: every row needs one")
+                    problems.add(line, self.key, "the key is empty: every row needs one")
                 elif first_line is None:
                     seen[folded] = line
                     if key != folded:
                         spelled[folded] = key
                 elif spelled.get(folded, folded) == key:
-                    report.add(line, self.key, f'key "{key}" is already used on line {first_line}')
+                    problems.add(line, self.key, f'key "{key}" is already used on line {first_line}')
                 elif key in case_variants:
-                    report.add(line, self.key, f'key "{key}" is already used on line {case_variants[key]}')
+                    problems.add(line, self.key, f'key "{key}" is already used on line {case_variants[key]}')
                 else:
                     case_variants[key] = line
                     first_key = spelled.get(folded, folded)
-                    report.add(
+                    problems.add(
                         line,
                         self.key,
                         f'key "{key}" differs only in case from "{first_key}" on line {first_line}',
@@ -272,11 +286,24 @@ class RowSet:
                 values = {k: v for k, v in fields.items() if k in wanted}
                 values.update(self.fixed)
                 result = self.template.bind(values)
-                self._report_diagnostics(report, result.diagnostics, line)
-                if report.errors == errors_before:
-                    yield Row(line, key, result)
-            if report.errors > errors_before:
-                report.bad_rows += 1
+                self._add_diagnostics(problems, result.diagnostics, line)
+                if problems.errors == errors_before and result.payload is not None:
+                    first = _same_session(result.payload, line, sessions)
+                    if first is not None:
+                        problems.add(
+                            line,
+                            None,
+                            f"the same session as line {first}: the payload is identical and names "
+                            "the same buyer, who would get two sessions; remove one of the rows",
+                        )
+                    else:
+                        yield Row(line, key, result.payload, result)
+            if problems.errors > errors_before:
+                problems.bad_rows += 1
+
+    def changed_on_disk(self) -> bool:
+        """Whether the file no longer holds the rows read from it (all passes read that copy)."""
+        return self._snapshot is not None and self._snapshot.changed()
 
     def row_keys(self) -> Iterator[str]:
         """The key of every row, in file order (for rows already checked by `rows()`)."""
@@ -292,40 +319,40 @@ class RowSet:
         key = fields.get(self.key, "").strip()
         return key.lower() if self._email_key else key
 
-    def _check_columns(self, report: Report, columns: Iterable[str], line: int) -> bool:
+    def _check_columns(self, problems: RowProblems, columns: Iterable[str], line: int) -> bool:
         """Unknown, unused and missing columns, against the template's parameters."""
         declared = self.template.declared
         used = self.template.parameters.used
-        errors_before = report.errors
+        errors_before = problems.errors
         columns = list(columns)
         for column in columns:
             if column == self.key and column not in declared:
                 continue
             if column in self.fixed:
-                report.add(line, column, f"is also given by --set {column}=…; give it once")
+                problems.add(line, column, f"is also given by --set {column}=…; give it once")
             elif column not in declared:
                 hint = did_you_mean_hint(column, declared)
-                report.add(
+                problems.add(
                     line,
                     column,
                     f"is not a parameter of {self.template.path}" + (f"; {hint}" if hint else ""),
                 )
             elif column not in used:
-                report.add(
+                problems.add(
                     line, column, f"is unused: {self.template.path} declares ${column} but never uses it"
                 )
         for name in declared:
             if name in used and name not in columns and name not in self.fixed:
-                report.add(line, name, f"is missing: ${name} needs a value (or --set {name}=…)")
-        return report.errors == errors_before
+                problems.add(line, name, f"is missing: ${name} needs a value (or --set {name}=…)")
+        return problems.errors == errors_before
 
-    def _columns_fit(self, report: Report, fields: dict[str, str], line: int) -> bool:
+    def _columns_fit(self, problems: RowProblems, fields: dict[str, str], line: int) -> bool:
         if fields.keys() == self._column_set:
             return True
         # JSON Lines: each object names its own keys.
-        return self._check_columns(report, fields, line)
+        return self._check_columns(problems, fields, line)
 
-    def _report_diagnostics(self, report: Report, diags: list[Diagnostic], line: int) -> None:
+    def _add_diagnostics(self, problems: RowProblems, diags: list[Diagnostic], line: int) -> None:
         at = self.template.parameters.at
         for d in diags:
             if d in self._template_diagnostics:
@@ -334,7 +361,23 @@ class RowSet:
             column = at.get((d.span.line, d.span.column)) if d.span is not None else None
             if column is None and d.span is not None:
                 message = f"{self.template.path}:{d.span.line}:{d.span.column}: {message}"
-            report.add(line, column, message, warning=not d.is_error)
+            problems.add(line, column, message, warning=not d.is_error)
+
+
+def _same_session(payload: dict | None, line: int, sessions: dict[bytes, int]) -> int | None:
+    """The line of an earlier row with this very payload, if it names a buyer (an account, a
+    contact or a lookup key); None otherwise. A payload without a buyer gives an anonymous link,
+    and several identical ones may be wanted."""
+    if not payload or not any(field in payload for field in BUYER_KEYWORDS):
+        return None
+    # repr, not the JSON text: as exact (str, int, Decimal, lists and dicts in order) and written
+    # in C, where JSON writing would be a fifth of the time a row takes. 16 bytes of SHA-256:
+    # no collision in any campaign, and a third of the memory of the text.
+    digest = hashlib.sha256(repr(payload).encode("utf-8", "surrogatepass")).digest()[:16]
+    first = sessions.get(digest)
+    if first is None:
+        sessions[digest] = line
+    return first
 
 
 def _json_record(text: str) -> tuple[dict[str, str] | None, str | None]:

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import csv
 import logging
-import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from offerlang import interrupts
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
-from offerlang.campaign.rows import Report, Row, RowSet
+from offerlang.campaign.rows import Row, RowProblems, RowSet
+from offerlang.text import and_more, listed, plural
+
+if TYPE_CHECKING:
+    from offerlang.send.client import SendError
 
 FAILURES_SHOWN = 20
 log = logging.getLogger(__name__)
@@ -50,20 +54,20 @@ def decide(entry: Entry | None, row_hash: str, done_hashes: set[str], retry_unce
 
 
 def plan(
-    row_set: RowSet, report: Report, state: dict[str, Entry], done_hashes: set[str], retry_uncertain: bool
+    row_set: RowSet,
+    problems: RowProblems,
+    state: dict[str, Entry],
+    done_hashes: set[str],
+    retry_uncertain: bool,
 ) -> Iterator[tuple[Row, str, str]]:
     """(row, payload hash, decision) for every good row, in file order."""
-    for row in row_set.rows(report):
-        row_hash = payload_hash(row.result.payload)
+    for row in row_set.rows(problems):
+        row_hash = payload_hash(row.payload)
         yield row, row_hash, decide(state.get(row.key), row_hash, done_hashes, retry_uncertain)
 
 
 class Client(Protocol):
     def create_session(self, payload: dict[str, Any]) -> Any: ...
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'s' * (count != 1)}"
 
 
 @dataclass
@@ -79,9 +83,14 @@ class Summary:
     failures: list[str] = field(default_factory=list)  # "key: message", the first FAILURES_SHOWN
     errors: list[str] = field(default_factory=list)  # unexpected worker failures (a bug, a full disk)
     interrupted: bool = False
+    terminated: bool = False  # the interruption was SIGTERM, not Ctrl-C
     stopped: str | None = None  # why the run stopped early (authentication refused)
     rows_changed: str | None = None  # a problem the first pass over the rows did not see
+    rows_file_changed: bool = False  # the file on disk is no longer the copy that was sent
     without_session: int | None = None  # rows of the file with no session yet, after a stop
+    warned: int = 0  # Sessions v2: sessions with warnings, created in this run or an earlier one
+    warned_before: int = 0  # of those, created in an earlier run (a resumed campaign's done rows)
+    warnings: Counter[str] = field(default_factory=Counter)  # their codes, counted
 
     @property
     def finished(self) -> int:
@@ -90,17 +99,25 @@ class Summary:
         return self.sent + self.failed + self.network + skipped
 
     def lines(self) -> list[str]:
+        rows, sessions = plural(self.rows, "row", grouped=True), plural(self.sent, "session", grouped=True)
         out = [
-            f"{_plural(self.rows, 'row')}: {_plural(self.sent, 'session')} created, "
+            f"{rows}: {sessions} created, "
             f"{self.skipped_done:,} already done, {self.failed:,} rejected, "
-            f"{_plural(self.network, 'network failure')}, {len(self.uncertain):,} uncertain"
+            f"{plural(self.network, 'network failure', grouped=True)}, {len(self.uncertain):,} uncertain"
         ]
+        if self.warned:
+            codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
+            earlier = f" ({self.warned_before:,} in an earlier run)" if self.warned_before else ""
+            out.append(
+                f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created"
+                f"{earlier}: {codes} (the warnings column of --out and the ledger say which rows)"
+            )
         if self.failures:
             out.append("rejected or failed rows:")
             out += [f"  {f}" for f in self.failures]
             hidden = self.failed + self.network - len(self.failures)
             if hidden > 0:
-                out.append(f"  … and {hidden:,} more (see the ledger)")
+                out.append(f"  … {and_more(hidden)} (see the ledger)")
         for label, keys, advice in (
             (
                 "uncertain (a request was started but its outcome is unknown)",
@@ -119,19 +136,22 @@ class Summary:
             ),
         ):
             if keys:
-                shown = ", ".join(keys[:FAILURES_SHOWN])
-                hidden = len(keys) - FAILURES_SHOWN
-                more = f" and {hidden:,} more" if hidden > 0 else ""
-                out.append(f"{label}: {shown}{more}{advice}")
+                out.append(f"{label}: {listed(keys, FAILURES_SHOWN)}{advice}")
         out += [f"internal error: {e}" for e in self.errors]
         if self.rows_changed:
             out.append(f"stopped: the rows changed since they were checked: {self.rows_changed}")
         if self.stopped:
             out.append(f"stopped: {self.stopped}")
         if self.interrupted:
-            out.append("interrupted: the requests in flight were finished and recorded; run again to resume")
+            how = "terminated (SIGTERM)" if self.terminated else "interrupted"
+            out.append(f"{how}: the requests in flight were finished and recorded; run again to resume")
+        if self.rows_file_changed:
+            out.append(
+                "note: the rows file changed during the run: the rows as they were checked were sent, "
+                "not the changes; run again to check and send those"
+            )
         if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
-            out.append(f"{_plural(self.without_session, 'row')} of the file have no session yet")
+            out.append(f"{plural(self.without_session, 'row', grouped=True)} of the file have no session yet")
         return out
 
 
@@ -195,23 +215,6 @@ def progress_for(total: int, cap_per_minute: float) -> Progress:
     return _Bar(total, cap_per_minute) if sys.stderr.isatty() else _Quiet()
 
 
-@contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """Ctrl-C held back until the block ends: a row counted as pending but never handed to the
-    pool (or handed without the callback that counts it finished) would be waited for forever."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only ever handled in the main thread
-        return
-    caught: list[object] = []
-    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)
-
-
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -246,15 +249,15 @@ class Runner:
         self._idle = threading.Condition()
 
     def run(self) -> Summary:
-        """Send every row that needs it. Ctrl-C (wherever the main thread is) stops taking new
-        rows, lets the requests in flight finish and be recorded, and returns the summary with
+        """Send every row that needs it. Ctrl-C or SIGTERM (wherever the main thread is) stops
+        taking new rows, lets the requests in flight finish and be recorded, and returns the summary with
         `interrupted` set; the ledger stays open until every worker has finished."""
         total = sum(1 for _ in self.row_set.row_keys())
         progress = self._progress_factory(total)
         slots = threading.BoundedSemaphore(self.concurrency * 2)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="offer-send")
 
-        def finished(future: Future) -> None:
+        def finished(future: Future[None]) -> None:
             slots.release()
             if not future.cancelled() and future.exception() is not None:
                 exc = future.exception()
@@ -266,23 +269,32 @@ class Runner:
                 self._idle.notify_all()
 
         try:
-            report = Report(self.row_set.path)
+            problems = RowProblems(self.row_set.path)
             state, hashes = self.ledger.state, self.ledger.done_hashes
-            for row, row_hash, decision in plan(self.row_set, report, state, hashes, self.retry_uncertain):
-                if self._stop.is_set() or self._rows_changed(report):
+            for row, row_hash, decision in plan(self.row_set, problems, state, hashes, self.retry_uncertain):
+                if self._stop.is_set() or self._rows_changed(problems):
                     break
                 if decision != SEND:
-                    self._skipped(row, decision, progress)
+                    self._skipped(row, decision, progress, state.get(row.key))
                     continue
                 slots.acquire()
-                with _ctrl_c_deferred():
+                # Ctrl-C or SIGTERM held back until the handover ends: a row counted as pending
+                # but never handed to the pool (or handed without the callback that counts it
+                # finished) would be waited for forever.
+                with interrupts.deferred():
                     with self._idle:
                         self._pending += 1
                     pool.submit(self._send, row, row_hash, progress).add_done_callback(finished)
             else:
-                self._rows_changed(report)
+                self._rows_changed(problems)
         except KeyboardInterrupt:
             self._interrupt()
+        except Exception as exc:
+            # Rows that cannot be read any more (a bug: they were read once, into a snapshot):
+            # stop, and still wait for the rows in flight and report what happened.
+            with self._lock:
+                self.summary.errors.append(f"{type(exc).__name__}: {exc}")
+            self._stop.set()
         # Wait on our own count of unfinished rows, not Thread.join: a join cut short by Ctrl-C
         # marks a running thread as finished (CPython), and the ledger would be closed under it.
         while True:
@@ -309,22 +321,29 @@ class Runner:
         if not self.summary.interrupted:
             with self._lock:
                 in_flight = self._in_flight
-            self._say(f"finishing {in_flight:,} request{'s' * (in_flight != 1)} in flight…")
+            self._say(f"finishing {plural(in_flight, 'request', grouped=True)} in flight…")
         self.summary.interrupted = True
+        self.summary.terminated = self.summary.terminated or interrupts.terminated()
         self._stop.set()
 
-    def _rows_changed(self, report: Report) -> bool:
-        if report.ok:
+    def _rows_changed(self, problems: RowProblems) -> bool:
+        if problems.ok:
             return False
-        self.summary.rows_changed = report.shown[0] if report.shown else report.summary()
+        self.summary.rows_changed = problems.shown[0] if problems.shown else problems.summary()
         self._stop.set()
         return True
 
-    def _skipped(self, row: Row, decision: str, progress: Progress) -> None:
+    def _skipped(self, row: Row, decision: str, progress: Progress, entry: Entry | None = None) -> None:
         with self._lock:
             self.summary.rows += 1
             if decision in (SKIP_DONE, SKIP_CHANGED):
                 self.summary.skipped_done += 1
+                if entry is not None and entry.warnings:
+                    # Done in an earlier run, with warnings: its link is still the one FastSpring
+                    # warned about, so a resumed campaign counts it (and exits 5) as the first run did.
+                    self.summary.warned += 1
+                    self.summary.warned_before += 1
+                    self.summary.warnings.update(entry.warnings)
             if decision == SKIP_CHANGED:
                 self.summary.changed.append(row.key)
             elif decision == SKIP_UNCERTAIN:
@@ -334,7 +353,7 @@ class Runner:
             progress.advance(self.summary)
 
     def _send(self, row: Row, row_hash: str, progress: Progress) -> None:
-        from offerlang.send.client import SendError
+        from offerlang.send.client import ErrorKind, SendError
 
         if self._stop.is_set():  # interrupted or refused while this row waited for a worker
             return
@@ -350,53 +369,83 @@ class Runner:
             self.ledger.started(row.key, row.line, row_hash)
             log.debug("%s (line %d): sending", row.key, row.line)
             try:
-                created = self.client.create_session(row.result.payload)
+                created = self.client.create_session(row.payload)
             except Stopped:
                 # Stopped while waiting to retry: the attempt before may have created a session.
-                self._failed(row, row_hash, SendError("interrupted", "interrupted before a retry"))
+                self._failed(row, row_hash, SendError(ErrorKind.INTERRUPTED, "interrupted before a retry"))
             except SendError as exc:
                 self._failed(row, row_hash, exc)
             else:
-                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms)
+                # Sessions v2: a session created with warnings (send/v2.py) records them.
+                warnings = [w.as_json() for w in getattr(created, "warnings", ())]
+                extra = {"warnings": warnings} if warnings else {}  # a v1 session has none
+                self.ledger.done(row.key, row_hash, created.id, created.url, created.expires_ms, **extra)
                 log.debug("%s (line %d): session %s", row.key, row.line, created.id)
                 with self._lock:
                     self.summary.sent += 1
+                    if warnings:
+                        self.summary.warned += 1
+                        self.summary.warnings.update(str(w["code"]) for w in warnings)
         finally:
             with self._lock:
                 self._in_flight -= 1
         with self._lock:
             progress.advance(self.summary)
 
-    def _failed(self, row: Row, row_hash: str, exc: Any) -> None:
-        may_have_created = getattr(exc, "may_have_created", False)
-        self.ledger.failed(row.key, row_hash, exc.kind, exc.status, exc.message, uncertain=may_have_created)
+    def _failed(self, row: Row, row_hash: str, exc: SendError) -> None:
+        from offerlang.send.client import ErrorKind
+
+        may_have_created = exc.may_have_created
+        self.ledger.failed(
+            row.key, row_hash, exc.kind.value, exc.status, exc.message, uncertain=may_have_created
+        )
         log.debug("%s (line %d): %s", row.key, row.line, exc.message)
         with self._lock:
-            if exc.kind == "interrupted" or may_have_created:
+            if exc.kind is ErrorKind.INTERRUPTED or may_have_created:
                 self.summary.uncertain.append(row.key)
                 return
-            if exc.kind == "network":
+            if exc.kind is ErrorKind.NETWORK:
                 self.summary.network += 1
             else:
                 self.summary.failed += 1
             if len(self.summary.failures) < FAILURES_SHOWN:
                 self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
-            if exc.kind == "auth":
+            if exc.kind is ErrorKind.AUTH:
                 self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
                 self._stop.set()
 
 
-def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry]) -> int:
-    """links.csv in row order: key, session, url, expires (UTC), status. Returns rows written."""
+# A cell a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+1+1`, `-2+3`, `@SUM(…)`),
+# including after a tab or a carriage return it skips: OWASP's "CSV injection".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell that a spreadsheet shows as text, never evaluates: one that starts like a formula
+    gets a leading `'` (OWASP's advice; the quote is not shown in Excel, LibreOffice or Sheets)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_links(fh: TextIO, row_set: RowSet, state: dict[str, Entry], warnings: bool = False) -> int:
+    """links.csv in row order: key, session, url, expires (UTC), status, and with `warnings`
+    (Sessions v2) the codes FastSpring warned with, space-separated. Returns rows written.
+    Every cell goes through `csv_cell`: the keys come from a spreadsheet someone else filled."""
     count = 0
     writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow([row_set.key, "session", "url", "expires", "status"])
+
+    def row(*cells: str | None) -> None:
+        writer.writerow([csv_cell(cell or "") for cell in cells])
+
+    row(row_set.key, "session", "url", "expires", "status", *(["warnings"] if warnings else []))
     for key in row_set.row_keys():
         entry = state.get(key)
         if entry is not None and entry.status == DONE:
-            writer.writerow([key, entry.session, entry.url, _iso(entry.expires), DONE])
+            cells = [key, entry.session, entry.url, _iso(entry.expires), DONE]
         else:
-            writer.writerow([key, "", "", "", entry.status if entry is not None else "not sent"])
+            cells = [key, "", "", "", entry.status if entry is not None else "not sent"]
+        if warnings:
+            cells.append(" ".join(entry.warnings) if entry is not None else "")
+        row(*cells)
         count += 1
     return count
 

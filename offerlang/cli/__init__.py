@@ -6,10 +6,12 @@ and `offer check` never pay for httpx, jsonschema or rich.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -21,20 +23,24 @@ EXIT_INVALID = 1  # an offer (or input file) is invalid
 EXIT_USAGE = 2  # bad command line, missing file
 EXIT_REJECTED = 3  # FastSpring rejected a request
 EXIT_NETWORK = 4  # network failure, or retries exhausted
+EXIT_WARNED = 5  # Sessions v2: every session created, but FastSpring warned about one or priced one otherwise
 EXIT_INTERNAL = 70  # a bug in offerlang (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # `offer send` could not print (128 + SIGPIPE, as a shell reports a closed pipe)
+EXIT_TERMINATED = 143  # `offer send` stopped by SIGTERM (128 + SIGTERM), after recording what it did
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, short help shown by `offer --help` without importing the module)
-    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 JSON payload."),
+    "compile": ("compile_cmd", "Compile an offer to a Sessions v1 (or --target v2) JSON payload."),
     "check": ("check_cmd", "Check offer files and report every problem."),
     "explain": ("explain_cmd", "Say in plain words what the buyer gets and pays."),
     "diff": ("diff_cmd", "Show what buyers would see change between two versions of offers."),
     "preview": ("preview_cmd", "Serve the offer card on 127.0.0.1 and update it on every save."),
     "send": ("send_cmd", "Create FastSpring checkout sessions from offers."),
     "fmt": ("fmt_cmd", "Rewrite offer files in the one canonical layout."),
-    "import": ("import_cmd", "Write offer source for a Sessions v1 JSON payload."),
+    "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
+    "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
+    "catalog": ("catalog_cmd", "Pull the store's catalog snapshot (offer catalog pull)."),
     "lsp": ("lsp_cmd", "Run the language server for editors (needs offerlang[lsp])."),
 }
 
@@ -43,11 +49,13 @@ Exit codes:
   0   success (warnings allowed)
   1   an offer is invalid (or --check/--exit-code found a change)
   2   usage error: bad option, missing or unreadable file
-  3   FastSpring rejected a request (send)
-  4   network failure or retries exhausted (send)
+  3   FastSpring rejected a request (send, catalog pull)
+  4   network failure or retries exhausted (send, catalog pull)
+  5   sessions created, but FastSpring warned about one or priced one otherwise (send --target v2)
   70  internal error in offerlang (please report it)
   130 interrupted (Ctrl-C)
   141 send: standard output was closed (the sessions created are in the receipts)
+  143 send: terminated (SIGTERM); requests in flight finished and recorded
 """
 
 
@@ -59,14 +67,15 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
-        return module.command
+        command: click.Command = module.command
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         # Sub-commands return their exit code. main() passes it on; click's standalone mode
         # (CliRunner, `python -m`) would drop it, so turn a non-zero code into an exit here.
         try:
@@ -80,7 +89,9 @@ class LazyGroup(click.Group):
             ctx.exit(code)
         return code
 
-    def resolve_command(self, ctx, args):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
@@ -101,19 +112,18 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never lets a traceback reach the user."""
+    _printable_paths()
     try:
         result = cli.main(args=argv, prog_name="offer", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
-        click.echo("offer: interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except click.Abort:  # click's name for a KeyboardInterrupt that reached it
+        return _interrupted()
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except KeyboardInterrupt:
-        click.echo("offer: interrupted", err=True)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except Exception as exc:
         if os.environ.get("OFFERLANG_DEBUG"):
             traceback.print_exc()
@@ -124,6 +134,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _interrupted() -> int:
+    from offerlang.interrupts import terminated
+
+    if terminated():  # SIGTERM, taken like Ctrl-C while `offer send` runs
+        click.echo("offer: terminated (SIGTERM)", err=True)
+        return EXIT_TERMINATED
+    click.echo("offer: interrupted", err=True)
+    return EXIT_INTERRUPTED
+
+
+def _printable_paths() -> None:
+    """A file name that is not UTF-8 (`bad\\xff.offer`) reaches us with lone surrogates, which a
+    strict UTF-8 stream refuses to print: shown escaped (`bad\\udcff.offer`) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def silence_stdout() -> None:

@@ -1,27 +1,35 @@
-"""Pieces shared by the sub-commands: finding offer files, printing diagnostics, writing files."""
+"""Pieces shared by the sub-commands: finding offer files, printing diagnostics and review
+documents (`--format`, colour), writing files."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.diagnostics import Diagnostic
-from offerlang.compiler.pipeline import CompileResult
-from offerlang.compiler.render import render_text, use_color
+from offerlang.compiler.pipeline import CompileResult, ExtraChecks
 from offerlang.compiler.source import Source
+from offerlang.files import open_atomic as open_atomic  # the commands' one way to write an output
+
+if TYPE_CHECKING:
+    from offerlang.review.document import Block
+    from offerlang.store.context import Stores
+
+# `offer explain` and `offer diff`: what their --format takes.
+REVIEW_FORMATS = ["text", "markdown", "json", "html"]
 
 
 class InputError(click.UsageError):
     """A path that cannot be read (missing, a directory, no permission): exit 2 like any usage
     error, but one line only; the command line itself was fine, so no usage text."""
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
 
 
@@ -50,47 +58,51 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
     click.echo(render_text(diags, sources, color=use_color(stream)), file=stream, nl=False)
 
 
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+    FORCE_COLOR asks for it anywhere."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def review_format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format text|markdown|json` of `offer explain` and `offer diff`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(REVIEW_FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people (tables on a terminal), markdown for a pull-request comment, "
+        "json for tools (versioned), html for a self-contained offer card with charts (one file, "
+        "no network).",
+    )(command)
+
+
+def echo_blocks(blocks: list[Block], output_format: str) -> None:
+    """Markdown, or text: rich tables on a terminal, plain columns when piped."""
+    from offerlang.review.document import print_rich, to_markdown, to_plain
+
+    if output_format == "markdown":
+        click.echo(to_markdown(blocks), nl=False)
+    elif use_color(sys.stdout):
+        print_rich(blocks, sys.stdout)
+    else:
+        click.echo(to_plain(blocks), nl=False)
+
+
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file.
-    A path that cannot be written (no such folder, a directory, no permission, a full disk) is
-    an InputError."""
+    """Write via a temporary file in the same folder and rename: never a half-written file, never
+    through a symbolic link (offerlang/files.py). A path that cannot be written (no such folder,
+    a directory, a link, read-only, no permission, a full disk) is an InputError."""
     try:
         with open_atomic(path) as fh:
             fh.write(text)
     except OSError as exc:
         raise _unwritable(path, exc) from None
-
-
-@contextlib.contextmanager
-def open_atomic(path: str | Path) -> Iterator[TextIO]:
-    """A text file to stream into; it replaces `path` only when the block ends without an
-    exception (then fsynced and renamed), and is removed otherwise."""
-    import tempfile  # here, not at the top: `offer check` never writes, so it does not pay for it
-
-    # Through a symlink to the file it names: the link stays a link, the real file is replaced.
-    target = Path(os.path.realpath(path))
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _unwritable(path, exc) from None
-    replaced = False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-        replaced = True
-    finally:
-        if not replaced:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
@@ -127,38 +139,54 @@ def read_source(path: str, *, kind: str = "offer") -> Source:
 
 
 def compile_path(
-    path: str, values: Mapping[str, str] | None = None, *, unbound_ok: bool = False
+    path: str,
+    values: Mapping[str, str] | None = None,
+    *,
+    unbound_ok: bool = False,
+    target: str = "v1",
+    stores: Stores | None = None,
 ) -> CompileResult:
     """Compile a file, or standard input for `-`. An unreadable path is a usage error.
-    `values` bind the offer's parameters; `unbound_ok` checks a template without them."""
+    `values` bind the offer's parameters; `unbound_ok` checks a template without them;
+    `target` is the API the payload is for (v1 or v2); `stores` adds the store checks of the
+    offer's config and catalog (cli/storeopts.py)."""
     from offerlang.compiler.pipeline import compile_loaded
 
-    return compile_loaded(read_source(path), values, unbound_ok)
+    checks = stores.for_path(path) if stores is not None else None
+    return compile_loaded(read_source(path), values, unbound_ok, target, checks=checks)
 
 
-def compile_for_review(path: str, values: Mapping[str, str] | None = None) -> CompileResult:
-    """Compile a file for `offer explain` and `offer diff`. A template is bound with `values`
-    when given; without them it comes back with a preview payload in which every parameter reads
-    `$name` (still `template_only`), or without a payload when a parameter stands for an amount."""
-    return review_loaded(read_source(path), values)
+def compile_for_review(
+    path: str, values: Mapping[str, str] | None = None, target: str = "v1", stores: Stores | None = None
+) -> CompileResult:
+    """Compile a file (or standard input) for `offer explain` and `offer diff` (for `target`):
+    see pipeline.compile_loaded_for_review. An unreadable path is a usage error. `stores`: the
+    store checks of the offer's config and catalog run too."""
+    checks = stores.for_path(path) if stores is not None else None
+    return review_loaded(read_source(path), values, target, checks)
 
 
-def review_loaded(src: Source, values: Mapping[str, str] | None = None) -> CompileResult:
-    """`compile_for_review` of what `read_source` (or git) read."""
-    from offerlang.compiler.pipeline import compile_loaded
+def review_loaded(
+    src: Source,
+    values: Mapping[str, str] | None = None,
+    target: str = "v1",
+    checks: ExtraChecks | None = None,
+) -> CompileResult:
+    """`compile_for_review` of what `read_source` (or git) read; `checks`: the offer's store
+    checks (a StoreContext), or None."""
+    from offerlang.compiler.pipeline import compile_loaded_for_review
 
-    result = compile_loaded(src, None, True)
-    if not result.template_only or result.offer is None:
-        return result
-    if values:
-        return compile_loaded(src, values)
-    from offerlang.compiler.emit import emit
-    from offerlang.compiler.params import preview
+    return compile_loaded_for_review(src, values, target, checks=checks)
 
-    shown = preview(result.offer)
-    if shown is not None:
-        result.payload, _ = emit(shown)
-    return result
+
+def values_of(sets: tuple[str, ...]) -> dict[str, str]:
+    """`--set NAME=VALUE` options as values; a malformed one is a usage error."""
+    from offerlang.campaign.rows import parse_set
+
+    try:
+        return parse_set(sets)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def template_parameters(result: CompileResult) -> list[str]:

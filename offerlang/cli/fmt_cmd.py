@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from offerlang.cli import EXIT_INVALID, EXIT_OK
-from offerlang.cli.common import (
-    InputError,
-    offer_files,
-    print_diagnostics,
-    read_source,
-    unified_diff,
-    write_atomic,
-)
+from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source, unified_diff
 from offerlang.compiler.pipeline import CompileResult
+from offerlang.text import plural
 
 
 @click.command("fmt")
@@ -28,8 +24,13 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     A file with a syntax error or an unknown keyword, or one that cannot be read, is left
     untouched and reported, the other files are still formatted, and the exit code is 1.
     Formatting never changes what an offer compiles to.
+
+    A file keeps its mode and owner. One whose mode says read-only, or with several hard links,
+    is left untouched and reported (exit 2); one that changes while it is formatted is left as
+    it is and reported (exit 1).
     """
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
+    from offerlang.files import Changed, Fingerprint, Refused, open_atomic
 
     if "-" in paths and len(paths) > 1:
         # Standard input is formatted to standard output: it cannot share the run with files.
@@ -39,6 +40,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
         raise InputError(f"no *.offer files under {', '.join(paths or ('.',))}")
     changed: list[str] = []
     failed = 0
+    refused = 0
     for path in files:
         try:
             src = read_source(path)
@@ -63,16 +65,36 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
         if check:
             click.echo(src.path)
         if not (check or diff):
+            read = ("\ufeff" if src.bom else "") + (src.text or "")
             try:
-                write_atomic(path, formatted)
-            except InputError as exc:  # the write failed; the original is still in place
-                click.echo(f"{exc.format_message()}; left untouched", err=True)
+                # Through a symlink to the offer it names (the user named that offer), never
+                # over a file that changed since it was read: a change before this stat shows
+                # in the content hash, one after it in the size or time as well.
+                expect = Fingerprint.of(os.stat(path), read.encode("utf-8"))
+                with open_atomic(path, follow_symlinks=True, expect=expect) as fh:
+                    fh.write(formatted)
+            except Changed:
+                click.echo(
+                    f"{src.path}: changed while it was being formatted; left as it is (run again)", err=True
+                )
+                changed.pop()
+                failed += 1
+                continue
+            except Refused as exc:
+                click.echo(f"{src.path}: {exc.strerror}; not formatted", err=True)
+                changed.pop()
+                refused += 1
+                continue
+            except OSError as exc:  # the write failed; the original is still in place
+                click.echo(f"{src.path}: cannot be written ({exc.strerror or exc}); left untouched", err=True)
                 changed.pop()
                 failed += 1
                 continue
             click.echo(src.path)
     if paths != ("-",):
-        click.echo(_summary(len(files), len(changed), failed, dry_run=check or diff), err=True)
+        click.echo(_summary(len(files), len(changed), failed + refused, dry_run=check or diff), err=True)
+    if refused:
+        return EXIT_USAGE
     if failed or (changed and (check or diff)):
         return EXIT_INVALID
     return EXIT_OK
@@ -80,7 +102,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
 
 def _summary(total: int, changed: int, failed: int, *, dry_run: bool) -> str:
     def files(count: int) -> str:
-        return f"{count} file{'s' * (count != 1)}"
+        return plural(count, "file")
 
     verb = "would be reformatted" if dry_run else "reformatted"
     parts = [f"{files(changed)} {verb}", f"{files(total - changed - failed)} already formatted"]

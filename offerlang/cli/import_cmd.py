@@ -22,11 +22,13 @@ from offerlang.compiler.pipeline import CompileResult
 )
 @click.option("--force", is_flag=True, help="Replace FILE when it already exists.")
 def command(payload: str, out: str | None, force: bool) -> int:
-    """Write offer source for a Sessions v1 request body (PAYLOAD.json, or - for standard input).
+    """Write offer source for a Sessions v1 or v2 request body (PAYLOAD.json, or - for standard
+    input). Which API it is for is recognised from its shape (v2 has `cart` and `customer`).
 
-    The offer is formatted and compiles back to exactly the same payload; it is compiled to make
-    sure before anything is written. A payload that is not JSON, breaks the Sessions v1 schema or
-    cannot be said in an offer is reported with its JSON path, and nothing is written.
+    The offer is formatted and compiles back to exactly the same payload (for a v2 body, with
+    --target v2); it is compiled to make sure before anything is written. A payload that is not
+    JSON, breaks its API's schema or cannot be said in an offer is reported with its JSON path,
+    and nothing is written.
     """
     from offerlang.authoring.importer import import_payload
 
@@ -42,8 +44,8 @@ def command(payload: str, out: str | None, force: bool) -> int:
         print_diagnostics(src.diagnostics, [CompileResult(src.path, None, None, [])])
         return EXIT_INVALID
     source, diags = import_payload(src.text, src.path)
+    print_diagnostics(diags, [CompileResult(src.path, src.text, None, [])])
     if source is None:
-        print_diagnostics(diags, [CompileResult(src.path, src.text, None, [])])
         return EXIT_INVALID
     if out:
         try:

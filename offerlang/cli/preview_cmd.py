@@ -10,6 +10,7 @@ import click
 
 from offerlang.cli import EXIT_OK
 from offerlang.cli.common import InputError
+from offerlang.cli.storeopts import make_stores, store_options
 
 
 def _stop_on_signals() -> None:
@@ -33,7 +34,8 @@ def _stop_on_signals() -> None:
     help="Port on 127.0.0.1 to serve on; 0 picks a free one.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
-def command(path: str, port: int, open_browser: bool) -> int:
+@store_options
+def command(path: str, port: int, open_browser: bool, catalog: str | None, isolated: bool) -> int:
     """Serve the offer card of PATH (an offer file, or every *.offer under a folder; default:
     the current one) on http://127.0.0.1:PORT, and update the page whenever an offer file is
     saved. A file that does not compile shows its problems instead of its card until it is
@@ -47,19 +49,22 @@ def command(path: str, port: int, open_browser: bool) -> int:
     root = Path(path)
     if not root.exists():
         raise InputError(f"{path}: no such file or directory")
-    server = PreviewServer(root, port)
+    make_stores(catalog, isolated)  # a --catalog that is not a file is a usage error now
+    server = PreviewServer(root, port, stores=lambda: make_stores(catalog, isolated))
     try:
         server.start()
     except OSError as exc:
         raise InputError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    click.echo(f"offer preview: {server.url} (watching {path}; Ctrl-C stops)")
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(server.url)
     forever = threading.Event()
+    # Signals are taken before the address is printed, and everything after it is inside the
+    # try: a Ctrl-C that arrives as soon as someone reads the address still stops cleanly.
     _stop_on_signals()
     try:
+        click.echo(f"offer preview: {server.url} (watching {path}; Ctrl-C stops)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
         while not forever.wait(3600):  # a timed wait, so Ctrl-C is delivered at once
             pass
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,14 @@ from offerlang.jsonout import dumps
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
-    from offerlang.send.client import FastSpringClient, RetryPolicy, SendError
-    from offerlang.send.receipts import Receipt
+    from offerlang.compiler.targets import Checkout
+    from offerlang.send.client import FastSpringClient, RetryInfo, RetryPolicy, SendError
+    from offerlang.send.journal import Damage
+    from offerlang.send.receipts import Receipt, Unresolved
 
-# Seconds before the first retry. Only tests change it, so that no test waits for a real backoff.
-RETRY_BASE_ENV = "OFFERLANG_RETRY_BASE"
+# Seconds before the first retry, for the tests only (so that none waits for a real backoff):
+# the leading underscore marks it private, and it is deliberately not documented.
+RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
 
 
 def unless_stdout_closes(run: Callable[[], int]) -> int:
@@ -74,12 +78,52 @@ def retry_policy() -> RetryPolicy:
         raise click.UsageError(f"{RETRY_BASE_ENV}={raw!r} is not a number of seconds") from None
 
 
-def make_client(*, read_timeout: float, **options: Any) -> FastSpringClient:
+@dataclass(frozen=True)
+class SendOptions:
+    """What `offer send` was told about where and how to send (checked), for one offer or a
+    campaign alike."""
+
+    store: str
+    test_store: bool
+    api_url: str
+    retry: RetryPolicy
+    timeout: float  # the read timeout of each attempt, in seconds
+    dry_run: bool
+    verbose: bool
+    target: str = "v1"
+    checkout: Checkout | None = None  # Sessions v2: the checkout sessions are created in
+
+
+def make_client(
+    options: SendOptions,
+    credentials: tuple[str, str],
+    *,
+    before_attempt: Callable[[], None] | None = None,
+    on_retry: Callable[[RetryInfo], None] | None = None,
+    on_rate_limited: Callable[[float], None] | None = None,
+) -> FastSpringClient:
+    """The Sessions v1 client, or with a checkout (Sessions v2) the v2 one."""
     import httpx
 
     from offerlang.send.client import FastSpringClient
 
-    return FastSpringClient(timeout=httpx.Timeout(read_timeout, connect=min(10.0, read_timeout)), **options)
+    username, password = credentials
+    common: dict[str, Any] = {
+        "test_store": options.test_store,
+        "username": username,
+        "password": password,
+        "api_url": options.api_url,
+        "retry": options.retry,
+        "timeout": httpx.Timeout(options.timeout, connect=min(10.0, options.timeout)),
+        "before_attempt": before_attempt,
+        "on_retry": on_retry,
+        "on_rate_limited": on_rate_limited,
+    }
+    if options.checkout is not None:
+        from offerlang.send.v2 import SessionsV2Client
+
+        return SessionsV2Client(checkout=options.checkout, **common)
+    return FastSpringClient(store=options.store, **common)
 
 
 def local_time(epoch_ms: int) -> datetime:
@@ -90,14 +134,16 @@ class Sender:
     """Prints a dry run's requests, and what send.batch.send_batch reports (its BatchEvents):
     sessions on standard output, warnings and errors on standard error; as text or JSON lines."""
 
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
+    def __init__(self, output_format: str) -> None:
+        self.output_format = output_format  # "text" or "json"
         self.current = ""  # the offer being sent, named in retry messages
         self.shown = 0  # dry-run requests printed so far, to separate them with a blank line
+        self.warned = 0  # Sessions v2: sessions with warnings (their own exit code)
+        self.warned_before = 0  # of those, sessions sent in an earlier run (the duplicate guard's)
 
     def dry_run(self, client: FastSpringClient, result: CompileResult) -> None:
         method, url, headers, body = client.describe_request(result.payload or {})
-        if self.fmt == "json":
+        if self.output_format == "json":
             request = {"method": method, "url": url, "headers": headers, "body": result.payload}
             click.echo(dumps({"offer": result.path, "status": "dry-run", "request": request}, None))
             return
@@ -115,8 +161,26 @@ class Sender:
     def begin(self, result: CompileResult) -> None:
         self.current = result.path
 
-    def unreadable_receipt(self, path: Path, line: int) -> None:
-        click.echo(f"{path}:{line}: warning: not a receipt; ignored", err=True)
+    def damaged_receipt(self, path: Path, damage: Damage) -> None:
+        click.echo(f"{path}:{damage.line}: warning: not a receipt ({damage.reason}); ignored", err=True)
+
+    def unresolved(self, result: CompileResult, attempt: Unresolved) -> None:
+        started = datetime.fromisoformat(attempt.at).astimezone()
+        when = f"{started:%Y-%m-%d %H:%M:%S %Z}" + (f" by process {attempt.pid}" if attempt.pid else "")
+        if attempt.answered:
+            why = "got an answer that may hide a session (see the error it printed)"
+        else:
+            why = (
+                "has no recorded outcome: it may still be in flight in another run, or was cut off "
+                "and may have created a session"
+            )
+        click.echo(
+            f"{result.path}: not sent: the last attempt at this very request (started {when}) {why}; "
+            "check the store, then use --force to send it anyway",
+            err=True,
+        )
+        if self.output_format == "json":
+            click.echo(dumps({"offer": result.path, "status": "uncertain", "started": attempt.at}, None))
 
     def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
         if may_have_created:
@@ -133,21 +197,29 @@ class Sender:
         )
 
     def created(self, result: CompileResult, receipt: Receipt) -> None:
-        self._session(result.path, receipt, "created", f"{result.path}: session created")
+        self._session(result.path, receipt, "created", f"{result.path}: session created", result)
 
     def already_sent(self, result: CompileResult, receipt: Receipt) -> None:
         offer = result.path
         sent = datetime.fromisoformat(receipt.created).astimezone()
         headline = f"{offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
-        self._session(offer, receipt, "already-sent", headline)
+        # A v2 session keeps what FastSpring said of it: shown again, with its exit code, since
+        # the link handed out now is the same one it warned about.
+        self._session(offer, receipt, "already-sent", headline, result)
         click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
 
-    def _session(self, offer: str, receipt: Receipt, status: str, headline: str) -> None:
+    def _session(
+        self, offer: str, receipt: Receipt, status: str, headline: str, result: CompileResult | None = None
+    ) -> None:
         from offerlang.send.client import popup_snippet
 
         expires = local_time(receipt.expires_ms)
         popup = popup_snippet(receipt.id)
-        if self.fmt == "json":
+        answer = _AnswerV2.of(result, receipt)
+        if answer is not None and (answer.warnings or answer.mismatches):
+            self.warned += 1
+            self.warned_before += status == "already-sent"
+        if self.output_format == "json":
             record = {
                 "offer": offer,
                 "status": status,
@@ -157,15 +229,23 @@ class Sender:
                 "expires": expires.isoformat(timespec="seconds"),
                 "expires_ms": receipt.expires_ms,
             }
+            if answer is not None:
+                record |= answer.as_json()
             click.echo(dumps(record, None))
+            if answer is not None:
+                answer.print_diagnostics()
             return
         click.echo(headline)
         click.echo(f"  id       {receipt.id}")
         click.echo(f"  expires  {expires:%Y-%m-%d %H:%M:%S %Z}")
         click.echo(f"  url      {receipt.url}")
         click.echo(f"  popup    {popup}")
+        if answer is not None:
+            answer.print_prices()
+            answer.print_diagnostics()
 
     def failed(self, result: CompileResult, error: SendError) -> None:
+        from offerlang.send.client import ErrorKind
         from offerlang.send.rejections import item_exists_diagnostic
 
         located = item_exists_diagnostic(result, error)
@@ -173,18 +253,17 @@ class Sender:
             print_diagnostics([located], [result])
         else:
             lead = {
-                "rejected": f"FastSpring rejected the session (HTTP {error.status})",
-                "auth": f"FastSpring refused the credentials (HTTP {error.status})",
-                "network": "not sent",
-            }[error.kind]
+                ErrorKind.REJECTED: f"FastSpring rejected the session (HTTP {error.status})",
+                ErrorKind.AUTH: f"FastSpring refused the credentials (HTTP {error.status})",
+            }.get(error.kind, "not sent")
             click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
             if error.params:
                 click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
             if error.hint:
                 click.echo(f"  help: {error.hint}", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             failure = {
-                "kind": error.kind,
+                "kind": error.kind.value,
                 "status": error.status,
                 "message": error.message,
                 "params": list(error.params),
@@ -194,8 +273,109 @@ class Sender:
 
     def skipped(self, result: CompileResult) -> None:
         click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
-        if self.fmt == "json":
+        if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
+
+
+class _AnswerV2:
+    """What a Sessions v2 answer adds to a created session: FastSpring's warnings (W510, at the
+    statement the warning's field came from), its computed prices, and where they differ from
+    the offer's own timeline (W511)."""
+
+    def __init__(self, result: CompileResult, receipt: Receipt, answer: dict[str, Any]) -> None:
+        from offerlang.review.answer import compare, preview
+        from offerlang.send.v2 import warnings_of
+
+        self.result = result
+        self.warnings = warnings_of(receipt)
+        self.preview = preview(answer)
+        self.mismatches = compare(result.payload or {}, answer)
+
+    @staticmethod
+    def of(result: CompileResult | None, receipt: Receipt) -> _AnswerV2 | None:
+        from offerlang.send.v2 import answer_of
+
+        answer = answer_of(receipt)
+        if result is None or answer is None:
+            return None
+        return _AnswerV2(result, receipt, answer)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "warnings": self.warnings,
+            "prices": self.preview.raw if self.preview is not None else None,
+            "priceMismatches": [
+                {
+                    "product": m.product,
+                    "currency": m.currency,
+                    "offer": m.ours,
+                    "fastspring": m.theirs,
+                    "fastspringDisplay": m.shown,
+                }
+                for m in self.mismatches
+            ],
+        }
+
+    def print_prices(self) -> None:
+        p = self.preview
+        if p is None:
+            return
+        tax = {True: "tax included", False: "tax not included", None: "tax not stated"}[p.tax_included]
+        currency = f" in {p.currency}" if p.currency else ""
+        totals = ", ".join(f"{words} {amount}" for words, amount in p.totals)
+        click.echo(f"  prices   FastSpring's preview{currency} ({tax}){': ' + totals if totals else ''}")
+        width = max((len(product) for product, _ in p.lines), default=0)
+        for product, shown in p.lines:
+            click.echo(
+                f"    {product:<{width}}  " + ", ".join(f"{words} {amount}" for words, amount in shown)
+            )
+
+    def print_diagnostics(self) -> None:
+        from offerlang.compiler.diagnostics import warning
+        from offerlang.language import V2_ANSWER_GAPS, V2_WARNING_CODES
+
+        diags = []
+        for w in self.warnings:
+            code, where = str(w.get("code")), w.get("field")
+            span = self._span(_pointer_of(where))
+            if code in V2_ANSWER_GAPS and code != "OFFERLANG_UNREADABLE_WARNING":
+                # Not FastSpring's warning: what offerlang assumed for what its answer lacked.
+                message = f"FastSpring created the session, but: {w.get('message')}"
+                diags.append(warning("W512", message, None, V2_ANSWER_GAPS[code]).at(self.result.path))
+                continue
+            if code == "OFFERLANG_UNREADABLE_WARNING":
+                message = (
+                    f"FastSpring created the session but {str(w.get('message')).removeprefix('FastSpring ')}"
+                )
+                hint = V2_ANSWER_GAPS[code]
+            else:
+                said = f"FastSpring created the session but warned {code}"
+                message = f"{said}: {w.get('message')}" if w.get("message") else said
+                hint = V2_WARNING_CODES.get(
+                    code, "check the session in the FastSpring app before sending its link"
+                )
+            diags.append(warning("W510", message, span, hint).at(self.result.path))
+        for m in self.mismatches:
+            hint = "check the catalog and the offer: the buyer sees FastSpring's price"
+            diags.append(warning("W511", m.message, self._span(m.pointer), hint).at(self.result.path))
+        print_diagnostics(diags, [self.result])
+
+    def _span(self, pointer: str | None):
+        pointers = self.result.pointers
+        while pointer:
+            if pointer in pointers:
+                return pointers[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return None
+
+
+def _pointer_of(field: Any) -> str | None:
+    """A v2 warning's `field` (`cart.couponCode`, `cart.lineItems[0].quantity`) as a JSON pointer."""
+    if not isinstance(field, str) or not field:
+        return None
+    import re
+
+    return "/" + "/".join(re.sub(r"\[(\d+)\]", r".\1", field).split("."))
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from offerlang.compiler import nodes as n
@@ -18,7 +19,6 @@ from offerlang.compiler.diagnostics import (
     did_you_mean,
     did_you_mean_hint,
     error,
-    or_list,
     suggest,
     warning,
 )
@@ -33,12 +33,16 @@ from offerlang.language import (
     BLOCK_ROLES,
     CODE_MISTAKES,
     CONTACT_FIELDS,
+    COUNTRY_CODE,
+    CURRENCY_CODE,
     EMAIL,
     EXPIRATION_DAYS,
     FEE_KEYWORDS,
     INTERVAL_ADVERBS,
     INTERVAL_UNITS,
+    LANGUAGE_CODE,
     LANGUAGE_TAG,
+    LOCALE,
     LOOKUP_KEY,
     MAX_COUNT,
     MAX_DAYS,
@@ -54,20 +58,42 @@ from offerlang.language import (
     TAGS_SOFT_LIMIT,
     TOP_KEYWORDS,
     UNIT_MULTIPLES,
+    DiscountKind,
+    ParamType,
+    TrialKind,
     decimals,
     minor_units,
     name_key,
     round_money,
 )
+from offerlang.text import or_list, plural
+
+# What FastSpring does with a contact that has no country, per target (W301, and explain's
+# buyer line): Sessions v1 bills as US; Sessions v2 infers the country from the buyer's IP.
+# (message, hint)
+NO_COUNTRY: dict[str, tuple[str, str]] = {
+    "v1": (
+        "FastSpring will bill the buyer as US, in USD",
+        "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+    ),
+    "v2": (
+        "on Sessions v2 FastSpring infers it from the buyer's IP address",
+        "add `country XX` (ISO 3166 code) if you know where the buyer is: the buyer's location "
+        "may not be their billing country",
+    ),
+}
 
 
-def check(offer: n.Offer) -> list[Diagnostic]:
-    return _Checker(offer).run()
+def check(offer: n.Offer, target: str = "v1") -> list[Diagnostic]:
+    """Every problem of `offer`; `target` ("v1" or "v2") only changes what a warning says
+    FastSpring will do (a contact without a country is billed as US on v1, located by IP on v2)."""
+    return Checker(offer, target).run()
 
 
-class _Checker:
-    def __init__(self, offer: n.Offer) -> None:
+class Checker:
+    def __init__(self, offer: n.Offer, target: str = "v1") -> None:
         self.offer = offer
+        self.target = str(target)
         self.out: list[Diagnostic] = []
         self.params = {p.name.value: p for p in offer.of(n.Param)}
 
@@ -84,7 +110,7 @@ class _Checker:
                 )
             ]
         self._params()
-        self._once(offer.clauses, _keyword_of(n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
+        self._once(offer.clauses, keyword_of(n.Account, n.Contact, n.Lookup, n.Coupon, n.Expires))
         for clause in offer.clauses:
             self._top(clause)
         self._buyer()
@@ -162,13 +188,23 @@ class _Checker:
             hint = f"`{word}` {role}: {put}"
             self.out.append(error("E104", f"`{word}` does not belong {where}", u.name.span, hint))
             return
+        if block == "item" and word.lower() == "intervalcount":
+            # Sessions v2's field name for what `billed … for N periods` says.
+            count = u.args[0] if u.args and u.args[0].isdigit() else "12"
+            hint = (
+                "the number of billing periods is part of `billed` (Sessions v2): write "
+                f"`billed every 1 month for {count} period{'' if count == '1' else 's'}` with the "
+                "item's own cycle"
+            )
+            self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, hint))
+            return
         known = BLOCK_KEYWORDS[block]
         guess = did_you_mean_hint(word, known, "known here: " + ", ".join(known))
         self.out.append(error("E104", f"unknown keyword `{word}` {where}", u.name.span, guess))
 
-    def _once(self, clauses: Iterable[n.Clause], key_of: Callable[[n.Clause], str | None]) -> None:
+    def _once(self, clauses: Iterable[n.C], key_of: Callable[[n.C], str | None]) -> None:
         """E201 for each clause whose key (None: not counted) an earlier clause already has."""
-        seen: dict[str, n.Clause] = {}
+        seen: dict[str, n.C] = {}
         for c in clauses:
             key = key_of(c)
             if key is None:
@@ -185,7 +221,7 @@ class _Checker:
             else:
                 seen[key] = c
 
-    def _keys(self, clauses: list, what: str) -> None:
+    def _keys(self, clauses: Sequence[n.Tag | n.Attribute | n.BuyerTag], what: str) -> None:
         seen: dict[str, n.Clause] = {}
         for c in clauses:
             key = _plain(c.key)
@@ -222,7 +258,7 @@ class _Checker:
         self.out.append(error("E218", message, num.span, hint))
         return False
 
-    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str):
+    def _code(self, name: n.Name | n.Text, codes: frozenset[str], code: str, what: str, example: str) -> None:
         problem = code_error(name, codes, code, what, example)
         if problem is not None:
             self.out.append(problem)
@@ -231,7 +267,7 @@ class _Checker:
         seen: dict[str, n.Money] = {}
         for m in amounts:
             cur = m.currency.value
-            self._code(m.currency, CURRENCIES, "E202", "ISO 4217 currency code", "USD")
+            self._code(m.currency, CURRENCIES, "E202", CURRENCY_CODE, "USD")
             if cur in seen:
                 self.out.append(
                     error(
@@ -243,7 +279,7 @@ class _Checker:
                 )
             seen[cur] = m
             if isinstance(m.amount, n.ParamRef):
-                self._ref(m.amount, "money")
+                self._ref(m.amount, ParamType.MONEY)
                 continue
             self._amount(m.amount, cur)
 
@@ -294,7 +330,7 @@ class _Checker:
             self.out.append(error("E228", f"parameter `${ref.name}` is not declared", ref.span, hint))
             return
         declared = self.params[ref.name].type.value
-        if expected == "money" and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
+        if expected == ParamType.MONEY and declared not in AMOUNT_PARAM_TYPES and declared in PARAM_TYPES:
             self.out.append(
                 error(
                     "E228",
@@ -446,19 +482,31 @@ class _Checker:
             self.out.append(
                 warning(
                     "W301",
-                    "this contact has no country: FastSpring will bill the buyer as US, in USD",
+                    f"this contact has no country: {NO_COUNTRY[self.target][0]}",
                     head,
-                    "add `country XX` (ISO 3166 code) if the buyer is elsewhere",
+                    NO_COUNTRY[self.target][1],
                 )
             )
         for f in c.fields:
             value = self._text(f.value, f"`{f.name}`")
-            if value is None:
+            if value is None or not isinstance(f.value, n.Text):  # a parameter: checked when bound
                 continue
             if f.name == "country":
-                self._code(f.value, COUNTRIES, "E203", "ISO 3166 country code", "DE")
+                self._code(f.value, COUNTRIES, "E203", COUNTRY_CODE, "DE")
             elif f.name == "language":
-                self._code(f.value, LANGUAGES, "E204", "ISO 639-1 language code", "de")
+                problem = code_error(f.value, LANGUAGES, "E204", LANGUAGE_CODE, "de")
+                locale = as_locale(value) if problem is not None and self.target == "v2" else None
+                if problem is not None and locale is not None:
+                    # Sessions v2 can say the language with its country: that is `locale`.
+                    language = locale.split("-")[0]
+                    problem = replace(
+                        problem,
+                        hint=f"on Sessions v2 a language with its country is a locale: write "
+                        f"`locale {locale}` outside the contact, in place of this line (or `language "
+                        f"{language}` for the language alone)",
+                    )
+                if problem is not None:
+                    self.out.append(problem)
             elif f.name == "email" and not EMAIL.fullmatch(value):
                 self.out.append(
                     warning(
@@ -470,7 +518,7 @@ class _Checker:
                 )
 
     def _buyer(self) -> None:
-        # Neither is valid: the buyer enters their details at checkout (SESSIONS-V1.md).
+        # Neither is valid: the buyer enters their details at checkout (docs/language.md, "The buyer").
         accounts, contacts = self.offer.of(n.Account), self.offer.of(n.Contact)
         if accounts and contacts:
             self.out.append(
@@ -493,7 +541,7 @@ class _Checker:
         clauses = item.clauses
         self._once(
             clauses,
-            _keyword_of(
+            keyword_of(
                 n.Quantity,
                 n.QuantityDefault,
                 n.QuantityBehavior,
@@ -566,8 +614,23 @@ class _Checker:
     def _billed(self, c: n.Billed) -> None:
         unit = c.unit.value
         said = unit.lower()
+        # `for N periods` (Sessions v2's intervalCount), kept in every hint that rewrites the line.
+        tail = ""
+        if c.periods is not None:
+            tail = f" for {c.periods.text} period{'' if c.periods.text == '1' else 's'}"
         if not c.every:
             if unit == ADHOC:
+                if c.periods is not None:
+                    self.out.append(
+                        error(
+                            "E517",
+                            "an ad hoc item has no billing periods to count: it is charged whenever "
+                            "the seller bills",
+                            c.periods.span,
+                            f"remove `{tail.strip()}`, or bill the item in a cycle "
+                            f"(`billed every 1 month{tail}`)",
+                        )
+                    )
                 return
             if said in INTERVAL_ADVERBS or said in INTERVAL_UNITS:
                 count, base = INTERVAL_ADVERBS.get(said) or (1, INTERVAL_UNITS[said])
@@ -576,7 +639,7 @@ class _Checker:
                         "E213",
                         f"`billed {unit}` does not say the billing interval as FastSpring takes it",
                         c.span,
-                        _write(f"billed every {_units(count, base)}"),
+                        _write(f"billed every {plural(count, base)}{tail}"),
                     )
                 )
                 return
@@ -585,7 +648,7 @@ class _Checker:
         if said not in INTERVAL_UNITS and said not in UNIT_MULTIPLES:
             adverb = INTERVAL_ADVERBS.get(said)
             hint = (
-                f"write `billed every {_units(*adverb)}`"
+                f"write `billed every {plural(*adverb)}{tail}`"
                 if adverb
                 else did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
             )
@@ -595,9 +658,9 @@ class _Checker:
         if c.count is not None:
             number = NUMBER_WORDS.get(c.count.value.lower())
             hint = (
-                f"write `billed every {_units(number * per, base)}`"
+                f"write `billed every {plural(number * per, base)}{tail}`"
                 if number is not None
-                else f"write the number in digits, e.g. `billed every 2 {base}s`"
+                else f"write the number in digits, e.g. `billed every 2 {base}s{tail}`"
             )
             self.out.append(
                 error(
@@ -614,7 +677,7 @@ class _Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    _write(f"billed every {_units(per, base)}"),
+                    _write(f"billed every {plural(per, base)}{tail}"),
                 )
             )
             return
@@ -627,7 +690,7 @@ class _Checker:
                     "E219",
                     f"`{unit}` is not a billing unit FastSpring has",
                     c.unit.span,
-                    f"write `billed every {_units(int(length) * per, base)}`"
+                    f"write `billed every {plural(int(length) * per, base)}{tail}`"
                     if whole
                     else f"write `{written}` in {base}s",
                 )
@@ -639,7 +702,7 @@ class _Checker:
         trials = [c for c in item.clauses if isinstance(c, n.Trial)]
         prices = [c for c in item.clauses if isinstance(c, n.TrialPrice)]
         kind = next((t.kind for t in trials if t.kind), None)
-        if kind == "paid" and not prices and not self._lost("trial"):
+        if kind == TrialKind.PAID and not prices and not self._lost("trial"):
             t = next(t for t in trials if t.kind)
             self.out.append(
                 error(
@@ -661,7 +724,7 @@ class _Checker:
                     "give the trial away",
                 )
             )
-        if kind == "free" and prices:
+        if kind == TrialKind.FREE and prices:
             self.out.append(
                 warning(
                     "W303",
@@ -746,7 +809,7 @@ class _Checker:
             )
         seen: dict[str, n.FeeTitle] = {}
         for t in c.titles:
-            self._code(t.language, LANGUAGES, "E204", "ISO 639-1 language code", "en")
+            self._code(t.language, LANGUAGES, "E204", LANGUAGE_CODE, "en")
             if t.language.value in seen:
                 self.out.append(
                     error(
@@ -759,7 +822,7 @@ class _Checker:
             seen[t.language.value] = t
             if isinstance(t.text, n.ParamRef):
                 self._ref(t.text)
-        self._once(c.prices, _keyword_of(n.FeePrice))
+        self._once(c.prices, keyword_of(n.FeePrice))
         for p in c.prices:
             self._money(p.amounts, "setup fee")
 
@@ -796,6 +859,19 @@ def code_hint(value: str, codes: frozenset[str], what: str, example: str) -> str
     return did_you_mean_hint(value, codes, f"use the {what}, e.g. `{example}`")
 
 
+def as_locale(value: str) -> str | None:
+    """A language tag with a region as a Sessions v2 locale (`pt_br`, `pt-BR` → `pt-BR`), or None."""
+    tag = LANGUAGE_TAG.fullmatch(value)
+    if tag is None:
+        return None
+    language, _, region = value.replace("_", "-").partition("-")
+    locale = f"{language.lower()}-{region.upper()}"
+    m = LOCALE.fullmatch(locale)
+    if m is None or m.group("language") not in LANGUAGES or m.group("region") not in COUNTRIES:
+        return None
+    return locale
+
+
 def product_error(product: str, span: n.Span) -> Diagnostic | None:
     if PRODUCT_PATH.fullmatch(product):
         return None
@@ -820,23 +896,15 @@ def home_block(word: str, block: str) -> str | None:
     return next((b for b, keywords in BLOCK_KEYWORDS.items() if word in keywords), None)
 
 
-def _units(count: int, unit: str) -> str:
-    return f"{count} {unit}" + ("s" if count != 1 else "")
-
-
-def discount_kind(d: n.Discount) -> str:
+def discount_kind(d: n.Discount) -> DiscountKind:
     """How FastSpring reads the discount (its `discountType`)."""
-    return "percent" if d.percent is not None else "amount"
+    return DiscountKind.PERCENT if d.percent is not None else DiscountKind.AMOUNT
 
 
-def _keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
+def keyword_of(*kinds: type) -> Callable[[n.Clause], str | None]:
     """The key `_once` counts clauses of these kinds by: their keyword."""
     return lambda c: c.keyword if isinstance(c, kinds) else None
 
 
 def _plain(v: n.Value) -> str | None:
     return v.value if isinstance(v, n.Text) else None
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

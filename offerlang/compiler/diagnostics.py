@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from offerlang.compiler.nodes import Span
 from offerlang.language import SYNONYMS
@@ -43,7 +44,7 @@ class Edit:
     span: Span
     new_text: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"span": _span_dict(self.span), "new_text": self.new_text}
 
 
@@ -54,7 +55,7 @@ class Fix:
     title: str
     edits: tuple[Edit, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "edits": [e.to_dict() for e in self.edits]}
 
 
@@ -83,7 +84,7 @@ class Diagnostic:
         """The same diagnostic, about the file at `path`."""
         return replace(self, path=path)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         span = self.span
         return {
             "path": self.path,
@@ -104,7 +105,7 @@ def replacement_fix(span: Span | None, replacement: str) -> Fix | None:
     return Fix(f"Replace with `{replacement}`", (Edit(span, replacement),))
 
 
-def _span_dict(span: Span) -> dict:
+def _span_dict(span: Span) -> dict[str, int]:
     return {
         "line": span.line,
         "column": span.column,
@@ -125,7 +126,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
-def sort_key(d: Diagnostic) -> tuple:
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     s = d.span
     return (d.path or "", s.line if s else 0, s.column if s else 0, d.code)
 
@@ -181,17 +182,6 @@ def _distance(a: str, b: str) -> int:
                 row[j] = min(row[j], previous2[j - 2] + 1)
         previous2, previous = previous, row
     return previous[len(b)]
-
-
-def or_list(words: list[str]) -> str:
-    """`a, b or c`, for the choices in a message; a long list is cut after eight."""
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    if len(words) > 8:
-        return ", ".join(words[:8]) + ", …"
-    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def did_you_mean_hint(
@@ -258,6 +248,30 @@ CODES: dict[str, str] = {
     "W306": "contact without email",
     "W307": "control character from an escape in a word",
     "W308": "trial price on a trial that is neither paid nor free",
+    # targets: what one of the two session APIs cannot carry (docs/targets.md)
+    "E501": "renewal cannot be said on Sessions v2",
+    "E502": "free or paid trial, or trial price, cannot be said on Sessions v2",
+    "E503": "card rule cannot be said on Sessions v2",
+    "E504": "session expiry cannot be said on Sessions v2",
+    "E505": "setup fee title cannot be said on Sessions v2",
+    "E506": "fractional percent cannot be said on Sessions v2",
+    "E507": "currency Sessions v2 does not take",
+    "E508": "value too long for Sessions v2",
+    "E510": "Sessions v2 statement on Sessions v1",
+    "E511": "locale given twice",
+    "E512": "not a locale",
+    "E513": "not a payment method name",
+    "E514": "payment method listed twice",
+    "E515": "EDS fee not above its base price",
+    "E516": "image is not a web address",
+    "E517": "billing periods counted on an ad hoc item",
+    "E530": "payload does not match the Sessions v2 schema",
+    "W501": "payment method offerlang does not know",
+    "W510": "FastSpring warned about a session it created",
+    "W511": "FastSpring's price differs from the offer's",
+    "W512": "FastSpring's answer lacked the link or expiry: offerlang assumed it",
+    "W520": "a form from FastSpring's examples read as its schema's",
+    "W521": "a discount without a minimum quantity read as 1",
     # offer import: the payload being imported
     "E601": "payload is not valid JSON",
     "E602": "payload does not match the Sessions v1 schema",
@@ -267,8 +281,39 @@ CODES: dict[str, str] = {
     "E606": "payload is a Sessions v2 body",
     "E607": "account as an object",
     "E608": "redirect URL in the payload",
+    # offer import of a Sessions v2 body
+    "E620": "payload does not match the Sessions v2 schema",
+    "E621": "Sessions v2 payload cannot be written as an offer",
     # the final gate
     "E901": "payload does not match the Sessions v1 schema",
+    # the store (offerlang/store): the project config, the catalog file, the catalog checks,
+    # waivers. Only the codes: the compiler knows nothing of what they check.
+    "E401": "product not in the catalog",
+    "E402": "config file cannot be read as TOML",
+    "E403": "unknown key in the config file",
+    "E404": "wrong type or value in the config file",
+    "E405": "catalog file missing",
+    "E406": "catalog file cannot be used",
+    "E407": "waiver without a reason",
+    "E408": "waiver that cannot be read",
+    "W401": "price in a currency the catalog does not price",
+    "W402": "subscription terms on a one-time product",
+    "W403": "billing period other than the catalog's",
+    "W404": "catalog of another store than the config names",
+    "W405": "waiver that waives nothing",
+    # policy rules (offerlang/store/policy.py): the severity is the one the config sets
+    "P101": "discount above the policy's maximum",
+    "P102": "price paid below the catalog price by more than the policy allows",
+    "P103": "price override outside the range allowed around the catalog price",
+    "P104": "currency the policy does not allow",
+    "P105": "price override without every currency the catalog prices",
+    "P106": "price ending the policy does not allow",
+    "P107": "order tag the policy requires is missing",
+    "P108": "coupon code the policy does not allow",
+    "P109": "session open longer than the policy allows",
+    "P110": "trial longer than the policy allows",
+    "P111": "discount lasting more billing periods than the policy allows",
+    "P112": "pricing override on a product the policy locks",
 }
 
 # Codes that no longer fire, and why. A retired code is never given another meaning: tools and

@@ -12,8 +12,8 @@ from typing import Any
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import discount_kind
-from offerlang.compiler.schema import json_pointer
-from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, round_money
+from offerlang.jsonout import json_pointer
+from offerlang.language import CONTACT_FIELDS, INTERVAL_UNITS, TrialKind, round_money
 
 Payload = dict[str, Any]
 Pointers = dict[str, n.Span]
@@ -22,7 +22,7 @@ Pointers = dict[str, n.Span]
 def emit(offer: n.Offer) -> tuple[Payload, Pointers]:
     """Build the payload. Call only on an offer that checked without errors and whose
     parameters are all bound."""
-    return _Emitter().offer(offer)
+    return Emitter().offer(offer)
 
 
 def money_value(amount: Decimal, currency: str) -> Decimal:
@@ -38,7 +38,19 @@ def percent_value(value: Decimal) -> Decimal | int:
     return value.normalize(Context(prec=len(value.as_tuple().digits)))
 
 
-class _Emitter:
+class _First:
+    """The first clause of each kind in an item: a kind given twice is an error the checks
+    report, so a checked item has at most one."""
+
+    def __init__(self, clauses: list[n.Clause]) -> None:
+        self._by_kind = {type(c): c for c in reversed(clauses)}
+
+    def __call__(self, kind: type[n.C]) -> n.C | None:
+        found = self._by_kind.get(kind)
+        return found if isinstance(found, kind) else None
+
+
+class Emitter:
     def __init__(self) -> None:
         self.pointers: Pointers = {}
 
@@ -61,23 +73,23 @@ class _Emitter:
     def offer(self, offer: n.Offer) -> tuple[Payload, Pointers]:
         p: Payload = {}
         self.pointers[""] = offer.span
-        for c in offer.of(n.Account):
-            p["account"] = self.at("/account", c.value.span, self.text(c.value))
-        for c in offer.of(n.Contact):
-            p["contact"] = self.at("/contact", c.span, self.contact(c))
-        for c in offer.of(n.Lookup):
-            p["lookup"] = self.at("/lookup", c.span, {"custom": self.text(c.value)})
-            self.at("/lookup/custom", c.value.span, None)
+        for account in offer.of(n.Account):
+            p["account"] = self.at("/account", account.value.span, self.text(account.value))
+        for contact in offer.of(n.Contact):
+            p["contact"] = self.at("/contact", contact.span, self.contact(contact))
+        for lookup in offer.of(n.Lookup):
+            p["lookup"] = self.at("/lookup", lookup.span, {"custom": self.text(lookup.value)})
+            self.at("/lookup/custom", lookup.value.span, None)
         tags = offer.of(n.Tag)
         if tags:
             p["tags"] = self.at("/tags", tags[0].span, {})
             for t in tags:
                 key = self.text(t.key)
                 p["tags"][key] = self.at(json_pointer(["tags", key]), t.value.span, self.text(t.value))
-        for c in offer.of(n.Coupon):
-            p["coupon"] = self.at("/coupon", c.value.span, self.text(c.value))
-        for c in offer.of(n.Expires):
-            p["expiration"] = self.at("/expiration", c.days.span, int(c.days.value))
+        for coupon in offer.of(n.Coupon):
+            p["coupon"] = self.at("/coupon", coupon.value.span, self.text(coupon.value))
+        for expires in offer.of(n.Expires):
+            p["expiration"] = self.at("/expiration", expires.days.span, int(expires.days.value))
         p["items"] = [self.item(f"/items/{i}", item) for i, item in enumerate(offer.items)]
         return p, self.pointers
 
@@ -95,8 +107,8 @@ class _Emitter:
         out: dict[str, Any] = {
             "product": self.at(f"{ptr}/product", item.product.span, self.text(item.product))
         }
-        first = {type(c): c for c in reversed(item.clauses)}
-        q = first.get(n.Quantity)
+        first = _First(item.clauses)
+        q = first(n.Quantity)
         if q is not None:
             out["quantity"] = self.at(f"{ptr}/quantity", q.amount.span, int(q.amount.value))
         pricing = self.pricing(f"{ptr}/pricing", item, first)
@@ -112,26 +124,26 @@ class _Emitter:
                 )
         return out
 
-    def pricing(self, ptr: str, item: n.Item, first: dict[type, Any]) -> dict[str, Any]:
+    def pricing(self, ptr: str, item: n.Item, first: _First) -> dict[str, Any]:
         out: dict[str, Any] = {}
         self.pointers[ptr] = item.span
-        trial: n.Trial | None = first.get(n.Trial)
+        trial = first(n.Trial)
         if trial is not None:
             if trial.days is not None:
                 out["trial"] = self.at(f"{ptr}/trial", trial.days.span, int(trial.days.value))
             if trial.card is not None:
                 out["paymentCollected"] = self.at(f"{ptr}/paymentCollected", trial.span, trial.card)
             if trial.kind is not None:
-                out["paidTrial"] = self.at(f"{ptr}/paidTrial", trial.span, trial.kind == "paid")
-        tp: n.TrialPrice | None = first.get(n.TrialPrice)
+                out["paidTrial"] = self.at(f"{ptr}/paidTrial", trial.span, trial.kind == TrialKind.PAID)
+        tp = first(n.TrialPrice)
         if tp is not None:
             out["trialPrice"] = self.at(
                 f"{ptr}/trialPrice", tp.span, self.money(f"{ptr}/trialPrice", tp.amounts)
             )
-        renew: n.Renew | None = first.get(n.Renew)
+        renew = first(n.Renew)
         if renew is not None:
             out["renew"] = self.at(f"{ptr}/renew", renew.mode.span, renew.mode.value)
-        billed: n.Billed | None = first.get(n.Billed)
+        billed = first(n.Billed)
         if billed is not None:
             unit = INTERVAL_UNITS.get(billed.unit.value, billed.unit.value)
             out["interval"] = self.at(f"{ptr}/interval", billed.unit.span, unit)
@@ -139,19 +151,19 @@ class _Emitter:
                 out["intervalLength"] = self.at(
                     f"{ptr}/intervalLength", billed.length.span, int(billed.length.value)
                 )
-        qb: n.QuantityBehavior | None = first.get(n.QuantityBehavior)
+        qb = first(n.QuantityBehavior)
         if qb is not None:
             out["quantityBehavior"] = self.at(f"{ptr}/quantityBehavior", qb.behavior.span, qb.behavior.value)
-        qd: n.QuantityDefault | None = first.get(n.QuantityDefault)
+        qd = first(n.QuantityDefault)
         if qd is not None:
             out["quantityDefault"] = self.at(f"{ptr}/quantityDefault", qd.amount.span, int(qd.amount.value))
-        price: n.Price | None = first.get(n.Price)
+        price = first(n.Price)
         if price is not None:
             out["price"] = self.at(f"{ptr}/price", price.span, self.money(f"{ptr}/price", price.amounts))
         discounts = [c for c in item.clauses if isinstance(c, n.Discount)]
         if discounts:
             out["discountType"] = self.at(
-                f"{ptr}/discountType", discounts[0].span, discount_kind(discounts[0])
+                f"{ptr}/discountType", discounts[0].span, discount_kind(discounts[0]).value
             )
             periods = next((d.periods for d in discounts if d.periods is not None), None)
             if periods is not None:
@@ -165,7 +177,7 @@ class _Emitter:
                 else:
                     tiers[key] = self.at(tp_ptr, d.span, self.money(tp_ptr, d.amounts or []))
             out["quantityDiscounts"] = self.at(f"{ptr}/quantityDiscounts", discounts[0].span, tiers)
-        fee: n.SetupFee | None = first.get(n.SetupFee)
+        fee = first(n.SetupFee)
         if fee is not None:
             fee_out: dict[str, Any] = {}
             fptr = f"{ptr}/setupFee"

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
+
+from offerlang.language import TrialKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +172,7 @@ class Price(Clause):
 @dataclass(slots=True)
 class Trial(Clause):
     days: Number | None
-    kind: str | None  # "free" | "paid"
+    kind: TrialKind | None
     card: bool | None  # True: card required, False: no card required
     keyword = "trial"
 
@@ -186,6 +189,7 @@ class Billed(Clause):
     length: Number | None
     unit: Name
     count: Name | None = None  # a number written as a word (`billed every two weeks`): wrong
+    periods: Number | None = None  # `… for N periods`: how many times it bills (Sessions v2 only)
     keyword = "billed"
 
 
@@ -232,12 +236,69 @@ class SetupFee(Clause):
     keyword = "setup fee"
 
 
+# ---- Sessions v2 only ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Locale(Clause):
+    value: Value
+    keyword = "locale"
+
+
+@dataclass(slots=True)
+class BuyerTag(Clause):
+    key: Value
+    value: Value
+    keyword = "buyer tag"
+
+
+@dataclass(slots=True)
+class PaymentOrder(Clause):
+    methods: list[Name]
+    keyword = "payment methods"
+
+
+@dataclass(slots=True)
+class PaymentHide(Clause):
+    methods: list[Name]
+    keyword = "hide payment methods"
+
+
+@dataclass(slots=True)
+class EdsFee(Clause):
+    amounts: list[Money]
+    keyword = "eds fee"
+
+
+@dataclass(slots=True)
+class ShippingFee(Clause):
+    amounts: list[Money]
+    keyword = "shipping fee"
+
+
+@dataclass(slots=True)
+class Description(Clause):
+    kind: str  # display, summary, instructions
+    language: Name
+    text: Value
+    keyword = "description"
+
+
+@dataclass(slots=True)
+class Image(Clause):
+    url: Value
+    keyword = "image"
+
+
 @dataclass(slots=True)
 class Item(Clause):
     product: Value
     clauses: list[Clause]
     has_body: bool = False
     keyword = "item"
+
+
+C = TypeVar("C", bound=Clause)
 
 
 @dataclass(slots=True)
@@ -257,7 +318,8 @@ class Offer:
     # checks must not report them as missing (they were written, just not readably).
     blanked: frozenset[str] = frozenset()
 
-    def of(self, kind: type) -> list:
+    def of(self, kind: type[C]) -> list[C]:
+        """The top-level clauses of one kind, in source order."""
         return [c for c in self.clauses if isinstance(c, kind)]
 
     @property

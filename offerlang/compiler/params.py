@@ -11,24 +11,25 @@ template, so binding costs a few microseconds per row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.checks import check, code_error, product_error
+from offerlang.compiler.checks import code_error, product_error
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
-from offerlang.language import EMAIL
+from offerlang.language import COUNTRY_CODE, EMAIL, LANGUAGE_CODE, NUMBER, WHOLE_NUMBER, ParamType
 
-INTEGER = re.compile(r"-?[0-9]+")
-# An amount as an author writes it in an offer file: no exponent, no thousands separator.
-AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # id() of a template node -> the names of its fields that lead to a reference.
 _Plan = dict[int, list[str]]
+# A node of the tree (a dataclass), copied with its references bound.
+_Node = TypeVar("_Node", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,17 @@ def bind(
     values: Mapping[str, str],
     source_label: str | None = None,
     parameters: Parameters | None = None,
+    target: str = "v1",
 ) -> tuple[n.Offer | None, list[Diagnostic]]:
     """Substitute every reference and check the result.
 
     Returns the bound offer (None when a value could not even be converted, or a parameter
     has no value) and every diagnostic of the bound tree. `source_label` says where the values
     came from (`--set`, `buyers.csv:17`) in hints; `parameters` is `analyse(offer)`, passed in
-    by callers that bind many rows.
+    by callers that bind many rows; `target` the API the bound offer is checked for.
     """
+    from offerlang.compiler.targets import check_for
+
     params = parameters or analyse(offer)
     diags: list[Diagnostic] = []
     literals: dict[str, str | Decimal] = {}
@@ -100,7 +104,8 @@ def bind(
     # A value that fails its type but can still stand as text (a bad email, country …) is bound
     # anyway, so that the row's other problems are reported in the same run.
     bound = _bind_node(offer, params.plan, literals)
-    return bound, _merge(diags + check(bound)) if diags else check(bound)
+    checked = check_for(bound, target)
+    return bound, _merge(diags + checked) if diags else checked
 
 
 def preview(offer: n.Offer) -> n.Offer | None:
@@ -136,28 +141,28 @@ def _convert(
     A value that fails its type is an error at the reference it fills (or the declaration);
     an amount or a number that is not one has no literal at all."""
     kind = param.type.value
-    if kind == "text":
+    if kind == ParamType.TEXT:
         return raw, None
     value = raw.strip()
     span = ref.span if ref is not None else param.name.span
     where = f" (from {source_label})" if source_label else ""
-    if kind == "money":
-        if not AMOUNT.fullmatch(value):
+    if kind == ParamType.MONEY:
+        if not NUMBER.fullmatch(value):
             return None, error("E228", f"`{raw}` is not an amount{where}", span, "write it like `19.99`")
         return Decimal(value), None
-    if kind == "integer":
-        if not INTEGER.fullmatch(value):
+    if kind == ParamType.INTEGER:
+        if not WHOLE_NUMBER.fullmatch(value):
             return None, error("E228", f"`{raw}` is not a whole number{where}", span)
         return value, None
     problem: Diagnostic | None = None
-    if kind == "email" and not EMAIL.fullmatch(value):
+    if kind == ParamType.EMAIL and not EMAIL.fullmatch(value):
         # What a literal email gets (W305, a warning): FastSpring is the judge of an address.
         problem = warning("W305", f"`{value}` does not look like an email address", span)
-    elif kind == "country":
-        problem = code_error(n.Text(value, span), COUNTRIES, "E203", "ISO 3166 country code", "DE")
-    elif kind == "language":
-        problem = code_error(n.Text(value, span), LANGUAGES, "E204", "ISO 639-1 language code", "de")
-    elif kind == "product":
+    elif kind == ParamType.COUNTRY:
+        problem = code_error(n.Text(value, span), COUNTRIES, "E203", COUNTRY_CODE, "DE")
+    elif kind == ParamType.LANGUAGE:
+        problem = code_error(n.Text(value, span), LANGUAGES, "E204", LANGUAGE_CODE, "de")
+    elif kind == ParamType.PRODUCT:
         problem = product_error(value, span)
     return value, problem
 
@@ -168,7 +173,7 @@ def _merge(diags: list[Diagnostic]) -> list[Diagnostic]:
     where it stands knows why it matters)."""
     errors = {(d.span, d.message) for d in diags if d.severity is Severity.ERROR}
     hinted = {(d.span, d.message, d.code) for d in diags if d.hint}
-    seen: set[tuple] = set()
+    seen: set[tuple[n.Span | None, str, str]] = set()
     out = []
     for d in diags:
         key = (d.span, d.message, d.code)
@@ -202,27 +207,29 @@ def _plan_node(node: object, plan: _Plan, refs: list[n.ParamRef]) -> bool:
     return bool(leading)
 
 
-def _bind_node(node, plan: _Plan, literals: dict[str, str | Decimal]):
+def _bind_node(node: _Node, plan: _Plan, literals: dict[str, str | Decimal]) -> _Node:
     leading = plan.get(id(node))
     if leading is None:
         return node
     amount = isinstance(node, n.Money)
+    kind: type[_Node] = type(node)
     # Positional construction in field order: several times faster than dataclasses.replace,
     # and this runs for every node above a reference, for every row.
-    return type(node)(
+    return kind(
         *[
             _bind_value(getattr(node, f), plan, literals, amount) if f in leading else getattr(node, f)
-            for f in _field_names(type(node))
+            for f in _field_names(kind)
         ]
     )
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _bind_value(value, plan: _Plan, literals: dict[str, str | Decimal], amount: bool):
+def _bind_value(value: Any, plan: _Plan, literals: dict[str, str | Decimal], amount: bool) -> Any:
+    """A field's value with its references bound: a node, a list of them, or a leaf as it is."""
     if isinstance(value, n.ParamRef):
         literal = literals[value.name]
         if amount:

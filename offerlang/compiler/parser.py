@@ -11,28 +11,31 @@ import contextlib
 import pickle
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import TerminalDef
+from lark.tree import Meta
 
 from offerlang import usercache
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import (
-    Diagnostic,
-    Suggestion,
-    did_you_mean_hint,
-    error,
-    or_list,
-    suggest,
-    warning,
-)
+from offerlang.compiler.diagnostics import Diagnostic, Suggestion, did_you_mean_hint, error, suggest, warning
 from offerlang.iso import CURRENCIES
-from offerlang.language import MAX_BLOCK_DEPTH, MAX_SYNTAX_ERRORS, THOUSANDS
+from offerlang.language import (
+    DECIMAL_COMMA,
+    MAX_BLOCK_DEPTH,
+    MAX_SYNTAX_ERRORS,
+    THOUSANDS,
+    DiscountKind,
+    TrialKind,
+)
+from offerlang.text import or_list
 
 # How terminals read in "expected ..." messages.
 TERMINAL_WORDS = {
@@ -76,6 +79,17 @@ USAGE: dict[str, tuple[str, ...]] = {
     "attribute": ('attribute "gift wrap" yes',),
     "setup": ("setup fee { … }",),
     "title": ('title en "Setup fee"',),
+    # Sessions v2 only
+    "locale": ("locale pt-BR",),
+    "buyer": ("buyer tag tier gold",),
+    "payment": ("payment methods PAYPAL, CARD",),
+    "hide": ("hide payment methods WIRE",),
+    "eds": ("eds fee USD 2.50",),
+    "shipping": ("shipping fee USD 4.99",),
+    "display": ('display en "Prime, billed monthly"',),
+    "summary": ('summary en "Everything in Prime"',),
+    "instructions": ('instructions en "Your key arrives by email"',),
+    "image": ("image https://cdn.example.com/prime.png",),
 }
 
 
@@ -84,6 +98,7 @@ OTHER_FORMS: dict[str, tuple[str, ...]] = {
     "expires": ("expires after 1 day",),
     "trial": ("trial 1 day paid",),
     "discount": ("discount 10% for 1 period",),
+    "billed": ("billed every 1 month for 12 periods", "billed every 1 month for 1 period"),
 }
 
 
@@ -135,9 +150,10 @@ def cached_parser(directory: Path | None) -> Lark:
     key = hashlib.sha256(f"{lark.__version__}\n{sorted(LARK_OPTIONS.items())}\n{grammar_text()}".encode())
     path = directory / f"parser-{key.hexdigest()[:32]}.lark"
     # The file is a pickle: it is loaded only from a folder and file that are the user's own.
-    if usercache.trusted(path):
+    fh = usercache.open_file(path)
+    if fh is not None:
         # A stale or damaged cache file is rebuilt, never fatal.
-        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), path.open("rb") as fh:
+        with contextlib.suppress(OSError, *_DAMAGED_PICKLE), fh:
             return Lark.load(fh)
     parser = Lark(grammar_text(), **LARK_OPTIONS)
     usercache.write(path, parser.save)
@@ -192,7 +208,7 @@ def parse(text: str) -> tuple[n.Offer | None, list[Diagnostic]]:
         return offer, diagnostics + _escape_errors(work) + _escape_warnings(offer, work)
 
 
-def _parse_tree(text: str, comments: list[Token]) -> Tree:
+def _parse_tree(text: str, comments: list[Token]) -> Tree[Token]:
     # Comments come from a small scan of their own rather than Lark's lexer_callbacks, so the
     # parser shared by the whole process holds no per-parse state.
     tree = lark_parser().parse(text)
@@ -377,7 +393,8 @@ def _accepted_at(text: str, pos: int) -> set[str]:
     try:
         state = lark_parser().parse_interactive(text[:pos])
         state.exhaust_lexer()
-        return set(state.accepts())
+        accepts: Callable[[], set[str]] = state.accepts  # untyped in Lark
+        return set(accepts())
     except UnexpectedInput:
         return set()
 
@@ -438,6 +455,19 @@ def _thousands(text: str, pos: int) -> Diagnostic | None:
                 span,
                 f"write `{written.replace(',', '')}`",
             )
+    # One or two digits after the comma: a decimal comma (`USD 7,40`), not thousands.
+    for m in DECIMAL_COMMA.finditer(source):
+        after = source[m.end() : m.end() + 1]
+        if begin + m.start() <= pos <= begin + m.end() and not (after.isalnum() or after == "."):
+            written = m.group()
+            col = m.start() + 1
+            span = n.Span(line, col, line, col + len(written), begin + m.start(), begin + m.end())
+            return error(
+                "E102",
+                f"`{written}` has a decimal comma; numbers in an offer have a decimal point",
+                span,
+                f"write `{written.replace(',', '.')}`",
+            )
     return None
 
 
@@ -450,7 +480,8 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         if thousands is not None:
             return thousands
     if isinstance(exc, UnexpectedCharacters):
-        line, col, pos = exc.line, exc.column, exc.pos_in_stream
+        # The lexer always knows where it stopped (Lark types the field as optional).
+        line, col, pos = exc.line, exc.column, exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
         if ch == '"':
             end = text.find("\n", pos)
@@ -497,14 +528,14 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
         if tok.type == "$END":
             return _eof_diagnostic(text, set(exc.expected))
         span = _token_span(tok)
-        expected = _in_statement(set(exc.expected), text, tok.line)
-        kws = _keywords_in(expected)
+        accepted = _in_statement(set(exc.expected), text, tok.line)
+        kws = _keywords_in(accepted)
         value = str(tok)
         if tok.type == "_NL":
             span = n.Span(tok.line, tok.column, tok.line, tok.column + 1, tok.start_pos, tok.start_pos)
             return error(
                 "E102",
-                f"this line ends too early; expected {or_list(_expected_words(expected))}",
+                f"this line ends too early; expected {or_list(_expected_words(accepted))}",
                 span,
                 None,
             )
@@ -525,7 +556,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
                 span,
                 "remove it, or check the braces above for one `}` too many",
             )
-        if tok.type == "NAME" and value in CURRENCIES and "COMMA" in expected:
+        if tok.type == "NAME" and value in CURRENCIES and "COMMA" in accepted:
             return error(
                 "E102",
                 f"a `,` is missing before `{value}`",
@@ -537,7 +568,7 @@ def _raw_syntax_diagnostic(exc: UnexpectedInput, text: str) -> Diagnostic:
             return misspelt
         return error(
             "E102",
-            f"unexpected `{value}`; expected {or_list(_expected_words(expected))}",
+            f"unexpected `{value}`; expected {or_list(_expected_words(accepted))}",
             span,
             did_you_mean_hint(value, kws),
         )
@@ -635,7 +666,7 @@ def _token_span(tok: Token) -> n.Span:
     )
 
 
-def _meta_span(meta) -> n.Span:
+def _meta_span(meta: Meta) -> n.Span:
     if getattr(meta, "empty", True):
         return n.Span(1, 1, 1, 1)
     return n.Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
@@ -695,10 +726,11 @@ _WORD_ESCAPE = re.compile(r"[A-Za-z](\\[ntr])[A-Za-z]")
 
 
 def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
-    """W307 for a tag, attribute or setup-fee title that looks like one word but holds a line
-    break or tab from an escape."""
+    """W307 for a tag (an order's or a buyer's), attribute or setup-fee title that looks like
+    one word but holds a line break or tab from an escape."""
     values: list[n.Value] = []
-    for tag in offer.of(n.Tag):
+    tags: list[n.Tag | n.BuyerTag] = [*offer.of(n.Tag), *offer.of(n.BuyerTag)]
+    for tag in tags:
         values += [tag.key, tag.value]
     for item in offer.items:
         for c in item.clauses:
@@ -730,13 +762,21 @@ def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
     return out
 
 
+# What the rules below return for the pieces of a clause, before the clause is built.
+_DiscountValue = tuple[DiscountKind, Any]  # (PERCENT, Number) or (AMOUNT, list[Money])
+
+
 @v_args(meta=True)
-class _Builder(Transformer):
-    """Tree -> nodes. Structural only: what is wrong with the tree is for checks.py to say."""
+class _Builder(Transformer[Token, n.Offer]):
+    """Tree -> nodes. Structural only: what is wrong with the tree is for checks.py to say.
+
+    Each method is named after a grammar rule and gets that rule's children already
+    transformed (tokens stay Tokens); `None` stands for an optional part that is absent
+    (maybe_placeholders)."""
 
     # leaves
-    def value(self, meta, children):
-        tok: Token = children[0]
+    def value(self, meta: Meta, children: list[Token]) -> n.Value:
+        tok = children[0]
         span = _token_span(tok)
         if tok.type == "STRING":
             return n.Text(_unescape(str(tok)), span, quoted=True)
@@ -755,129 +795,141 @@ class _Builder(Transformer):
             return n.ParamRef(str(tok)[1:], _token_span(tok))
         return self._number(tok)
 
-    def money(self, meta, children):
+    def money(self, meta: Meta, children: list[Token]) -> n.Money:
         cur, amount = children
         return n.Money(self._name(cur), self._amount(amount), _meta_span(meta))
 
-    def money_list(self, meta, children):
+    def money_list(self, meta: Meta, children: list[n.Money]) -> list[n.Money]:
         return list(children)
 
     # top level
-    def start(self, meta, children):
+    def start(self, meta: Meta, children: list[n.Clause]) -> n.Offer:
         return n.Offer(list(children), span=_meta_span(meta))
 
-    def account(self, meta, children):
+    def account(self, meta: Meta, children: list[n.Value]) -> n.Account:
         return n.Account(_meta_span(meta), children[0])
 
-    def contact_field(self, meta, children):
+    def contact_field(self, meta: Meta, children: tuple[Token, n.Value]) -> n.ContactField:
         kw, value = children
         return n.ContactField(_meta_span(meta), str(kw), value)
 
-    def contact(self, meta, children):
+    def contact(self, meta: Meta, children: list[n.ContactField | n.Unknown]) -> n.Contact:
         fields = [c for c in children if isinstance(c, n.ContactField)]
         unknown = [c for c in children if isinstance(c, n.Unknown)]
         return n.Contact(_meta_span(meta), fields, unknown)
 
-    def lookup(self, meta, children):
+    def lookup(self, meta: Meta, children: list[n.Value]) -> n.Lookup:
         return n.Lookup(_meta_span(meta), children[0])
 
-    def coupon(self, meta, children):
+    def coupon(self, meta: Meta, children: list[n.Value]) -> n.Coupon:
         return n.Coupon(_meta_span(meta), children[0])
 
-    def expires(self, meta, children):
+    def expires(self, meta: Meta, children: list[Token]) -> n.Expires:
         return n.Expires(_meta_span(meta), self._number(children[0]))
 
-    def tag(self, meta, children):
+    def tag(self, meta: Meta, children: list[n.Value]) -> n.Tag:
         return n.Tag(_meta_span(meta), children[0], children[1])
 
-    def param(self, meta, children):
+    def param(self, meta: Meta, children: list[Token]) -> n.Param:
         return n.Param(_meta_span(meta), self._name(children[0]), self._name(children[1]))
 
     # items
-    def item(self, meta, children):
+    def item(self, meta: Meta, children: tuple[n.Value, list[n.Clause] | None]) -> n.Item:
         product, body = children
         return n.Item(_meta_span(meta), product, body or [], has_body=body is not None)
 
-    def item_body(self, meta, children):
+    def item_body(self, meta: Meta, children: list[n.Clause]) -> list[n.Clause]:
         return list(children)
 
-    def quantity(self, meta, children):
+    def quantity(self, meta: Meta, children: list[Token]) -> n.Quantity:
         return n.Quantity(_meta_span(meta), self._number(children[0]))
 
-    def quantity_default(self, meta, children):
+    def quantity_default(self, meta: Meta, children: list[Token]) -> n.QuantityDefault:
         return n.QuantityDefault(_meta_span(meta), self._number(children[0]))
 
-    def quantity_behavior(self, meta, children):
+    def quantity_behavior(self, meta: Meta, children: list[Token]) -> n.QuantityBehavior:
         return n.QuantityBehavior(_meta_span(meta), self._name(children[0]))
 
-    def price(self, meta, children):
+    def price(self, meta: Meta, children: list[list[n.Money]]) -> n.Price:
         return n.Price(_meta_span(meta), children[0])
 
-    def trial(self, meta, children):
+    def trial(self, meta: Meta, children: tuple[n.Number | None, TrialKind | None, bool | None]) -> n.Trial:
         length, kind, card = children
         return n.Trial(_meta_span(meta), length, kind, card)
 
-    def trial_length(self, meta, children):
+    def trial_length(self, meta: Meta, children: list[Token]) -> n.Number:
         return self._number(children[0])
 
-    def trial_kind(self, meta, children):
-        return str(children[0])
+    def trial_kind(self, meta: Meta, children: list[Token]) -> TrialKind:
+        return TrialKind(str(children[0]))
 
-    def card(self, meta, children):
+    def card(self, meta: Meta, children: list[bool]) -> bool:
         return children[-1]
 
-    def card_required(self, meta, children):
+    def card_required(self, meta: Meta, children: list[Token]) -> bool:
         return True
 
-    def no_card_required(self, meta, children):
+    def no_card_required(self, meta: Meta, children: list[Token]) -> bool:
         return False
 
-    def trial_price(self, meta, children):
+    def trial_price(self, meta: Meta, children: list[list[n.Money]]) -> n.TrialPrice:
         return n.TrialPrice(_meta_span(meta), children[0])
 
-    def billed_every(self, meta, children):
-        length, unit = children
+    def billed_every(self, meta: Meta, children: tuple[Token | None, Token, n.Number | None]) -> n.Billed:
+        length, unit, periods = children
         return n.Billed(
-            _meta_span(meta), True, self._number(length) if length is not None else None, self._name(unit)
+            _meta_span(meta),
+            True,
+            self._number(length) if length is not None else None,
+            self._name(unit),
+            None,
+            periods,
         )
 
-    def billed_words(self, meta, children):
-        count, unit = children
-        return n.Billed(_meta_span(meta), True, None, self._name(unit), self._name(count))
+    def billed_count(self, meta: Meta, children: tuple[Token]) -> n.Number:
+        return self._number(children[0])
 
-    def billed_plain(self, meta, children):
-        return n.Billed(_meta_span(meta), False, None, self._name(children[0]))
+    # `for N periods` is read after every form, so that a wrong form's hint keeps it.
+    def billed_words(self, meta: Meta, children: tuple[Token, Token, n.Number | None]) -> n.Billed:
+        count, unit, periods = children
+        return n.Billed(_meta_span(meta), True, None, self._name(unit), self._name(count), periods)
 
-    def renew(self, meta, children):
+    def billed_plain(self, meta: Meta, children: tuple[Token, n.Number | None]) -> n.Billed:
+        unit, periods = children
+        return n.Billed(_meta_span(meta), False, None, self._name(unit), None, periods)
+
+    def renew(self, meta: Meta, children: list[Token]) -> n.Renew:
         return n.Renew(_meta_span(meta), self._name(children[0]))
 
-    def discount(self, meta, children):
+    def discount(
+        self, meta: Meta, children: tuple[_DiscountValue, n.Number | None, n.Number | None]
+    ) -> n.Discount:
         value, from_q, periods = children
         kind, payload = value
         return n.Discount(
             _meta_span(meta),
-            payload if kind == "percent" else None,
-            payload if kind == "amount" else None,
+            payload if kind is DiscountKind.PERCENT else None,
+            payload if kind is DiscountKind.AMOUNT else None,
             from_q,
             periods,
         )
 
-    def percent_off(self, meta, children):
-        return ("percent", self._number(children[0]))
+    def percent_off(self, meta: Meta, children: list[Token]) -> _DiscountValue:
+        return (DiscountKind.PERCENT, self._number(children[0]))
 
-    def amount_off(self, meta, children):
-        return ("amount", children[0])
+    def amount_off(self, meta: Meta, children: list[list[n.Money]]) -> _DiscountValue:
+        return (DiscountKind.AMOUNT, children[0])
 
-    def discount_from(self, meta, children):
+    def discount_from(self, meta: Meta, children: list[Token]) -> n.Number:
         return self._number(children[0])
 
-    def discount_for(self, meta, children):
+    def discount_for(self, meta: Meta, children: list[Token]) -> n.Number:
         return self._number(children[0])
 
-    def attribute(self, meta, children):
+    def attribute(self, meta: Meta, children: list[n.Value]) -> n.Attribute:
         return n.Attribute(_meta_span(meta), children[0], children[1])
 
-    def setup_fee(self, meta, children):
+    def setup_fee(self, meta: Meta, children: list[n.FeeTitle | n.FeePrice | n.Unknown]) -> n.SetupFee:
         return n.SetupFee(
             _meta_span(meta),
             [c for c in children if isinstance(c, n.FeeTitle)],
@@ -885,13 +937,43 @@ class _Builder(Transformer):
             [c for c in children if isinstance(c, n.Unknown)],
         )
 
-    def fee_title(self, meta, children):
+    def fee_title(self, meta: Meta, children: tuple[Token, n.Value]) -> n.FeeTitle:
         return n.FeeTitle(_meta_span(meta), self._name(children[0]), children[1])
 
-    def fee_price(self, meta, children):
+    def fee_price(self, meta: Meta, children: list[list[n.Money]]) -> n.FeePrice:
         return n.FeePrice(_meta_span(meta), children[0])
 
-    def unknown(self, meta, children):
+    # Sessions v2 only
+    def locale(self, meta: Meta, children: tuple[n.Value]) -> n.Locale:
+        return n.Locale(_meta_span(meta), children[0])
+
+    def buyer_tag(self, meta: Meta, children: tuple[n.Value, n.Value]) -> n.BuyerTag:
+        return n.BuyerTag(_meta_span(meta), children[0], children[1])
+
+    def method_list(self, meta: Meta, children: list[Token]) -> list[n.Name]:
+        return [self._name(tok) for tok in children]
+
+    def payment_order(self, meta: Meta, children: tuple[list[n.Name]]) -> n.PaymentOrder:
+        return n.PaymentOrder(_meta_span(meta), children[0])
+
+    def payment_hide(self, meta: Meta, children: tuple[list[n.Name]]) -> n.PaymentHide:
+        return n.PaymentHide(_meta_span(meta), children[0])
+
+    def eds_fee(self, meta: Meta, children: tuple[list[n.Money]]) -> n.EdsFee:
+        return n.EdsFee(_meta_span(meta), children[0])
+
+    def shipping_fee(self, meta: Meta, children: tuple[list[n.Money]]) -> n.ShippingFee:
+        return n.ShippingFee(_meta_span(meta), children[0])
+
+    def description(self, meta: Meta, children: tuple[Token, Token, n.Value]) -> n.Description:
+        kind, language, text = children
+        return n.Description(_meta_span(meta), str(kind), self._name(language), text)
+
+    def image(self, meta: Meta, children: tuple[n.Value]) -> n.Image:
+        return n.Image(_meta_span(meta), children[0])
+
+    def unknown(self, meta: Meta, children: list[Any]) -> n.Unknown:
+        # NAME, then values, commas and at most one body, in any mix the grammar allows.
         name = self._name(children[0])
         args: list[str] = []
         body: list[n.Unknown] = []
@@ -906,5 +988,5 @@ class _Builder(Transformer):
                 args.append(str(c))
         return n.Unknown(_meta_span(meta), name, args, body)
 
-    def unknown_body(self, meta, children):
+    def unknown_body(self, meta: Meta, children: list[n.Unknown | None]) -> list[n.Unknown]:
         return [c for c in children if c is not None]

@@ -1,4 +1,5 @@
-"""The last gate: every payload is validated against the Sessions v1 JSON Schema.
+"""The last gate: every payload is validated against its target's JSON Schema (Sessions v1 by
+default, Sessions v2 for `--target v2`).
 
 A failure here means the checks let something through; it is still reported at the source
 span that produced the field, through the emitter's pointer map.
@@ -8,52 +9,65 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offerlang import __version__, jsonout, usercache
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
+from offerlang.jsonout import json_pointer
 
-SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "sessions-v1.request.schema.json"
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
+SCHEMA_PATH = SCHEMA_DIR / "sessions-v1.request.schema.json"
+# The gate's code and name per target (a str: the targets package builds on this module).
+_GATE = {"v1": ("E901", "Sessions v1"), "v2": ("E530", "Sessions v2")}
+
+
+def schema_path(target: str = "v1") -> Path:
+    return SCHEMA_DIR / f"sessions-{target}.request.schema.json"
 
 
 @cache
-def schema_text() -> str:
-    return SCHEMA_PATH.read_text("utf-8")
+def schema_text(target: str = "v1") -> str:
+    return schema_path(str(target)).read_text("utf-8")
 
 
 @cache
-def _validator():
+def schema_document(target: str = "v1") -> dict[str, Any]:
+    """The target's schema as data. Decimals in it too, so that numeric keywords compare exactly
+    with our amounts. Shared: do not modify it."""
+    document: dict[str, Any] = jsonout.loads(schema_text(target))
+    return document
+
+
+@cache
+def _validator(target: str = "v1") -> Validator:
     import jsonschema  # heavy: only imported when something is validated
 
-    # Decimals in the schema too, so that numeric keywords compare exactly with our amounts.
-    schema = jsonout.loads(schema_text())
     cls = jsonschema.Draft202012Validator
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(schema_document(target), format_checker=cls.FORMAT_CHECKER)
 
 
-def json_pointer(parts: Iterable[str | int]) -> str:
-    """The JSON pointer (RFC 6901) of a path: `~` and `/` inside a key become `~0` and `~1`."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def violations(payload: Any) -> list[Any]:
+def violations(payload: Any, target: str = "v1") -> list[ValidationError]:
     """The jsonschema errors for a payload, the most specific ones, deepest first."""
     out = []
-    for err in sorted(_validator().iter_errors(payload), key=lambda e: (list(e.path), e.message)):
+    errors = _validator(str(target)).iter_errors(payload)
+    for err in sorted(errors, key=lambda e: (list(e.path), e.message)):
         out.extend(_leaves(err))
     return out
 
 
-def schema_errors(payload: Any) -> list[tuple[str, str]]:
+def schema_errors(payload: Any, target: str = "v1") -> list[tuple[str, str]]:
     """(JSON pointer, message) for each way the payload breaks the schema, deepest first."""
-    return [(json_pointer(err.absolute_path), err.message) for err in violations(payload)]
+    return [(json_pointer(err.absolute_path), err.message) for err in violations(payload, target)]
 
 
-def _leaves(err):
+def _leaves(err: ValidationError) -> list[ValidationError]:
     # oneOf/anyOf failures carry their real reasons in context; report the most specific one.
     if err.context:
         deepest = max(err.context, key=lambda e: len(e.absolute_path))
@@ -62,33 +76,34 @@ def _leaves(err):
     return [err]
 
 
-def validate(payload: Any, pointers: dict[str, Span]) -> list[Diagnostic]:
+def validate(payload: Any, pointers: dict[str, Span], target: str = "v1") -> list[Diagnostic]:
     """Schema diagnostics for a payload, located at the source spans that produced it.
 
     A payload this schema has accepted before (same bytes, same schema, same offerlang) is not
     validated again: its verdict is kept in the user's cache, which spares `offer check` the
     import of jsonschema, most of its start-up time.
     """
-    marker = _verdict_marker(payload)
-    if marker is not None and marker.exists():
+    target = str(target)
+    marker = _verdict_marker(payload, target)
+    if marker is not None and usercache.exists(marker):
         return []
     diags = []
-    for pointer, message in schema_errors(payload):
+    code, name = _GATE[target]
+    for pointer, message in schema_errors(payload, target):
         diags.append(
             error(
-                "E901",
-                f"the payload breaks the Sessions v1 schema at `{pointer or '/'}`: {message}",
+                code,
+                f"the payload breaks the {name} schema at `{pointer or '/'}`: {message}",
                 _span_for(pointer, pointers),
                 "this is a gap in offerlang's checks; please report it with this offer",
             )
         )
     if marker is not None and not diags:
-        with contextlib.suppress(OSError):
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
+        usercache.touch(marker)
     return diags
 
 
-def _verdict_marker(payload: Any) -> Path | None:
+def _verdict_marker(payload: Any, target: str = "v1") -> Path | None:
     """An empty file named for what was validated; only its existence is ever read."""
     directory = usercache.subdir("verdicts")
     if directory is None:
@@ -96,7 +111,7 @@ def _verdict_marker(payload: Any) -> Path | None:
     import hashlib
 
     digest = hashlib.sha256()
-    for part in (__version__, _jsonschema_release(), schema_text(), jsonout.dumps(payload, None)):
+    for part in (__version__, _jsonschema_release(), schema_text(target), jsonout.dumps(payload, None)):
         digest.update(part.encode())
         digest.update(b"\0")
     return directory / digest.hexdigest()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
+from offerlang.errors import OfferlangError
 from offerlang.language import MAX_SOURCE_BYTES as MAX_BYTES
 
 
@@ -27,7 +28,7 @@ _WIDE_BOMS = (
 )
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(OfferlangError):
     """The path cannot be read at all (missing, a directory, no permission): a usage error."""
 
 

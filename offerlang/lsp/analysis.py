@@ -18,7 +18,7 @@ from typing import Any
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import code_only
-from offerlang.compiler.pipeline import parse_source
+from offerlang.compiler.pipeline import ExtraChecks, parse_source
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
 from offerlang.language import (
     CONTACT_FIELDS,
@@ -100,8 +100,9 @@ class Analysis:
     diagnostics: list[Diagnostic]
 
     @classmethod
-    def of(cls, text: str, path: str = "<editor>") -> Analysis:
-        offer, diagnostics = parse_source(text, path)
+    def of(cls, text: str, path: str = "<editor>", checks: ExtraChecks | None = None) -> Analysis:
+        """`checks`: the store's checks for this document (lsp/stores.py), when any apply."""
+        offer, diagnostics = parse_source(text, path, checks=checks)
         return cls(text.removeprefix("\ufeff"), offer, diagnostics)
 
 

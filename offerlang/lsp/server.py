@@ -29,7 +29,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from offerlang import __version__
 from offerlang.compiler.diagnostics import Diagnostic, Severity
 from offerlang.lsp import analysis as a
-from offerlang.lsp.products import product_paths
+from offerlang.lsp.stores import StoreSeam
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ SOURCE_FIX_ALL = "source.fixAll.offerlang"
 
 class _Protocol(LanguageServerProtocol):
     @lsp_method(t.INITIALIZE)
-    def lsp_initialize(self, params: t.InitializeParams):  # type: ignore[override]
+    def lsp_initialize(self, params: t.InitializeParams):
         # Position encoding: UTF-8 when the client offers it, else UTF-16 (which every client
         # must support). pygls takes the client's first choice; narrow the offer to ours.
         general = params.capabilities.general
@@ -85,6 +85,7 @@ class OfferServer(LanguageServer):
         self.docs_url: str | None = None
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.documents: dict[str, _Document] = {}
+        self.stores = StoreSeam()
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -106,11 +107,18 @@ class OfferServer(LanguageServer):
         """The analysis of the document as it is now (run here if the debounced one is due)."""
         text = self.text(uri)
         doc = self.documents.get(uri)
-        if doc is None:  # a request about a document that is not open: nothing to keep
-            return a.Analysis.of(text, _path_of(uri))
-        if doc.analysis is None or doc.analysis.text != text:
-            doc.analysis = a.Analysis.of(text, _path_of(uri))
-        return doc.analysis
+        if doc is not None and doc.analysis is not None and doc.analysis.text == text:
+            return doc.analysis
+        # The store's checks (catalog, policy) when a project config applies, as `offer check`.
+        try:
+            checks = self.stores.context(a.document_path(uri))
+        except Exception:
+            self.report(f"reading the store config for {uri}")
+            checks = None
+        analysis = a.Analysis.of(text, _path_of(uri), checks)
+        if doc is not None:  # a document that is not open is not kept
+            doc.analysis = analysis
+        return analysis
 
     def report(self, what: str) -> None:
         """An internal error: to the client's log, with the traceback; the server goes on."""
@@ -267,7 +275,7 @@ def completion(ls: OfferServer, params: t.CompletionParams) -> t.CompletionList 
     text = ls.text(uri)
     pos = ls.positions(uri, text)
     line, char = pos.from_client(params.position.line, params.position.character)
-    ctx, found = a.complete(text, line, char, lambda: product_paths(a.document_path(uri)))
+    ctx, found = a.complete(text, line, char, lambda: ls.stores.product_paths(a.document_path(uri)))
     if ctx is None:
         return None
     snippets = bool(
@@ -390,7 +398,7 @@ def formatting(ls: OfferServer, params: t.DocumentFormattingParams) -> list[t.Te
 
 def _format_edits(text: str, pos: a.Positions, path: str) -> list[t.TextEdit] | None:
     """The edits that turn the text into `offer fmt`'s output; None when fmt refuses."""
-    from offerlang.authoring.fmt import format_source
+    from offerlang.authoring.formatter import format_source
 
     formatted, _ = format_source(text, path)
     if formatted is None:

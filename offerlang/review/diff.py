@@ -4,19 +4,23 @@ Payloads, not source text, are compared: the emitter writes one fixed form, so r
 file or editing its comments gives equal payloads and "no change to what buyers see". Each
 change is one line, scoped to the session or to an item (by product path); the buyer
 timelines (timeline.py) are compared period by period so that a price or discount change
-also shows what the buyer now pays, and when.
+also shows what the buyer now pays, and when. With a catalog snapshot both sides are read
+through it (catalogview.py): "price USD 89.90 (catalog) → 8.99 (override, −90.0%)", and the
+timelines are computed with the catalog's values. Policy waivers added, removed or reworded are
+changes too: a reviewer must see every rule an offer sets aside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 from offerlang import jsonout
-from offerlang.language import EXACT, RENEW_MEANINGS, format_money
-from offerlang.review.document import Block, Heading, Line, Table, say, visible
+from offerlang.language import EXACT, RENEW_MEANINGS, TrialKind, format_money, round_half_up
+from offerlang.review.catalogview import MARK, Records, through_catalog
+from offerlang.review.document import Block, Heading, Line, Table, say
 from offerlang.review.explain import (
     AT_CHECKOUT,
     CATALOG,
@@ -25,7 +29,6 @@ from offerlang.review.explain import (
     discount,
     expiry,
     money,
-    plural,
     quantity_count,
 )
 from offerlang.review.timeline import (
@@ -36,13 +39,14 @@ from offerlang.review.timeline import (
     shown,
     when,
 )
+from offerlang.text import plural, visible
 
 JSON_VERSION = 1
 NO_CHANGE = "no change to what buyers see"
 NOTHING = "no offer changed: buyers see nothing new"
 EMPTY: dict[str, Any] = {"items": []}
 # Contact fields whose payload name is not the word a reviewer uses.
-CONTACT_FIELDS = {"first": "first name", "last": "last name"}
+CONTACT_FIELD_WORDS = {"first": "first name", "last": "last name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +80,17 @@ class OfferDiff:
 # ---- comparing ------------------------------------------------------------------------------
 
 
-def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+Marks = tuple[frozenset[str], frozenset[str]]  # the pricing fields each side took from the catalog
+NO_MARKS: Marks = (frozenset(), frozenset())
+
+
+def diff_payloads(
+    old: dict[str, Any], new: dict[str, Any], catalog: Records | None = None, target: str = "v1"
+) -> list[Change]:
+    """What buyers would see change; `target` is the API both payloads are sent to (a Sessions
+    v2 body in its review form), for what FastSpring does with what they leave out."""
     out: list[Change] = []
-    out += _buyer(old, new)
+    out += _buyer(old, new, target)
     out += _scalar(None, "coupon", "coupon", old.get("coupon"), new.get("coupon"), say)
     if old.get("expiration") != new.get("expiration"):
         out.append(
@@ -91,10 +103,11 @@ def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             )
         )
     out += _mapping(None, "tags", "tag", old.get("tags", {}), new.get("tags", {}))
+    out += _v2_session(old, new)
     old_items = {it["product"]: it for it in old["items"]}
     new_items = {it["product"]: it for it in new["items"]}
     out += [Change(None, "item", f"item {p} removed", p, None) for p in old_items if p not in new_items]
-    out += [_item_added(it) for p, it in new_items.items() if p not in old_items]
+    out += [_item_added(it, catalog) for p, it in new_items.items() if p not in old_items]
     kept_old = [p for p in old_items if p in new_items]
     kept_new = [p for p in new_items if p in old_items]
     if kept_old != kept_new:
@@ -108,16 +121,19 @@ def diff_payloads(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             )
         )
     for product in kept_new:
-        out += diff_items(old_items[product], new_items[product])
+        out += diff_items(old_items[product], new_items[product], catalog)
     return out
 
 
-def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def diff_items(old: dict[str, Any], new: dict[str, Any], catalog: Records | None = None) -> list[Change]:
     p = old["product"]
+    seen_old, seen_new = through_catalog(old, catalog), through_catalog(new, catalog)
+    old, new = seen_old.item, seen_new.item
+    marks: Marks = (seen_old.marks, seen_new.marks)
     op, np = old.get("pricing", {}), new.get("pricing", {})
     out: list[Change] = []
     if old.get("quantity") != new.get("quantity"):
-        text = f"quantity {quantity_count(old)} → {quantity_count(new)}"
+        text = f"quantity {quantity_count(old, marks[0])} → {quantity_count(new, marks[1])}"
         out.append(Change(p, "quantity", text, old.get("quantity"), new.get("quantity")))
     out += _scalar(
         p,
@@ -127,6 +143,7 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         np.get("quantityDefault"),
         str,
         absent="none",
+        marks=marks,
     )
     out += _scalar(
         p,
@@ -136,51 +153,85 @@ def diff_items(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         np.get("quantityBehavior"),
         str,
         absent=CATALOG,
+        marks=marks,
     )
-    out += _amounts(p, "price", "price", op.get("price"), np.get("price"))
-    out += _trial(p, op, np)
+    out += _amounts(p, "price", "price", op.get("price"), np.get("price"), marks)
+    out += _trial(p, op, np, marks)
     if op.get("renew") != np.get("renew"):
         o, n = op.get("renew"), np.get("renew")
         text = f"renewal {o or CATALOG} → {n or CATALOG}"
         if n is not None:
-            text += f": {RENEW_MEANINGS[n]}"
+            text += f": {RENEW_MEANINGS.get(n, 'renews as FastSpring reads this mode')}"
         out.append(Change(p, "renew", text, o, n))
     if billing(op) != billing(np):
-        text = f"billing {billing(op)} → {billing(np)}"
+        was, now = _marked(billing(op), "interval", marks[0]), _marked(billing(np), "interval", marks[1])
+        text = f"billing {was} → {now}"
         out.append(Change(p, "billing", text, _billing_value(op), _billing_value(np)))
-    out += _discount(p, old, new)
+    out += _discount(p, old, new, marks)
     ofee, nfee = op.get("setupFee", {}), np.get("setupFee", {})
-    out += _amounts(p, "setupFee", "setup fee", ofee.get("price"), nfee.get("price"))
+    out += _amounts(p, "setupFee", "setup fee", ofee.get("price"), nfee.get("price"), marks)
     out += _mapping(p, "setupFeeTitle", "setup fee title", ofee.get("title", {}), nfee.get("title", {}))
+    out += _v2_item(p, old, new)
     out += _mapping(p, "attributes", "attribute", old.get("attributes", {}), new.get("attributes", {}))
-    out += diff_timelines(p, old, new)
+    out += diff_timelines(p, old, new, marks, seen_old.known and seen_new.known)
     return out
 
 
-def _buyer(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _marked(text: str, field: str, marks: frozenset[str]) -> str:
+    return text + MARK if field in marks else text
+
+
+def _v2_session(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What only a Sessions v2 body says about the session (its review form's v2 names)."""
+    out = _scalar(None, "locale", "locale", old.get("locale"), new.get("locale"), say)
+    out += _mapping(None, "accountTags", "buyer tag", old.get("accountTags", {}), new.get("accountTags", {}))
+    for field, label in (
+        ("paymentMethodsOrder", "payment methods shown first"),
+        ("hidePaymentMethods", "hidden payment methods"),
+    ):
+        out += _scalar(None, field, label, old.get(field), new.get(field), ", ".join, absent="none")
+    return out
+
+
+def _v2_item(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    op, np = old.get("pricing", {}), new.get("pricing", {})
+    out = _amounts(p, "edsFee", "EDS fee", op.get("edsFee"), np.get("edsFee"))
+    out += _amounts(p, "shippingFee", "shipping fee", op.get("shippingFee"), np.get("shippingFee"))
+    od, nd = old.get("descriptions", {}), new.get("descriptions", {})
+    for kind in ("display", "summary", "instructions"):
+        out += _mapping(p, "descriptions", f"{kind} text", od.get(kind, {}), nd.get(kind, {}))
+    return out + _scalar(p, "imageUrl", "image", od.get("imageUrl"), nd.get("imageUrl"), say)
+
+
+def _buyer(old: dict[str, Any], new: dict[str, Any], target: str = "v1") -> list[Change]:
     out: list[Change] = []
+    before, after = buyer(old, target), buyer(new, target)
     if "contact" in old and "contact" in new:
-        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELDS)
-    elif buyer(old) != buyer(new):
+        out += _mapping(None, "contact", "buyer", old["contact"], new["contact"], CONTACT_FIELD_WORDS)
+    elif before != after:
         who_old, who_new = old.get("account", old.get("contact")), new.get("account", new.get("contact"))
         if who_old is None:
-            text = f"buyer added: {buyer(new)} (no longer: {AT_CHECKOUT})"
+            text = f"buyer added: {after} (no longer: {AT_CHECKOUT})"
         elif who_new is None:
-            text = f"buyer removed (was {buyer(old)}): {AT_CHECKOUT}"
+            text = f"buyer removed (was {before}): {AT_CHECKOUT}"
         else:
-            text = f"buyer {buyer(old)} → {buyer(new)}"
+            text = f"buyer {before} → {after}"
         out.append(Change(None, "buyer", text, who_old, who_new))
     old_key = old.get("lookup", {}).get("custom")
     new_key = new.get("lookup", {}).get("custom")
     return out + _scalar(None, "lookup", "lookup key", old_key, new_key, say)
 
 
-def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
+def _trial(p: str, op: dict[str, Any], np: dict[str, Any], marks: Marks = NO_MARKS) -> list[Change]:
     out: list[Change] = []
     ot, nt = op.get("trial"), np.get("trial")
     if ot != nt:
-        both_days = bool(ot and nt)
-        text = f"trial {ot} → {nt} days" if both_days else f"trial {_trial_days(ot)} → {_trial_days(nt)}"
+        both_days = bool(ot and nt) and marks[0] == marks[1] == frozenset()
+        if both_days:
+            text = f"trial {ot} → {nt} days"
+        else:
+            shown_old = _marked(_trial_days(ot), "trial", marks[0])
+            text = f"trial {shown_old} → {_marked(_trial_days(nt), 'trial', marks[1])}"
         out.append(Change(p, "trial", text, ot, nt))
     out += _scalar(p, "paidTrial", "trial", _kind(op), _kind(np), str, absent="free or paid as " + CATALOG)
     out += _amounts(p, "trialPrice", "trial price", op.get("trialPrice"), np.get("trialPrice"))
@@ -191,7 +242,9 @@ def _trial(p: str, op: dict[str, Any], np: dict[str, Any]) -> list[Change]:
 
 
 def _kind(pricing: dict[str, Any]) -> str | None:
-    return None if "paidTrial" not in pricing else ("paid" if pricing["paidTrial"] else "free")
+    if "paidTrial" not in pricing:
+        return None
+    return TrialKind.PAID.value if pricing["paidTrial"] else TrialKind.FREE.value
 
 
 def _card(pricing: dict[str, Any]) -> str | None:
@@ -206,11 +259,13 @@ def _trial_days(days: int | None) -> str:
     return "none" if days == 0 else plural(days, "day")
 
 
-def _discount(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _discount(p: str, old: dict[str, Any], new: dict[str, Any], marks: Marks = NO_MARKS) -> list[Change]:
     op, np = old.get("pricing", {}), new.get("pricing", {})
     od, nd = discount(op, item_quantity(old)), discount(np, item_quantity(new))
     if od == nd:
         return []
+    od = _marked(od, "quantityDiscounts", marks[0]) if od else od
+    nd = _marked(nd, "quantityDiscounts", marks[1]) if nd else nd
     same_tiers = (op.get("discountType"), op.get("quantityDiscounts")) == (
         np.get("discountType"),
         np.get("quantityDiscounts"),
@@ -246,7 +301,10 @@ def _discount_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
 def _billing_value(pricing: dict[str, Any]) -> dict[str, Any] | None:
     if "interval" not in pricing:
         return None  # the catalog's
-    return {"interval": pricing["interval"], "length": int(pricing.get("intervalLength", 1))}
+    value = {"interval": pricing["interval"], "length": int(pricing.get("intervalLength", 1))}
+    if "intervalCount" in pricing:  # Sessions v2: how many times it bills
+        value["count"] = int(pricing["intervalCount"])
+    return value
 
 
 def _span(periods: int | None) -> str:
@@ -261,13 +319,15 @@ def _scalar(
     new: Any,
     show: Callable[[Any], str],
     absent: str | None = None,
+    marks: Marks = NO_MARKS,
 ) -> list[Change]:
-    """A single value: `label A → B`; with no `absent` wording, `label A added` / `removed`."""
+    """A single value: `label A → B`; with no `absent` wording, `label A added` / `removed`.
+    `marks`: the fields each side took from the catalog (their values are marked so)."""
     if old == new:
         return []
     if absent is not None or (old is not None and new is not None):
-        o = absent if old is None else show(old)
-        n = absent if new is None else show(new)
+        o = absent if old is None else _marked(show(old), field, marks[0])
+        n = absent if new is None else _marked(show(new), field, marks[1])
         return [Change(item, field, f"{label} {o} → {n}", old, new)]
     if old is None:
         return [Change(item, field, f"{label} {show(new)} added", None, new)]
@@ -290,35 +350,60 @@ def _mapping(
         if o == n:
             continue
         what = f"{label} {(names or {}).get(key) or say(key)}"
-        if o is None:
+        if n is not None and o is None:
             out.append(Change(item, field, f"{what} added: {say(n)}", None, n, key=key))
-        elif n is None:
+        elif o is not None and n is None:
             out.append(Change(item, field, f"{what} removed (was {say(o)})", o, None, key=key))
-        else:
+        elif o is not None and n is not None:
             out.append(Change(item, field, f"{what} {say(o)} → {say(n)}", o, n, key=key))
     return out
 
 
 def _amounts(
-    item: str, field: str, label: str, old: dict[str, Decimal] | None, new: dict[str, Decimal] | None
+    item: str,
+    field: str,
+    label: str,
+    old: dict[str, Decimal] | None,
+    new: dict[str, Decimal] | None,
+    marks: Marks = NO_MARKS,
 ) -> list[Change]:
-    """Money per currency: `price USD 9.99 → 7.99 (−20.0%)`, a currency added or removed."""
+    """Money per currency: `price USD 9.99 → 7.99 (−20.0%)`, a currency added or removed; with
+    a catalog on a side, `price USD 89.90 (catalog) → 8.99 (override, −90.0%)`."""
     old, new = old or {}, new or {}
+    from_old, from_new = field in marks[0], field in marks[1]
     out: list[Change] = []
     for cur in [*old, *(c for c in new if c not in old)]:
         o, n = old.get(cur), new.get(cur)
         if o == n:
             continue
-        if o is None:
-            out.append(Change(item, field, f"{label} {cur} {format_money(n, cur)} added", None, n, cur))
-        elif n is None:
-            out.append(Change(item, field, f"{label} {cur} {format_money(o, cur)} removed", o, None, cur))
-        else:
+        if n is not None and o is None:
+            out.append(Change(item, field, f"{label} {cur} {_source(n, cur, from_new)} added", None, n, cur))
+        elif o is not None and n is None:
+            text = f"{label} {cur} {_source(o, cur, from_old)} removed"
+            if from_old and new:
+                text = f"{label} {cur} {format_money(o, cur)} (catalog) → none: the override leaves {cur} out"
+            out.append(Change(item, field, text, o, None, cur))
+        elif o is None or n is None:
+            continue
+        elif not from_old and not from_new:
             text = f"{label} {cur} {format_money(o, cur)} → {format_money(n, cur)}{percent_change(o, n)}"
+            out.append(Change(item, field, text, o, n, cur))
+        else:
+            change = percent_change(o, n).strip()[1:-1]
+            after = ("catalog" if from_new else "override") + (f", {change}" if change else "")
+            text = f"{label} {cur} {_source(o, cur, from_old, True)} → {format_money(n, cur)} ({after})"
             out.append(Change(item, field, text, o, n, cur))
     if old and not new and field == "price":
         out.append(Change(item, field, "the catalog price applies again"))
     return out
+
+
+def _source(amount: Decimal, currency: str, from_catalog: bool, override: bool = False) -> str:
+    """An amount and, when a catalog is in play, where it comes from."""
+    text = format_money(amount, currency)
+    if from_catalog:
+        return text + MARK
+    return text + " (override)" if override else text
 
 
 def percent_change(old: Decimal, new: Decimal) -> str:
@@ -326,16 +411,19 @@ def percent_change(old: Decimal, new: Decimal) -> str:
     if old == 0:
         return ""
     with localcontext(EXACT):
-        change = ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        change = round_half_up((new - old) * 100 / old, 1)
     # The sign of the change itself: a rise too small to show is still "+0.0%", never "±".
     sign = "+" if new > old else "−" if new < old else "±"
     return f" ({sign}{abs(change)}%)"
 
 
-def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """What the buyer pays per period, where it differs, in ranges of equal before/after."""
-    olds = {t.currency: t for t in item_timelines(old)}
-    news = {t.currency: t for t in item_timelines(new)}
+def diff_timelines(
+    p: str, old: dict[str, Any], new: dict[str, Any], marks: Marks = NO_MARKS, known: bool = False
+) -> list[Change]:
+    """What the buyer pays per period, where it differs, in ranges of equal before/after.
+    `marks`, `known`: both items were read through the catalog (catalogview.py)."""
+    olds = {t.currency: t for t in item_timelines(old, marks[0], known)}
+    news = {t.currency: t for t in item_timelines(new, marks[1], known)}
     op, np = old.get("pricing", {}), new.get("pricing", {})
     # Periods only mean the same thing when both sides bill in periods; otherwise the billing
     # line already says what changed, and only the charge at signup is comparable.
@@ -369,15 +457,18 @@ def diff_timelines(p: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
     return out
 
 
-def _item_added(item: dict[str, Any]) -> Change:
+def _item_added(item: dict[str, Any], catalog: Records | None = None) -> Change:
     """`item falcon added: price USD 10.00; buyer pays USD 35.00 at signup`: what the new item
     costs, so that a reviewer need not open the file."""
-    price = item.get("pricing", {}).get("price")
+    seen = through_catalog(item, catalog)
+    price = seen.item.get("pricing", {}).get("price")
     if not price:
         words = "the catalog's price"
     else:
-        signup = [f"{t.currency} {t.charges[0].shown(t.currency)}" for t in item_timelines(item) if t.charges]
-        words = f"price {money(price)}; buyer pays {', '.join(signup)} at signup"
+        timelines = item_timelines(seen.item, seen.marks, seen.known)
+        signup = [f"{t.currency} {t.charges[0].shown(t.currency)}" for t in timelines if t.charges]
+        shown = _marked(money(price), "price", seen.marks)
+        words = f"price {shown}; buyer pays {', '.join(signup)} at signup"
     return Change(None, "item", f"item {item['product']} added: {words}", None, item["product"])
 
 
@@ -387,17 +478,22 @@ def diff_offers(
     new: dict[str, Any] | None,
     old_path: str | None = None,
     new_path: str | None = None,
+    target: str = "v1",
+    *,
+    catalog: Records | None = None,
+    waivers: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
 ) -> OfferDiff:
-    """None on one side: the offer file was added or removed."""
+    """None on one side: the offer file was added or removed. `catalog`: a catalog snapshot
+    both sides are read through; `waivers`: each side's policy waivers (JSON shape)."""
     if old is None and new is None:
         raise ValueError("nothing to compare")
     if old is None:
-        changes = [_item_added(it) for it in (new or EMPTY)["items"]]
-        return OfferDiff(path, "added", changes, new_path=new_path)
+        changes = [_item_added(it, catalog) for it in (new or EMPTY)["items"]]
+        return OfferDiff(path, "added", changes + _waivers([], waivers[1]), new_path=new_path)
     if new is None:
         changes = [Change(None, "item", f"item {p} removed", p, None) for p in _products(old)]
         return OfferDiff(path, "removed", changes, old_path=old_path)
-    changes = diff_payloads(old, new)
+    changes = diff_payloads(old, new, catalog, target) + _waivers(*waivers)
     if not changes and old != new:
         # A payload field no sentence above covers: say so rather than claim "no change".
         changes = [
@@ -405,6 +501,35 @@ def diff_offers(
         ]
     status = "changed" if changes else "unchanged"
     return OfferDiff(path, status, changes, old_path=old_path, new_path=new_path)
+
+
+def _waivers(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
+    """`waiver P103 price-range added: approved by finance`: one line per rule and scope."""
+
+    def by_rule(waivers: list[dict[str, Any]]) -> dict[tuple[str | None, str], tuple[str, str]]:
+        return {
+            (w["item"], code): (rule, w["reason"])
+            for w in waivers
+            for code, rule in zip(w["codes"], w["rules"], strict=True)
+        }
+
+    before, after = by_rule(old), by_rule(new)
+    out: list[Change] = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        item, code = key
+        o, n = before.get(key), after.get(key)
+        if o == n:
+            continue
+        rule = (n or o or ("", ""))[0]
+        what = f"waiver {code} {rule}"
+        if o is None and n is not None:
+            text = f"{what} added: {say(n[1])}"
+        elif n is None and o is not None:
+            text = f"{what} removed (was: {say(o[1])})"
+        else:
+            text = f"{what}: {say(o[1] if o else '')} → {say(n[1] if n else '')}"
+        out.append(Change(item, "waiver", text, o and o[1], n and n[1], key=code))
+    return out
 
 
 def _products(payload: dict[str, Any] | None) -> list[str]:

@@ -5,15 +5,12 @@ on a terminal, rich tables. One model, so the three outputs never say different 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TextIO
 
-# Characters that would start a new line, or move the cursor, in a report that promises one
-# line per fact or change: shown as escapes instead (`\n`, `\x1b`).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from offerlang.text import has_control, quote, visible
+
 # A value with these cannot stand bare between the words around it.
 _NEEDS_QUOTES = re.compile('[\\s",=→]')
 # Markdown (GitHub) punctuation that could start emphasis, code, a link or a table cell.
@@ -21,27 +18,12 @@ _MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#!])")
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def visible(text: str) -> str:
-    """`text` with every control character written as an escape, so it stays on one line."""
-    return _CONTROL.sub(lambda m: _escape(m[0]), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-
-
 def say(value: str) -> str:
     """A value written by the offer's author, as it reads in a sentence: bare when it is one
     plain word, otherwise quoted (`"campaign name"`) with quotes and control characters escaped."""
-    if value and not _NEEDS_QUOTES.search(value) and not _CONTROL.search(value):
+    if value and not _NEEDS_QUOTES.search(value) and not has_control(value):
         return value
     return quote(value)
-
-
-def quote(value: str) -> str:
-    """`value` in double quotes, its quotes, backslashes and control characters escaped."""
-    return visible(json.dumps(value, ensure_ascii=False))
 
 
 def md_text(text: str) -> str:

@@ -25,10 +25,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from offerlang.language import format_money
+from offerlang.review.catalogview import MARK, Records
 from offerlang.review.diff import OfferDiff, percent_change, status_line
-from offerlang.review.document import visible
 from offerlang.review.explain import CATALOG, Explanation, ItemExplanation, explain, pays
 from offerlang.review.timeline import Timeline, has_trial, shown, when
+from offerlang.text import visible
 
 Cost = tuple[Decimal | None, Decimal | None]  # (amount or None: the catalog's, known amount on top)
 
@@ -117,7 +118,11 @@ CATALOG_WORDS = (CATALOG, "the catalog's price", "the catalog decides")
 def _marked(facts: Sequence[tuple[str, str]], product: str | None, catalog: CatalogValues) -> list[Fact]:
     out = []
     for label, text in facts:
-        left = label in CATALOG_LABELS and any(w in text for w in CATALOG_WORDS)
+        # With a catalog snapshot (store/), explain states the catalog's value itself, marked
+        # "(catalog)": such a fact is the catalog's too, its value already in the text.
+        left = (label in CATALOG_LABELS or label in ("product", "discount")) and (
+            any(w in text for w in CATALOG_WORDS) or MARK in text
+        )
         out.append(Fact(label, text, left, catalog.fact(product, label) if left else None))
     return out
 
@@ -359,11 +364,14 @@ def _label(cls: str, x: float, y: float, text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DiffEntry:
-    """One offer compared, with both payloads (None: no such side, or it does not compile)."""
+    """One offer compared, with both payloads (None: no such side, or it does not compile),
+    each a request body of `target` (a Sessions v2 body is explained in its review form)."""
 
     diff: OfferDiff
     old: dict[str, Any] | None
     new: dict[str, Any] | None
+    target: str = "v1"
+    catalog: Records | None = None  # a catalog snapshot both sides are read through (store/)
 
 
 def diff_page(entries: Sequence[DiffEntry], *, title: str | None = None) -> str:
@@ -405,7 +413,7 @@ def _diff_offer(anchor: str, e: DiffEntry) -> str:
             f"<tbody>{rows}</tbody></table>"
         )
     if d.status != "invalid" and (e.old is not None or e.new is not None):
-        out.append(_side_by_side(e.old, e.new, anchor))
+        out.append(_side_by_side(e.old, e.new, anchor, e.target, e.catalog))
     out.append("</article>")
     return "".join(out)
 
@@ -417,9 +425,15 @@ def _percent(old: Any, new: Any) -> str:
     return ""
 
 
-def _side_by_side(old: dict[str, Any] | None, new: dict[str, Any] | None, anchor: str) -> str:
-    eo = explain(old, "") if old is not None else None
-    en = explain(new, "") if new is not None else None
+def _side_by_side(
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    anchor: str,
+    target: str = "v1",
+    catalog: Records | None = None,
+) -> str:
+    eo = explain(old, "", target, catalog=catalog) if old is not None else None
+    en = explain(new, "", target, catalog=catalog) if new is not None else None
     out = ['<section class="session"><h2>Session</h2>']
     out.append(_compare(eo.session if eo else None, en.session if en else None))
     out.append("</section>")

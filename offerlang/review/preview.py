@@ -25,15 +25,16 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.pipeline import CompileResult, compile_bytes
-from offerlang.compiler.render import render_text
 from offerlang.review import html
 
 WATCH_INTERVAL = 0.1  # seconds between looks at the files: a stat per file, cheap
@@ -75,8 +76,10 @@ def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
     return out
 
 
-def render_body(root: Path) -> str:
-    """The card for every offer under `root`, or its diagnostics where one does not compile."""
+def render_body(root: Path, stores: Any = None) -> str:
+    """The card for every offer under `root`, or its diagnostics where one does not compile.
+    `stores`: where each offer's catalog and policy are found (offerlang.store.context.Stores,
+    made fresh for each render by the command, so an edited catalog shows too); None: none."""
     from offerlang.review.explain import explain
 
     explanations = []
@@ -88,13 +91,16 @@ def render_body(root: Path) -> str:
         except OSError as exc:
             broken.append(html.Broken(str(f), f"{f}: cannot be read ({exc.strerror or exc})\n"))
             continue
-        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True)
+        context = stores.for_path(str(f)) if stores is not None else None
+        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, checks=context)
         if not r.ok:
             broken.append(html.Broken(str(f), render_text(r.diagnostics, {r.path: r.text}, color=False)))
         elif r.payload is None:
             templates.append(str(f))
         else:
-            explanations.append(explain(r.payload, r.path))
+            records = context.records() if context is not None else None
+            waivers = stores.waivers_json(r.path) if stores is not None else None
+            explanations.append(explain(r.payload, r.path, catalog=records, waivers=waivers))
     body = html.explain_body(explanations, broken)
     if templates:
         names = ", ".join(html.esc(t) for t in templates)
@@ -139,8 +145,16 @@ class PreviewServer:
     """`start()` binds 127.0.0.1:`port` (0: a free port) and starts serving and watching;
     `stop()` ends the event streams, the watcher and the server, and returns once they have."""
 
-    def __init__(self, root: str | Path, port: int = 0, *, interval: float = WATCH_INTERVAL) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        port: int = 0,
+        *,
+        interval: float = WATCH_INTERVAL,
+        stores: Callable[[], Any] | None = None,
+    ) -> None:
         self.root = Path(root)
+        self.stores = stores  # makes the store lookup of one render (cli: --catalog, --isolated)
         self.interval = interval
         self._state = _State(1, fingerprint(self.root))
         self._changed = threading.Condition()
@@ -227,7 +241,7 @@ class PreviewServer:
         version = self.version
         with self._render_lock:
             if self._cache is None or self._cache[0] != version:
-                self._cache = (version, render_body(self.root))
+                self._cache = (version, render_body(self.root, self.stores() if self.stores else None))
             return self._cache
 
     def page(self, nonce: str) -> tuple[int, str]:

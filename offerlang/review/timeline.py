@@ -18,10 +18,15 @@ Pure and exact: Decimal arithmetic only, never float. The rules (docs/review.md 
   publishes.
 - Rows: the charge at signup is always a row of its own; after it, one row per stretch of
   periods that charge the same (adjacent rows with the same amount and reason are merged).
-- An `adhoc` item has no cycle: only its charge at signup is shown.
+- An `adhoc` item has no cycle: only its charge at signup is shown (with a trial: the trial,
+  then the charge after it).
 - The setup fee is charged once, at signup, on top of period 0 (not multiplied by quantity).
+  So are Sessions v2's EDS and shipping fees (house reading: FastSpring does not publish
+  whether they come again at renewals, or per unit).
 - Only currencies the item prices itself have a timeline: without a price override the
-  catalog's price applies and nothing is invented here.
+  catalog's price applies and nothing is invented here. With a catalog snapshot
+  (review/catalogview.py) the item is first merged with the catalog's pricing: its amounts are
+  then known, and every basis that rests on a catalog value says so ("catalog price 89.90").
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from offerlang.language import ADHOC, EXACT, format_money, round_money
+from offerlang.language import ADHOC, EXACT, DiscountKind, format_money, round_money
+from offerlang.text import and_list, ordinal
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,7 @@ def when(first: int, last: int, *, onward: bool, trial: bool | None, sentence: b
         shift = {True: 1, False: 0, None: -1}[trial]
         noun = "charge" if trial is None else "renewal"
         parts.append(_later(period - shift, last - shift, onward, noun, sentence))
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_list(parts)
 
 
 def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> str:
@@ -116,11 +122,6 @@ def _later(first: int, last: int, onward: bool, noun: str, sentence: bool) -> st
     if first == last:
         return f"at the {ordinal(first)} {noun}" if sentence else f"{ordinal(first)} {noun}"
     return ("at " if sentence else "") + f"{noun}s {first}–{last}"
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def item_quantity(item: dict[str, Any]) -> int:
@@ -149,28 +150,32 @@ def discount_tier(pricing: dict[str, Any], quantity: int) -> tuple[int, Any] | N
     return max(tiers, key=lambda t: t[0]) if tiers else None
 
 
-def discounted_unit(pricing: dict[str, Any], quantity: int, currency: str) -> tuple[Decimal, str] | None:
-    """The discounted unit price in `currency` and how it was made, or None: no discount."""
+def discounted_unit(
+    pricing: dict[str, Any], quantity: int, currency: str, marks: frozenset[str] = frozenset()
+) -> tuple[Decimal, str] | None:
+    """The discounted unit price in `currency` and how it was made, or None: no discount.
+    `marks`: the pricing fields that came from the catalog, named as such in the words."""
     unit: Decimal = pricing["price"][currency]
     tier = discount_tier(pricing, quantity)
     if tier is None:
         return None
     _, value = tier
-    if pricing.get("discountType") == "amount":
+    of = ("catalog price " if "price" in marks else "") + format_money(unit, currency)
+    if pricing.get("discountType") == DiscountKind.AMOUNT:
         off = value.get(currency) if isinstance(value, dict) else None
         if off is None:
             return None
         floored = round_money(max(Decimal(0), unit - off), currency)
         never = " (never below 0)" if off > unit else ""
-        unit_text, off_text = format_money(unit, currency), format_money(off, currency)
-        return floored, f"{unit_text} − {off_text} = {format_money(floored, currency)}{never}"
+        off_text = format_money(off, currency)
+        return floored, f"{of} − {off_text} = {format_money(floored, currency)}{never}"
     percent = Decimal(value)
     # The unit price is rounded before it is multiplied by the quantity: the row shows that
     # step, so hand arithmetic on the whole charge (0.25 × 100 − 10.5% = 22.375) is not a riddle.
     rounded = round_money(unit - unit * percent / Decimal(100), currency)
     return (
         rounded,
-        f"{format_money(unit, currency)} − {_percent(percent)}% = {format_money(rounded, currency)}",
+        f"{of} − {_percent(percent)}% = {format_money(rounded, currency)}",
     )
 
 
@@ -178,18 +183,28 @@ def _percent(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def item_timelines(item: dict[str, Any]) -> list[Timeline]:
-    """One timeline per currency the item names an amount in (price, then setup fee, then
-    trial price), in the payload's order: a known setup fee or trial charge is shown even when
-    the price itself is the catalog's."""
+def item_timelines(
+    item: dict[str, Any], marks: frozenset[str] = frozenset(), known: bool = False
+) -> list[Timeline]:
+    """One timeline per currency the item names an amount in (price, then the setup, EDS and
+    shipping fees, then trial price), in the payload's order: a known fee or trial charge is
+    shown even when the price itself is the catalog's. `marks` and `known`: the item was merged
+    with its catalog record (review/catalogview.py), these fields coming from the catalog."""
     pricing: dict[str, Any] = item.get("pricing", {})
     trial_prices = pricing.get("trialPrice", {}) if pricing.get("paidTrial") else {}
-    named = [*pricing.get("price", {}), *pricing.get("setupFee", {}).get("price", {}), *trial_prices]
+    fees = [cur for field, _ in SIGNUP_FEES for cur in fee_amounts(pricing, field)]
+    named = [*pricing.get("price", {}), *fees, *trial_prices]
     with localcontext(EXACT):
-        return [timeline(pricing, item_quantity(item), cur) for cur in dict.fromkeys(named)]
+        return [timeline(pricing, item_quantity(item), cur, marks, known) for cur in dict.fromkeys(named)]
 
 
-def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
+def timeline(
+    pricing: dict[str, Any],
+    quantity: int,
+    currency: str,
+    marks: frozenset[str] = frozenset(),
+    known: bool = False,
+) -> Timeline:
     regular: Decimal | None = pricing.get("price", {}).get(currency)
     times = f" × {quantity}" if quantity != 1 else ""
     duration = pricing.get("discountDuration")
@@ -202,53 +217,92 @@ def timeline(pricing: dict[str, Any], quantity: int, currency: str) -> Timeline:
         less = "; any discount applies to it" if pricing.get("quantityDiscounts") else ""
         regular_row: tuple[Decimal | None, str] = (None, "the catalog's price" + less)
     else:
-        discount = discounted_unit(pricing, quantity, currency)
+        discount = discounted_unit(pricing, quantity, currency, marks)
         if discount is not None and times:
             discount = (discount[0], discount[1] + " each")
         regular_row = (
             regular * quantity,
-            "regular price" + (f" {format_money(regular, currency)}{times}" if times else ""),
+            ("catalog price" if "price" in marks else "regular price")
+            + (f" {format_money(regular, currency)}{times}" if times else ""),
         )
+    # Where the discount comes from, after the arithmetic it explains.
+    source = " (catalog discount)" if "quantityDiscounts" in marks else ""
 
     # Segments (first, last or None for "every later period", amount, basis), built from the
     # change points only: a discount for 100000000 periods is two segments, never a loop.
     segments: list[tuple[int, int | None, Decimal | None, str]] = []
     if trial:
-        segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times)))
+        segments.append((0, 0, *_trial_charge(pricing, quantity, currency, times, "trial" in marks)))
     if not recurring:
-        row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times)
-        segments.append((0, 0, *row))
+        # One charge: at signup, or after the trial (an `adhoc` item with a trial).
+        row = regular_row if discount is None else (discount[0] * quantity, discount[1] + times + source)
+        segments.append((first_paid, first_paid, *row))
     elif discount is None:
         segments.append((first_paid, None, *regular_row))
     else:
         unit, how = discount
         if duration is None:
-            segments.append((first_paid, None, unit * quantity, how + times))
+            segments.append((first_paid, None, unit * quantity, how + times + source))
         elif int(duration) > 0:
-            segments.append((first_paid, first_paid + int(duration) - 1, unit * quantity, how + times))
+            last = first_paid + int(duration) - 1
+            segments.append((first_paid, last, unit * quantity, how + times + source))
             segments.append((first_paid + int(duration), None, *regular_row))
+    count = pricing.get("intervalCount")
+    if recurring and count is not None:
+        # Sessions v2: the subscription bills `count` times, then ends.
+        end = first_paid + int(count)
+        segments = [
+            (f, end - 1 if last is None or last >= end else last, a, b)
+            for f, last, a, b in segments
+            if f < end
+        ]
+        ended = f"nothing: the subscription ended after {count} billing period{'s' * (int(count) != 1)}"
+        segments.append((end, None, round_money(Decimal(0), currency), ended))
     charges = _expand(segments)
     first = charges[0]
     basis = first.basis
-    if "trial" not in pricing and "paidTrial" not in pricing:
+    if "trial" not in pricing and "paidTrial" not in pricing and not known:
         # The catalog may still give the product a trial, which would change every row.
         basis += " (if the catalog sets no trial)"
-    fee = pricing.get("setupFee", {}).get("price", {}).get(currency)
     amount, plus = first.amount, first.plus
-    if fee is not None:
-        basis += f", plus setup fee {format_money(fee, currency)}"
-        amount, plus = (amount + fee, None) if amount is not None else (None, fee)
+    for field, words, fee in signup_fees(pricing, currency):
+        basis += f", plus {words} {format_money(fee, currency)}" + (" (catalog)" if field in marks else "")
+        amount, plus = (amount + fee, None) if amount is not None else (None, fee + (plus or 0))
     charges[0] = Charge(0, 0, amount, basis, first.onward, plus)
     return Timeline(currency, tuple(_merged(charges)), trial)
 
 
+# The fees charged once, on top of the charge at signup, in this order: (pricing field, words).
+# A setup fee is a v1 and v2 field; the EDS and shipping fees are Sessions v2's (review form).
+SIGNUP_FEES = (("setupFee", "setup fee"), ("edsFee", "EDS fee"), ("shippingFee", "shipping fee"))
+
+
+def fee_amounts(pricing: dict[str, Any], field: str) -> dict[str, Decimal]:
+    """A fee's amounts per currency (a setup fee keeps them under `price`)."""
+    fee = pricing.get(field, {})
+    return dict(fee.get("price", {})) if field == "setupFee" else dict(fee)
+
+
+def signup_fees(pricing: dict[str, Any], currency: str) -> list[tuple[str, str, Decimal]]:
+    """(pricing field, words, amount) of each fee the item names in `currency`, charged once at
+    signup."""
+    out = []
+    for field, words in SIGNUP_FEES:
+        amount = fee_amounts(pricing, field).get(currency)
+        if amount is not None:
+            out.append((field, words, amount))
+    return out
+
+
 def _trial_charge(
-    pricing: dict[str, Any], quantity: int, currency: str, times: str
+    pricing: dict[str, Any], quantity: int, currency: str, times: str, from_catalog: bool = False
 ) -> tuple[Decimal | None, str]:
     days = pricing.get("trial")
 
     def named(kind: str) -> str:
-        return f"{days}-day {kind}" if days else f"{kind} (length set in the catalog)"
+        if not days:
+            return f"{kind} (length set in the catalog)"
+        return f"{days}-day {kind}" + (" (catalog)" if from_catalog else "")
 
     if "paidTrial" not in pricing:
         return None, named("trial") + ", free or paid as set in the catalog"

@@ -1,27 +1,34 @@
 """Sending a batch of compiled offers, one session each, recorded in receipts books.
 
 The decisions live here: which books the offers go to, which payloads were already sent
-(same sha256, same target, still valid), when a batch stops (bad credentials or an
-unreachable FastSpring fail every other offer the same way), and that a session is recorded
-before anyone is told about it. What is told, and how, is the caller's `BatchEvents`.
+(same sha256, same target, still valid) or may have been (an attempt without a known
+outcome, perhaps in flight in another run), when a batch stops (bad credentials or an
+unreachable FastSpring fail every other offer the same way), and that every outcome is
+recorded before anyone is told about it. What is told, and how, is the caller's `BatchEvents`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from offerlang.send.receipts import Receipt, Receipts, default_path, offer_name, payload_sha256
+from offerlang import interrupts
+from offerlang.errors import OfferlangError
+from offerlang.files import Refused
+from offerlang.send.journal import Damage, uncertain
+from offerlang.send.receipts import Receipt, Receipts, Unresolved, default_path, offer_name, payload_sha256
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
     from offerlang.send.client import FastSpringClient, SendError
 
-# How a batch ended: every offer sent (or already sent), some rejected, or stopped early.
-Outcome = Literal["ok", "rejected", "auth", "network"]
+# How a batch ended: every offer sent (or already sent), some rejected, some left uncertain
+# (not sent: an earlier attempt may have created their session), or stopped early.
+Outcome = Literal["ok", "rejected", "uncertain", "auth", "network"]
 
 
-class ReceiptsUnusable(Exception):
+class ReceiptsUnusable(OfferlangError):
     """A receipts book that cannot be read or written: nothing was sent."""
 
 
@@ -29,8 +36,11 @@ class BatchEvents(Protocol):
     def begin(self, result: CompileResult) -> None:
         """`result` is the offer being dealt with from now on (named in retry messages)."""
 
-    def unreadable_receipt(self, path: Path, line: int) -> None: ...
+    def damaged_receipt(self, path: Path, damage: Damage) -> None: ...
     def already_sent(self, result: CompileResult, receipt: Receipt) -> None: ...
+    def unresolved(self, result: CompileResult, attempt: Unresolved) -> None:
+        """Not sent: the latest attempt at this very request has no session to show for it."""
+
     def created(self, result: CompileResult, receipt: Receipt) -> None: ...
     def not_recorded(self, path: Path, error: OSError) -> None:
         """The session about to be reported as created could not be written to `path`."""
@@ -43,26 +53,39 @@ class BatchEvents(Protocol):
 
 
 def open_books(results: list[CompileResult], receipts_path: str | None) -> list[Receipts]:
-    """The receipts book of each result (one shared book per path), in order.
+    """The receipts book of each result (one shared book per path), in order, open.
 
-    Every receipts folder is created and every book read before the first request, so that one
-    that cannot be used stops the run while nothing has been sent."""
+    Every book is opened and read before the first request, so that one that cannot be used
+    stops the run while nothing has been sent."""
     books: dict[Path, Receipts] = {}
     book_of: list[Receipts] = []
-    for result in results:
-        path = Path(receipts_path) if receipts_path else default_path(result.path)
-        if path not in books:
-            books[path] = book = Receipts(path)
-            try:
-                book.prepare_folder()
-            except OSError as exc:
-                raise ReceiptsUnusable(f"cannot write receipts to {path}: {exc.strerror or exc}") from None
-            try:
-                list(book.read())
-            except OSError as exc:
-                raise ReceiptsUnusable(f"cannot read receipts {path}: {exc.strerror or exc}") from None
-        book_of.append(books[path])
+    try:
+        for result in results:
+            path = Path(receipts_path) if receipts_path else default_path(result.path)
+            if path not in books:
+                books[path] = book = Receipts(path)
+                try:
+                    book.open_file()
+                except Refused as exc:
+                    raise ReceiptsUnusable(f"{path}: {exc.strerror}") from None
+                except OSError as exc:
+                    raise ReceiptsUnusable(
+                        f"cannot write receipts to {path}: {exc.strerror or exc}"
+                    ) from None
+                try:
+                    book.read_all()
+                except OSError as exc:
+                    raise ReceiptsUnusable(f"cannot read receipts {path}: {exc.strerror or exc}") from None
+            book_of.append(books[path])
+    except ReceiptsUnusable:
+        close_books(list(books.values()))
+        raise
     return book_of
+
+
+def close_books(books: list[Receipts]) -> None:
+    for book in dict.fromkeys(books):
+        book.close()
 
 
 def send_batch(
@@ -72,51 +95,80 @@ def send_batch(
     force: bool,
     events: BatchEvents,
 ) -> Outcome:
-    """Send each result not already sent (unless `force`), recording each session in its book."""
-    from offerlang.send.client import SendError
+    """Send each result not already sent (unless `force`), recording each outcome in its book."""
+    from offerlang.send.client import ErrorKind, SendError
 
     outcome: Outcome = "ok"
     warned: set[Path] = set()
-    target = {"store": client.store, "test_store": client.test_store, "api_url": client.api_url}
+    target = client.target
     for index, (result, book) in enumerate(zip(results, books, strict=True)):
         events.begin(result)
         payload = result.payload or {}
         sha256 = payload_sha256(payload)
-        existing = book.find_valid(sha256, **target)
+        offer = offer_name(result.path)
+        try:
+            decision = book.begin(sha256, target, offer=offer, force=force)
+        except OSError as exc:  # a full disk, say: without its `started` record it is not sent
+            reason = exc.strerror or exc
+            raise ReceiptsUnusable(
+                f"cannot write receipts to {book.path}: {reason}; {result.path} was not sent"
+            ) from None
         if book.path not in warned:
             warned.add(book.path)
-            for number in book.unreadable_lines:
-                events.unreadable_receipt(book.path, number)
-        if existing is not None and not force:
-            events.already_sent(result, existing)
+            for damage in book.damaged:
+                events.damaged_receipt(book.path, damage)
+        if decision.action == "already-sent" and decision.receipt is not None:
+            events.already_sent(result, decision.receipt)
             continue
+        if decision.action == "unresolved" and decision.unresolved is not None:
+            events.unresolved(result, decision.unresolved)
+            if outcome == "ok":
+                outcome = "uncertain"
+            continue
+        attempt = decision.attempt or ""
         try:
             session = client.create_session(payload)
         except KeyboardInterrupt as interrupt:
-            events.interrupted(result, getattr(interrupt, "may_have_created", True))
+            may_have_created = getattr(interrupt, "may_have_created", True)
+            with interrupts.deferred(), contextlib.suppress(OSError):
+                # Unrecorded, the attempt stays without an outcome: as uncertain, which is safe.
+                book.failed(attempt, "interrupted", None, uncertain=may_have_created)
+            events.interrupted(result, may_have_created)
             raise
         except SendError as error:
+            with interrupts.deferred(), contextlib.suppress(OSError):
+                book.failed(
+                    attempt,
+                    error.kind.value,
+                    error.status,
+                    uncertain=uncertain(error.kind.value, error.status, error.may_have_created),
+                )
             events.failed(result, error)
-            if error.kind == "rejected":
+            if error.kind is ErrorKind.REJECTED:
                 outcome = "rejected"
                 continue
             # Bad credentials or an unreachable FastSpring fail every other offer the same way.
             for skipped in results[index + 1 :]:
                 events.skipped(skipped)
-            return "auth" if error.kind == "auth" else "network"
+            return "auth" if error.kind is ErrorKind.AUTH else "network"
         receipt = Receipt.new(
-            offer_name(result.path),
+            offer,
             sha256,
-            **target,
+            target,
             session_id=session.id,
             url=session.url,
             expires_ms=session.expires_ms,
         )
+        # A Sessions v2 session adds what its answer said (warnings) to its receipt: send/v2.py.
+        annotate = getattr(session, "annotate", None)
+        if annotate is not None:
+            receipt = annotate(receipt)
         # Recorded before it is reported: output that cannot be written (a closed pipe) must
         # not cost the only record of a session that exists.
-        try:
-            book.append(receipt)
-        except OSError as exc:
-            events.not_recorded(book.path, exc)
+        with interrupts.deferred():
+            try:
+                book.created(attempt, receipt)
+            except OSError as exc:
+                events.not_recorded(book.path, exc)
         events.created(result, receipt)
     return outcome

@@ -26,11 +26,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 from offerlang import __version__
+from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
+from offerlang.text import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -43,11 +47,11 @@ REDACTED = "<redacted>"
 
 # FastSpring ids are URL-safe base64 (22 characters in every example); anything else would end
 # up inside a checkout URL, so it is refused rather than trusted.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
-_LAST_MS = 253_402_300_799_999
+LAST_MS = 253_402_300_799_999
 # A secret shorter than this is masked only where it stands alone: replacing every "ab" in a
 # message would garble it.
 _MIN_SCRUBBED_ANYWHERE = 4
@@ -75,7 +79,7 @@ class RetryPolicy:
     def backoff(self, retry_number: int) -> float:
         """Delay before retry `retry_number` (1 for the first). Half of it is fixed, so retries
         always back off; half is random, so many clients that failed together do not retry in step."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry_number - 1))
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -95,6 +99,16 @@ class RetryInfo:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where sessions go: a store, in live or test mode, through an API base URL. Two sends of
+    the same payload to different targets are not duplicates."""
+
+    store: str
+    test_store: bool
+    api_url: str
+
+
+@dataclass(frozen=True)
 class SessionCreated:
     id: str
     expires_ms: int  # epoch milliseconds, as FastSpring answers
@@ -103,19 +117,27 @@ class SessionCreated:
     response: dict[str, Any]  # FastSpring's whole answer, numbers as exact Decimals
 
 
-class SendError(Exception):
+class ErrorKind(StrEnum):
+    """Why a request created no session (what a campaign's ledger records as `kind`)."""
+
+    REJECTED = "rejected"  # FastSpring refused the payload (400): fix the offer
+    AUTH = "auth"  # 401/403: fix the credentials
+    NETWORK = "network"  # no usable answer: connection, timeouts, retries exhausted, unreadable
+    INTERRUPTED = "interrupted"  # a campaign stopped before a retry (never raised by the client)
+    URL = "url"  # a 404 page that is not FastSpring's: --api-url looks wrong (FastSpringReader)
+
+
+class SendError(OfferlangError):
     """A request that did not create a session.
 
-    kind: "rejected" (FastSpring refused the payload: fix the offer), "auth" (401/403: fix the
-    credentials), "network" (no usable answer: connection, timeouts, retries exhausted, or an
-    unreadable answer). message is FastSpring's message where it gave one; params its `params`.
+    kind: see ErrorKind. message is FastSpring's message where it gave one; params its `params`.
     may_have_created: an answer came that FastSpring may have sent for a session it created (a
     2xx that could not be read), so whoever keeps records must treat the request as uncertain.
     """
 
     def __init__(
         self,
-        kind: str,
+        kind: ErrorKind,
         message: str,
         status: int | None = None,
         *,
@@ -141,7 +163,7 @@ class SendInterrupted(KeyboardInterrupt):
         self.may_have_created = may_have_created
 
 
-class MissingCredentials(Exception):
+class MissingCredentials(OfferlangError):
     """The API username or password is not in the environment (the message names the variables)."""
 
 
@@ -272,6 +294,7 @@ class FastSpringClient:
         before_attempt: Callable[[], None] | None = None,
         on_retry: Callable[[RetryInfo], None] | None = None,
         on_rate_limited: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -283,6 +306,7 @@ class FastSpringClient:
         self._before_attempt = before_attempt
         self._on_retry = on_retry
         self._on_rate_limited = on_rate_limited
+        self._clock = clock  # seconds, for the deadline; a test may say how much time has passed
         token = basic_token(username, password)
         self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
@@ -302,6 +326,10 @@ class FastSpringClient:
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
             follow_redirects=False,  # a redirect would re-send the credentials somewhere else
         )
+
+    @property
+    def target(self) -> Target:
+        return Target(self.store, self.test_store, self.api_url)
 
     def __enter__(self) -> FastSpringClient:
         return self
@@ -332,7 +360,7 @@ class FastSpringClient:
         """Create one session, retrying per the module's rules. Raises SendError, or
         SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
-        started = time.monotonic()
+        started = self._clock()
         policy = self.retry
         attempt = 1
         may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
@@ -342,20 +370,20 @@ class FastSpringClient:
                 if self._before_attempt is not None:
                     self._before_attempt()
                 sending = True
-                outcome = self._attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                outcome = self._attempt(request, attempt, policy.deadline - (self._clock() - started))
                 sending = False
                 if isinstance(outcome, SessionCreated):
                     return outcome
                 may_have_created = may_have_created or outcome.may_have_created
-                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                tried = f"gave up after {plural(attempt, 'attempt')}: {outcome.reason}"
                 if attempt >= policy.max_attempts:
-                    raise self._error("network", tried, outcome.status, hint=outcome.hint)
+                    raise self._error(ErrorKind.NETWORK, tried, outcome.status, hint=outcome.hint)
                 # A server's Retry-After of 0 (or a date in the past) does not cancel the backoff:
                 # clients that failed together would otherwise all retry at once.
                 delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
-                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                if self._clock() - started + delay + _MIN_ATTEMPT > policy.deadline:
                     raise self._error(
-                        "network",
+                        ErrorKind.NETWORK,
                         f"{tried}; waiting {format_seconds(delay)} more would pass the "
                         f"{format_seconds(policy.deadline)} deadline",
                         outcome.status,
@@ -393,7 +421,7 @@ class FastSpringClient:
             self.retry.max_attempts,
             len(request.content),
         )
-        sent = time.monotonic()
+        sent = self._clock()
         try:
             response = self._http.send(request)
         except httpx.TimeoutException as exc:
@@ -403,7 +431,7 @@ class FastSpringClient:
         except httpx.TransportError as exc:
             if _certificate_failure(exc):
                 raise self._error(
-                    "network",
+                    ErrorKind.NETWORK,
                     f"the TLS certificate of {request.url.host} could not be verified: {exc}",
                     hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
                 ) from None
@@ -412,12 +440,12 @@ class FastSpringClient:
         except httpx.DecodingError as exc:
             # The answer arrived but its content encoding is broken: treated like a garbled body.
             raise self._error(
-                "network",
+                ErrorKind.NETWORK,
                 f"an answer that could not be decoded ({exc}); a session may have been created, so the "
                 "request was not repeated",
                 may_have_created=True,
             ) from None
-        log.debug("HTTP %d in %.2fs", response.status_code, time.monotonic() - sent)
+        log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
             return self._session_from(response)
@@ -436,23 +464,30 @@ class FastSpringClient:
             return _Retryable(f"HTTP {status}", status, retry_after)
         # A 401/403 page that is not FastSpring's JSON comes from something in between (a proxy's
         # login page, say), which may repeat the request: it is not shown at all.
-        message, params = _error_body(response, self._scrub, echo=status not in (401, 403))
+        message, params = self._error_body(response, echo=status not in (401, 403))
         if status in (401, 403):
             raise self._error(
-                "auth",
+                ErrorKind.AUTH,
                 message,
                 status,
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
             where = response.headers.get("Location", "elsewhere")
-            raise self._error("rejected", f"unexpected redirect to {where}", status, hint="check --api-url")
-        raise self._error("rejected", message, status, params=params)
+            raise self._error(
+                ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
+            )
+        raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+    def _error_body(self, response: httpx.Response, echo: bool) -> tuple[str, tuple[Any, ...]]:
+        """FastSpring's message and params from an error answer (the v2 client reads its own
+        error envelope: send/v2.py)."""
+        return _error_body(response, self._scrub, echo)
 
     def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
             return self._error(
-                "network",
+                ErrorKind.NETWORK,
                 f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
                 "been created, so the request was not repeated",
                 response.status_code,
@@ -466,9 +501,9 @@ class FastSpringClient:
         if not isinstance(data, dict):
             raise unreadable("not a JSON object")
         session_id, expires = data.get("id"), data.get("expires")
-        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise unreadable("no valid session id")
-        if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= _LAST_MS:
+        if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= LAST_MS:
             raise unreadable("no expiry time in epoch milliseconds")
         return SessionCreated(
             id=session_id,
@@ -478,10 +513,21 @@ class FastSpringClient:
             response=data,
         )
 
-    def _error(self, kind: str, message: str, status: int | None = None, **extra: Any) -> SendError:
-        if extra.get("params"):
-            extra["params"] = tuple(scrub_value(list(extra["params"]), self._scrub))
-        return SendError(kind, self._scrub(message), status, **extra)
+    def _error(
+        self,
+        kind: ErrorKind,
+        message: str,
+        status: int | None = None,
+        *,
+        params: tuple[Any, ...] = (),
+        hint: str | None = None,
+        may_have_created: bool = False,
+    ) -> SendError:
+        if params:
+            params = tuple(scrub_value(list(params), self._scrub))
+        return SendError(
+            kind, self._scrub(message), status, params=params, hint=hint, may_have_created=may_have_created
+        )
 
 
 def basic_token(username: str, password: str) -> str:
@@ -500,11 +546,10 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
             continue
         for form in _encoded_forms(secret):
             if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
-                masks[form] = lambda text, form=form: text.replace(form, REDACTED)
+                masks[form] = partial(_mask_everywhere, form)
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
-                standalone = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
-                masks[form] = lambda text, pattern=standalone: pattern.sub(REDACTED, text)
+                masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
 
@@ -514,6 +559,14 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
         return text
 
     return scrub
+
+
+def _mask_everywhere(form: str, text: str) -> str:
+    return text.replace(form, REDACTED)
+
+
+def _mask_standalone(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(REDACTED, text)
 
 
 def _encoded_forms(secret: str) -> set[str]:
@@ -592,3 +645,169 @@ def _certificate_failure(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# ---- reading: GET requests (offer catalog pull) ------------------------------------------------
+
+# A products answer for 50 paths is tens of KB; anything past this is not an answer to read.
+MAX_READ_BYTES = 16 * 1024 * 1024
+
+
+class FastSpringReader(FastSpringClient):
+    """Read-only GET requests to FastSpring's API (the products API of `offer catalog pull`),
+    with the credentials, headers, `--api-url` rules, retries and secrets hygiene of sessions.
+
+    A GET changes nothing, so every failure without a usable answer may be retried: 429, 5xx,
+    connection errors, timeouts, and 404, FastSpring's answer to a rate-limited call. But a 404
+    whose body is not FastSpring's (an HTML or text page rather than JSON or nothing) comes
+    from a server that does not know the URL: retrying it until the deadline would only hide a
+    wrong `--api-url`, so it fails at once and says so.
+    """
+
+    def get_json(self, path: str, query: Mapping[str, str] | None = None) -> Any:
+        """GET `{api_url}/{path}` and return the JSON answer (numbers as exact Decimals).
+        Raises SendError (kind "url" for a 404 that is not FastSpring's), or SendInterrupted."""
+        import httpx
+
+        url = httpx.URL(f"{self.api_url}/{path}", params=dict(query) if query else None)
+        request = self._http.build_request("GET", url)
+        started = time.monotonic()
+        policy = self.retry
+        attempt = 1
+        try:
+            while True:
+                if self._before_attempt is not None:
+                    self._before_attempt()
+                outcome = self._get_attempt(request, attempt, policy.deadline - (time.monotonic() - started))
+                if not isinstance(outcome, _Retryable):
+                    return outcome
+                tried = f"gave up after {attempt} attempt{'s' * (attempt != 1)}: {outcome.reason}"
+                if attempt >= policy.max_attempts:
+                    raise self._error(ErrorKind.NETWORK, tried, outcome.status, hint=outcome.hint)
+                delay = max(outcome.retry_after or 0.0, policy.backoff(attempt))
+                if time.monotonic() - started + delay + _MIN_ATTEMPT > policy.deadline:
+                    raise self._error(
+                        ErrorKind.NETWORK,
+                        f"{tried}; waiting {format_seconds(delay)} more would pass the "
+                        f"{format_seconds(policy.deadline)} deadline",
+                        outcome.status,
+                        hint=outcome.hint,
+                    )
+                if outcome.rate_limited and self._on_rate_limited is not None:
+                    self._on_rate_limited(delay)
+                attempt += 1
+                if self._on_retry is not None:
+                    self._on_retry(
+                        RetryInfo(attempt, policy.max_attempts, outcome.reason, delay, outcome.status)
+                    )
+                time.sleep(delay)
+        except KeyboardInterrupt:
+            raise SendInterrupted(False) from None
+
+    def _get_attempt(self, request: httpx.Request, attempt: int, time_left: float) -> Any:
+        import httpx
+
+        configured = self._http.timeout
+        timeout = httpx.Timeout(
+            **{
+                phase: min(limit, time_left) if limit is not None else time_left
+                for phase, limit in configured.as_dict().items()
+            }
+        )
+        request.extensions["timeout"] = timeout.as_dict()
+        log.debug(
+            "GET %s (attempt %d of %d)", self._scrub(str(request.url)), attempt, self.retry.max_attempts
+        )
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body = _read_capped(response)
+            finally:
+                response.close()
+        except httpx.TimeoutException as exc:
+            return _Retryable(self._scrub(_timeout_reason(exc, timeout)))
+        except httpx.TransportError as exc:
+            if _certificate_failure(exc):
+                raise self._error(
+                    ErrorKind.NETWORK,
+                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
+                ) from None
+            return _Retryable(self._scrub(_transport_reason(exc)))
+        except _TooLarge:
+            too_large = f"the answer is larger than {MAX_READ_BYTES // 2**20} MiB: not an answer to read"
+            raise self._error(ErrorKind.NETWORK, too_large) from None
+        status = response.status_code
+        log.debug("HTTP %d, %d bytes", status, len(body))
+        if 200 <= status < 300:
+            try:
+                return loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                raise self._error(
+                    ErrorKind.NETWORK, f"HTTP {status} with an answer that is not JSON ({exc})", status
+                ) from None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 404 and not _fastspring_shaped(body):
+            raise self._error(
+                ErrorKind.URL,
+                f"HTTP 404 from {self._scrub(str(request.url.copy_with(query=None)))} with a page that is "
+                "not FastSpring's: the URL looks wrong",
+                status,
+                hint=f"check --api-url: the base URL of FastSpring's API, such as {DEFAULT_API_URL}",
+            )
+        if status in (404, 429):
+            hint = "FastSpring answers 404 when rate-limited; if it persists, check --api-url"
+            return _Retryable(
+                f"HTTP {status}, rate limited",
+                status,
+                retry_after,
+                rate_limited=True,
+                hint=hint if status == 404 else None,
+            )
+        if status >= 500:
+            return _Retryable(f"HTTP {status}", status, retry_after)
+        # The streamed (already decoded) body, as a whole response for the reader sessions use.
+        kind = response.headers.get("Content-Type")
+        whole = httpx.Response(status, headers={"Content-Type": kind} if kind else {}, content=body)
+        message, params = _error_body(whole, self._scrub, echo=status not in (401, 403))
+        if status in (401, 403):
+            raise self._error(
+                ErrorKind.AUTH,
+                message,
+                status,
+                hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
+            )
+        if 300 <= status < 400:
+            where = self._scrub(response.headers.get("Location", "elsewhere"))
+            moved = f"unexpected redirect to {where}"
+            raise self._error(ErrorKind.REJECTED, moved, status, hint="check --api-url")
+        raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    """The decoded body, refusing more than MAX_READ_BYTES (a gzip bomb stops at the cap)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_READ_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fastspring_shaped(body: bytes) -> bool:
+    """Could this 404 body be FastSpring's? FastSpring answers JSON (or nothing); a web server
+    that does not know the path answers an HTML or text page."""
+    text = body.strip()
+    if not text:
+        return True
+    try:
+        loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True

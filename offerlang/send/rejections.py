@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from offerlang.compiler.diagnostics import Diagnostic
+    from offerlang.compiler.nodes import Span
     from offerlang.compiler.pipeline import CompileResult
     from offerlang.send.client import SendError
 
@@ -20,15 +21,16 @@ def item_exists_diagnostic(result: CompileResult, error: SendError) -> Diagnosti
     (`falcon`, `falcon-monthly`), and failing that every item is a suspect.
     """
     from offerlang.compiler.diagnostics import error as make_error
+    from offerlang.send.client import ErrorKind
 
-    if error.kind != "rejected" or error.message.strip().rstrip(".").lower() != "item exists":
+    if error.kind is not ErrorKind.REJECTED or error.message.strip().rstrip(".").lower() != "item exists":
         return None
     payload = result.payload or {}
     products = [item.get("product", "") for item in payload.get("items", [])]
     if not products:
         return None
 
-    def span(i: int):
+    def span(i: int) -> Span | None:
         return result.pointers.get(f"/items/{i}/product")
 
     def line(i: int) -> str:

@@ -1,0 +1,250 @@
+"""`offer catalog pull [--store STORE] [-o FILE] [--check]`: the store's catalog snapshot."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from offerlang.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+)
+from offerlang.cli.common import write_atomic
+
+if TYPE_CHECKING:
+    from offerlang.store.catalog import Catalog
+    from offerlang.store.config import Config
+
+DEFAULT_OUTPUT = "offers.catalog.json"
+
+
+@click.group("catalog")
+def command() -> None:
+    """The store's catalog snapshot: what it sells, as a file offers are checked against."""
+
+
+@command.command("pull")
+@click.option(
+    "--store",
+    metavar="STORE",
+    help="FastSpring store id: the STORE in STORE.onfastspring.com (default: the config's `store`).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    metavar="FILE",
+    help=f"The catalog file (default: the config's `catalog`, else {DEFAULT_OUTPUT}).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: exit 1 when the file differs from the store (for a scheduled CI job).",
+)
+@click.option(
+    "--api-url",
+    default="https://api.fastspring.com",
+    show_default=True,
+    metavar="URL",
+    help="FastSpring's API base URL (a proxy or a local stand-in). Plain http only for loopback hosts.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.001),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Read timeout of each attempt (connecting has 10 seconds at most).",
+)
+@click.option("--isolated", is_flag=True, help="Ignore config files: --store (and -o) say everything.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each request to standard error.")
+def pull(
+    store: str | None,
+    out: str | None,
+    check: bool,
+    api_url: str,
+    timeout: float,
+    isolated: bool,
+    verbose: bool,
+) -> int:
+    """Read the store's products from FastSpring into a catalog file to commit and review.
+
+    A read-only call: it only reads products (GET /products), it changes nothing in the store.
+    Credentials come from FASTSPRING_API_USERNAME and FASTSPRING_API_PASSWORD, as for
+    `offer send`, with the same retries; they are never written to the file.
+
+    The file is deterministic (sorted, exact amounts), so a price change in the store is a
+    one-line diff; a pull that finds nothing changed leaves it untouched.
+
+    \b
+    Exit codes:
+      0  written, unchanged, or (--check) up to date
+      1  --check: the file is stale (or missing, or unreadable)
+      2  usage error: no store, missing credentials, a wrong --api-url
+      3  FastSpring refused the credentials or the request
+      4  network failure, retries exhausted, or an answer that cannot be read
+    """
+    import httpx
+
+    from offerlang.cli.sending import retry_policy
+    from offerlang.send.client import (
+        FastSpringReader,
+        MissingCredentials,
+        SendError,
+        SendInterrupted,
+        check_api_url,
+        credentials_from_env,
+    )
+    from offerlang.store.config import shown_path
+    from offerlang.store.pull import Unreadable
+    from offerlang.store.pull import pull as pull_catalog
+
+    config = None if isolated else _config()
+    store = store or (config.store if config is not None else None)
+    if store is None:
+        raise click.UsageError("give --store STORE (or set `store` in offers.toml)")
+    target = Path(out) if out else (config.catalog if config is not None and config.catalog else None)
+    target = target or Path(DEFAULT_OUTPUT)
+    shown = out or shown_path(target)
+    try:
+        api_url = check_api_url(api_url)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        username, password = credentials_from_env()
+    except MissingCredentials as exc:
+        click.echo(f"offer catalog pull: error: {exc}", err=True)
+        return EXIT_USAGE
+
+    try:
+        reader = FastSpringReader(
+            store=store,
+            test_store=False,
+            username=username,
+            password=password,
+            retry=retry_policy(),
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            on_retry=lambda info: click.echo(f"offer catalog pull: {info}", err=True),
+            api_url=api_url,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        with reader, _verbose(verbose):
+            pulled = pull_catalog(reader, reader.store, note=lambda text: _note(text, verbose))
+    except SendInterrupted:
+        click.echo("offer catalog pull: interrupted; nothing was written", err=True)
+        return EXIT_INTERRUPTED
+    except SendError as exc:
+        lead = {
+            "auth": f"FastSpring refused the credentials (HTTP {exc.status}): ",
+            "rejected": f"FastSpring refused the request (HTTP {exc.status}): ",
+            "url": "",
+        }.get(exc.kind, "could not read the products: ")
+        click.echo(f"offer catalog pull: error: {lead}{exc.message}; nothing was written", err=True)
+        if exc.hint:
+            click.echo(f"  help: {exc.hint}", err=True)
+        return {"auth": EXIT_REJECTED, "rejected": EXIT_REJECTED, "url": EXIT_USAGE}.get(
+            exc.kind, EXIT_NETWORK
+        )
+    except Unreadable as exc:
+        click.echo(
+            f"offer catalog pull: error: FastSpring's answer cannot be read: {exc}; nothing was written",
+            err=True,
+        )
+        return EXIT_NETWORK
+
+    for path, why in pulled.skipped:
+        click.echo(f"offer catalog pull: warning: `{path}` left out: {why}", err=True)
+    text = pulled.catalog.to_text()
+    count = f"{len(pulled.catalog):,} product{'s' * (len(pulled.catalog) != 1)}"
+    before = _read(target)
+    if check:
+        if before == text:
+            click.echo(f"{shown}: up to date with store {store} ({count})")
+            return EXIT_OK
+        click.echo(f"{shown}: stale: {_what_changed(before, pulled.catalog, shown)}")
+        click.echo(f"  update it: offer catalog pull --store {store} -o {shown}, then commit it")
+        return EXIT_INVALID
+    if before == text:
+        click.echo(f"{shown}: unchanged ({count} of store {store})")
+        return EXIT_OK
+    write_atomic(target, text)
+    click.echo(f"{shown}: written ({count} of store {store})")
+    return EXIT_OK
+
+
+def _config() -> Config | None:
+    """The config of the current folder, or None; one with errors is reported and not used."""
+    from offerlang.cli.common import use_color
+    from offerlang.compiler.diagnostic_output import render_text
+    from offerlang.store.config import find_config, load_config
+
+    found = find_config(Path.cwd())
+    if found is None:
+        return None
+    config = load_config(found)
+    if config.diagnostics:
+        shown = render_text(config.diagnostics, {config.shown: config.text}, use_color(sys.stderr))
+        click.echo(shown, err=True, nl=False)
+    return config if config.ok else None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
+    """Which products differ between the file and the store, in a line."""
+    from offerlang.store.catalog import parse
+    from offerlang.store.pull import differences
+
+    if before is None:
+        return "the file does not exist (or cannot be read)"
+    old, problems = parse(before.encode("utf-8"), shown)
+    if old is None:
+        return "it cannot be read as a catalog: " + "; ".join(p.message for p in problems)
+    added, removed, changed = differences(old, pulled)
+    parts = []
+    for label, paths in (("changed", changed), ("added", added), ("removed", removed)):
+        if paths:
+            listed = ", ".join(paths[:5]) + (", …" if len(paths) > 5 else "")
+            parts.append(f"{len(paths)} {label} ({listed})")
+    if old.store != pulled.store:
+        parts.insert(0, f"it is a snapshot of store {old.store}")
+    return "; ".join(parts) if parts else "the same products, written differently (hand-edited?)"
+
+
+def _note(text: str, verbose: bool) -> None:
+    if verbose:
+        click.echo(f"offer catalog pull: {text}", err=True)
+
+
+@contextmanager
+def _verbose(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("offerlang")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("offer catalog pull: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)

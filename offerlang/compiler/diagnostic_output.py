@@ -1,0 +1,149 @@
+"""Diagnostics as output: text for people (a terminal), a versioned JSON document for tools, and
+GitHub annotations. Whether a terminal gets colour is the CLI's to decide (`color=`)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from offerlang.compiler.diagnostics import Diagnostic, Severity
+from offerlang.text import plural
+
+JSON_FORMAT_VERSION = 1
+
+_COLORS = {
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "help": "\x1b[1;36m",
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "reset": "\x1b[0m",
+}
+
+
+def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], color: bool = False) -> str:
+    """Like a modern compiler: location, code, message, the source line, carets, a help line."""
+    c = _COLORS if color else {k: "" for k in _COLORS}
+    out: list[str] = []
+    for d in diags:
+        sev = d.severity.value
+        loc = d.path or "<input>"
+        if d.span is not None:
+            loc += f":{d.span.line}:{d.span.column}"
+        out.append(f"{c['bold']}{loc}{c['reset']}: {c[sev]}{sev}[{d.code}]{c['reset']}: {d.message}")
+        text = sources.get(d.path or "")
+        if d.span is not None and text is not None:
+            lines = text.split("\n")
+            if 1 <= d.span.line <= len(lines):
+                src = lines[d.span.line - 1].rstrip("\r")
+                number = str(d.span.line)
+                gutter = " " * len(number)
+                start = d.span.column - 1
+                end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(src)
+                src, start, end = _window(src, start, end)
+                shown, cols = _display(src)
+                caret_start = cols[min(start, len(src))]
+                width = max(cols[min(max(end, start), len(src))] - caret_start, 1)
+                out.append(f"{c['dim']}{gutter} |{c['reset']}")
+                out.append(f"{c['dim']}{number} |{c['reset']} {shown}")
+                out.append(
+                    f"{c['dim']}{gutter} |{c['reset']} {' ' * caret_start}{c[sev]}{'^' * width}{c['reset']}"
+                )
+        if d.hint:
+            out.append(f"  {c['help']}help{c['reset']}: {d.hint}")
+        out.append("")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+TAB_WIDTH = 4
+# Longer source lines are shown as a window around the problem, so a minified or runaway line
+# does not flood the terminal.
+MAX_SHOWN = 100
+
+
+def _window(src: str, start: int, end: int) -> tuple[str, int, int]:
+    if len(src) <= MAX_SHOWN:
+        return src, start, end
+    a = max(0, min(start - 30, len(src) - MAX_SHOWN))
+    b = min(len(src), a + MAX_SHOWN)
+    prefix = "…" if a else ""
+    suffix = "…" if b < len(src) else ""
+    shift = len(prefix) - a
+    return prefix + src[a:b] + suffix, start + shift, min(max(end, start), b) + shift
+
+
+def _display(src: str) -> tuple[str, list[int]]:
+    """The source line as a terminal shows it, and the screen column where each character
+    starts (plus one past the end), so that carets sit under the right characters even after
+    tabs, wide CJK characters and emoji. Control characters are shown as their symbols (U+2400)
+    so that a stray carriage return cannot rewrite the line on screen; other invisible characters
+    (a no-break or zero-width space) as `␣`, so that the caret under them points at something."""
+    parts: list[str] = []
+    cols = [0]
+    for ch in src:
+        invisible = ch != " " and unicodedata.category(ch) in ("Zs", "Zl", "Zp", "Cf")
+        if ch == "\t":
+            shown = " " * TAB_WIDTH
+        elif ord(ch) < 0x20:
+            shown = chr(0x2400 + ord(ch))
+        elif invisible:
+            shown = "␣"
+        else:
+            shown = ch
+        parts.append(shown)
+        if ch == "\t":
+            width = TAB_WIDTH
+        elif invisible:
+            width = 1
+        elif unicodedata.combining(ch):
+            width = 0
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            width = 2
+        else:
+            width = 1
+        cols.append(cols[-1] + width)
+    return "".join(parts), cols
+
+
+def summary(diags: list[Diagnostic], files: int) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diags)
+    warnings = len(diags) - errors
+    return f"{plural(files, 'file')} checked, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str:
+    """A stable, versioned document: {"version": 1, "files": [...], "diagnostics": [...]}."""
+    doc = {
+        "version": JSON_FORMAT_VERSION,
+        "files": files,
+        "diagnostics": [d.to_dict() for d in diags],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def render_github(diags: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the PR."""
+    out = []
+    for d in diags:
+        kind = "error" if d.severity is Severity.ERROR else "warning"
+        props = [f"file={_gh_escape(d.path or '', True)}"]
+        if d.span is not None:
+            props += [
+                f"line={d.span.line}",
+                f"col={d.span.column}",
+                f"endLine={d.span.end_line}",
+                f"endColumn={d.span.end_column}",
+            ]
+        props.append(f"title={_gh_escape(d.code, True)}")
+        message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
+        out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
+    return "\n".join(out) + ("\n" if out else "")

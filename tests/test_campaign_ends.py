@@ -1,0 +1,164 @@
+"""A campaign's report survives what goes wrong around it (issue 9): a full disk closing the
+ledger, a rows file deleted or rewritten mid-run, a damaged ledger field. The summary and
+--out are written from what is known, never a bare internal error; and only the rows that
+were checked are ever sent."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from offerlang.campaign.ledger import read_ledger
+from offerlang.cli import main
+
+from .campaignserver import CampaignServer
+from .conftest import EXAMPLES
+
+OFFER = EXAMPLES / "campaign" / "annual-upgrade.offer"
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch):
+    monkeypatch.setenv("FASTSPRING_API_USERNAME", "ends-user")
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "ends-secret")
+    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def server():
+    fake = CampaignServer().start()
+    yield fake
+    fake.stop()
+
+
+def keys(count: int, prefix: str = "b") -> list[str]:
+    return [f"{prefix}{i:05d}@example.com" for i in range(count)]
+
+
+def buyers(tmp_path: Path, count: int, prefix: str = "b") -> Path:
+    path = tmp_path / "buyers.csv"
+    lines = ["email,first,last,country"] + [f"{k},First,Last,DE" for k in keys(count, prefix)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def send(server: CampaignServer, rows: Path, *args: str) -> int:
+    return main(
+        [
+            *("send", str(OFFER), "--rows", str(rows), "--store", "acme", "--api-url", server.url),
+            *("--rate", "6000/min", "--concurrency", "1", *args),
+        ]
+    )
+
+
+def links(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def other_buyers(rows: Path) -> None:
+    rows.write_text("email,first,last,country\n" + "".join(f"{k},X,Y,FR\n" for k in keys(3, "unchecked")))
+
+
+def truncate(rows: Path) -> None:
+    rows.write_text("".join(rows.read_text().splitlines(keepends=True)[:11]))
+
+
+def bad_row(rows: Path) -> None:
+    with open(rows, "a") as fh:
+        fh.write("late@example.com,A,B,ZZ\n")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [other_buyers, truncate, bad_row, Path.unlink],
+    ids=["rewritten-with-other-buyers", "truncated", "bad-row-appended", "deleted"],
+)
+def test_only_checked_rows_are_sent_and_links_cover_every_row(server, tmp_path, capsys, change):
+    """A rewrite with other valid buyers used to send sessions to buyers never checked; a
+    truncation left links.csv with 10 of the rows; a deletion ended in an internal error."""
+    rows = buyers(tmp_path, 30)
+    out = tmp_path / "links.csv"
+
+    def change_after_first_request(_key: str, _attempt: int) -> None:
+        if sum(server.attempts.values()) == 1:
+            change(rows)
+
+    server.faults = change_after_first_request
+    assert send(server, rows, "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert server.sessions == dict.fromkeys(keys(30), 1), "the checked rows, and only those"
+    table = links(out)
+    assert [r["email"] for r in table] == keys(30) and {r["status"] for r in table} == {"done"}
+    assert "note: the rows file changed during the run: the rows as they were checked were sent" in err
+
+
+def test_a_ledger_that_cannot_be_closed_still_gives_the_summary_and_links(
+    server, tmp_path, capsys, monkeypatch
+):
+    from offerlang.campaign.ledger import Ledger
+
+    def disk_full(_ledger: Ledger) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Ledger, "close", disk_full)
+    rows = buyers(tmp_path, 3)
+    out = tmp_path / "links.csv"
+    assert send(server, rows, "--out", str(out)) == 70
+    err = capsys.readouterr().err
+    assert "3 rows: 3 sessions created" in err
+    assert f"internal error: the ledger {tmp_path / 'buyers.ledger.jsonl'} could not be closed" in err
+    assert "(No space left on device)" in err and "This is a bug" not in err
+    assert [r["status"] for r in links(out)] == ["done"] * 3
+
+
+def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(server, tmp_path, capsys):
+    """`"expires": "soon"` in a done record used to end the run in an internal error when
+    links.csv was written."""
+    rows = buyers(tmp_path, 3)
+    ledger = tmp_path / "buyers.ledger.jsonl"
+    ledger.write_text(
+        '{"event":"campaign","offer":"annual-upgrade.offer","key":"email","at":"2026-01-01T00:00:00Z"}\n'
+        '{"event":"started","key":"b00001@example.com","line":3,"hash":"h"}\n'
+        '{"event":"done","key":"b00001@example.com","hash":"h","session":"S1","url":"u","expires":"soon"}\n'
+        '{"event":"started","key":"b00002@example.com","line":4,"hash":"h2","created":"yesterday",'
+        '"at":"yesterday"}\n' + "[" * 100_000 + "]" * 100_000 + "\n"
+    )
+    out = tmp_path / "links.csv"
+    assert send(server, rows, "--out", str(out)) == 4
+    err = capsys.readouterr().err
+    assert (
+        f"{ledger}:3: warning: damaged record ('expires' is \"soon\"); ignored; the row b00001@example.com"
+        in err
+    )
+    assert f"{ledger}:4: warning: damaged record ('at' is \"yesterday\"); ignored" in err
+    assert f"{ledger}:5: warning: damaged record (not JSON: nested deeper than 64 levels); ignored" in err
+    assert "3 rows: 1 session created, 0 already done, 0 rejected, 0 network failures, 2 uncertain" in err
+    assert server.sessions == {"b00000@example.com": 1}, "rows that may have a session are not sent"
+    assert [r["status"] for r in links(out)] == ["done", "uncertain", "uncertain"]
+    _header, state = read_ledger(ledger)
+    assert state["b00000@example.com"].status == "done"
+
+
+def test_out_that_cannot_be_written_still_gives_the_summary(server, tmp_path, capsys, monkeypatch):
+    import offerlang.cli.campaign as campaign_cli
+
+    real = campaign_cli.open_atomic
+
+    def full(path, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(campaign_cli, "open_atomic", full)
+    rows = buyers(tmp_path, 2)
+    out = tmp_path / "links.csv"
+    assert send(server, rows, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"offer send: {out} could not be written (No space left on device); every outcome is in" in err
+    assert "2 rows: 2 sessions created" in err
+    monkeypatch.setattr(campaign_cli, "open_atomic", real)
+    assert send(server, rows, "--out", str(out)) == 0, "the same command writes it"
+    assert [r["status"] for r in links(out)] == ["done", "done"]
+    assert sum(server.sessions.values()) == 2
