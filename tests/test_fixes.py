@@ -42,6 +42,17 @@ def test_the_did_you_mean_helper_returns_a_suggestion_that_becomes_a_fix():
     assert error("E202", "x", Span(3, 9, 3, 12), "choose one").fixes == ()
 
 
+def test_a_suggestion_for_a_word_fixes_only_that_word_or_inside_its_quotes():
+    hint = did_you_mean_hint("alow", ["allow"])
+    # A span wider than the word (a waiver comment, a whole line): nothing to apply.
+    assert error("P001", "x", Span(6, 10, 6, 38), hint).fixes == ()
+    # The word in quotes (a TOML string, a quoted offer value): replaced inside the quotes.
+    quoted = error("E401", "x", Span(2, 10, 2, 16, 20, 26), hint)
+    assert [(e.span, e.new_text) for f in quoted.fixes for e in f.edits] == [
+        (Span(2, 11, 2, 15, 21, 25), "allow")
+    ]
+
+
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_every_did_you_mean_hint_carries_its_fix(path):
     result = compile_source(_text(path), path.name, unbound_ok=True)

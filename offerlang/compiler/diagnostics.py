@@ -25,16 +25,21 @@ class Suggestion(str):
     """
 
     replacement: str
+    # The word the hint replaces, when the diagnostic's span may hold more than that word (a
+    # did-you-mean on a whole line, a key in a TOML file): the fix is then made only where the
+    # span is exactly the word, or the word in quotes (the quotes are kept).
+    word: str | None
 
-    def __new__(cls, text: str, replacement: str) -> Suggestion:
+    def __new__(cls, text: str, replacement: str, word: str | None = None) -> Suggestion:
         self = super().__new__(cls, text)
         self.replacement = replacement
+        self.word = word
         return self
 
 
-def suggest(replacement: str) -> Suggestion:
+def suggest(replacement: str, word: str | None = None) -> Suggestion:
     """The one wording of a "did you mean" hint, with its replacement attached."""
-    return Suggestion(f"did you mean `{replacement}`?", replacement)
+    return Suggestion(f"did you mean `{replacement}`?", replacement, word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ class Diagnostic:
 
     def __post_init__(self) -> None:
         if not self.fixes and isinstance(self.hint, Suggestion):
-            fix = replacement_fix(self.span, self.hint.replacement)
+            fix = replacement_fix(self.span, self.hint.replacement, self.hint.word)
             if fix is not None:
                 object.__setattr__(self, "fixes", (fix,))
 
@@ -97,11 +102,24 @@ class Diagnostic:
         }
 
 
-def replacement_fix(span: Span | None, replacement: str) -> Fix | None:
+def replacement_fix(span: Span | None, replacement: str, word: str | None = None) -> Fix | None:
     """A fix that writes `replacement` over `span`; None where a span cannot take it: none, or
-    over several lines (a suggestion replaces a word or a statement on one line), or empty."""
+    over several lines (a suggestion replaces a word or a statement on one line), or empty, or
+    (when the replaced `word` is known) wider than that word and its quotes."""
     if span is None or span.end_line != span.line or span.end_column <= span.column:
         return None
+    if word is not None:
+        width = span.end_column - span.column
+        if width == len(word) + 2:  # the word in quotes: replace inside them
+            span = replace(
+                span,
+                column=span.column + 1,
+                end_column=span.end_column - 1,
+                start=span.start + 1 if span.start else 0,
+                end=span.end - 1 if span.end else 0,
+            )
+        elif width != len(word):
+            return None
     return Fix(f"Replace with `{replacement}`", (Edit(span, replacement),))
 
 
@@ -190,7 +208,7 @@ def did_you_mean_hint(
     """The "did you mean `x`?" hint for a mistyped word, or `fallback` when nothing is close.
     The hint is a Suggestion: a diagnostic given it offers the guess as a fix of its span."""
     guess = did_you_mean(word, choices, fold_case=fold_case)
-    return suggest(guess) if guess else fallback
+    return suggest(guess, word) if guess else fallback
 
 
 # Every code the tool can report, with a one-line title. docs/language.md lists the same table;

@@ -27,6 +27,7 @@ from offerlang.language import (
     PARAM_NAME,
     PARAM_TYPES,
     TOP_KEYWORDS,
+    V2_PAYMENT_METHODS,
 )
 from offerlang.lsp import keywords
 
@@ -251,7 +252,7 @@ def _values(
     words: Sequence[str], kind: str, detail: Callable[[str], str | None] | None = None
 ) -> list[Completion]:
     return [
-        Completion(w, kind, detail(w) if detail else keywords.doc(w), sort=f"{i:03d}")
+        Completion(w, kind, detail(w) if detail else keywords.word_doc(w), sort=f"{i:03d}")
         for i, w in enumerate(words)
     ]
 
@@ -298,6 +299,8 @@ def _money_position(words: list[str], after_comma: bool) -> bool:
         money = words[2:]
     elif words[0] in ("price", "discount"):
         money = words[1:]
+    elif words[0] in ("eds", "shipping") and words[1:2] == ["fee"]:  # Sessions v2
+        money = words[2:]
     else:
         return False
     if any(w.endswith("%") for w in money):
@@ -315,6 +318,14 @@ def _in_context(ctx: CompletionContext, products: Callable[[], list[str]]) -> li
     if _money_position(words, ctx.after_comma) and block in ("item", "setup"):
         return _currencies(words)
     if block == "top":
+        if first == "buyer" and count == 1:  # Sessions v2
+            return _values(["tag"], "keyword")
+        if first in ("payment", "hide") and count == 1:
+            return _values(["methods"] if first == "payment" else ["payment"], "keyword")
+        if words[:2] == ["hide", "payment"] and count == 2:
+            return _values(["methods"], "keyword")
+        if words[-1:] == ["methods"] or (ctx.after_comma and "methods" in words):
+            return _values([m for m in V2_PAYMENT_METHODS if m not in words], "value")
         if first == "expires":
             if count == 1:
                 return _values(["after"], "keyword")
@@ -340,6 +351,10 @@ def _in_context(ctx: CompletionContext, products: Callable[[], list[str]]) -> li
 
 def _item_words(words: list[str]) -> list[Completion]:
     first, count, last = words[0], len(words), words[-1]
+    if first in ("display", "summary", "instructions") and count == 1:  # Sessions v2
+        return _languages()
+    if first in ("eds", "shipping") and count == 1:
+        return _values(["fee"], "keyword")
     if first == "renew" and count == 1:
         return _values(keywords.RENEW_MODES, "value")
     if first == "quantity" and count == 1:
@@ -438,8 +453,10 @@ def hover(text: str, line: int, char: int, explain_item: Callable[[str], str | N
         md = _name("COUNTRY_LABELS", word, "ISO 3166 country")
     elif word in LANGUAGES and first in ("language", "title"):
         md = _name("LANGUAGE_LABELS", word, "ISO 639-1 language")
-    elif keywords.doc(word) and (word == first or word in keywords.WORDS or word == "fee"):
+    elif word == first and keywords.doc(word):
         md = f"**{word}**: {keywords.doc(word)}"
+    elif word != first and word in keywords.WORDS:
+        md = f"**{word}**: {keywords.WORDS[word]}"
     if md is None:
         return None
     return Hover(md, line, start, end)

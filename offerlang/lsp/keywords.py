@@ -34,8 +34,18 @@ STATEMENTS: dict[str, str] = {
     "`discount 10% on 5 or more for 2 periods`.",
     "attribute": "An attribute of the item, passed on to fulfilment: `attribute segment education`.",
     "setup": 'A one-time fee at signup: `setup fee { price USD 10.00  title en "Setup fee" }`.',
-    "fee": 'A one-time fee at signup: `setup fee { price USD 10.00  title en "Setup fee" }`.',
     "title": 'The setup fee\'s title in one language: `title en "Setup fee"`.',
+    # Sessions v2 only (`--target v2`, or target = "sessions-v2" in the project config)
+    "locale": "Sessions v2: the checkout's language with a country, `locale pt-BR`.",
+    "buyer": "Sessions v2: a tag on the buyer's account, `buyer tag tier gold`.",
+    "payment": "Sessions v2: the order of the payment methods, `payment methods PAYPAL, CARD`.",
+    "hide": "Sessions v2: payment methods the checkout does not offer, `hide payment methods WIRE`.",
+    "eds": "Sessions v2: an extended download service fee, `eds fee USD 2.50`.",
+    "shipping": "Sessions v2: a shipping fee, `shipping fee USD 4.99`.",
+    "display": 'Sessions v2: the item\'s name at checkout in a language, `display en "Laptop"`.',
+    "summary": 'Sessions v2: the item\'s short description in a language, `summary en "…"`.',
+    "instructions": 'Sessions v2: what the buyer is told after buying, `instructions en "…"`.',
+    "image": "Sessions v2: the item's picture at checkout, `image https://…`.",
     # contact fields
     "first": "The new buyer's first name (required in a contact).",
     "last": "The new buyer's last name (required in a contact).",
@@ -49,6 +59,8 @@ STATEMENTS: dict[str, str] = {
 
 # Words inside statements, and the values of the enumerations.
 WORDS: dict[str, str] = {
+    "fee": "A fee: `setup fee { … }` once at signup; `eds fee` and `shipping fee` (Sessions v2).",
+    "methods": "Payment methods (Sessions v2): CARD, PAYPAL, WIRE, AMAZON, APPLEPAY, GOOGLEPAY.",
     "after": "`expires after N days`: the checkout link closes N days after the session is created.",
     "every": "`billed every N month`: the length of one billing period.",
     "adhoc": "`billed adhoc`: you charge the subscription yourself, when you choose.",
@@ -79,4 +91,10 @@ INTERVAL_UNITS = sorted(
 
 
 def doc(word: str) -> str | None:
+    """The doc of a word where it starts a statement."""
     return STATEMENTS.get(word) or WORDS.get(word)
+
+
+def word_doc(word: str) -> str | None:
+    """The doc of a word inside a statement (`quantity hide` is not `hide payment methods`)."""
+    return WORDS.get(word) or STATEMENTS.get(word)
