@@ -28,7 +28,7 @@ CAMPAIGN = EXAMPLES / "campaign" / "annual-upgrade.offer"
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "signals-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "signals-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
 
 
