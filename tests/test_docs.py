@@ -57,11 +57,19 @@ def test_example_compiles_to_the_json_shown(source, shown):
 
 
 def test_every_code_is_documented():
-    rows = re.findall(r"^\| ([EWP]\d{3}) \| (\w+) \| (.+?) \|$", LANGUAGE_MD, re.M)
+    anchor = r'(?:<a id="\w+"></a>)?'
+    rows = re.findall(rf"^\| {anchor}([EWP]\d{{3}}) \| (\w+) \| (.+?) \|$", LANGUAGE_MD, re.M)
     assert {code: meaning for code, severity, meaning in rows if severity != "retired"} == CODES
     # Retired codes are listed as retired, and never reused.
     assert {code: meaning for code, severity, meaning in rows if severity == "retired"} == RETIRED
     assert not set(RETIRED) & set(CODES)
+
+
+def test_every_code_has_an_anchor_for_editors():
+    # The language server's codeDescription links to docs/language.md#<code in lower case>.
+    anchors = set(re.findall(r'^\| <a id="(\w+)"></a>([EWP]\d{3}) \|', LANGUAGE_MD, re.M))
+    missing = sorted(code for code in CODES if (code.lower(), code) not in anchors)
+    assert not missing, f'give these rows an anchor, like `| <a id="e202"></a>E202 |`: {missing}'
 
 
 # ---- docs/authoring.md: the `offer fmt` / `offer import` console blocks are real runs ----------

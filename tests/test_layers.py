@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "offerlang.language": 0,
     "offerlang.iso": 0,
     "offerlang.iso_names": 0,
+    "offerlang.iso_labels": 0,  # each ISO code's English name (the language server's hover)
     "offerlang.jsonout": 0,
     "offerlang.text": 0,
     "offerlang.usercache": 0,
@@ -49,7 +50,7 @@ LAYERS: dict[str, int] = {
     "offerlang.store": 2,  # catalog, store config, policy (to come)
     # front ends
     "offerlang.cli": 3,
-    "offerlang.lsp": 3,  # the language server (to come)
+    "offerlang.lsp": 3,  # the language server
     "offerlang.action": 3,  # the GitHub Action's steps: they run the `offer` command
 }
 
@@ -57,6 +58,7 @@ LAYERS: dict[str, int] = {
 PEERS: dict[str, set[str]] = {
     "offerlang.campaign": {"offerlang.send"},  # a campaign sends through the send client
     "offerlang.store": {"offerlang.send"},  # `offer catalog pull` reads through the send client
+    "offerlang.cli": {"offerlang.lsp"},  # `offer lsp` starts the language server
 }
 
 # The root package is the public API: it re-exports the compiler's entry points and the error
