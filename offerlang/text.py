@@ -10,10 +10,21 @@ import json
 import re
 from collections.abc import Sequence
 
-# Characters that would start a new line, or move the cursor, in output that promises one line
-# per fact or change: shown as escapes instead (`\n`, `\x1b`).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Text offerlang did not write (a server's message, a header, an HTML page, a value typed into an
+# offer) can hold characters that act on the terminal or on the reader instead of being read:
+# ESC and OSC sequences, a carriage return that rewrites the line, a clear-screen, and the
+# bidirectional controls that make text display in another order than it is stored (the "Trojan
+# Source" characters). `visible()` writes each as an escape (`\n`, `\x1b`, `\u202e`), so what is
+# printed is one line that reads as what it holds; `shown()` also caps it.
+# The bidirectional formatting characters (embeddings, overrides, isolates) and marks.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Controls (C0, DEL, C1), the line and paragraph separators, the bidi controls, and lone
+# surrogates (which no terminal can be sent: encoding them would fail).
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters of someone else's text shown in one message: a session answer's message is a
+# sentence; more is a page or a dump that would bury what offerlang has to say.
+SHOWN = 500
 
 
 def plural(count: int, noun: str, many: str | None = None, *, grouped: bool = False) -> str:
@@ -62,8 +73,25 @@ def or_list(words: Sequence[str]) -> str:
 
 
 def visible(text: str) -> str:
-    """`text` with every control character written as an escape, so it stays on one line."""
+    """`text` with every control and bidi character written as an escape, so it stays on one
+    line and reads in the order it is stored."""
     return _CONTROL.sub(lambda m: _escape(m[0]), text)
+
+
+def shown(text: str, limit: int = SHOWN) -> str:
+    """`text` made visible and cut to about `limit` characters, saying how many more there
+    were: `first 500 characters… (4,999,500 more)`. Escapes are never cut in half."""
+    if len(text) <= limit and not _CONTROL.search(text):
+        return text
+    out: list[str] = []
+    size = 0
+    for index, char in enumerate(text):
+        piece = _escape(char) if _CONTROL.match(char) else char
+        if size + len(piece) > limit:
+            return "".join(out) + f"… ({len(text) - index:,} more)"
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
 
 
 def has_control(text: str) -> bool:

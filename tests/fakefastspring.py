@@ -34,6 +34,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
     hold: bool = False  # answer once `release` is set, at the latest when the test ends
+    # Seconds between bytes: the answer is written one byte at a time (a server too slow for any
+    # deadline), the body only, or with `trickle_head` the status line and headers too. Writing
+    # stops when the client hangs up; `release` (teardown) sends the rest at once.
+    trickle: float = 0.0
+    trickle_head: bool = False
 
 
 def created(session_id: str = SESSION_ID, expires_ms: int = EXPIRES_MS) -> Reply:
@@ -75,6 +80,7 @@ class FakeFastSpring:
         self.null_next_page = True  # the last listing page says `"nextPage": null` (else: no key)
         self._get_replies: list[Reply] = []
         self.held = 0  # answers held so far
+        self.trickled = 0  # bytes written one at a time so far
         self._replies: list[Reply] = []
         self._respond = respond  # called with the lock held, the request already in `requests`
         self._lock = threading.Condition()  # also signals each newly held answer to wait_held()
@@ -103,6 +109,9 @@ class FakeFastSpring:
                     fake.release.wait(60)
                     self.close_connection = True
                 data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                if reply.trickle:
+                    self._trickle(reply, data)
+                    return
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -119,6 +128,9 @@ class FakeFastSpring:
                     fake.requests.append(Seen("GET", self.path, list(self.headers.items()), b""))
                     reply = fake._get_replies.pop(0) if fake._get_replies else fake.products_api(self.path)
                 data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                if reply.trickle:
+                    self._trickle(reply, data)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(data)))
@@ -126,6 +138,27 @@ class FakeFastSpring:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _trickle(self, reply: Reply, data: bytes) -> None:
+                self.close_connection = True
+                head = [f"HTTP/1.1 {reply.status} Whatever", "Content-Type: application/json"]
+                head.append(f"Content-Length: {len(data)}")
+                head += [f"{name}: {value}" for name, value in reply.headers.items()]
+                raw = ("\r\n".join(head) + "\r\n\r\n").encode("utf-8")
+                slow = raw + data if reply.trickle_head else data
+                try:
+                    if not reply.trickle_head:
+                        self.wfile.write(raw)
+                    for i in range(len(slow)):
+                        self.wfile.write(slow[i : i + 1])
+                        self.wfile.flush()
+                        with fake._lock:
+                            fake.trickled += 1
+                        if fake.release.wait(reply.trickle):
+                            self.wfile.write(slow[i + 1 :])
+                            break
+                except OSError:
+                    pass  # the client hung up: what a deadline is for
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

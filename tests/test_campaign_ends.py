@@ -23,7 +23,7 @@ OFFER = EXAMPLES / "campaign" / "annual-upgrade.offer"
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "ends-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "ends-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 

@@ -29,7 +29,7 @@ REFUSED = "is a symbolic link; offerlang never writes through a link: remove it,
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "files-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "files-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
 
 

@@ -34,7 +34,7 @@ FAR_FUTURE_MS = 4_102_444_800_000  # 2100-01-01
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "journal-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "journal-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
 
 

@@ -82,6 +82,22 @@ def test_client_stops_at_the_deadline_without_waiting(server):
     assert "would pass the 5.0s deadline" in caught.value.message
 
 
+def test_the_deadline_counts_from_the_first_attempt_not_the_wait_before_it(server):
+    """A campaign's rate limiter may hold a row for minutes before its first attempt (the
+    before_attempt hook); that wait must not eat the deadline, or the attempt would start with
+    no time left."""
+    server.script(created())
+    now = [0.0]
+
+    def slot_after_a_long_wait() -> None:
+        now[0] += 600.0  # ten minutes in the rate limiter's queue, by the client's clock
+
+    policy = RetryPolicy(base_delay=0.01, deadline=5)
+    with client_for(server, retry=policy, before_attempt=slot_after_a_long_wait, clock=lambda: now[0]) as c:
+        assert c.create_session({"items": []}).id == SESSION_ID
+    assert len(server.requests) == 1
+
+
 def test_client_is_thread_safe(server):
     server.script(*(created(session_id=f"session_{i:02}") for i in range(8)))
     with client_for(server) as client, ThreadPoolExecutor(4) as pool:

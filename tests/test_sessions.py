@@ -35,7 +35,7 @@ TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
 def environment(monkeypatch):
     monkeypatch.setenv("FASTSPRING_API_USERNAME", "sessions-user")
     monkeypatch.setenv("FASTSPRING_API_PASSWORD", "sessions-secret")
-    monkeypatch.setenv("OFFERLANG_RETRY_BASE", "0.01")
+    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
     monkeypatch.setenv("NO_COLOR", "1")
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(proxy, raising=False)

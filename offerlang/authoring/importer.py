@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from offerlang import jsonout
 from offerlang.authoring.formatter import format_source, print_offer
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error
@@ -504,7 +505,10 @@ def _load(text: str) -> Any:
             obj[key] = value
         return obj
 
-    payload = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+    # The shared reader: also refuses (located) nesting past jsonout.MAX_DEPTH and numbers past
+    # its limits, which would otherwise crash the import. Lone surrogates are let through to
+    # _plain_json, which names their JSON path.
+    payload = jsonout.loads(text, parse_constant=constant, object_pairs_hook=pairs)
     if duplicates:
         # One is enough to refuse the payload: the first object the reader finished.
         obj, key = duplicates[0]

@@ -20,17 +20,20 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from offerlang.compiler.source import open_regular
+
 SPOOL_BYTES = 1024 * 1024
 
 
 class Snapshot:
     def __init__(self, path: str | Path) -> None:
-        """OSError if the file cannot be read."""
+        """OSError if the file cannot be read; NotRegularFile if it is not a regular file."""
         self.path = Path(path)
         self._copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - kept open
         self._lock = threading.Lock()  # passes share the copy; each keeps its own position
         digest = hashlib.sha256()
-        with open(self.path, "rb") as fh:
+        # A regular file only (NotRegularFile otherwise): a named pipe would block the campaign.
+        with open_regular(self.path) as fh:
             self._stat = os.fstat(fh.fileno())
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)

@@ -64,7 +64,8 @@ def command() -> None:
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="Read timeout of each attempt (connecting has 10 seconds at most).",
+    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
+    "10 seconds at most).",
 )
 @click.option("--isolated", is_flag=True, help="Ignore config files: --store (and -o) say everything.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request to standard error.")
@@ -137,6 +138,7 @@ def pull(
             password=password,
             retry=retry_policy(),
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            attempt_timeout=timeout,  # --timeout bounds each attempt as a whole
             on_retry=lambda info: click.echo(f"offer catalog pull: {info}", err=True),
             api_url=api_url,
         )

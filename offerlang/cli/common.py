@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
-from offerlang.compiler.diagnostic_output import render_text
+from offerlang.compiler.diagnostic_output import SHOWN_PER_FILE, render_text
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.pipeline import CompileResult, ExtraChecks
 from offerlang.compiler.source import Source
@@ -55,7 +55,8 @@ def print_diagnostics(diags: list[Diagnostic], results: Iterable[CompileResult],
         return
     stream = sys.stderr if err else sys.stdout
     sources = {r.path: r.text for r in results}
-    click.echo(render_text(diags, sources, color=use_color(stream)), file=stream, nl=False)
+    text = render_text(diags, sources, color=use_color(stream), per_file=SHOWN_PER_FILE)
+    click.echo(text, file=stream, nl=False)
 
 
 def use_color(stream: TextIO) -> bool:
@@ -105,6 +106,21 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise _unwritable(path, exc) from None
 
 
+def unified_diff(before: str, after: str, path: str) -> str:
+    """What `--diff` prints: a unified diff of a file's text before and after a rewrite."""
+    import difflib
+    import re
+
+    # Only `\n` ends a line in an offer; str.splitlines would also split at \x0c, \x1c, \u2028...
+    def lines(text: str) -> list[str]:
+        return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+    out = []
+    for line in difflib.unified_diff(lines(before), lines(after), path, path):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 def _unwritable(path: str | Path, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot be written ({exc.strerror or exc})")
 
@@ -112,13 +128,15 @@ def _unwritable(path: str | Path, exc: OSError) -> InputError:
 def read_source(path: str, *, kind: str = "offer") -> Source:
     """A file's decoded text, or standard input's for `-`. An unreadable path is a usage error.
     `kind` names what the file should hold in messages ("offer", "JSON")."""
-    from offerlang.compiler.source import UnreadableFile, decode, read_file
+    from offerlang.compiler.source import NotRegularFile, UnreadableFile, decode, read_file
 
     if path == "-":
         with click.open_file("-", "rb") as stdin:  # the binary stream: bytes are decoded by us
             return decode(stdin.read(), "<stdin>", kind=kind)
     try:
         return read_file(path, kind=kind)
+    except NotRegularFile as exc:
+        raise InputError(f"{exc}; to read standard input, give - as the file") from None
     except UnreadableFile as exc:
         raise InputError(str(exc)) from None
 

@@ -78,7 +78,8 @@ EXIT_CODES = {
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="Read timeout of each attempt (connecting has 10 seconds at most).",
+    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
+    "10 seconds at most).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
 @target_option
@@ -170,7 +171,7 @@ def command(
         from offerlang.cli.campaign import send_campaign
 
         with sigterm_as_interrupt():
-            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores))
+            return unless_stdout_closes(lambda: send_campaign(paths, send, values, rows, stores), dry_run)
 
     results = [compile_path(f, values or None, target=target, stores=stores) for f in offer_files(paths)]
     if not results:
@@ -227,4 +228,4 @@ def command(
             return EXIT_CODES[outcome]
 
     with sigterm_as_interrupt():
-        return unless_stdout_closes(run)
+        return unless_stdout_closes(run, dry_run)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_USAGE, silence_stdout
+from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_OK, EXIT_USAGE, silence_stdout
 from offerlang.cli.common import print_diagnostics
 from offerlang.jsonout import dumps
 
@@ -31,16 +31,19 @@ if TYPE_CHECKING:
 RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
 
 
-def unless_stdout_closes(run: Callable[[], int]) -> int:
+def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
     """Run the sending part; a closed standard output (`offer send ... | head -0`) stops it.
 
     Sessions are recorded before they are printed, so none is lost; but the links were not
     shown, which is not a success, so the exit code says so (128 + SIGPIPE, as shells report).
+    A dry run sends nothing: it ends quietly, like every command that only prints.
     """
     try:
         return run()
     except BrokenPipeError:
         silence_stdout()
+        if dry_run:
+            return EXIT_OK
         # If standard error is gone too, the exit code is all that is left to say it.
         with suppress(OSError):
             click.echo(
@@ -115,6 +118,8 @@ def make_client(
         "api_url": options.api_url,
         "retry": options.retry,
         "timeout": httpx.Timeout(options.timeout, connect=min(10.0, options.timeout)),
+        # --timeout bounds each attempt as a whole (connecting, sending, the answer's last byte).
+        "attempt_timeout": options.timeout,
         "before_attempt": before_attempt,
         "on_retry": on_retry,
         "on_rate_limited": on_rate_limited,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from offerlang.compiler.diagnostics import Diagnostic, Severity
-from offerlang.text import plural
+from offerlang.text import and_more, plural, visible
 
 JSON_FORMAT_VERSION = 1
 
@@ -23,37 +23,74 @@ _COLORS = {
 }
 
 
-def render_text(diags: Iterable[Diagnostic], sources: dict[str, str | None], color: bool = False) -> str:
-    """Like a modern compiler: location, code, message, the source line, carets, a help line."""
+# Diagnostics shown per file on the terminal: past this many, one line says how many more there
+# are (the summary still counts them all; --format json and github list every one).
+SHOWN_PER_FILE = 200
+
+
+def render_text(
+    diags: Iterable[Diagnostic],
+    sources: dict[str, str | None],
+    color: bool = False,
+    per_file: int | None = None,
+) -> str:
+    """Like a modern compiler: location, code, message, the source line, carets, a help line.
+
+    With `per_file`, at most that many diagnostics of each file are shown, then one line says
+    how many more there are. Each file's text is split into lines once, however many
+    diagnostics it has (splitting it per diagnostic made 40,000 of them quadratic)."""
     c = _COLORS if color else {k: "" for k in _COLORS}
     out: list[str] = []
+    lines_of: dict[str, list[str] | None] = {}
+    count: dict[str | None, int] = {}
+    hidden: dict[str | None, int] = {}
+    previous: str | None = None
+
+    def close_file(path: str | None) -> None:
+        if hidden.get(path):
+            # The same line as a rows file's list of problems, cut short.
+            out.extend([f"… {and_more(hidden.pop(path), 'problem')} in {visible(path or '<input>')}", ""])
+
     for d in diags:
+        if d.path != previous:
+            close_file(previous)
+            previous = d.path
+        count[d.path] = count.get(d.path, 0) + 1
+        if per_file is not None and count[d.path] > per_file:
+            hidden[d.path] = hidden.get(d.path, 0) + 1
+            continue
         sev = d.severity.value
-        loc = d.path or "<input>"
+        loc = visible(d.path or "<input>")
         if d.span is not None:
             loc += f":{d.span.line}:{d.span.column}"
-        out.append(f"{c['bold']}{loc}{c['reset']}: {c[sev]}{sev}[{d.code}]{c['reset']}: {d.message}")
-        text = sources.get(d.path or "")
-        if d.span is not None and text is not None:
-            lines = text.split("\n")
-            if 1 <= d.span.line <= len(lines):
-                src = lines[d.span.line - 1].rstrip("\r")
-                number = str(d.span.line)
-                gutter = " " * len(number)
-                start = d.span.column - 1
-                end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(src)
-                src, start, end = _window(src, start, end)
-                shown, cols = _display(src)
-                caret_start = cols[min(start, len(src))]
-                width = max(cols[min(max(end, start), len(src))] - caret_start, 1)
-                out.append(f"{c['dim']}{gutter} |{c['reset']}")
-                out.append(f"{c['dim']}{number} |{c['reset']} {shown}")
-                out.append(
-                    f"{c['dim']}{gutter} |{c['reset']} {' ' * caret_start}{c[sev]}{'^' * width}{c['reset']}"
-                )
+        # The message and hint quote the author's words: escaped like any text we did not write.
+        out.append(f"{c['bold']}{loc}{c['reset']}: {c[sev]}{sev}[{d.code}]{c['reset']}: {visible(d.message)}")
+        key = d.path or ""
+        if key not in lines_of:
+            text = sources.get(key)
+            lines_of[key] = text.split("\n") if text is not None else None
+        lines = lines_of[key]
+        if d.span is not None and lines is not None and 1 <= d.span.line <= len(lines):
+            src = lines[d.span.line - 1].rstrip("\r")
+            number = str(d.span.line)
+            gutter = " " * len(number)
+            start = d.span.column - 1
+            end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(src)
+            src, start, end = _window(src, start, end)
+            shown, cols = _display(src)
+            caret_start = cols[min(start, len(src))]
+            width = max(cols[min(max(end, start), len(src))] - caret_start, 1)
+            out.append(f"{c['dim']}{gutter} |{c['reset']}")
+            out.append(f"{c['dim']}{number} |{c['reset']} {shown}")
+            out.append(
+                f"{c['dim']}{gutter} |{c['reset']} {' ' * caret_start}{c[sev]}{'^' * width}{c['reset']}"
+            )
         if d.hint:
-            out.append(f"  {c['help']}help{c['reset']}: {d.hint}")
+            out.append(f"  {c['help']}help{c['reset']}: {visible(d.hint)}")
         out.append("")
+    close_file(previous)
+    for path in list(hidden):  # a file whose diagnostics were not all together
+        close_file(path)
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -123,7 +160,9 @@ def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def _gh_escape(value: str, prop: bool = False) -> str:
+def escape_github(value: str, prop: bool = False) -> str:
+    """`value` as the data (or, with `prop`, a property) of a GitHub workflow command: one line,
+    and in a property no `:` or `,` that would end it early."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         value = value.replace(":", "%3A").replace(",", "%2C")
@@ -135,7 +174,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
     out = []
     for d in diags:
         kind = "error" if d.severity is Severity.ERROR else "warning"
-        props = [f"file={_gh_escape(d.path or '', True)}"]
+        props = [f"file={escape_github(d.path or '', True)}"]
         if d.span is not None:
             props += [
                 f"line={d.span.line}",
@@ -143,7 +182,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
                 f"endLine={d.span.end_line}",
                 f"endColumn={d.span.end_column}",
             ]
-        props.append(f"title={_gh_escape(d.code, True)}")
+        props.append(f"title={escape_github(d.code, True)}")
         message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
-        out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
+        out.append(f"::{kind} {','.join(props)}::{escape_github(message)}")
     return "\n".join(out) + ("\n" if out else "")

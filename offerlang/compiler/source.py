@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from offerlang.compiler.diagnostics import Diagnostic, error
 from offerlang.compiler.nodes import Span
@@ -32,14 +35,16 @@ class UnreadableFile(OfferlangError):
     """The path cannot be read at all (missing, a directory, no permission): a usage error."""
 
 
+class NotRegularFile(UnreadableFile):
+    """The path names a named pipe, a device or a socket: never read (it could block forever)."""
+
+
 def read_file(path: str | Path, *, kind: str = "offer") -> Source:
     p = Path(path)
+    if p.is_dir():
+        raise UnreadableFile(f"{path}: is a directory, not {'an' if kind[0] in 'aeiou' else 'a'} {kind} file")
     try:
-        if p.is_dir():
-            raise UnreadableFile(
-                f"{path}: is a directory, not {'an' if kind[0] in 'aeiou' else 'a'} {kind} file"
-            )
-        with p.open("rb") as fh:
+        with open_regular(path) as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise UnreadableFile(f"{path}: no such file or directory") from None
@@ -48,6 +53,35 @@ def read_file(path: str | Path, *, kind: str = "offer") -> Source:
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return decode(data, str(path), kind=kind)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """`path` opened for reading bytes if it is a regular file; NotRegularFile if it is not,
+    OSError if it cannot be opened.
+
+    A named pipe would block the command until something writes to it (forever, in CI), and a
+    device may never end: files named on the command line must be regular files. The open
+    itself does not block (O_NONBLOCK), so a pipe is refused, not waited for."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a file")
+            raise NotRegularFile(f"{path}: is {what}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def decode(data: bytes, path: str = "<stdin>", *, kind: str = "offer") -> Source:

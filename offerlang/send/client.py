@@ -7,7 +7,14 @@ body cannot be read, since a session may then exist and FastSpring has no idempo
 
 Credentials live only in the Authorization header of requests. Every message this module builds
 passes through `_scrub`, so neither the password nor the encoded header can reach an exception,
-a log line or the terminal, even if a proxy echoes the request back in an error page.
+a log line or the terminal, even if a proxy echoes the request back in an error page (in any
+of the forms listed in `secret_scrubber`).
+
+Whatever the server does, an attempt ends by its deadline (`attempt_timeout`, cut to what is
+left of the policy's total deadline): every read and write on the connection is given only the
+time left, so a server that trickles its answer a byte a second cannot stretch it. An answer's
+body is read up to MAX_ANSWER_BYTES once decoded (gzip included); more is a bad answer. Text
+that comes from the server is escaped and capped (offerlang.text.shown) before anyone sees it.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import os
 import random
 import re
 import ssl
+import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +43,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 from offerlang import __version__
 from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
-from offerlang.text import plural
+from offerlang.text import SHOWN, plural, shown, visible
 
 if TYPE_CHECKING:
     import httpx
@@ -53,11 +62,20 @@ _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
 LAST_MS = 253_402_300_799_999
 # A secret shorter than this is masked only where it stands alone: replacing every "ab" in a
-# message would garble it.
+# message would garble it. The same length bounds the base64 fragments of a secret that appear
+# inside a longer base64 text: a shorter fragment (from a password of 1 or 2 characters) would
+# match by chance, so it is not masked.
 _MIN_SCRUBBED_ANYWHERE = 4
+# A session answer is under 10 KB: a bigger body (once decoded) is not one, and is not read on.
+MAX_ANSWER_BYTES = 1024 * 1024
+# Longest message offerlang builds around server text (which is capped at SHOWN on its own).
+_MESSAGE_SHOWN = 2 * SHOWN
+# Escapes whose hex digits may come in either case: JSON's \\uXXXX, percent-encoding, HTML's &#xXX;.
+_ESCAPE_HEX = re.compile(r"\\u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}|&#[xX][0-9A-Fa-f]+;")
+# The end of the attempt running on this thread (a campaign sends from several threads).
+_ATTEMPT = threading.local()
 # No attempt starts with less time than this left before the deadline: it could not get an answer.
 _MIN_ATTEMPT = 0.25
-_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
 
 log = logging.getLogger(__name__)
 
@@ -194,14 +212,18 @@ def check_api_url(url: str) -> str:
     """The API base URL without a trailing slash; ValueError when it is unsafe or not a URL.
 
     Plain http would put the Basic credentials on the wire in clear text, so it is allowed only
-    for a stand-in on this machine. Messages never repeat a user:password@ part of the URL.
+    for a stand-in on this machine. A URL with an `@` is refused without being repeated at all:
+    `http://user:pw@host`, but also `http:user:pw@host`, `http:/user:pw@host` and
+    `http:\\\\user:pw@host`, which URL parsers split in different ways, may carry a password, and
+    no rule that finds where it ends is safe enough to print the rest.
     """
-    shown = _USERINFO.sub(f"{REDACTED}@", url)
-    if _USERINFO.search(url):
+    if "@" in url:
         raise ValueError(
-            f"--api-url {shown!r} must not contain credentials; they are read from {USERNAME_ENV} "
+            "--api-url must not contain a user or password (it has an @; the URL is not repeated "
+            f"here, so that the password is not either); credentials are read from {USERNAME_ENV} "
             f"and {PASSWORD_ENV} only"
         )
+    shown = visible(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -291,6 +313,7 @@ class FastSpringClient:
         api_url: str = DEFAULT_API_URL,
         retry: RetryPolicy = RetryPolicy(),  # frozen, so one shared default is safe
         timeout: httpx.Timeout | None = None,
+        attempt_timeout: float = 30.0,
         before_attempt: Callable[[], None] | None = None,
         on_retry: Callable[[RetryInfo], None] | None = None,
         on_rate_limited: Callable[[float], None] | None = None,
@@ -303,6 +326,7 @@ class FastSpringClient:
         self.api_url = check_api_url(api_url)
         self.sessions_url = f"{self.api_url}/sessions"
         self.retry = retry
+        self.attempt_timeout = attempt_timeout  # seconds, from connecting to the answer's last byte
         self._before_attempt = before_attempt
         self._on_retry = on_retry
         self._on_rate_limited = on_rate_limited
@@ -326,6 +350,7 @@ class FastSpringClient:
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
             follow_redirects=False,  # a redirect would re-send the credentials somewhere else
         )
+        _bound_by_attempt_deadline(self._http)
 
     @property
     def target(self) -> Target:
@@ -360,7 +385,7 @@ class FastSpringClient:
         """Create one session, retrying per the module's rules. Raises SendError, or
         SendInterrupted on Ctrl-C."""
         request = self.build_request(payload)
-        started = self._clock()
+        started: float | None = None
         policy = self.retry
         attempt = 1
         may_have_created = False  # an earlier attempt may have reached FastSpring unanswered
@@ -369,6 +394,10 @@ class FastSpringClient:
             while True:
                 if self._before_attempt is not None:
                     self._before_attempt()
+                if started is None:
+                    # The deadline counts from the first attempt (RetryPolicy.deadline), not from
+                    # the wait for a campaign's rate-limit slot before it, which may be long.
+                    started = self._clock()
                 sending = True
                 outcome = self._attempt(request, attempt, policy.deadline - (self._clock() - started))
                 sending = False
@@ -403,12 +432,14 @@ class FastSpringClient:
     def _attempt(self, request: httpx.Request, attempt: int, time_left: float) -> SessionCreated | _Retryable:
         import httpx
 
-        # Every phase of the attempt is cut to the time left, so that the deadline holds even
-        # when FastSpring never answers.
+        # The whole attempt, from connecting to the last byte of the answer, has `budget` seconds:
+        # every phase's timeout is cut to it, and every read and write on the connection to what
+        # is left of it (_DeadlineStream), so the deadline holds whatever the server does.
+        budget = min(self.attempt_timeout, time_left)
         configured = self._http.timeout
         timeout = httpx.Timeout(
             **{
-                phase: min(limit, time_left) if limit is not None else time_left
+                phase: min(limit, budget) if limit is not None else budget
                 for phase, limit in configured.as_dict().items()
             }
         )
@@ -422,32 +453,41 @@ class FastSpringClient:
             len(request.content),
         )
         sent = self._clock()
+        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
+        _ATTEMPT.deadline = time.monotonic() + budget
         try:
-            response = self._http.send(request)
-        except httpx.TimeoutException as exc:
-            # A connection that was never made cannot have created a session.
-            unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
-        except httpx.TransportError as exc:
-            if _certificate_failure(exc):
-                raise self._error(
-                    ErrorKind.NETWORK,
-                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
-                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
-                ) from None
-            unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
-            return _Retryable(self._scrub(_transport_reason(exc)), may_have_created=not unsent)
-        except httpx.DecodingError as exc:
-            # The answer arrived but its content encoding is broken: treated like a garbled body.
-            raise self._error(
-                ErrorKind.NETWORK,
-                f"an answer that could not be decoded ({exc}); a session may have been created, so the "
-                "request was not repeated",
-                may_have_created=True,
-            ) from None
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.TimeoutException as exc:
+                # A connection that was never made cannot have created a session.
+                unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+                return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
+            except httpx.TransportError as exc:
+                if _certificate_failure(exc):
+                    raise self._error(
+                        ErrorKind.NETWORK,
+                        f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                        hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses "
+                        "its own CA",
+                    ) from None
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
+                reason = shown(self._scrub(_transport_reason(exc)))
+                return _Retryable(reason, may_have_created=not unsent)
+            try:
+                body, problem = _read_body(response, budget), None
+            except _BadBody as exc:
+                body, problem = b"", exc.reason
+            finally:
+                response.close()
+            # The same answer with its body read (bounded, decoded): `.content` for the readers below.
+            response = _with_body(response, body)
+        finally:
+            _ATTEMPT.deadline = None
         log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
+            if problem is not None:
+                raise self._unreadable(status, problem)
             return self._session_from(response)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
@@ -465,6 +505,8 @@ class FastSpringClient:
         # A 401/403 page that is not FastSpring's JSON comes from something in between (a proxy's
         # login page, say), which may repeat the request: it is not shown at all.
         message, params = self._error_body(response, echo=status not in (401, 403))
+        if problem is not None:
+            message = f"{message} (the rest of the answer was not read: {problem})"
         if status in (401, 403):
             raise self._error(
                 ErrorKind.AUTH,
@@ -473,11 +515,20 @@ class FastSpringClient:
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
-            where = response.headers.get("Location", "elsewhere")
+            where = shown(self._scrub(response.headers.get("Location", "elsewhere")))
             raise self._error(
                 ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
             )
         raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+    def _unreadable(self, status: int, what: str) -> SendError:
+        return self._error(
+            ErrorKind.NETWORK,
+            f"HTTP {status} with an unreadable answer ({what}); a session may have been created, so "
+            "the request was not repeated",
+            status,
+            may_have_created=True,
+        )
 
     def _error_body(self, response: httpx.Response, echo: bool) -> tuple[str, tuple[Any, ...]]:
         """FastSpring's message and params from an error answer (the v2 client reads its own
@@ -486,13 +537,7 @@ class FastSpringClient:
 
     def _session_from(self, response: httpx.Response) -> SessionCreated:
         def unreadable(what: str) -> SendError:
-            return self._error(
-                ErrorKind.NETWORK,
-                f"HTTP {response.status_code} with an unreadable answer ({what}); a session may have "
-                "been created, so the request was not repeated",
-                response.status_code,
-                may_have_created=True,
-            )
+            return self._unreadable(response.status_code, what)
 
         try:
             data = loads(response.content.decode("utf-8"))
@@ -523,10 +568,17 @@ class FastSpringClient:
         hint: str | None = None,
         may_have_created: bool = False,
     ) -> SendError:
+        """Every SendError: scrubbed, then escaped and capped (the server's parts are capped on
+        their own already), since its message and params reach the terminal and JSON output."""
         if params:
-            params = tuple(scrub_value(list(params), self._scrub))
+            params = _shown_params(list(params), self._scrub)
         return SendError(
-            kind, self._scrub(message), status, params=params, hint=hint, may_have_created=may_have_created
+            kind,
+            shown(self._scrub(message), _MESSAGE_SHOWN),
+            status,
+            params=params,
+            hint=hint,
+            may_have_created=may_have_created,
         )
 
 
@@ -537,10 +589,16 @@ def basic_token(username: str, password: str) -> str:
 
 def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
     """A function that masks the credentials, the `user:password` pair and the Basic header value
-    in a text, also in the forms an echo may give them: JSON-escaped (ASCII or not) and
-    percent-encoded."""
+    in a text, also in the forms an echo may give them: JSON-escaped (ASCII or not, `\\/`),
+    percent-encoded, HTML-escaped (named or numeric entities), and base64-encoded, the pair and
+    the password alone, at any of the three byte alignments inside a longer base64 text.
+
+    A very short secret does not blank every message: a form shorter than
+    _MIN_SCRUBBED_ANYWHERE characters is masked only where it stands alone as a word, and a
+    base64 fragment that short (from a password of 1 or 2 characters) is not masked at all."""
     pair = f"{username}:{password}"
     masks: dict[str, Callable[[str], str]] = {}
+
     for secret in (password, username, pair, basic_token(username, password)):
         if not secret:
             continue
@@ -550,10 +608,17 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
                 masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
+    for secret in (pair, password):
+        if secret:
+            for fragment in _base64_fragments(secret.encode("utf-8", "surrogateescape")):
+                if len(fragment) >= _MIN_SCRUBBED_ANYWHERE:
+                    masks[fragment] = partial(_mask_everywhere, fragment)
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
 
     def scrub(text: str) -> str:
+        # Escapes in one case, so that `\u00F6`, `%C3%b6` or `&#X22;` match the forms above.
+        text = _lower_escapes(text)
         for mask in ordered:
             text = mask(text)
         return text
@@ -575,13 +640,43 @@ def _encoded_forms(secret: str) -> set[str]:
         quote(secret, errors="surrogateescape"),
         quote_plus(secret, errors="surrogateescape"),
     }
-    return {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        *percent,
-        *(re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in percent),
-    }
+    json_forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    json_forms |= {form.replace("/", "\\/") for form in json_forms}
+    # The scrubber lowers the hex digits of every escape, in these forms and in the text alike.
+    return {_lower_escapes(form) for form in (secret, *json_forms, *percent, *_html_forms(secret))}
+
+
+def _lower_escapes(text: str) -> str:
+    return _ESCAPE_HEX.sub(lambda m: m[0].lower(), text)
+
+
+def _html_forms(secret: str) -> set[str]:
+    """`secret` as an HTML page may show it: &amp; &lt; &gt; and each spelling of the quotes."""
+    base = secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    forms = {base}
+    for double in ("&quot;", "&#34;", "&#x22;", '"'):
+        for single in ("&#x27;", "&#39;", "&apos;", "'"):
+            forms.add(base.replace('"', double).replace("'", single))
+    return forms
+
+
+def _base64_fragments(secret: bytes) -> set[str]:
+    """The base64 characters that depend on `secret` alone wherever it stands in a longer text
+    that is base64-encoded: one set of characters per alignment (the secret starting at a byte
+    offset of 0, 1 or 2 within a 3-byte group), standard and URL-safe alphabets. The characters
+    that also hold bits of the bytes before or after it are left out, since those vary."""
+    fragments = set()
+    for shift in range(3):
+        data = b"\0" * shift + secret
+        # A 3-byte group is 4 characters of 6 bits: the shift bytes reach into characters 0..shift.
+        start = (0, 2, 3)[shift]
+        whole, rest = divmod(len(data), 3)
+        end = 4 * whole + (0, 1, 2)[rest]  # a last partial group's characters that are complete
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            fragment = encode(data).decode("ascii")[start:end]
+            if fragment:
+                fragments.add(fragment)
+    return fragments
 
 
 def scrub_value(value: Any, scrub: Callable[[str], str]) -> Any:
@@ -595,23 +690,200 @@ def scrub_value(value: Any, scrub: Callable[[str], str]) -> Any:
     return value
 
 
+def _shown_params(params: list[Any], scrub: Callable[[str], str]) -> tuple[Any, ...]:
+    """FastSpring's `params`, scrubbed, each text escaped and capped, and no more of them than
+    fit in about 2 x SHOWN characters of JSON: a hostile answer cannot flood the terminal here
+    either. An entry too big to show whole is shown as the start of its JSON text."""
+    out: list[Any] = []
+    size = 0
+    for index, param in enumerate(params):
+        value = scrub_value(param, lambda text: shown(scrub(text)))
+        if len(dumps(value, None)) > SHOWN:
+            value = shown(dumps(value, None))
+        size += len(dumps(value, None))
+        if size > 2 * SHOWN:
+            out.append(f"… ({len(params) - index:,} more)")
+            break
+        out.append(value)
+    return tuple(out)
+
+
 def _error_body(
     response: httpx.Response, scrub: Callable[[str], str], echo: bool
 ) -> tuple[str, tuple[Any, ...]]:
     """FastSpring's `{"message": ..., "params": [...]}`, or (when `echo`) the start of whatever
-    came instead; scrubbed before it is cut short, so no part of a secret survives the cut."""
+    came instead; scrubbed before it is cut short, so no part of a secret survives the cut, and
+    escaped (text.shown), so no control or bidi character in it reaches the terminal."""
+    body = response.content
     try:
-        data = loads(response.content.decode("utf-8"))
+        data = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("message"), str) and data["message"].strip():
         params = data.get("params")
-        return scrub(data["message"].strip()), tuple(scrub_value(params, scrub)) if isinstance(
-            params, list
-        ) else ()
-    text = scrub(response.content.decode("utf-8", "replace")) if echo else ""
-    first_line = text.strip().split("\n", 1)[0][:200]
-    return (first_line or response.reason_phrase or f"HTTP {response.status_code}"), ()
+        return shown(scrub(data["message"].strip())), tuple(params) if isinstance(params, list) else ()
+    text = scrub(body.decode("utf-8", "replace")) if echo else ""
+    first_line = shown(text.strip().split("\n", 1)[0], 200)
+    return (first_line or shown(response.reason_phrase) or f"HTTP {response.status_code}"), ()
+
+
+class _BadBody(Exception):
+    """The answer's body could not be read whole: `reason` says why (too big, too slow, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _read_body(response: httpx.Response, budget: float) -> bytes:
+    """The body, decoded, or _BadBody. Read chunk by chunk as it arrives and decoded by us, not
+    by httpx, so that nothing past MAX_ANSWER_BYTES is ever held: a 100 MB answer or a gzip bomb
+    costs one chunk of memory, not the whole of it."""
+    import httpx
+
+    decode = _decoder(response.headers.get("Content-Encoding", ""))
+    body = bytearray()
+    received = 0
+    try:
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            body += decode(chunk, MAX_ANSWER_BYTES - len(body)) if decode else chunk
+            if len(body) > MAX_ANSWER_BYTES or received > MAX_ANSWER_BYTES:
+                raise _BadBody(f"larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+            if time.monotonic() > (_ATTEMPT.deadline or math.inf):
+                raise _BadBody(f"not complete after {format_seconds(budget)}")
+    except httpx.TimeoutException:
+        raise _BadBody(f"not complete after {format_seconds(budget)}") from None
+    except httpx.TransportError:
+        raise _BadBody("the connection closed before its end") from None
+    except zlib.error as exc:
+        raise _BadBody(f"could not be decoded: {exc}") from None
+    return bytes(body)
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """`response` (streamed, closed) as a read one whose `.content` is `body`, already decoded."""
+    import httpx
+
+    # The raw bytes: a header that is not ASCII (a server's UTF-8) must come through as it came.
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
+    """A function that decodes the next chunk of a body, producing at most `room` + 1 bytes (one
+    more than fits is enough to know it does not). None for an unencoded body."""
+    codings = [
+        c for c in (c.strip().lower() for c in content_encoding.split(",")) if c not in ("", "identity")
+    ]
+    if not codings:
+        return None
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        # Only "gzip, deflate" is asked for (Accept-Encoding), and one coding at a time.
+        raise _BadBody(f"could not be decoded: content encoding {visible(content_encoding)!r}")
+    wbits = zlib.MAX_WBITS | 16 if codings[0] != "deflate" else zlib.MAX_WBITS
+    inflate = zlib.decompressobj(wbits)
+    first = True
+
+    def decode(chunk: bytes, room: int) -> bytes:
+        nonlocal inflate, first
+        try:
+            out = inflate.decompress(chunk, room + 1)
+        except zlib.error:
+            if not first or wbits != zlib.MAX_WBITS:
+                raise
+            # "deflate" as some servers send it: raw, without the zlib header (httpx does the same).
+            inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = inflate.decompress(chunk, room + 1)
+        first = False
+        return out
+
+    return decode
+
+
+class _DeadlineBackend:
+    """httpcore's network backend, wrapped so that every stream it opens is a _DeadlineStream."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        import httpcore
+
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_tcp(host, port, left, *args, **kwargs))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        import httpcore
+
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_unix_socket(path, left, *args, **kwargs))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineStream:
+    """A connection whose reads and writes get no more time than is left of the attempt running
+    on this thread. httpcore gives each read the whole read timeout, so an answer arriving a
+    byte a second would never time out; here the time left shrinks with every byte."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        import httpcore
+
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        import httpcore
+
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        import httpcore
+
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _time_left(timeout: float | None, expired: type[Exception]) -> float | None:
+    deadline = getattr(_ATTEMPT, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the attempt's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def _bound_by_attempt_deadline(client: httpx.Client) -> None:
+    """Put every connection `client` makes (directly or through a proxy from the environment)
+    under the attempt's deadline. httpx has no total timeout of its own (encode/httpx#1450) and
+    no public way to pass httpcore a network backend, so the backend of each connection pool is
+    wrapped in place; tests/test_server_text.py fails if this ever stops working."""
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 def _timeout_reason(exc: Exception, timeout: httpx.Timeout) -> str:
@@ -718,6 +990,9 @@ class FastSpringReader(FastSpringClient):
         log.debug(
             "GET %s (attempt %d of %d)", self._scrub(str(request.url)), attempt, self.retry.max_attempts
         )
+        # The attempt's deadline, as for sessions: every read gets only the time left of it, so a
+        # server trickling its answer cannot stretch an attempt past --timeout.
+        _ATTEMPT.deadline = time.monotonic() + min(self.attempt_timeout, time_left)
         try:
             response = self._http.send(request, stream=True)
             try:
@@ -737,6 +1012,8 @@ class FastSpringReader(FastSpringClient):
         except _TooLarge:
             too_large = f"the answer is larger than {MAX_READ_BYTES // 2**20} MiB: not an answer to read"
             raise self._error(ErrorKind.NETWORK, too_large) from None
+        finally:
+            _ATTEMPT.deadline = None
         status = response.status_code
         log.debug("HTTP %d, %d bytes", status, len(body))
         if 200 <= status < 300:

@@ -33,6 +33,7 @@ from offerlang.send.client import (
     scrub_value,
 )
 from offerlang.send.receipts import Receipt, ReceiptV2
+from offerlang.text import shown, visible
 
 if TYPE_CHECKING:
     import httpx
@@ -240,7 +241,8 @@ def session_link(store: str, session_id: str) -> str:
 
 def _shown(value: Any, scrub: Any) -> str:
     """A JSON value FastSpring sent, for a message: compact, scrubbed, cut short."""
-    text = scrub(dumps(value, None))  # scrubbed before it is cut, so no part of a secret survives
+    # Scrubbed before it is cut, so no part of a secret survives; escaped (control and bidi).
+    text = visible(scrub(dumps(value, None)))
     return text if len(text) <= 200 else text[:199] + "…"
 
 
@@ -265,5 +267,8 @@ def _warnings(raw: Any, scrub: Any) -> list[SessionWarning]:
         assert isinstance(w, dict)
         where = w.get("field") if isinstance(w.get("field"), str) else None
         message = w.get("message") if isinstance(w.get("message"), str) else ""
-        out.append(SessionWarning(scrub(code), scrub(where) if where else None, scrub(message)))
+        # Server text: scrubbed, then escaped and capped (offerlang.text.shown) like any other.
+        out.append(
+            SessionWarning(shown(scrub(code)), shown(scrub(where)) if where else None, shown(scrub(message)))
+        )
     return out

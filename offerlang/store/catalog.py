@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,13 +35,13 @@ from offerlang.compiler.schema import json_pointer
 from offerlang.errors import OfferlangError
 from offerlang.iso import CURRENCIES
 from offerlang.language import (
-    EXACT,
     INTERVALS,
     MAX_COUNT,
     MAX_INTEGER_DIGITS,
     PRODUCT_PATH,
     QUANTITY_BEHAVIORS,
     minor_units,
+    round_money,
 )
 
 FORMAT_VERSION = 1
@@ -529,17 +529,15 @@ def _money(value: Any, pointer: str) -> dict[str, Decimal]:
             raise CatalogProblem(where, "must be an amount, not negative")
         exact = Decimal(amount)
         # The language's own limit on an amount (E230): `1e30` is a slip, and beyond it the
-        # arithmetic below would need more digits than a decimal context holds by default.
+        # arithmetic downstream would need more digits than a decimal context holds by default.
         if exact.adjusted() >= MAX_INTEGER_DIGITS:
             raise CatalogProblem(
                 where, f"is too large: an amount has at most {MAX_INTEGER_DIGITS} digits before the point"
             )
-        digits = minor_units(cur)
-        with localcontext(EXACT):
-            kept = exact.quantize(Decimal(1).scaleb(-digits))
-        if kept != exact:  # trailing zeros are fine (9.900), a third digit of cents is not
-            raise CatalogProblem(where, f"has more decimals than {cur} has ({digits})")
-        out[cur] = kept
+        rounded = round_money(exact, cur)  # padded to the currency's decimals, or changed
+        if exact != rounded:  # trailing zeros are fine (9.900), a third digit of cents is not
+            raise CatalogProblem(where, f"has more decimals than {cur} has ({minor_units(cur)})")
+        out[cur] = rounded
     return out
 
 
