@@ -36,8 +36,10 @@ CODED_CONTACT_FIELDS = ("country", "language")
 
 
 def anchored(pattern: re.Pattern[str]) -> str:
-    """A language pattern (matched with fullmatch) as a JSON Schema pattern (searched)."""
-    return "^" + pattern.pattern + "$"
+    """A language pattern (matched with fullmatch) as a JSON Schema pattern (searched). Named
+    groups are Python's syntax, not ECMA-262's (which JSON Schema patterns are): they become
+    plain groups, so tools like ajv read the schema too."""
+    return "^" + re.sub(r"\(\?P<\w+>", "(", pattern.pattern) + "$"
 
 
 SCHEMA_PATH = ROOT / "offerlang" / "schemas" / "sessions-v1.request.schema.json"

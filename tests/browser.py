@@ -6,7 +6,8 @@ downloads a browser build of its own, is never used. `scripts/dev-setup` install
 the reason in the summary; under CI (`CI=true`) a missing browser fails them instead, so a
 green CI run always means the cards were looked at in a browser.
 
-OFFERLANG_CHROMIUM names another Chromium binary.
+_OFFERLANG_TEST_CHROMIUM names another Chromium binary (a private knob of the tests and of
+scripts/card_screenshot.py, not for use elsewhere).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 def chromium_path() -> str | None:
-    named = os.environ.get("OFFERLANG_CHROMIUM")
+    named = os.environ.get("_OFFERLANG_TEST_CHROMIUM")
     if named:
         return named if Path(named).exists() else None
     for c in CANDIDATES:
@@ -45,7 +46,7 @@ def unavailable() -> str | None:
     except ImportError:
         return "Playwright for Python is not installed (pip install -e '.[browser]')"
     if chromium_path() is None:
-        return "Chromium is not installed (apt-get install chromium), or OFFERLANG_CHROMIUM is wrong"
+        return "Chromium is not installed (apt-get install chromium), or _OFFERLANG_TEST_CHROMIUM is wrong"
     return None
 
 

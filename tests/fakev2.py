@@ -17,16 +17,16 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from offerlang import jsonout
+from offerlang.language import round_money
 
 from .fakefastspring import FakeFastSpring, Reply, Seen
 
 EXPIRES = "2026-11-28T06:22:36Z"  # 1795846956000 ms
 EXPIRES_MS = 1795846956000
 PATH = re.compile(r"/v2/checkouts/(?P<store>[^/]+)/(?P<checkout>[^/]+)/sessions")
-ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND"}
 
 Fault = Callable[[str, int], str | None]
 
@@ -43,8 +43,8 @@ def envelope(status: int, message: str, *errors: dict) -> dict:
 
 
 def _money(amount: Decimal, currency: str) -> Decimal:
-    places = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
-    return amount.quantize(places, rounding=ROUND_HALF_UP)
+    """An amount as the fake charges it: the currency's minor units, the one rounding rule."""
+    return round_money(amount, currency)
 
 
 def display(amount: Decimal, currency: str) -> str:

@@ -275,7 +275,7 @@ def eds_money(draw) -> dict[str, Decimal | int]:
     keys = draw(st.lists(v2_currencies, min_size=1, max_size=3, unique=True))
     out: dict[str, Decimal | int] = {}
     for k in keys:
-        places = 0 if k in ZERO_DECIMAL_CURRENCIES else 2
+        places = minor_units(k)
         out[k] = Decimal(draw(st.integers(2 * 10**places, 10**6))).scaleb(-places)
     return out
 

@@ -76,6 +76,7 @@ def test_no_expression_is_interpolated_into_a_script():
     assert env["OFFER_PATH"] == "${{ inputs.path }}"
     assert env["OFFER_FAIL_ON"] == "${{ inputs.fail-on }}"
     assert env["OFFER_COMMENT"] == "${{ inputs.comment }}"
+    assert env["OFFER_TARGET"] == "${{ inputs.target }}"
     assert 'pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in steps()[1]["run"]
 
 
@@ -273,6 +274,111 @@ def test_fail_on_warning(repo, github, tmp_path, capsys):
     env = action_env(repo, github, tmp_path, OFFER_FAIL_ON="error")
     assert action.review(env) == 0 and action.verdict(env) == 0
     assert action.review(action_env(repo, github, tmp_path, OFFER_FAIL_ON="info")) == 2
+
+
+def runner_commands(log: str) -> list[tuple[str, dict[str, str], str]]:
+    """The workflow commands GitHub's runner would act on in a step's `log` (name, properties,
+    data), read as the runner reads them: every line, leading blanks dropped, `::name
+    props::data`; nothing between `::stop-commands::TOKEN` and a line `::TOKEN::`."""
+    found: list[tuple[str, dict[str, str], str]] = []
+    stopped: str | None = None
+    for line in re.split(r"\r\n|\r|\n", log):
+        line = line.lstrip()
+        end = line.find("::", 2)
+        if not line.startswith("::") or end < 0:
+            continue
+        name, _, props = line[2:end].partition(" ")
+        data = line[end + 2 :]
+        if stopped is not None:
+            if name == stopped:
+                stopped = None
+            continue
+        if name == "stop-commands":
+            stopped = data
+            continue
+        found.append((name, dict(p.split("=", 1) for p in props.split(",") if "=" in p), data))
+    return found
+
+
+def unescape(value: str) -> str:
+    for escaped, raw in (("%3A", ":"), ("%2C", ","), ("%0D", "\r"), ("%0A", "\n"), ("%25", "%")):
+        value = value.replace(escaped, raw)
+    return value
+
+
+def test_a_file_name_cannot_give_the_runner_commands(repo, github, tmp_path, capfd):
+    # A pull request names a file `::error title=pwned::injected.offer` (and one that stops
+    # command processing for good): fmt --check lists it, check and diff report it. The runner
+    # must see our annotations on it and no command of its own.
+    git(repo, "checkout", "-q", "-b", "hostile")
+    names = ["::error title=pwned::injected.offer", "::stop-commands::x.offer", "::add-mask::secret.offer"]
+    for name in names:  # at the top, where `offer fmt --check .` starts a line with the name
+        (repo / name).write_text("  " + BASE.replace("9.99", "9.999"))  # unformatted, invalid
+    (repo / "offers" / "spring.offer").write_text(BASE.replace("9.99", "7.99"))
+    env = action_env(repo, github, tmp_path, OFFER_PATH=".")
+    assert action.review(env) == 0
+    out, err = capfd.readouterr()
+    assert "pwned" in out  # the names are in the log, as text
+    commands = runner_commands(out + err)
+    assert {name for name, *_ in commands} <= {"group", "endgroup", "error", "warning", "notice"}
+    assert not [c for c in commands if c[1].get("title") == "pwned"]
+    annotated = {unescape(props["file"]) for name, props, _ in commands if "file" in props}
+    assert annotated == set(names)
+    assert action.verdict(env) == 1
+
+
+def test_workflow_command_messages_stay_on_one_line(capsys):
+    action._command("error", "offer diff failed: x\n::error title=pwned::y\r::add-mask::z %")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "\r" not in out
+    (command,) = runner_commands(out)
+    assert command[0] == "error" and unescape(command[2]).endswith("::add-mask::z %")
+
+
+def test_quoted_text_ends_its_window_on_a_line_of_its_own(capsys):
+    action._quoted("a\n::warning::b")  # no newline at the end
+    out = capsys.readouterr().out
+    assert runner_commands(out) == [] and out.endswith("::\n") and "::warning::b\n::" in out
+
+
+def test_target_v2_checks_and_compares_a_v2_offer(repo, github, tmp_path, capfd):
+    # `locale` is a Sessions v2 statement: on v1, the default, the offer does not compile.
+    v2 = "account abCdE1FGH2Hij3KLMnOpqR\nlocale de\n\nitem prime-sub {\n  price USD 9.99\n}\n"
+    (repo / "offers" / "spring.offer").write_text(v2)
+    git(repo, "commit", "-q", "-am", "a v2 offer")
+    (repo / "offers" / "spring.offer").write_text(v2.replace("9.99", "7.99"))
+    env = action_env(repo, github, tmp_path)
+    assert action.review(env) == 0 and action.verdict(env) == 1
+    assert "title=E510::" in capfd.readouterr().out
+    env = action_env(repo, github, tmp_path, OFFER_TARGET="v2")
+    assert action.review(env) == 0 and action.verdict(env) == 0
+    assert "E510" not in capfd.readouterr().out
+    assert "changed=true" in (tmp_path / "output").read_text()
+    assert action.comment(env) == 0
+    (body,) = [c["body"] for c in github.comments[12]]
+    assert "9.99 → 7.99" in body and "does not compile" not in body
+    assert "<svg" in (tmp_path / "work" / action.CARD).read_text()  # the card, explained as v2
+    assert action.review(action_env(repo, github, tmp_path, OFFER_TARGET="v3")) == 2
+
+
+def test_a_card_that_cannot_be_made_is_not_uploaded_empty(repo, github, tmp_path, monkeypatch, capfd):
+    (repo / "offers" / "spring.offer").write_text(BASE.replace("9.99", "7.99"))
+    real = action._offer
+
+    def no_card(args):
+        if "html" in args:
+            return subprocess.CompletedProcess(args, 70, "", "offer: internal error: KeyError\n")
+        return real(args)
+
+    monkeypatch.setattr(action, "_offer", no_card)
+    env = action_env(repo, github, tmp_path)
+    assert action.review(env) == 0
+    assert "card=\n" in (tmp_path / "output").read_text()
+    assert not (tmp_path / "work" / action.CARD).exists()
+    assert "::warning::the offer card could not be made" in capfd.readouterr().out
+    assert action.comment(env) == 0
+    (body,) = [c["body"] for c in github.comments[12]]
+    assert "9.99 → 7.99" in body and "[The offer card]" not in body
 
 
 def test_the_base_commit_is_fetched_when_the_checkout_lacks_it(tmp_path, github, monkeypatch):

@@ -209,6 +209,46 @@ def test_it_prints_cleanly(tab, capsys, tmp_path):
     assert p.pdf(format="A4").startswith(b"%PDF")
 
 
+# Every element shown, with its colours as computed (text, background, SVG fill and stroke).
+_COLOURS = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getClientRects().length)
+  .map(el => { const s = getComputedStyle(el), what = el.tagName + '.' + (el.getAttribute('class') || '');
+               return [what, s.color, s.backgroundColor, s.fill]; })"""
+
+
+def test_printing_in_dark_mode_is_dark_on_white_everywhere(tab, tmp_path):
+    # A reader whose system is in dark mode prints the card: every colour the dark scheme sets
+    # (the "does not compile" red, the diagnostics' background, the "no change" green) must be
+    # reset for paper, not only the page's background.
+    from offerlang.review.diff import OfferDiff, diff_offers
+    from offerlang.review.html import Broken, DiffEntry, diff_body, explain_body, page
+
+    base, price = compile_file(DIFF / "base.offer").payload, compile_file(DIFF / "price.offer").payload
+    entries = [
+        DiffEntry(diff_offers("price", base, price), base, price),
+        DiffEntry(diff_offers("same", base, base), base, base),
+        DiffEntry(OfferDiff("broken", "invalid", [], ("broken.offer:1:1: error[E101]: x",)), None, None),
+    ]
+    broken = Broken("broken.offer", "broken.offer:1:1: error[E101]: x\n")
+    target = tmp_path / "print.html"
+    target.write_text(page("print", explain_body([], [broken]) + diff_body(entries)), encoding="utf-8")
+    load(tab, target)
+    p = tab.page
+    p.emulate_media(media="print", color_scheme="dark")
+    white = "rgb(255, 255, 255)"
+    assert p.evaluate("getComputedStyle(document.body).backgroundColor") == white
+    seen = p.evaluate(_COLOURS)
+    classes = {what for what, *_ in seen}
+    for needed in ("P.status bad", "P.status same", "P.status changed", "PRE.diagnostics", "UL.problems"):
+        assert needed in classes
+    for what, colour, background, fill in seen:
+        assert _contrast(colour, white) >= 7, (what, colour)
+        if background != "rgba(0, 0, 0, 0)":
+            assert _luminance(background) > 0.8, (what, background)
+        if what.startswith("text."):
+            assert _contrast(fill, white) >= 7, (what, fill)
+
+
 # ---- offer preview, end to end ---------------------------------------------------------------
 
 PRICED = (
@@ -268,10 +308,62 @@ def test_preview_follows_saves_and_shows_a_broken_files_diagnostics(tab, tmp_pat
 def test_without_a_browser_a_laptop_skips_loudly_and_ci_fails(monkeypatch):
     from .browser import need_browser
 
-    monkeypatch.setenv("OFFERLANG_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("_OFFERLANG_TEST_CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="BROWSER TESTS NOT RUN: Chromium is not installed"):
         need_browser()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true: a missing browser is a failure"):
         need_browser()
+
+
+# ---- chart labels: readable, apart, inside the chart ------------------------------------------
+
+# Every text of an SVG chart and the chart's own box, in CSS pixels as laid out by the browser.
+_TEXT_BOXES = """svg => {
+  const box = r => [r.left, r.top, r.right, r.bottom];
+  return [box(svg.getBoundingClientRect()),
+          [...svg.querySelectorAll('text')].map(t => [...box(t.getBoundingClientRect()), t.textContent])];
+}"""
+
+
+def _labels_apart_and_inside(page) -> int:
+    """Asserts that no two texts of any chart on the page overlap and that each lies inside its
+    chart; the number of charts looked at."""
+    plots = page.locator("svg.plot")
+    for n in range(plots.count()):
+        frame, texts = plots.nth(n).evaluate(_TEXT_BOXES)
+        left, top, right, bottom = frame
+        for *b, text in texts:
+            assert left <= b[0] and b[2] <= right and top <= b[1] and b[3] <= bottom, (text, b, frame)
+        for i, (*a, ta) in enumerate(texts):
+            for *b, tb in texts[i + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, (f"{ta!r} overlaps {tb!r}", a, b)
+    return plots.count()
+
+
+def test_chart_labels_never_overlap_and_stay_inside_every_examples_chart(tab, tmp_path):
+    from offerlang.review.html import explain_page
+
+    shown = [explain(compile_file(p).payload, str(p.relative_to(ROOT))) for p in EXAMPLES]
+    target = tmp_path / "examples.html"
+    target.write_text(explain_page(shown), encoding="utf-8")
+    load(tab, target)
+    assert _labels_apart_and_inside(tab.page) >= 20
+
+
+def test_chart_labels_never_overlap_in_the_overlaid_diff_charts(tab, tmp_path):
+    from offerlang.review.diff import diff_offers
+    from offerlang.review.html import DiffEntry, diff_page
+
+    base = compile_file(DIFF / "base.offer").payload
+    entries = []
+    for other in sorted(DIFF.glob("*.offer")):
+        new = compile_file(other)
+        if new.ok and other.name != "base.offer":
+            entries.append(DiffEntry(diff_offers(other.name, base, new.payload), base, new.payload))
+    target = tmp_path / "diffs.html"
+    target.write_text(diff_page(entries), encoding="utf-8")
+    load(tab, target)
+    assert _labels_apart_and_inside(tab.page) >= 20

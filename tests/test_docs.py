@@ -57,11 +57,19 @@ def test_example_compiles_to_the_json_shown(source, shown):
 
 
 def test_every_code_is_documented():
-    rows = re.findall(r"^\| ([EWP]\d{3}) \| (\w+) \| (.+?) \|$", LANGUAGE_MD, re.M)
+    anchor = r'(?:<a id="\w+"></a>)?'
+    rows = re.findall(rf"^\| {anchor}([EWP]\d{{3}}) \| (\w+) \| (.+?) \|$", LANGUAGE_MD, re.M)
     assert {code: meaning for code, severity, meaning in rows if severity != "retired"} == CODES
     # Retired codes are listed as retired, and never reused.
     assert {code: meaning for code, severity, meaning in rows if severity == "retired"} == RETIRED
     assert not set(RETIRED) & set(CODES)
+
+
+def test_every_code_has_an_anchor_for_editors():
+    # The language server's codeDescription links to docs/language.md#<code in lower case>.
+    anchors = set(re.findall(r'^\| <a id="(\w+)"></a>([EWP]\d{3}) \|', LANGUAGE_MD, re.M))
+    missing = sorted(code for code in CODES if (code.lower(), code) not in anchors)
+    assert not missing, f'give these rows an anchor, like `| <a id="e202"></a>E202 |`: {missing}'
 
 
 # ---- docs/authoring.md: the `offer fmt` / `offer import` console blocks are real runs ----------
@@ -231,11 +239,25 @@ def test_every_manual_page_is_in_the_readmes_map():
 def test_every_environment_variable_offerlang_reads_is_documented():
     # Names offerlang reads: os.environ.get("NAME") and NAME_ENV = "NAME" constants. A name with
     # a leading underscore is a private test knob, and stays undocumented on purpose.
-    source = "\n".join(p.read_text("utf-8") for p in (ROOT / "offerlang").rglob("*.py"))
+    # The tests, scripts and benchmarks count too: a knob of theirs is either private or documented.
+    folders = ("offerlang", "tests", "scripts", "bench")
+    files = [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
+    source = "\n".join(p.read_text("utf-8") for p in files if p != Path(__file__))
     read = set(re.findall(r'environ(?:\.get)?\(\s*"([A-Z_][A-Z0-9_]*)"', source))
     read |= set(re.findall(r'^\w+_ENV = "([A-Z_][A-Z0-9_]*)"', source, re.M))
+    # The GitHub Action's steps read theirs through one helper, `_env(env, "NAME")`.
+    read |= set(re.findall(r'_env\(env, "([A-Z_][A-Z0-9_]*)"', source))
     documented = (ROOT / "docs" / "configuration.md").read_text("utf-8")
     assert {"OFFERLANG_NO_CACHE", "OFFERLANG_DEBUG", "NO_COLOR", "FASTSPRING_API_USERNAME"} <= read
+    assert {"CI", "_OFFERLANG_TEST_CHROMIUM", "OFFER_TARGET"} <= read
     missing = sorted(name for name in read if not name.startswith("_") and f"`{name}`" not in documented)
     assert not missing
     assert "_OFFERLANG_TEST" not in documented
+
+
+def test_the_readme_shows_an_offer_card():
+    # The front door shows what a reviewer gets (docs/offer-card.png, scripts/card_screenshot.py).
+    readme = (ROOT / "README.md").read_text("utf-8")
+    (alt,) = re.findall(r"!\[([^\]]+)\]\(docs/offer-card\.png\)", readme)
+    assert alt.startswith("An offer card")
+    assert (ROOT / "docs" / "offer-card.png").read_bytes().startswith(b"\x89PNG")

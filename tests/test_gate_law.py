@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from offerlang import compile_source, jsonout
 from offerlang.compiler.schema import schema_errors
-from offerlang.language import INTERVAL_UNITS, QUANTITY_BEHAVIORS, RENEW_MODES
+from offerlang.language import INTERVAL_UNITS, QUANTITY_BEHAVIORS, RENEW_MODES, minor_units
 
 # (sensible values, mistakes)
 CURRENCIES = (["USD", "EUR", "GBP", "JPY", "KRW"], ["usd", "XXY"])
@@ -48,7 +48,7 @@ class Writer:
         return self.draw(st.integers(low if self.strict else low - 1, high))
 
     def amount(self, currency: str) -> str:
-        places = 0 if currency in ("JPY", "KRW") else 2
+        places = minor_units(currency)
         if not self.strict:
             places = self.draw(st.integers(0, 3))
         low = 0 if self.strict else -5

@@ -10,7 +10,7 @@ import pytest
 
 from offerlang import compile_source
 from offerlang.review.explain import explain
-from offerlang.review.html import Chart, Series, Slot, explain_page, offer_card, svg
+from offerlang.review.html import STYLE, Chart, Series, Slot, explain_page, offer_card, svg
 
 from .conftest import ROOT, run
 
@@ -133,6 +133,27 @@ def test_each_currency_has_its_own_axis():
         return min(float(y) for y in re.findall(r'<circle[^>]* cy="([\d.]+)"', picture))
 
     assert top_y("JPY", "59400") == top_y("USD", "9.99")
+
+
+def test_a_long_slot_label_wraps_into_even_lines_and_widens_its_slot():
+    # Merged timeline rows have long names; each wraps between words into as few, even lines
+    # as it can, and the slots grow to the widest line (the browser test checks the result).
+    slots = (Slot(0, 0, False, "at signup (trial)"), Slot(1, 2, False, "after the trial and renewals 1–5"))
+    costs = ((Decimal(0), None), (Decimal("1234567.89"), None))
+    picture = svg(Chart("USD", slots, (Series("offer", costs),), (), ()))
+    assert ">at signup (trial)</text>" in picture
+    assert '>after the trial<tspan x="' in picture and "> and renewals 1–5</tspan>" in picture
+    width = int(re.search(r'<svg[^>]* width="(\d+)"', picture)[1])
+    assert width > 2 * 10 + 2 * 104  # wider than two narrowest slots
+    short = svg(Chart("USD", (Slot(0, 0, False, "at signup"),), (Series("offer", costs[:1]),), (), ()))
+    assert int(re.search(r'<svg[^>]* width="(\d+)"', short)[1]) == 10 + 104 + 10
+
+
+def test_print_resets_every_colour_the_screen_sets():
+    # A colour the dark scheme sets and print does not reset prints light-on-white.
+    screen = set(re.findall(r"(--[a-z]+):", STYLE.split("@media (prefers-color-scheme:dark)")[0]))
+    printed = set(re.findall(r"(--[a-z]+):", STYLE.split("@media print")[1]))
+    assert screen and screen <= printed, sorted(screen - printed)
 
 
 def test_a_timeline_left_to_the_catalog_has_its_table_and_no_empty_chart(capsys):

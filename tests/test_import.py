@@ -162,6 +162,19 @@ def test_malformed_json_is_located(text, where):
             ],
         ),
         ("[]", ["`/`: must be a JSON object"]),
+        # JSON Schema's `$` is the end of the string (ECMA-262), not "before a final newline"
+        # as in Python: a value with one is refused here, not by the offer's checks later (E603).
+        (
+            f'{{"account": "{ACCOUNT}\\n", "items": [{{"product": "p"}}]}}',
+            ["`/account`: an account id is letters, digits, `_` and `-`"],
+        ),
+        (
+            f'{{"account": "{ACCOUNT}", "items": [{{"product": "p\\n"}}]}}',
+            [
+                "`/items/0/product`: a product path is lower-case letters and digits in words "
+                "joined by `-`, e.g. `basic-laptop`"
+            ],
+        ),
     ],
 )
 def test_schema_invalid_payload_gets_a_plain_reason(payload, reasons):

@@ -31,6 +31,18 @@ def test_the_committed_iso_tables_are_what_the_script_makes():
     assert (ROOT / "offerlang" / "iso_names.py").read_text("utf-8") == make_iso.render_names(), (
         "run: python scripts/make_iso.py"
     )
+    assert (ROOT / "offerlang" / "iso_labels.py").read_text("utf-8") == make_iso.render_labels(), (
+        "run: python scripts/make_iso.py"
+    )
+
+
+def test_every_code_has_a_label():
+    from offerlang.iso import CURRENCIES
+    from offerlang.iso_labels import COUNTRY_LABELS, CURRENCY_LABELS, LANGUAGE_LABELS
+
+    assert set(CURRENCY_LABELS) == CURRENCIES
+    assert set(COUNTRY_LABELS) == COUNTRIES
+    assert set(LANGUAGE_LABELS) == LANGUAGES
 
 
 def test_every_name_leads_to_a_code_the_checks_accept():

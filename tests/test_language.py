@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,60 @@ def test_round_half_up_is_exact_beyond_the_default_precision():
     long = Decimal("0." + "4" * 40 + "5")  # 28 digits of context would round it first
     assert round_half_up(long, 40) == Decimal("0." + "4" * 39 + "5")
     assert round_half_up(Decimal("-0.05"), 1) == Decimal("-0.1")
+
+
+# ---- nothing restates a fact ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ("offerlang", "tests", "scripts")
+_DISCOUNT_WORD = r"""discount\w*\(.*\)\s*[!=]=\s*["'](?:percent|amount)["']"""
+_DISCOUNT_CHOICE = r"""["']percent["'] if .* else ["']amount["']"""
+# What a restated fact looks like, where it may not stand, and the files that may say it for
+# another reason; the comment names the fact's one home.
+RESTATED: dict[str, tuple[re.Pattern[str], tuple[str, ...], dict[str, str]]] = {
+    # Minor units: language.minor_units (from iso.ZERO_DECIMAL_CURRENCIES).
+    "a list of zero-decimal currencies": (
+        re.compile(
+            r"""["']JPY["'],\s*["']KRW["']\)|\{\s*["']JPY["'],\s*["']KRW|in ZERO_DECIMAL_CURRENCIES else"""
+        ),
+        CODE,
+        {},
+    ),
+    # The one money rounding rule: language.round_money.
+    "a money rounding of its own": (
+        re.compile(r"\.quantize\(|ROUND_HALF_\w+\)"),
+        CODE,
+        {"offerlang/store/checks.py": "rounds a percent for a message, not money"},
+    ),
+    # The discount kinds: language.DiscountKind (a test may compare output with the word).
+    "a discount kind as a bare string": (
+        re.compile(f"{_DISCOUNT_WORD}|{_DISCOUNT_CHOICE}"),
+        ("offerlang",),
+        {},
+    ),
+    # The contact fields' order: language.CONTACT_FIELDS.
+    "the contact fields' order": (
+        re.compile(r"""\(\s*["']first["'],\s*["']last["'],\s*["']email["'],\s*["']company"""),
+        CODE,
+        {},
+    ),
+    # A law's number of examples: the Hypothesis profile (tests/conftest.py).
+    "a fixed number of examples": (re.compile(r"@settings\([^)]*max_examples"), ("tests",), {}),
+}
+
+
+@pytest.mark.parametrize("fact", sorted(RESTATED))
+def test_no_module_or_test_restates_a_fact(fact):
+    pattern, folders, exempt = RESTATED[fact]
+    homes = {ROOT / "offerlang" / "language.py", ROOT / "offerlang" / "iso.py", Path(__file__)}
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path not in homes and path.relative_to(ROOT).as_posix() not in exempt
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, f"{fact}, restated outside offerlang/language.py:\n" + "\n".join(found)
+    for path in exempt:  # an exemption that no longer applies goes
+        assert pattern.search((ROOT / path).read_text("utf-8")), path

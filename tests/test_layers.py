@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import offerlang
+
 from .conftest import ROOT
 
 PACKAGE = ROOT / "offerlang"
@@ -29,6 +31,7 @@ LAYERS: dict[str, int] = {
     "offerlang.language": 0,
     "offerlang.iso": 0,
     "offerlang.iso_names": 0,
+    "offerlang.iso_labels": 0,  # each ISO code's English name (the language server's hover)
     "offerlang.jsonout": 0,
     "offerlang.text": 0,
     "offerlang.usercache": 0,
@@ -47,7 +50,7 @@ LAYERS: dict[str, int] = {
     "offerlang.store": 2,  # catalog, store config, policy (to come)
     # front ends
     "offerlang.cli": 3,
-    "offerlang.lsp": 3,  # the language server (to come)
+    "offerlang.lsp": 3,  # the language server
     "offerlang.action": 3,  # the GitHub Action's steps: they run the `offer` command
 }
 
@@ -55,6 +58,7 @@ LAYERS: dict[str, int] = {
 PEERS: dict[str, set[str]] = {
     "offerlang.campaign": {"offerlang.send"},  # a campaign sends through the send client
     "offerlang.store": {"offerlang.send"},  # `offer catalog pull` reads through the send client
+    "offerlang.cli": {"offerlang.lsp"},  # `offer lsp` starts the language server
 }
 
 # The root package is the public API: it re-exports the compiler's entry points and the error
@@ -80,7 +84,19 @@ def _resolve(name: str) -> str:
 
 def _imports(module: str) -> list[tuple[int, str]]:
     """(line, imported offerlang module) for every import in `module`, wherever it stands."""
-    tree = ast.parse(MODULES[module].read_text("utf-8"))
+    return _imports_in(MODULES[module].read_text("utf-8"), module)
+
+
+def _from_root(name: str) -> str:
+    """A name taken from the root package is the module that defines it: `from offerlang import
+    compile_source` imports the compiler as much as `from offerlang.compiler.pipeline import
+    compile_source` does. `__version__` and other names of the root's own are the root."""
+    exported = offerlang._EXPORTS.get(name)
+    return _resolve(f"{ROOT_MODULE}.{exported}") if exported else ROOT_MODULE
+
+
+def _imports_in(source: str, module: str) -> list[tuple[int, str]]:
+    tree = ast.parse(source)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -90,8 +106,18 @@ def _imports(module: str) -> list[tuple[int, str]]:
             base = node.module or ""
             if base.split(".")[0] != "offerlang":
                 continue
+            if base == ROOT_MODULE:
+                found += [(node.lineno, _from_root(a.name)) for a in node.names]
+                continue
             # `from offerlang.compiler import nodes` imports a module; `from x import name` its module.
             found += [(node.lineno, _resolve(f"{base}.{a.name}")) for a in node.names]
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == ROOT_MODULE
+        ):
+            # `import offerlang` then `offerlang.compile_file(...)`: the same import, spelt later.
+            found.append((node.lineno, _from_root(node.attr)))
     return found
 
 
@@ -157,3 +183,10 @@ def test_the_layer_check_catches_an_import_that_points_up():
     assert _allowed("offerlang.lsp.server", "offerlang.compiler.pipeline")
     assert _allowed("offerlang.compiler.targets.v2", "offerlang.language")
     assert _allowed("offerlang.campaign.runner", "offerlang.send.client")
+    # The root package re-exports the compiler: importing it from there is importing the compiler.
+    for source in ("from offerlang import compile_source", "import offerlang\nofferlang.compile_source('')"):
+        ((_, imported),) = [i for i in _imports_in(source, "offerlang.language") if i[1] != ROOT_MODULE]
+        assert imported == "offerlang.compiler.pipeline"
+        assert not _allowed("offerlang.language", imported)
+    assert _imports_in("from offerlang import __version__", "offerlang.language") == [(1, ROOT_MODULE)]
+    assert _allowed("offerlang.language", ROOT_MODULE)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -197,3 +198,106 @@ def test_a_port_in_use_or_a_missing_path_is_a_usage_error(tmp_path, capsys):
     assert code == 2 and f"cannot serve on 127.0.0.1:{port}" in err
     code, _, err = run(capsys, "preview", str(tmp_path / "nope"))
     assert code == 2 and "no such file or directory" in err
+
+
+V2_ONLY = "account abCdE1FGH2Hij3KLMnOpqR\nlocale de\n\nitem prime-sub {\n  price USD 9.99\n}\n"
+
+
+def test_a_v2_offer_is_previewed_for_v2(tmp_path):
+    # `locale` is a Sessions v2 statement: on v1 (the default) the file does not compile.
+    (tmp_path / "v2.offer").write_text(V2_ONLY)
+    with PreviewServer(tmp_path) as v1:
+        assert "E510" in get(v1, "/body", f"127.0.0.1:{v1.port}")[1]
+    with PreviewServer(tmp_path, target="v2") as v2:
+        body = get(v2, "/body", f"127.0.0.1:{v2.port}")[1]
+    assert "does not compile" not in body and "locale" in body and "9.99" in body
+
+
+def test_offer_preview_takes_target(tmp_path):
+    (tmp_path / "v2.offer").write_text(V2_ONLY)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from offerlang.cli import entry; entry()",
+            "preview",
+            "--target",
+            "v2",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        conn.request("GET", "/body", headers={"Host": f"127.0.0.1:{port}"})
+        body = conn.getresponse().read().decode()
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=TIMEOUT)
+    assert "does not compile" not in body and "9.99" in body
+
+
+# ---- the watcher's cost ----------------------------------------------------------------------
+
+
+def test_hidden_folders_and_node_modules_are_never_looked_into(tmp_path, monkeypatch):
+    # A repository's .git, .venv and node_modules hold thousands of files and no offer: they
+    # are left out before the walk descends into them, not listed and then dropped.
+    for folder in ("offers/deep", ".venv/lib", ".git/objects", "node_modules/pkg", "offers/.cache"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.offer").write_text(OFFER)
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        listed.append(os.path.relpath(path, tmp_path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert [p.relative_to(tmp_path).as_posix() for p in offer_paths(tmp_path)] == ["offers/deep/x.offer"]
+    assert sorted(listed) == [".", "offers", "offers/deep"]
+
+
+def test_the_watcher_rests_while_nobody_looks_or_nothing_changes(tmp_path):
+    from offerlang.review import preview
+
+    (tmp_path / "a.offer").write_text(OFFER)
+    server = PreviewServer(tmp_path, interval=0.1)  # not started: the schedule alone
+    now = time.monotonic()
+    assert server.next_interval(now) == preview.ALONE_IDLE  # no page open
+    server.watched(True)
+    assert server.next_interval(now) == 0.1  # someone looks: every save shows at once
+    assert server.next_interval(now + preview.IDLE_AFTER + 1) == preview.WATCHED_IDLE
+    (tmp_path / "a.offer").write_text(OFFER.replace("9.99", "7.99"))
+    later = time.monotonic()
+    assert server.check() and server.next_interval(later) == 0.1  # a save: quick again
+    server.watched(False)
+    assert server.next_interval(later) == preview.ALONE_IDLE
+    assert preview.RECENT > preview.ALONE_IDLE + 2  # a second save in a coarse tick is still hashed
+    server.httpd.server_close()
+
+
+def test_a_page_opened_while_the_watcher_rests_is_current(tmp_path):
+    offer = tmp_path / "a.offer"
+    offer.write_text(OFFER)
+    with PreviewServer(tmp_path, interval=3600) as server:  # the watcher never looks by itself
+        offer.write_text(OFFER.replace("9.99", "7.77"))
+        status, page = get(server, "/", f"127.0.0.1:{server.port}")
+    assert status == 200 and "7.77" in page and 'data-version="2"' in page
+
+
+def test_opening_a_page_wakes_a_resting_watcher(tmp_path, monkeypatch):
+    from offerlang.review import preview
+
+    monkeypatch.setattr(preview, "ALONE_IDLE", 3600.0)  # with no page open it would not look again
+    offer = tmp_path / "a.offer"
+    offer.write_text(OFFER)
+    with PreviewServer(tmp_path) as server:
+        offer.write_text(OFFER.replace("9.99", "7.77"))
+        stream = events(server)
+        assert next(stream) == "1"
+        assert next(stream) == "2"  # the opening woke the watcher, which saw the save

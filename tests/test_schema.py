@@ -143,6 +143,23 @@ BROKEN = [
     ("empty tags", lambda p: p.update(tags={}), "/tags"),
     ("empty attributes", lambda p: p["items"][0].update(attributes={}), "/items/0/attributes"),
     ("empty pricing", lambda p: p["items"][0].update(pricing={}), "/items/0/pricing"),
+    # `$` in a schema pattern is the end of the string (ECMA-262): no final newline slips past.
+    ("account with a final newline", lambda p: p.update(account=ACCOUNT + "\n"), "/account"),
+    (
+        "product with a final newline",
+        lambda p: p["items"][0].update(product="prime-sub\n"),
+        "/items/0/product",
+    ),
+    (
+        "lookup with a final newline",
+        lambda p: (p.pop("account"), p.update(lookup={"custom": "abcd\n"})),
+        "/lookup/custom",
+    ),
+    (
+        "tier with a final newline",
+        _pricing(quantityDiscounts={"1\n": 10}),
+        "/items/0/pricing/quantityDiscounts",
+    ),
 ]
 
 
@@ -193,3 +210,61 @@ def _keywords() -> set[str]:
         for t in lark_parser().terminals
         if t.pattern.type == "str" and re.fullmatch(r"[a-z]+", t.pattern.value)
     }
+
+
+def _patterns(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield node["pattern"]
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+@pytest.mark.parametrize("target", ["v1", "v2"])
+def test_every_schema_pattern_is_ecma_262_not_python_only(target):
+    # JSON Schema patterns are ECMA-262: Python's named groups `(?P<name>…)` make other
+    # validators (ajv, editors) reject the whole schema.
+    from offerlang.compiler.schema import schema_document
+
+    for pattern in _patterns(schema_document(target)):
+        assert "(?P<" not in pattern and "(?P=" not in pattern, pattern
+
+
+@pytest.mark.parametrize("target", ["v1", "v2"])
+def test_every_schema_pattern_ends_at_the_end_of_the_string(target):
+    # Each pattern of both schemas, as the gate reads it: a value it accepts is refused with a
+    # final newline (Python's `$` would take it; ECMA-262's, which JSON Schema means, does not).
+    from hypothesis import Phase, find, settings
+    from hypothesis import strategies as st
+
+    from offerlang.compiler.schema import ecma_regex, schema_document
+
+    patterns = sorted(set(_patterns(schema_document(target))))
+    assert len(patterns) >= 4
+    for pattern in patterns:
+        assert pattern.startswith("^") and pattern.endswith("$"), pattern
+        # Any one value the pattern accepts (the first found, not shrunk: shrinking is slow).
+        once = settings(database=None, phases=[Phase.generate])
+        value = find(st.from_regex(pattern, fullmatch=True), lambda v: True, settings=once)
+        assert ecma_regex(pattern).search(value), (pattern, value)
+        assert not ecma_regex(pattern).search(value + "\n"), (pattern, value)
+        assert ecma_regex(pattern).pattern.endswith(r"\Z")
+
+
+def test_the_v2_gate_refuses_a_final_newline():
+    from offerlang import compile_source
+
+    payload = compile_source(f"account {ACCOUNT}\n\nitem prime-sub\n", target="v2").payload
+    assert schema_errors(payload, "v2") == []
+    payload["customer"]["accountId"] += "\n"
+    assert [p for p, _ in schema_errors(payload, "v2")] == ["/customer/accountId"]
+
+
+def test_a_dollar_in_a_class_or_escaped_is_a_dollar():
+    from offerlang.compiler.schema import ecma_regex
+
+    assert ecma_regex(r"^[$]\$x$").pattern == r"^[$]\$x\Z"
+    assert ecma_regex(r"^a$|^b$").search("b") and not ecma_regex(r"^a$|^b$").search("a\n")

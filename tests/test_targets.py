@@ -344,7 +344,7 @@ def v2_offers(draw) -> str:
     return V2Writer(draw, strict=draw(st.booleans())).offer()
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(v2_offers())
 def test_the_v2_schema_gate_is_never_reached_by_an_offer_the_v2_checks_accept(source):
     result = compile_source(source, "generated.offer", target="v2")

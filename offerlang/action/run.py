@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,8 @@ from typing import Any
 
 from offerlang import files
 from offerlang.action.github import ApiError, GitHub, ReadOnly
+from offerlang.compiler.diagnostic_output import escape_github
+from offerlang.language import TARGETS
 
 # The sticky comment is the one that holds this marker (and was written by a bot): updated in
 # place on every push, never a second one.
@@ -60,10 +63,55 @@ def _work(env: Mapping[str, str]) -> Path:
     return work
 
 
-def _offer(args: Sequence[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
-    """`offer ARGS` with the same Python (the one the Action installed offerlang into)."""
+def _offer(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """`offer ARGS` with the same Python (the one the Action installed offerlang into), its
+    output captured: it is the pull request's text, shown only through `_quoted`."""
     cmd = [sys.executable, "-c", "from offerlang.cli import entry; entry()", *args]
-    return subprocess.run(cmd, capture_output=capture, text=True, check=False)
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+# The runner reads every line of a step's output (standard output and error alike) as a
+# possible workflow command: `::error …`, `::add-mask::`, `::stop-commands::` … File names,
+# offer values and compiler messages are the pull request's to choose (a file named
+# `::error title=pwned::x.offer`), so none of them reaches the log but between
+# `::stop-commands::TOKEN` and `::TOKEN::`, with a TOKEN the pull request cannot know.
+def _quoted(text: str) -> None:
+    """`text` shown in the log as text, never read as a workflow command."""
+    if not text:
+        return
+    token = secrets.token_hex(16)
+    # The resuming line must start a line of its own, or it would be text inside the window.
+    end = "" if text.endswith("\n") else "\n"
+    sys.stdout.write(f"::stop-commands::{token}\n{text}{end}::{token}::\n")
+    sys.stdout.flush()
+
+
+def _command(name: str, message: str) -> None:
+    """A workflow command of ours, its message (which may quote the pull request) kept to the
+    one line the runner reads as its data."""
+    print(f"::{name}::{escape_github(message)}", flush=True)
+
+
+# An annotation as `offer check --format github` writes it: every property escaped (no raw `:`,
+# `,` or line break in a file name), so the whole line is one command and its message is data.
+_ANNOTATION = re.compile(
+    r"::(?:error|warning) file=[^:,\r\n]*"
+    r"(?:,line=\d+,col=\d+,endLine=\d+,endColumn=\d+)?,title=[A-Z]\d{3}::[^\r\n]*"
+)
+
+
+def _annotate(done: subprocess.CompletedProcess[str]) -> None:
+    """`offer check --format github`'s annotations to the runner, which puts them on the pull
+    request's files; anything else it printed (standard error, a line not of that form), quoted."""
+    ours: list[str] = []
+    other: list[str] = []
+    lines = done.stdout.split("\n")  # as the runner splits, not at every break str.splitlines knows
+    for n, line in enumerate(lines):
+        if line or n + 1 < len(lines):
+            (ours if _ANNOTATION.fullmatch(line) else other).append(line + "\n")
+    sys.stdout.write("".join(ours))
+    sys.stdout.flush()
+    _quoted("".join(other) + done.stderr)
 
 
 def _git(*args: str) -> subprocess.CompletedProcess[str]:
@@ -93,7 +141,7 @@ def _ensure_commit(sha: str) -> bool:
         return True
     fetched = _git("fetch", "--no-tags", "--depth=1", "origin", sha)
     if fetched.returncode != 0:
-        print(f"::error::could not fetch the pull request's base commit {sha}: {fetched.stderr.strip()}")
+        _command("error", f"could not fetch the pull request's base commit {sha}: {fetched.stderr.strip()}")
         return False
     return True
 
@@ -101,19 +149,29 @@ def _ensure_commit(sha: str) -> bool:
 def review(env: Mapping[str, str] = os.environ) -> int:
     fail_on = _env(env, "OFFER_FAIL_ON", "error")
     if fail_on not in ("error", "warning"):
-        print(f"::error::input fail-on must be error or warning, not {fail_on!r}")
+        _command("error", f"input fail-on must be error or warning, not {fail_on!r}")
         return 2
+    target = _env(env, "OFFER_TARGET").lower()
+    if target and target not in TARGETS:
+        _command("error", f"input target must be {' or '.join(TARGETS)} (or empty), not {target!r}")
+        return 2
+    # Empty: each command's own default (the repository config's target, else v1).
+    targeted = ["--target", target] if target else []
     paths = _paths(env)
     work = _work(env)
 
     print("::group::offer fmt --check", flush=True)
-    fmt = _offer(["fmt", "--check", *paths]).returncode
+    formatted = _offer(["fmt", "--check", "--", *paths])
+    _quoted(formatted.stdout + formatted.stderr)  # the names of the files it would change
     print("::endgroup::", flush=True)
+    fmt = formatted.returncode
     if fmt == 1:
-        print(f"::error::offer files are not in the canonical layout: run `offer fmt {' '.join(paths)}`")
+        _command("error", f"offer files are not in the canonical layout: run `offer fmt {' '.join(paths)}`")
 
-    # Annotations on the pull request's files; printed straight to the log, where GitHub reads them.
-    check = _offer(["check", "--format", "github", "--fail-on", fail_on, *paths]).returncode
+    # Annotations on the pull request's files, for the runner to read; nothing else.
+    checked = _offer(["check", "--format", "github", "--fail-on", fail_on, *targeted, "--", *paths])
+    _annotate(checked)
+    check = checked.returncode
 
     pr = _event(env).get("pull_request") or {}
     number = pr.get("number") if isinstance(pr.get("number"), int) else None
@@ -124,17 +182,18 @@ def review(env: Mapping[str, str] = os.environ) -> int:
     elif not _ensure_commit(base):
         state.diff = 2
     else:
-        state = _diff(state, base, paths, work)
+        state = _diff(state, base, targeted, paths, work)
     files.write_text(work / STATE, json.dumps(asdict(state)))
     _output(env, changed=str(state.changed).lower(), card=state.card or "")
     return 0
 
 
-def _diff(state: State, base: str, paths: list[str], work: Path) -> State:
-    found = _offer(["diff", "--base", base, "--format", "json", *paths], capture=True)
-    sys.stderr.write(found.stderr)  # an offer that does not compile, as offer check shows it
+def _diff(state: State, base: str, options: list[str], paths: list[str], work: Path) -> State:
+    """`options`: what every diff takes besides its format (`--target v2`)."""
+    found = _offer(["diff", "--base", base, "--format", "json", *options, "--", *paths])
+    _quoted(found.stderr)  # an offer that does not compile, as offer check shows it
     if found.returncode not in (0, 1) or not found.stdout:
-        print(f"::error::offer diff --base {base} failed: {found.stderr.strip()}")
+        _command("error", f"offer diff --base {base} failed: {found.stderr.strip()}")
         state.diff = found.returncode or 2
         return state
     doc = json.loads(found.stdout)
@@ -143,10 +202,16 @@ def _diff(state: State, base: str, paths: list[str], work: Path) -> State:
     state.invalid = any(o["status"] == "invalid" for o in doc["offers"])
     if not state.worth_a_comment:
         return state
-    markdown = _offer(["diff", "--base", base, "--format", "markdown", *paths], capture=True).stdout
+    markdown = _offer(["diff", "--base", base, "--format", "markdown", *options, "--", *paths]).stdout
     files.write_text(work / DIFF_MD, markdown)
-    card = _offer(["diff", "--base", base, "--format", "html", *paths], capture=True).stdout
-    files.write_text(work / CARD, card)
+    card = _offer(["diff", "--base", base, "--format", "html", *options, "--", *paths])
+    if card.returncode not in (0, 1) or not card.stdout:
+        # The comment goes out without its link: an empty file uploaded as the card would be
+        # worse than none.
+        _quoted(card.stderr)
+        _command("warning", "the offer card could not be made: the comment has no link to it")
+        return state
+    files.write_text(work / CARD, card.stdout)
     state.card = str(work / CARD)
     return state
 
@@ -195,7 +260,8 @@ def comment(env: Mapping[str, str] = os.environ) -> int:
     body = None
     if state.worth_a_comment:
         markdown = (work / DIFF_MD).read_text(encoding="utf-8")
-        body = comment_body(markdown, _env(env, "OFFER_CARD_URL"), state)
+        # No card made, no link (the upload step was skipped; its URL, if any, is stale).
+        body = comment_body(markdown, _env(env, "OFFER_CARD_URL") if state.card else "", state)
     wanted = _env(env, "OFFER_COMMENT", "on").lower()
     if wanted in ("off", "false", "no", "0"):
         if body:
@@ -222,7 +288,9 @@ def comment(env: Mapping[str, str] = os.environ) -> int:
             _summary(env, body)
         return 0
     except ApiError as exc:
-        print(f"::warning::could not comment on the pull request ({exc}): the review is in the job summary")
+        _command(
+            "warning", f"could not comment on the pull request ({exc}): the review is in the job summary"
+        )
         if body:
             _summary(env, body)
         return 0

@@ -35,11 +35,13 @@ from offerlang.compiler.diagnostics import Diagnostic, error, warning
 from offerlang.compiler.pipeline import compile_source
 from offerlang.compiler.targets.v2 import CONTACT_FIELDS_V2, DESCRIPTION_KINDS
 from offerlang.language import (
+    CONTACT_FIELDS,
     LOCALE,
     V2_INTERVAL_UNITS,
     V2_PAYMENT_METHODS,
     V2_QUANTITY_BEHAVIORS,
     V2_UNSUPPORTED_FIELDS,
+    DiscountKind,
 )
 from offerlang.text import ordinal
 
@@ -336,7 +338,7 @@ class _V2Builder(Builder):
                 )
             tiers[minimum] = i
             percent = "percentDiscount" in d
-            kinds.add("percent" if percent else "amount")
+            kinds.add(DiscountKind.PERCENT if percent else DiscountKind.AMOUNT)
             if len(kinds) > 1:
                 raise Inexpressible(
                     dptr,
@@ -358,7 +360,6 @@ class _V2Builder(Builder):
         return out
 
 
-# The offer's contact field order (first, last, email, company, phone), with each v2 name.
-_OFFER_ORDER = tuple(
-    sorted(CONTACT_FIELDS_V2, key=lambda f: ("first", "last", "email", "company", "phone").index(f[0]))
-)
+# The v2 contact fields in the order an offer writes its contact's (language.CONTACT_FIELDS:
+# first, last, email, company, phone), each with its v2 name.
+_OFFER_ORDER = tuple(sorted(CONTACT_FIELDS_V2, key=lambda f: CONTACT_FIELDS.index(f[0])))

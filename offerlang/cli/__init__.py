@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_cmd", "Write offer source for a Sessions v1 or v2 JSON payload."),
     "migrate": ("migrate_cmd", "Report what offers would lose moving to Sessions v2."),
     "catalog": ("catalog_cmd", "Pull the store's catalog snapshot (offer catalog pull)."),
+    "lsp": ("lsp_cmd", "Run the language server for editors (needs offerlang[lsp])."),
 }
 
 EPILOG = """\b

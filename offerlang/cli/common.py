@@ -106,6 +106,21 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise _unwritable(path, exc) from None
 
 
+def unified_diff(before: str, after: str, path: str) -> str:
+    """What `--diff` prints: a unified diff of a file's text before and after a rewrite."""
+    import difflib
+    import re
+
+    # Only `\n` ends a line in an offer; str.splitlines would also split at \x0c, \x1c, \u2028...
+    def lines(text: str) -> list[str]:
+        return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+    out = []
+    for line in difflib.unified_diff(lines(before), lines(after), path, path):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 def _unwritable(path: str | Path, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot be written ({exc.strerror or exc})")
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 
 import click
 
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source
+from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source, unified_diff
 from offerlang.compiler.pipeline import CompileResult
 from offerlang.text import plural
 
@@ -63,7 +61,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
         changed.append(src.path)
         if diff:
             before = ("\ufeff" if src.bom else "") + (src.text or "")
-            click.echo(_unified_diff(before, formatted, src.path), nl=False)
+            click.echo(unified_diff(before, formatted, src.path), nl=False)
         if check:
             click.echo(src.path)
         if not (check or diff):
@@ -100,18 +98,6 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
     if failed or (changed and (check or diff)):
         return EXIT_INVALID
     return EXIT_OK
-
-
-def _lines(text: str) -> list[str]:
-    # Only `\n` ends a line in an offer; str.splitlines would also split at \x0c, \x1c, \u2028...
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
-
-
-def _unified_diff(before: str, after: str, path: str) -> str:
-    out = []
-    for line in difflib.unified_diff(_lines(before), _lines(after), path, path):
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
 
 
 def _summary(total: int, changed: int, failed: int, *, dry_run: bool) -> str:

@@ -11,6 +11,7 @@ import click
 from offerlang.cli import EXIT_OK
 from offerlang.cli.common import InputError
 from offerlang.cli.storeopts import make_stores, store_options
+from offerlang.cli.targeting import resolve_target, target_option
 
 
 def _stop_on_signals() -> None:
@@ -35,11 +36,14 @@ def _stop_on_signals() -> None:
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
 @store_options
-def command(path: str, port: int, open_browser: bool, catalog: str | None, isolated: bool) -> int:
+@target_option
+def command(
+    path: str, port: int, open_browser: bool, catalog: str | None, isolated: bool, target_flag: str | None
+) -> int:
     """Serve the offer card of PATH (an offer file, or every *.offer under a folder; default:
     the current one) on http://127.0.0.1:PORT, and update the page whenever an offer file is
-    saved. A file that does not compile shows its problems instead of its card until it is
-    fixed.
+    saved. A file that does not compile (for --target) shows its problems instead of its card
+    until it is fixed.
 
     Only this computer can see it (loopback only, and only under its own address). Ctrl-C
     stops it.
@@ -50,7 +54,12 @@ def command(path: str, port: int, open_browser: bool, catalog: str | None, isola
     if not root.exists():
         raise InputError(f"{path}: no such file or directory")
     make_stores(catalog, isolated)  # a --catalog that is not a file is a usage error now
-    server = PreviewServer(root, port, stores=lambda: make_stores(catalog, isolated))
+    server = PreviewServer(
+        root,
+        port,
+        stores=lambda: make_stores(catalog, isolated),
+        target=resolve_target(target_flag, (path,), isolated=isolated),
+    )
     try:
         server.start()
     except OSError as exc:

@@ -15,9 +15,11 @@ from decimal import Decimal
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import (
     Diagnostic,
+    Suggestion,
     did_you_mean,
     did_you_mean_hint,
     error,
+    suggest,
     warning,
 )
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
@@ -290,7 +292,9 @@ class Checker:
                     "E205",
                     f"amounts cannot be negative: `{num.text}`",
                     num.span,
-                    f"remove the `-`: write `{num.text.removeprefix('-')}`",
+                    Suggestion(
+                        f"remove the `-`: write `{num.text.removeprefix('-')}`", num.text.removeprefix("-")
+                    ),
                 )
             )
             return
@@ -314,7 +318,7 @@ class Checker:
                 msg = f"`{num.text}` has more than {allowed} decimals; FastSpring reads {currency} "
                 msg += f"to {allowed} decimals"
             rounded = round_money(v, currency)
-            hint = f"write it rounded: `{rounded}`"
+            hint = Suggestion(f"write it rounded: `{rounded}`", str(rounded))
             self.out.append(error("E206", msg, num.span, hint))
 
     def _ref(self, ref: n.ParamRef, expected: str | None = None) -> None:
@@ -635,7 +639,7 @@ class Checker:
                         "E213",
                         f"`billed {unit}` does not say the billing interval as FastSpring takes it",
                         c.span,
-                        f"write `billed every {plural(count, base)}{tail}`",
+                        _write(f"billed every {plural(count, base)}{tail}"),
                     )
                 )
                 return
@@ -673,7 +677,7 @@ class Checker:
                     "E213",
                     "the billing interval needs a length",
                     c.span,
-                    f"write `billed every {plural(per, base)}{tail}`",
+                    _write(f"billed every {plural(per, base)}{tail}"),
                 )
             )
             return
@@ -841,15 +845,16 @@ def code_hint(value: str, codes: frozenset[str], what: str, example: str) -> str
     key = name_key(value)
     meant = CODE_MISTAKES.get(key) or CODE_MISTAKES.get(value.lower()) or names.get(key)
     if meant in codes:
-        return f"did you mean `{meant}`?"
+        return suggest(meant)
     tag = LANGUAGE_TAG.fullmatch(value) if codes is LANGUAGES else None
     if tag is not None:
         base = tag.group(1).lower()
         base = base if base in codes else names.get(base, "")
         if base in codes:
-            return (
+            return Suggestion(
                 f"did you mean `{base}`? FastSpring takes the language alone (ISO 639-1); "
-                "a region goes in `country`"
+                "a region goes in `country`",
+                base,
             )
     return did_you_mean_hint(value, codes, f"use the {what}, e.g. `{example}`")
 
@@ -875,8 +880,13 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
         "E217",
         f"`{product}` is not a product path: lower-case letters, digits and `-` only",
         span,
-        f"did you mean `{suggestion}`?" if suggestion else None,
+        suggest(suggestion) if suggestion else None,
     )
+
+
+def _write(statement: str) -> Suggestion:
+    """ "write `…`": a hint that rewrites the whole statement the diagnostic points at."""
+    return Suggestion(f"write `{statement}`", statement)
 
 
 def home_block(word: str, block: str) -> str | None:

@@ -160,7 +160,9 @@ def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def _gh_escape(value: str, prop: bool = False) -> str:
+def escape_github(value: str, prop: bool = False) -> str:
+    """`value` as the data (or, with `prop`, a property) of a GitHub workflow command: one line,
+    and in a property no `:` or `,` that would end it early."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         value = value.replace(":", "%3A").replace(",", "%2C")
@@ -172,7 +174,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
     out = []
     for d in diags:
         kind = "error" if d.severity is Severity.ERROR else "warning"
-        props = [f"file={_gh_escape(d.path or '', True)}"]
+        props = [f"file={escape_github(d.path or '', True)}"]
         if d.span is not None:
             props += [
                 f"line={d.span.line}",
@@ -180,7 +182,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
                 f"endLine={d.span.end_line}",
                 f"endColumn={d.span.end_column}",
             ]
-        props.append(f"title={_gh_escape(d.code, True)}")
+        props.append(f"title={escape_github(d.code, True)}")
         message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
-        out.append(f"::{kind} {','.join(props)}::{_gh_escape(message)}")
+        out.append(f"::{kind} {','.join(props)}::{escape_github(message)}")
     return "\n".join(out) + ("\n" if out else "")

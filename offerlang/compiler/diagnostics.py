@@ -16,6 +16,54 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+class Suggestion(str):
+    """A hint that proposes text to put where the diagnostic points ("did you mean `EUR`?").
+
+    It reads as the hint string everywhere a hint is shown; a Diagnostic built with one also
+    carries the replacement as a Fix, so an editor's quick fix and `offer check --fix` apply
+    exactly what the hint says, with no call site doing anything more than giving the hint.
+    """
+
+    replacement: str
+    # The word the hint replaces, when the diagnostic's span may hold more than that word (a
+    # did-you-mean on a whole line, a key in a TOML file): the fix is then made only where the
+    # span is exactly the word, or the word in quotes (the quotes are kept).
+    word: str | None
+
+    def __new__(cls, text: str, replacement: str, word: str | None = None) -> Suggestion:
+        self = super().__new__(cls, text)
+        self.replacement = replacement
+        self.word = word
+        return self
+
+
+def suggest(replacement: str, word: str | None = None) -> Suggestion:
+    """The one wording of a "did you mean" hint, with its replacement attached."""
+    return Suggestion(f"did you mean `{replacement}`?", replacement, word)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text at `span` (one line, columns as in every Span) with `new_text`."""
+
+    span: Span
+    new_text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"span": _span_dict(self.span), "new_text": self.new_text}
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A change that resolves a diagnostic: a title for a menu, and its edits."""
+
+    title: str
+    edits: tuple[Edit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "edits": [e.to_dict() for e in self.edits]}
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
@@ -24,6 +72,14 @@ class Diagnostic:
     span: Span | None
     hint: str | None = None
     path: str | None = None
+    # Derived from a Suggestion hint unless given; an empty tuple when there is nothing to apply.
+    fixes: tuple[Fix, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.fixes and isinstance(self.hint, Suggestion):
+            fix = replacement_fix(self.span, self.hint.replacement, self.hint.word)
+            if fix is not None:
+                object.__setattr__(self, "fixes", (fix,))
 
     @property
     def is_error(self) -> bool:
@@ -41,15 +97,39 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
             "hint": self.hint,
-            "span": None
-            if span is None
-            else {
-                "line": span.line,
-                "column": span.column,
-                "end_line": span.end_line,
-                "end_column": span.end_column,
-            },
+            "span": None if span is None else _span_dict(span),
+            "fixes": [f.to_dict() for f in self.fixes],
         }
+
+
+def replacement_fix(span: Span | None, replacement: str, word: str | None = None) -> Fix | None:
+    """A fix that writes `replacement` over `span`; None where a span cannot take it: none, or
+    over several lines (a suggestion replaces a word or a statement on one line), or empty, or
+    (when the replaced `word` is known) wider than that word and its quotes."""
+    if span is None or span.end_line != span.line or span.end_column <= span.column:
+        return None
+    if word is not None:
+        width = span.end_column - span.column
+        if width == len(word) + 2:  # the word in quotes: replace inside them
+            span = replace(
+                span,
+                column=span.column + 1,
+                end_column=span.end_column - 1,
+                start=span.start + 1 if span.start else 0,
+                end=span.end - 1 if span.end else 0,
+            )
+        elif width != len(word):
+            return None
+    return Fix(f"Replace with `{replacement}`", (Edit(span, replacement),))
+
+
+def _span_dict(span: Span) -> dict[str, int]:
+    return {
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
 
 
 def error(code: str, message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
@@ -125,9 +205,10 @@ def _distance(a: str, b: str) -> int:
 def did_you_mean_hint(
     word: str, choices: Iterable[str], fallback: str | None = None, *, fold_case: bool = True
 ) -> str | None:
-    """The "did you mean `x`?" hint for a mistyped word, or `fallback` when nothing is close."""
+    """The "did you mean `x`?" hint for a mistyped word, or `fallback` when nothing is close.
+    The hint is a Suggestion: a diagnostic given it offers the guess as a fix of its span."""
     guess = did_you_mean(word, choices, fold_case=fold_case)
-    return f"did you mean `{guess}`?" if guess else fallback
+    return suggest(guess, word) if guess else fallback
 
 
 # Every code the tool can report, with a one-line title. docs/language.md lists the same table;

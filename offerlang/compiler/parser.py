@@ -25,7 +25,7 @@ from lark.tree import Meta
 
 from offerlang import usercache
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, warning
+from offerlang.compiler.diagnostics import Diagnostic, Suggestion, did_you_mean_hint, error, suggest, warning
 from offerlang.iso import CURRENCIES
 from offerlang.language import (
     DECIMAL_COMMA,
@@ -244,6 +244,10 @@ def _code_only(text: str) -> str:
     """The text with strings and comments blanked out (same length), so braces and commas
     inside them are not taken for syntax."""
     return _COMMENT_OR_STRING.sub(lambda m: " " * len(m.group()), text)
+
+
+# Public for the language server, which scans half-typed text for braces and `$references`.
+code_only = _code_only
 
 
 def _open_braces(code: str) -> list[int]:
@@ -590,7 +594,7 @@ def _split_word(text: str, pos: int, line: int, col: int) -> Diagnostic | None:
     hint = (
         did_you_mean_hint(word, _keywords_in(expected))
         or did_you_mean_hint(word, _statement_keywords(text, line))
-        or (f"did you mean `{read}`?" if read in _keywords_in(expected) else None)
+        or (suggest(read) if read in _keywords_in(expected) else None)
     )
     return error("E102", f"unexpected `{word}`; expected {or_list(_expected_words(expected))}", span, hint)
 
@@ -752,7 +756,7 @@ def _escape_warnings(offer: n.Offer, text: str) -> list[Diagnostic]:
                 "W307",
                 f"`{escape}` in this value is {name}, not a backslash and `{escape[1]}`",
                 n.Span(line, col, line, col + 2, offset, offset + 2),
-                f"did you mean a backslash? write `\\\\`: {fixed}",
+                Suggestion(f"did you mean a backslash? write `\\\\`: {fixed}", "\\" + escape),
             )
         )
     return out

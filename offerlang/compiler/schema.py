@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +51,46 @@ def schema_document(target: str = "v1") -> dict[str, Any]:
 def _validator(target: str = "v1") -> Validator:
     import jsonschema  # heavy: only imported when something is validated
 
-    cls = jsonschema.Draft202012Validator
-    return cls(schema_document(target), format_checker=cls.FORMAT_CHECKER)
+    base = jsonschema.Draft202012Validator
+    cls = jsonschema.validators.extend(base, {"pattern": _ecma_pattern})  # type: ignore[no-untyped-call, unused-ignore]
+    validator: Validator = cls(schema_document(target), format_checker=base.FORMAT_CHECKER)
+    return validator
+
+
+def _ecma_pattern(
+    validator: Validator, pattern: str, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """JSON Schema's `pattern` as the specification reads it (ECMA-262), not as Python's `re`
+    does: jsonschema searches with `re.search`, where `$` also matches before a final newline,
+    so `"abCdE1FGH2Hij3KLMnOpqR\\n"` would pass `^[A-Za-z0-9_-]+$` and reach the checks as an
+    account id. In ECMA-262 `$` is the end of the string; `ecma_regex` says so to Python."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema (ECMA-262) pattern compiled for Python: each `$` that is an anchor (not
+    escaped, not in a character class) becomes `\\Z`, the end of the string and nothing else."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "$":
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return re.compile("".join(out))
 
 
 def violations(payload: Any, target: str = "v1") -> list[ValidationError]:
@@ -103,6 +143,11 @@ def validate(payload: Any, pointers: dict[str, Span], target: str = "v1") -> lis
     return diags
 
 
+# How our validator reads a schema beyond jsonschema's release (ECMA-262 `$`): a change here
+# must not let a verdict from before it stand.
+_VALIDATOR = "pattern: ECMA-262 end anchor"
+
+
 def _verdict_marker(payload: Any, target: str = "v1") -> Path | None:
     """An empty file named for what was validated; only its existence is ever read."""
     directory = usercache.subdir("verdicts")
@@ -111,7 +156,8 @@ def _verdict_marker(payload: Any, target: str = "v1") -> Path | None:
     import hashlib
 
     digest = hashlib.sha256()
-    for part in (__version__, _jsonschema_release(), schema_text(target), jsonout.dumps(payload, None)):
+    validated = (__version__, _VALIDATOR, _jsonschema_release(), schema_text(target))
+    for part in (*validated, jsonout.dumps(payload, None)):
         digest.update(part.encode())
         digest.update(b"\0")
     return directory / digest.hexdigest()

@@ -33,13 +33,17 @@ def md_text(text: str) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", text)
 
 
-# GitHub turns `@name` into a mention (a notification to that person or team), `#12` and
-# `owner/repo#12` into references, and `http://…`, `www.…` and `a@b.example` into links, in
-# rendered text whatever markdown escapes it had. A WORD JOINER (U+2060, invisible, not a
-# space) after `@` and `#`, inside `://` and after `www` breaks each pattern and leaves the
-# text reading the same.
+# GitHub turns `@name` into a mention (a notification to that person or team), `#12`,
+# `owner/repo#12` and `GH-12` into references, and `http://…`, `www.…` and `a@b.example` into
+# links, in rendered text whatever markdown escapes it had. A WORD JOINER (U+2060, invisible,
+# not a space) after `@` and `#`, inside `://`, after `www` and after `GH` breaks each pattern
+# and leaves the text reading the same. `www` counts after anything but a letter or a digit:
+# GitHub links `_www.…` (and `*www.…`, `~www.…`, `(www.…`), where `\b` sees no word boundary.
 _JOINER = "\u2060"
-_LINKISH = re.compile(r"(?<=[@#])|(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.IGNORECASE)
+_LINKISH = re.compile(
+    r"(?<=[@#])|(?<=:)(?=//)|(?<=(?<![A-Za-z0-9])www)(?=\.)|(?<=(?<![A-Za-z0-9])gh)(?=-\d)",
+    re.IGNORECASE,
+)
 
 
 def unlinked(text: str) -> str:

@@ -19,6 +19,8 @@ value; without one (the default) the card says only that the catalog decides.
 from __future__ import annotations
 
 import html
+import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -249,11 +251,61 @@ def _fact_text(f: Fact) -> str:
 
 # ---- charts ---------------------------------------------------------------------------------
 
-SLOT_W = 104
+SLOT_W = 104  # the narrowest slot; a slot is wider when one of its labels needs it
 MARGIN = 10
 TOP = 24  # room for the amount above the highest point
 PLOT_H = 90
-BOTTOM = 34  # room for the slot labels (and a before-amount under a point)
+# Text sizes (px) as the CSS below sets them: slot and catalog labels, and amounts.
+LABEL_PX = 11
+AMOUNT_PX = 12
+LINE_H = 13  # between the lines of a wrapped slot label
+WRAP = 17  # characters on a line of a slot label before it wraps ("at signup (trial)" fits)
+GAP = 10  # at least this much room between the labels of neighbouring slots
+# The first line of a slot label sits this far under the axis: below a before-amount that is
+# labelled under a point on the axis.
+SLOT_Y = 30
+
+
+def _wrap(text: str, limit: int = WRAP) -> list[str]:
+    """`text` broken between words into as few lines as a greedy wrap at `limit` characters
+    gives, the lines as even as they can be ("at signup and" / "1st renewal", not "at signup
+    and 1st" / "renewal"). A word longer than `limit` is a line of its own."""
+
+    def greedy(width: int) -> list[str]:
+        lines: list[str] = []
+        for word in text.split(" "):
+            if lines and len(lines[-1]) + 1 + len(word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        return lines
+
+    most = len(greedy(limit))
+    longest_word = max(len(w) for w in text.split(" "))
+    for width in range(longest_word, max(limit, longest_word) + 1):
+        lines = greedy(width)
+        if len(lines) <= most:
+            return lines
+    return greedy(limit)
+
+
+def text_width(text: str, px: float) -> float:
+    """How wide `text` is drawn at `px`, estimated without a browser: per character, widths a
+    little above DejaVu Sans' (one of the widest sans-serif fonts, and the one a bare Linux
+    falls back to), so a label given this much room fits in the fonts people have."""
+    em = 0.0
+    for ch in text:
+        if ch in " .,:;'!|()[]ijlft":
+            em += 0.4
+        elif ch.isdigit() or ch in "+−-–$€£¥%":
+            em += 0.66
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            em += 1.0
+        elif ch.isupper() or ch in "mw":
+            em += 0.8
+        else:
+            em += 0.62
+    return em * px
 
 
 def _figure(ch: Chart) -> str:
@@ -300,12 +352,20 @@ def svg(ch: Chart) -> str:
     the accessible version, so the picture is hidden from screen readers."""
     known = [c[0] for s in ch.series for c in s.costs if c is not None and c[0] is not None]
     top = max(known, default=Decimal(0))
-    width = 2 * MARGIN + SLOT_W * len(ch.slots)
-    height = TOP + PLOT_H + BOTTOM
+    names = [_wrap(slot.label) for slot in ch.slots]
+    # Every slot as wide as the widest text any slot holds (a line of its name, an amount, the
+    # catalog's price), so that no label runs into its neighbour's or out of the chart.
+    texts = [(line, LABEL_PX) for lines in names for line in lines]
+    texts += [(format_money(a, ch.currency), AMOUNT_PX) for a in known]
+    catalog = [c for s in ch.series for c in s.costs if c is not None and c[0] is None]
+    texts += [(shown(c, ch.currency), LABEL_PX) for c in catalog]
+    slot_w = max(SLOT_W, math.ceil(max((text_width(t, px) for t, px in texts), default=0) + GAP))
+    width = 2 * MARGIN + slot_w * len(ch.slots)
     base = TOP + PLOT_H
+    height = base + SLOT_Y + LINE_H * (max(map(len, names), default=1) - 1) + 6
 
     def x(i: int) -> float:
-        return MARGIN + SLOT_W * i + SLOT_W / 2
+        return MARGIN + slot_w * i + slot_w / 2
 
     def y(v: Decimal) -> float:
         return base if top == 0 else round(base - float(v / top) * PLOT_H, 1)
@@ -315,7 +375,7 @@ def svg(ch: Chart) -> str:
         f'aria-hidden="true" focusable="false" data-currency="{esc(ch.currency)}">',
         f'<line class="axis" x1="{MARGIN}" y1="{base}" x2="{width - MARGIN}" y2="{base}"/>',
     ]
-    parts += [_label("slot", x(i), base + 24, esc(slot.label)) for i, slot in enumerate(ch.slots)]
+    parts += [_label("slot", x(i), base + SLOT_Y, *map(esc, lines)) for i, lines in enumerate(names)]
     roles = {s.role: s.costs for s in ch.series}
     after_costs, before_costs = roles.get("after"), roles.get("before")
     for s in ch.series:
@@ -354,9 +414,12 @@ def svg(ch: Chart) -> str:
     return "".join(parts)
 
 
-def _label(cls: str, x: float, y: float, text: str) -> str:
-    """A text centred on x; `text` is already escaped."""
-    return f'<text class="{cls}" x="{x}" y="{y}" text-anchor="middle">{text}</text>'
+def _label(cls: str, x: float, y: float, *lines: str) -> str:
+    """A text centred on x, its first line's baseline at y, one line after another; `lines` are
+    already escaped. Lines after the first are tspans, each with a space before it, so the
+    text reads (and copies) as the words it was made of."""
+    rest = "".join(f'<tspan x="{x}" dy="{LINE_H}"> {line}</tspan>' for line in lines[1:])
+    return f'<text class="{cls}" x="{x}" y="{y}" text-anchor="middle">{lines[0]}{rest}</text>'
 
 
 # ---- the diff card --------------------------------------------------------------------------
@@ -570,7 +633,7 @@ svg text.slot,svg text.catalog,svg text.before{fill:var(--muted);font-size:11px}
 #preview-status{position:sticky;top:0;background:var(--soft);color:var(--muted);padding:4px 20px;
 font-size:.85em;border-bottom:1px solid var(--line)}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#333;--line:#999;--after:#000;--before:#555;--hi:#eee;
---soft:#fff;--cat:#000}body{font-size:11pt}main{max-width:none;padding:0}#preview-status,nav.index{display:none}
+--soft:#fff;--cat:#000;--bad:#000;--badbg:#fff;--good:#000;color-scheme:light}body{font-size:11pt}main{max-width:none;padding:0}#preview-status,nav.index{display:none}
 article.offer,section.item,figure.chart{break-inside:avoid}tr.changed td{font-weight:600}}
 """
 

@@ -9,9 +9,13 @@ outside PATH can be asked for):
     /events  server-sent events: `update` with a version number whenever an offer file changes
 
 A watcher thread looks at the files' sizes and modification times (and, for files changed in
-the last two seconds, their bytes: two saves within one timestamp tick must not look like
-one) every WATCH_INTERVAL seconds. The page never polls: it holds one EventSource, which the
-browser reconnects at most once a second (`retry: 1000`) if the server goes away.
+the last RECENT seconds, their bytes: two saves within one timestamp tick must not look like
+one): every WATCH_INTERVAL seconds while a page is open and the files were changed in the last
+minute, every WATCHED_IDLE seconds while a page is open and nothing changes, and every
+ALONE_IDLE seconds while no page is open (a page that opens is made from a fresh look and wakes
+the watcher). Hidden folders and node_modules are never looked into. The page never polls: it
+holds one EventSource, which the browser reconnects at most once a second (`retry: 1000`) if
+the server goes away.
 
 DNS rebinding: a page on evil.example whose name is made to resolve to 127.0.0.1 could read
 the card; every request whose Host header is not this server's own loopback address and port
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import threading
 import time
@@ -35,30 +40,61 @@ from urllib.parse import urlsplit
 
 from offerlang.compiler.diagnostic_output import render_text
 from offerlang.compiler.pipeline import CompileResult, compile_bytes
+from offerlang.compiler.targets import Target
+from offerlang.language import DEFAULT_TARGET
 from offerlang.review import html
 
-WATCH_INTERVAL = 0.1  # seconds between looks at the files: a stat per file, cheap
-RECENT = 2.0  # a file modified this recently is hashed too: its mtime may not have moved
+WATCH_INTERVAL = 0.1  # seconds between looks at the files while someone edits and watches
+IDLE_AFTER = 60.0  # seconds without a change after which a watched folder counts as idle
+WATCHED_IDLE = 0.5  # between looks while a page is open and nothing changes
+ALONE_IDLE = 2.0  # between looks while no page is open: nobody to tell
+# A file modified this recently is hashed too: its mtime may not have moved between two saves.
+# Longer than the longest wait between looks plus a coarse (2 s, FAT) timestamp tick, so a
+# second save in the tick of the first is still hashed at the next look.
+RECENT = 5.0
 RETRY_MS = 1000  # the EventSource reconnect delay: the page never asks more often than this
 HEARTBEAT = 15.0  # seconds between comments on an idle event stream, to notice closed tabs
 
 Fingerprint = dict[str, tuple[int, int, int, str]]
 
 
+# Folders never looked into: hidden ones (.git, .venv, .tox …) and npm's. A repository's root can
+# hold tens of thousands of files in them and not one offer.
+SKIPPED_FOLDERS = frozenset({"node_modules"})
+
+
 def offer_paths(root: Path) -> Iterator[Path]:
-    """The offer files under `root` (itself, when it is a file), sorted, hidden folders skipped,
-    and never a file outside it: a symbolic link leading out of `root` is left out."""
+    """The offer files under `root` (itself, when it is a file), sorted, hidden folders (and
+    node_modules) skipped without being looked into, and never a file outside `root`: linked
+    folders are not followed, and a linked file that leads out of `root` is left out."""
     if root.is_file():
         yield root
         return
-    real_root = root.resolve()
-    for f in sorted(root.rglob("*.offer")):
-        rel = f.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts[:-1]) or not f.is_file():
-            continue
-        if not f.resolve().is_relative_to(real_root):
-            continue
-        yield f
+    real_root: Path | None = None
+    found: list[Path] = []
+    folders = [str(root)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                listed = list(entries)
+        except OSError:
+            continue  # unreadable, or removed since it was listed
+        for e in listed:
+            if e.is_dir(follow_symlinks=False):
+                if not e.name.startswith(".") and e.name not in SKIPPED_FOLDERS:
+                    folders.append(e.path)
+            elif not e.name.endswith(".offer"):
+                continue
+            elif e.is_symlink():
+                # Only a link can lead out: everything else found here is under `root`, so
+                # the costly resolve() is for links alone.
+                real_root = real_root or root.resolve()
+                target = Path(e.path).resolve()
+                if target.is_file() and target.is_relative_to(real_root):
+                    found.append(Path(e.path))
+            elif e.is_file(follow_symlinks=False):
+                found.append(Path(e.path))
+    yield from sorted(found)
 
 
 def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
@@ -76,8 +112,9 @@ def fingerprint(root: Path, now: float | None = None) -> Fingerprint:
     return out
 
 
-def render_body(root: Path, stores: Any = None) -> str:
-    """The card for every offer under `root`, or its diagnostics where one does not compile.
+def render_body(root: Path, stores: Any = None, target: Target | str = DEFAULT_TARGET) -> str:
+    """The card for every offer under `root`, or its diagnostics where one does not compile,
+    for `target` (the API the offers are checked and explained for, as with `--target`).
     `stores`: where each offer's catalog and policy are found (offerlang.store.context.Stores,
     made fresh for each render by the command, so an edited catalog shows too); None: none."""
     from offerlang.review.explain import explain
@@ -92,7 +129,7 @@ def render_body(root: Path, stores: Any = None) -> str:
             broken.append(html.Broken(str(f), f"{f}: cannot be read ({exc.strerror or exc})\n"))
             continue
         context = stores.for_path(str(f)) if stores is not None else None
-        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, checks=context)
+        r: CompileResult = compile_bytes(data, str(f), unbound_ok=True, target=target, checks=context)
         if not r.ok:
             broken.append(html.Broken(str(f), render_text(r.diagnostics, {r.path: r.text}, color=False)))
         elif r.payload is None:
@@ -100,7 +137,7 @@ def render_body(root: Path, stores: Any = None) -> str:
         else:
             records = context.records() if context is not None else None
             waivers = stores.waivers_json(r.path) if stores is not None else None
-            explanations.append(explain(r.payload, r.path, catalog=records, waivers=waivers))
+            explanations.append(explain(r.payload, r.path, str(target), catalog=records, waivers=waivers))
     body = html.explain_body(explanations, broken)
     if templates:
         names = ", ".join(html.esc(t) for t in templates)
@@ -152,10 +189,16 @@ class PreviewServer:
         *,
         interval: float = WATCH_INTERVAL,
         stores: Callable[[], Any] | None = None,
+        target: Target | str = DEFAULT_TARGET,
     ) -> None:
         self.root = Path(root)
         self.stores = stores  # makes the store lookup of one render (cli: --catalog, --isolated)
+        self.target = target
         self.interval = interval
+        self._streams = 0  # event streams open: pages someone is looking at
+        self._last_change = time.monotonic()
+        self._wake = threading.Event()
+        self._look_lock = threading.Lock()  # one look at a time: the watcher's or a page's
         self._state = _State(1, fingerprint(self.root))
         self._changed = threading.Condition()
         self._stopping = threading.Event()
@@ -197,6 +240,7 @@ class PreviewServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
         with self._changed:
             self._changed.notify_all()
         self.httpd.shutdown()
@@ -213,11 +257,37 @@ class PreviewServer:
     # ---- watching --------------------------------------------------------------------------
 
     def _watch(self) -> None:
-        while not self._stopping.wait(self.interval):
+        while True:
+            self._wake.wait(self.next_interval(time.monotonic()))
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
             self.check()
+
+    def next_interval(self, now: float) -> float:
+        """Seconds until the next look: soon while someone edits and watches, later when idle."""
+        with self._changed:
+            streams, quiet = self._streams, now - self._last_change
+        if streams == 0:
+            return max(self.interval, ALONE_IDLE)
+        return self.interval if quiet < IDLE_AFTER else max(self.interval, WATCHED_IDLE)
+
+    def watched(self, opened: bool) -> None:
+        """A page's event stream opened (True) or closed. An opening wakes the watcher: the
+        reader is back, and saves from now on are shown at once."""
+        with self._changed:
+            self._streams += 1 if opened else -1
+            if opened:
+                self._last_change = time.monotonic()
+        if opened:
+            self._wake.set()
 
     def check(self) -> bool:
         """Look at the files once; True (and the event sent) when one changed."""
+        with self._look_lock:
+            return self._look()
+
+    def _look(self) -> bool:
         now = fingerprint(self.root)
         with self._changed:
             if now == self._state.fingerprint:
@@ -228,6 +298,7 @@ class PreviewServer:
                 self._state.fingerprint = now
                 return False
             self._state = _State(self._state.version + 1, now)
+            self._last_change = time.monotonic()
             self._changed.notify_all()
             return True
 
@@ -241,10 +312,13 @@ class PreviewServer:
         version = self.version
         with self._render_lock:
             if self._cache is None or self._cache[0] != version:
-                self._cache = (version, render_body(self.root, self.stores() if self.stores else None))
+                stores = self.stores() if self.stores else None
+                self._cache = (version, render_body(self.root, stores, self.target))
             return self._cache
 
     def page(self, nonce: str) -> tuple[int, str]:
+        # A page is made from a fresh look: the watcher may be resting while no page is open.
+        self.check()
         version, body = self.body()
         csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self'"
         title = f"{self.root} · offer preview"
@@ -326,6 +400,7 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             if self.command == "HEAD":
                 return
             seen = server.version
+            server.watched(True)
             try:
                 # The current version first: the page compares it with its own, so a save made
                 # between loading the page and opening the stream is not missed.
@@ -341,6 +416,8 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
                     self._event(f"event: update\ndata: {json.dumps(now)}\n\n")
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the tab was closed
+            finally:
+                server.watched(False)
 
         def _event(self, text: str) -> None:
             self.wfile.write(text.encode("utf-8"))

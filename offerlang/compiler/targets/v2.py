@@ -29,6 +29,7 @@ from offerlang.language import (
     V2_INTERVAL_UNITS,
     V2_MAX_LENGTHS,
     V2_QUANTITY_BEHAVIORS,
+    DiscountKind,
 )
 
 # customer.billToContact, in the contract's order: (offer contact field, v2 name).
@@ -352,7 +353,7 @@ class _V2Emitter(Emitter):
                         int(d.from_quantity.value) if d.from_quantity is not None else 1,
                     )
                 }
-                if discount_kind(d) == "percent" and d.percent is not None:
+                if discount_kind(d) is DiscountKind.PERCENT and d.percent is not None:
                     tier["percentDiscount"] = self.at(
                         f"{dptr}/percentDiscount", d.percent.span, int(d.percent.value)
                     )
@@ -503,7 +504,7 @@ def _review_item(line: dict[str, Any]) -> dict[str, Any]:
     discounts = custom.get("discounts")
     if discounts:
         percent = "percentDiscount" in discounts[0]
-        pricing["discountType"] = "percent" if percent else "amount"
+        pricing["discountType"] = (DiscountKind.PERCENT if percent else DiscountKind.AMOUNT).value
         if "discountDuration" in custom:
             pricing["discountDuration"] = custom["discountDuration"]
         pricing["quantityDiscounts"] = {
