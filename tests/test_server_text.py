@@ -622,3 +622,30 @@ def test_json_never_carries_a_c1_or_bidi_character_raw_and_payload_hashes_stay()
     payload = {"tags": {"campaign": "spring\u202e2026"}}
     before = '{"tags":{"campaign":"spring\u202e2026"}}'
     assert payload_hash(payload) == hashlib.sha256(before.encode("utf-8")).hexdigest()
+
+
+def test_catalog_pull_escapes_scrubs_and_caps_what_it_repeats_from_the_answer(server, capsys, folder):
+    # Paths no offer can name are warned about: they were printed raw, unscrubbed, every one.
+    listing = {"products": [f"bad{HOSTILE}{PASSWORD}", *(f"not a path {i}" for i in range(1_000))]}
+    server.script_get(Reply(200, {**listing, "nextPage": None}))
+    code, _, err = pull(capsys, server)
+    assert code == 0, err
+    assert_safe(err)
+    assert (
+        "warning: `bad\\x1b]0;owned\\x07\\x1b[2J\\rnot what it seems \\u202eevil\\u2066 \\x9b31m<redacted>`"
+        in err
+    )
+    assert err.count("left out: not a product path") == 20
+    assert "offer catalog pull: warning: … and 981 more products left out\n" in err
+    # A next page that is not one, and a key of a record, are quoted from the answer the same way.
+    server.script_get(Reply(200, {"products": [], "nextPage": HOSTILE + PASSWORD + "x" * 100_000}))
+    code, _, err = pull(capsys, server)
+    assert code == 4 and "names next page \\x1b]0;owned" in err and "<redacted>xxx" in err
+    assert_safe(err) and len(err) < 1_000
+    record = {"product": "ok-1", "result": "success", "pricing": {"price": {"US" + HOSTILE: 1}}}
+    server.script_get(
+        Reply(200, {"products": ["ok-1"], "nextPage": None}), Reply(200, {"products": [record]})
+    )
+    code, _, err = pull(capsys, server)
+    assert code == 4 and "the record of `ok-1` at `/pricing/price/US\\x1b]0;owned" in err
+    assert_safe(err)

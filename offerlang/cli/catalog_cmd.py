@@ -20,12 +20,15 @@ from offerlang.cli import (
     EXIT_USAGE,
 )
 from offerlang.cli.common import write_atomic
+from offerlang.text import and_more
 
 if TYPE_CHECKING:
     from offerlang.store.catalog import Catalog
     from offerlang.store.config import Config
 
 DEFAULT_OUTPUT = "offers.catalog.json"
+# Paths the listing gave that no offer can name, each warned about; past this many, counted.
+SKIPPED_SHOWN = 20
 
 
 @click.group("catalog")
@@ -169,8 +172,12 @@ def pull(
         )
         return EXIT_NETWORK
 
-    for path, why in pulled.skipped:
+    # Paths from the answer (escaped and capped by the pull), as many as a reader takes in.
+    for path, why in pulled.skipped[:SKIPPED_SHOWN]:
         click.echo(f"offer catalog pull: warning: `{path}` left out: {why}", err=True)
+    if len(pulled.skipped) > SKIPPED_SHOWN:
+        hidden = len(pulled.skipped) - SKIPPED_SHOWN
+        click.echo(f"offer catalog pull: warning: … {and_more(hidden, 'product')} left out", err=True)
     text = pulled.catalog.to_text()
     count = f"{len(pulled.catalog):,} product{'s' * (len(pulled.catalog) != 1)}"
     before = _read(target)
