@@ -36,7 +36,7 @@ from offerlang.send.client import (
 from offerlang.text import shown, visible
 
 from . import test_send
-from .conftest import run
+from .conftest import EXAMPLES, run
 from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
 from .test_send import PASSWORD, PRINTED, USERNAME, send, send_to
 
@@ -649,3 +649,72 @@ def test_catalog_pull_escapes_scrubs_and_caps_what_it_repeats_from_the_answer(se
     code, _, err = pull(capsys, server)
     assert code == 4 and "the record of `ok-1` at `/pricing/price/US\\x1b]0;owned" in err
     assert_safe(err)
+
+
+# ---- journals: a tampered file is read as untrusted text -------------------------------------------
+
+ROWS = "email,first,last,country\n" + "".join(f"{c}@example.com,A,B,GB\n" for c in "abc")
+
+
+def test_a_tampered_ledger_puts_nothing_raw_in_front_of_anyone(server, capsys, tmp_path):
+    # A ledger is a file anyone could commit: its session, link and warning codes went raw to
+    # the summary and links.csv. Now each must have its shape, or the line is damaged (and its
+    # row uncertain: it may have a session).
+    offer_file = tmp_path / "annual-upgrade.offer"
+    offer_file.write_text((EXAMPLES / "campaign" / "annual-upgrade.offer").read_text("utf-8"), "utf-8")
+    rows = tmp_path / "buyers.csv"
+    rows.write_text(ROWS, "utf-8")
+    link = "https://acme.onfastspring.com/session/S1"
+    done = (
+        '{"event":"done","key":"%s@example.com","hash":"h","session":"%s","url":"%s",'
+        '"expires":1795846956000%s}\n'
+    )
+    (tmp_path / "buyers.ledger.jsonl").write_text(
+        '{"event":"campaign","offer":"annual-upgrade.offer","key":"email","at":"2026-01-01T00:00:00Z"}\n'
+        + done % ("a", "S1", "https://acme.onfastspring.com/\\u001b]0;owned\\u0007", "")
+        + done % ("b", "S\\u001b[2J\\u202e", link, "")
+        + done % ("c", "S1", link, ',"warnings":[{"code":"Z\\u001b[2J\\u202e"}]'),
+        "utf-8",
+    )
+    links = tmp_path / "links.csv"
+    code, out, err = send(
+        capsys,
+        str(offer_file),
+        "--rows",
+        str(rows),
+        "--store",
+        "acme",
+        "--api-url",
+        server.url,
+        "--out",
+        str(links),
+    )
+    assert code == 4, err
+    assert_safe(out + err)
+    assert err.count("warning: damaged record") == 3
+    assert "3 rows: 0 sessions created, 0 already done, 0 rejected, 0 network failures, 3 uncertain" in err
+    assert server.requests == []
+    assert_safe(links.read_text("utf-8").replace("\n", " "))
+
+
+def test_a_tampered_receipt_puts_nothing_raw_in_front_of_anyone(server, capsys, offer):
+    server.script(created())
+    assert send_to(server, capsys, offer)[0] == 0
+    book = offer.parent / ".offer" / "receipts.jsonl"
+    text = book.read_text("utf-8")
+    book.write_text(text.replace(f"/session/{SESSION_ID}", "/session/\\u001b]0;owned\\u0007\\u202e"), "utf-8")
+    server.script(created())
+    code, out, err = send_to(server, capsys, offer)
+    assert_safe(out + err)
+    assert "warning: not a receipt ('url' is" in err
+    assert code == 4 and len(server.requests) == 1  # its `started` record has no outcome: not sent again
+
+
+def test_the_summary_names_ten_warning_codes_and_counts_the_rest():
+    from collections import Counter
+
+    from offerlang.campaign.runner import Summary
+
+    summary = Summary(rows=30, sent=30, warned=30, warnings=Counter({f"CODE_{i:02d}": 1 for i in range(30)}))
+    (line,) = [line for line in summary.lines() if line.startswith("FastSpring warned")]
+    assert "CODE_00 1, CODE_01 1," in line and "CODE_09 1 and 20 more (the warnings column" in line

@@ -27,12 +27,14 @@ from offerlang import interrupts
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
 from offerlang.campaign.rows import Row, RowProblems, RowSet
-from offerlang.text import and_more, listed, plural
+from offerlang.text import and_more, listed, plural, visible
 
 if TYPE_CHECKING:
     from offerlang.send.client import SendError
 
 FAILURES_SHOWN = 20
+# Distinct warning codes named in the summary line; the rest are counted (links.csv has every one).
+WARNING_CODES_SHOWN = 10
 log = logging.getLogger(__name__)
 
 # What `decide()` says about a row.
@@ -109,7 +111,9 @@ class Summary:
             f"{plural(self.network, 'network failure', grouped=True)}, {len(self.uncertain):,} uncertain"
         ]
         if self.warned:
-            codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
+            # FastSpring's codes (escaped when recorded), as many as a line takes in.
+            counted = [f"{visible(code)} {n:,}" for code, n in sorted(self.warnings.items())]
+            codes = listed(counted, WARNING_CODES_SHOWN)
             earlier = f" ({self.warned_before:,} in an earlier run)" if self.warned_before else ""
             out.append(
                 f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created"

@@ -43,6 +43,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 from offerlang import __version__
 from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
+from offerlang.language import SESSION_ID
 from offerlang.text import SHOWN, plural, shown, visible
 
 if TYPE_CHECKING:
@@ -54,9 +55,6 @@ DEFAULT_API_URL = "https://api.fastspring.com"
 USER_AGENT = f"offerlang/{__version__}"
 REDACTED = "<redacted>"
 
-# FastSpring ids are URL-safe base64 (22 characters in every example); anything else would end
-# up inside a checkout URL, so it is refused rather than trusted.
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.

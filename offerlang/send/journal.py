@@ -30,6 +30,7 @@ from typing import Any
 
 from offerlang import files, jsonout
 from offerlang.errors import OfferlangError
+from offerlang.language import CHECKOUT_LINK, SESSION_ID
 
 # Epoch milliseconds of 9999-12-31: a later expiry is not a time that can be shown.
 LAST_MS = 253_402_300_799_999
@@ -100,6 +101,17 @@ def http_status(value: Any) -> bool:
 
 def epoch_ms(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LAST_MS
+
+
+def session_id(value: Any) -> bool:
+    """A FastSpring session id: anything else is not one a session was recorded with."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+def link(value: Any) -> bool:
+    """A checkout link as offerlang hands them out: a plain https address (CHECKOUT_LINK), so
+    that a tampered line cannot put an escape sequence or a bidi control in front of anyone."""
+    return isinstance(value, str) and CHECKOUT_LINK.fullmatch(value) is not None
 
 
 def sha256_hex(value: Any) -> bool:

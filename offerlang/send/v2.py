@@ -15,13 +15,12 @@ and every message scrubbed. What differs is read here:
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from offerlang.jsonout import dumps, loads
-from offerlang.language import V2_ASSUMED_LIFETIME_MS
+from offerlang.language import CHECKOUT_LINK, V2_ASSUMED_LIFETIME_MS
 from offerlang.send.client import (
     LAST_MS,
     REDACTED,
@@ -41,11 +40,6 @@ if TYPE_CHECKING:
 
     from offerlang.compiler.targets import Checkout
 
-# A checkout link FastSpring hands out: https, a host name, and a path of printable ASCII only
-# (a URL is ASCII: RFC 3986), of a length a link can have. Anything else (an escape sequence,
-# a bidi control, a megabyte) would reach the terminal, the receipts and links.csv, so such a
-# link is not used: the documented one is built from the session id instead (W512).
-_LINK = re.compile(r"https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?/[!-~]{0,2000}")
 # A 404 from v2 may mean a rate limit (as in v1) or a checkout that does not exist.
 _NOT_FOUND_HINT = (
     "FastSpring answers 404 when rate-limited, and when the store has no such checkout: "
@@ -176,7 +170,7 @@ class SessionsV2Client(FastSpringClient):
         urls = data.get("checkoutUrls")
         link = urls.get("webcheckoutUrl") if isinstance(urls, dict) else None
         # A link that holds a secret (an echo of the credentials) is not one to hand out either.
-        if not isinstance(link, str) or not _LINK.fullmatch(link) or REDACTED in self._scrub(link):
+        if not isinstance(link, str) or not CHECKOUT_LINK.fullmatch(link) or REDACTED in self._scrub(link):
             said = (
                 ""
                 if link is None
