@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,6 +124,7 @@ def pull(
     target = Path(out) if out else (config.catalog if config is not None and config.catalog else None)
     target = target or Path(DEFAULT_OUTPUT)
     shown = out or shown_path(target)
+    _refuse_target(target, shown, check)
     try:
         api_url = check_api_url(api_url)
     except ValueError as exc:
@@ -235,10 +237,33 @@ def _config(*, store_given: bool, out_given: bool) -> Config | int | None:
     return EXIT_USAGE
 
 
-def _read(path: Path) -> str | None:
+def _refuse_target(target: Path, shown: str, check: bool) -> None:
+    """A catalog file that is a link, a named pipe, a device (or, to be replaced, read-only) is
+    refused before any request: reading a named pipe would wait forever."""
+    from offerlang.files import Refused, check_replaceable, refuse_symlink
+
     try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        if not check:
+            check_replaceable(target)
+            return
+        st = refuse_symlink(target)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise Refused(target, "is not a regular file")
+    except OSError as exc:
+        raise click.UsageError(
+            f"{shown}: cannot be {'read' if check else 'written'} ({exc.strerror or exc})"
+        ) from None
+
+
+def _read(path: Path) -> str | None:
+    """The catalog file's text; None if it cannot be read. Opened without blocking: a named pipe
+    put there since the check is refused, not waited for."""
+    from offerlang.compiler.source import UnreadableFile, open_regular
+
+    try:
+        with open_regular(path) as fh:
+            return fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnreadableFile):
         return None
 
 
