@@ -153,9 +153,24 @@ def _decimal_in_range(text: str) -> Decimal:
     return value
 
 
+class _NotANumber(Exception):
+    def __init__(self, word: str) -> None:
+        super().__init__(word)
+        self.word = word
+
+
+def _refuse_constant(word: str) -> Any:
+    # NaN, Infinity and -Infinity: Python's reader takes them (as floats, which nothing offerlang
+    # writes can hold: dumps refuses a float), but they are not JSON (RFC 8259).
+    raise _NotANumber(word)
+
+
+# Outside strings, these words can only be the constants Python's reader accepts.
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
 # What json.loads(text, parse_float=…) would build anew for every call (a journal of 300,000
 # records spent a sixth of its reading time making decoders).
-_DECODER = json.JSONDecoder(parse_float=_decimal_in_range)
+_DECODER = json.JSONDecoder(parse_float=_decimal_in_range, parse_constant=_refuse_constant)
 
 
 def loads(
@@ -165,7 +180,8 @@ def loads(
 
     Raises json.JSONDecodeError (a ValueError, with the position) for text that is not JSON and
     for JSON beyond what offerlang reads: nested deeper than MAX_DEPTH, an integer longer than
-    MAX_INT_DIGITS digits, a number beyond 1e±MAX_INT_DIGITS; with `unique_keys` an object that
+    MAX_INT_DIGITS digits, a number beyond 1e±MAX_INT_DIGITS, NaN or Infinity (which Python's
+    reader takes, as floats, but JSON does not have); with `unique_keys` an object that
     gives a key twice (DuplicateKey); with `refuse_lone_surrogates` a string holding a lone
     UTF-16 surrogate (`"\\ud800"`: not a character, so not text a row can hold; the journal
     writes one on purpose for a key read from bytes that were not UTF-8, and reads it back).
@@ -177,11 +193,17 @@ def loads(
         _check_depth(text)
     if unique_keys:
         hooks["object_pairs_hook"] = _unique_pairs
+    if hooks:
+        hooks.setdefault("parse_constant", _refuse_constant)
     decoder = json.JSONDecoder(parse_float=_decimal_in_range, **hooks) if hooks else _DECODER
     try:
         value = decoder.decode(text)
     except json.JSONDecodeError:
         raise
+    except _NotANumber as exc:
+        # The reader does not say where it is; the first such word outside a string is the one.
+        where = next((m.start(1) for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1)), 0)
+        raise json.JSONDecodeError(f"{exc.word} is not a JSON number", text, where) from None
     except _Repeated as exc:
         raise DuplicateKey(exc.key, text, _repeated_key_at(text)) from None
     except _OutOfRange:

@@ -325,3 +325,11 @@ def test_every_path_option_refuses_a_named_pipe_before_any_request(tmp_path, arg
     assert done.returncode == 2, done.stderr
     assert says in done.stderr
     assert server.requests == []  # refused before anything was asked of the store
+
+
+def test_nan_and_infinity_are_refused_where_they_stand():
+    for text, word, at in (("[1, NaN]", "NaN", 4), ('{"NaN": "Infinity", "b": -Infinity}', "-Infinity", 25)):
+        with pytest.raises(json.JSONDecodeError) as caught:
+            jsonout.loads(text)
+        assert (caught.value.msg, caught.value.pos) == (f"{word} is not a JSON number", at)
+    assert jsonout.loads('["NaN"]', unique_keys=True) == ["NaN"]

@@ -534,7 +534,9 @@ def v2_answer(**changes) -> dict:
     return {**answer, **changes}
 
 
-def send_v2(server: FakeFastSpring, capsys, tmp_path: Path, answer: dict, *args: str) -> tuple[int, str, str]:
+def send_v2(
+    server: FakeFastSpring, capsys, tmp_path: Path, answer: dict | bytes, *args: str
+) -> tuple[int, str, str]:
     from offerlang.cli import targeting
 
     offer_file = tmp_path / "v2.offer"
@@ -718,3 +720,22 @@ def test_the_summary_names_ten_warning_codes_and_counts_the_rest():
     summary = Summary(rows=30, sent=30, warned=30, warnings=Counter({f"CODE_{i:02d}": 1 for i in range(30)}))
     (line,) = [line for line in summary.lines() if line.startswith("FastSpring warned")]
     assert "CODE_00 1, CODE_01 1," in line and "CODE_09 1 and 20 more (the warnings column" in line
+
+
+# ---- NaN and Infinity: Python's reader takes them, JSON does not have them ---------------------------
+
+
+def test_nan_or_infinity_in_an_answer_is_a_bad_answer_not_a_crash(server, capsys, offer, tmp_path, folder):
+    # Each was a float nothing could write (dumps refuses floats): exit 70.
+    server.script(Reply(400, b'{"message": "bad", "params": [NaN, {"a": -Infinity}]}'))
+    code, out, err = send_to(server, capsys, offer, "--format", "json")
+    assert code == 3 and "internal error" not in err
+    assert json.loads(out)["error"]["message"].startswith('{"message": "bad", "params": [NaN')
+    answer = v2_answer(cart={"netTotal": "1", "lineItems": []})
+    text = json.dumps(answer).replace('"1"', "NaN").encode()
+    code, _, err = send_v2(server, capsys, tmp_path, text)
+    assert code == 4
+    assert "HTTP 201 with an unreadable answer (not JSON: NaN is not a JSON number: line 1" in err
+    server.script_get(Reply(200, b'{"products": [], "nextPage": Infinity}'))
+    code, _, err = pull(capsys, server)
+    assert code == 4 and "an answer that is not JSON (Infinity is not a JSON number: line 1 column 30" in err
