@@ -739,3 +739,27 @@ def test_nan_or_infinity_in_an_answer_is_a_bad_answer_not_a_crash(server, capsys
     server.script_get(Reply(200, b'{"products": [], "nextPage": Infinity}'))
     code, _, err = pull(capsys, server)
     assert code == 4 and "an answer that is not JSON (Infinity is not a JSON number: line 1 column 30" in err
+
+
+# ---- a catalog file is anyone's text too ------------------------------------------------------------
+
+
+def test_a_catalog_files_words_are_escaped_in_json_github_and_pull_check(server, capsys, folder):
+    catalog = json.loads((Path(__file__).parent / "fixtures" / "store" / "catalog.json").read_text("utf-8"))
+    catalog["products"]["zz" + HOSTILE] = catalog["products"]["falcon"]
+    (folder / "cat.json").write_text(json.dumps(catalog), "utf-8")
+    (folder / "v.offer").write_text(V2_OFFER, "utf-8")
+    for output in ("json", "github"):
+        code, out, _ = run(capsys, "check", "--format", output, "v.offer", "--catalog", "cat.json")
+        assert code == 1 and "not a product path" in out
+        assert_safe(out.replace("\n", " "))  # json.dumps(ensure_ascii=False) kept U+202E raw
+    # `catalog pull --check` says what the file is a snapshot of: the file's words, escaped.
+    catalog["store"] = "acme" + HOSTILE + "x" * 10_000
+    del catalog["products"]["zz" + HOSTILE]
+    (folder / "c.json").write_text(json.dumps(catalog), "utf-8")
+    code, out, err = run(
+        capsys, "catalog", "pull", "--store", "acme", "--api-url", server.url, "-o", "c.json", "--check"
+    )
+    PRINTED.extend((out, err))
+    assert code == 1 and "it is a snapshot of store acme\\x1b]0;owned" in out
+    assert_safe(out) and len(out) < 1_000

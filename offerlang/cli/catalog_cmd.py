@@ -22,6 +22,7 @@ from offerlang.cli import (
 )
 from offerlang.cli.common import write_atomic
 from offerlang.text import and_more
+from offerlang.text import shown as escaped
 
 if TYPE_CHECKING:
     from offerlang.store.catalog import Catalog
@@ -276,7 +277,8 @@ def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
         return "the file does not exist (or cannot be read)"
     old, problems = parse(before.encode("utf-8"), shown)
     if old is None:
-        return "it cannot be read as a catalog: " + "; ".join(p.message for p in problems)
+        # The file's words (a key, a store): anyone's text, so escaped and capped like a server's.
+        return "it cannot be read as a catalog: " + escaped("; ".join(p.message for p in problems))
     added, removed, changed = differences(old, pulled)
     parts = []
     for label, paths in (("changed", changed), ("added", added), ("removed", removed)):
@@ -284,7 +286,7 @@ def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
             listed = ", ".join(paths[:5]) + (", …" if len(paths) > 5 else "")
             parts.append(f"{len(paths)} {label} ({listed})")
     if old.store != pulled.store:
-        parts.insert(0, f"it is a snapshot of store {old.store}")
+        parts.insert(0, f"it is a snapshot of store {escaped(old.store, 100)}")
     return "; ".join(parts) if parts else "the same products, written differently (hand-edited?)"
 
 
