@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import gzip
 import html
+import importlib.util
 import json
 import os
 import re
@@ -763,3 +764,33 @@ def test_a_catalog_files_words_are_escaped_in_json_github_and_pull_check(server,
     PRINTED.extend((out, err))
     assert code == 1 and "it is a snapshot of store acme\\x1b]0;owned" in out
     assert_safe(out) and len(out) < 1_000
+
+
+# ---- a proxy from the environment ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proxy", "says"),
+    [
+        ("ftp://puser:pr0xyS3cret@proxy.example", "it is not a proxy URL that can be used"),
+        ("http://puser:pr0xyS3cret@[::1", "it is not a proxy URL that can be used"),
+        ("http://puser:pr0xyS3cret@proxy.example:port", "it is not a proxy URL that can be used"),
+        ("socks5://puser:pr0xyS3cret@127.0.0.1:1", "a SOCKS proxy needs the socksio package"),
+    ],
+    ids=["scheme", "ipv6", "port", "socks"],
+)
+def test_a_proxy_that_cannot_be_used_is_a_usage_error_that_never_repeats_it(
+    capsys, offer, monkeypatch, folder, proxy, says
+):
+    # httpx raised InvalidURL or ImportError (exit 70), or a ValueError quoting the URL, password
+    # included, which `catalog pull` printed.
+    pytest.importorskip("httpx")
+    if "socks" in proxy and importlib.util.find_spec("socksio") is not None:
+        pytest.skip("socksio is installed: a SOCKS proxy can be used")
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    for argv in (["send", str(offer), "--store", "acme"], ["catalog", "pull", "--store", "acme"]):
+        code, out, err = run(capsys, *argv)
+        PRINTED.extend((out, err))
+        assert code == 2, err
+        assert f"the proxy set in HTTPS_PROXY cannot be used: {says}" in err
+        assert "pr0xyS3cret" not in out + err and "puser" not in out + err

@@ -127,11 +127,14 @@ def make_client(
         "on_retry": on_retry,
         "on_rate_limited": on_rate_limited,
     }
-    if options.checkout is not None:
-        from offerlang.send.v2 import SessionsV2Client
+    try:
+        if options.checkout is not None:
+            from offerlang.send.v2 import SessionsV2Client
 
-        return SessionsV2Client(checkout=options.checkout, **common)
-    return FastSpringClient(store=options.store, **common)
+            return SessionsV2Client(checkout=options.checkout, **common)
+        return FastSpringClient(store=options.store, **common)
+    except ValueError as exc:  # a proxy from the environment that cannot be used, say
+        raise click.UsageError(str(exc)) from None
 
 
 def local_time(epoch_ms: int) -> datetime:

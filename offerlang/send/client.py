@@ -54,6 +54,8 @@ PASSWORD_ENV = "FASTSPRING_API_PASSWORD"
 DEFAULT_API_URL = "https://api.fastspring.com"
 USER_AGENT = f"offerlang/{__version__}"
 REDACTED = "<redacted>"
+# Where httpx finds a proxy for https (a lower-case name counts too).
+PROXY_ENV = ("HTTPS_PROXY", "ALL_PROXY")
 
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
@@ -333,21 +335,26 @@ class FastSpringClient:
         self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
         # with it the dry run) shows exactly the request that is sent.
-        self._http = httpx.Client(
-            # Plain http goes only to this machine: a proxy from HTTP_PROXY / ALL_PROXY would carry
-            # the Basic credentials in clear text over the network. https keeps the environment
-            # (HTTPS_PROXY, SSL_CERT_FILE) and its certificate checks.
-            trust_env=urlsplit(self.api_url).scheme == "https",
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                # Fixed, so that a request is the same whichever decoders httpx finds installed.
-                "Accept-Encoding": "gzip, deflate",
-                "Authorization": f"Basic {token}",
-            },
-            timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
-            follow_redirects=False,  # a redirect would re-send the credentials somewhere else
-        )
+        try:
+            self._http = httpx.Client(
+                # Plain http goes only to this machine: a proxy from HTTP_PROXY / ALL_PROXY would
+                # carry the Basic credentials in clear text over the network. https keeps the
+                # environment (HTTPS_PROXY, SSL_CERT_FILE) and its certificate checks.
+                trust_env=urlsplit(self.api_url).scheme == "https",
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    # Fixed, so that a request is the same whichever decoders httpx finds installed.
+                    "Accept-Encoding": "gzip, deflate",
+                    "Authorization": f"Basic {token}",
+                },
+                timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
+                follow_redirects=False,  # a redirect would re-send the credentials somewhere else
+            )
+        except (httpx.InvalidURL, ValueError, ImportError) as exc:
+            # Only the proxy from the environment can be wrong here. Its URL is not repeated (nor
+            # httpx's message, which quotes it): a proxy URL may carry a user and password.
+            raise ValueError(_proxy_problem(exc)) from None
         _bound_by_attempt_deadline(self._http)
 
     @property
@@ -1111,6 +1118,18 @@ def _bound_by_attempt_deadline(client: httpx.Client) -> None:
         backend = getattr(pool, "_network_backend", None)
         if backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+
+
+def _proxy_problem(exc: Exception) -> str:
+    named = (
+        " or ".join(n for n in PROXY_ENV if os.environ.get(n) or os.environ.get(n.lower()))
+        or "the environment"
+    )
+    if isinstance(exc, ImportError):
+        why = "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+    else:
+        why = "it is not a proxy URL that can be used (http://, https:// or socks5://HOST:PORT)"
+    return f"the proxy set in {named} cannot be used: {why}; its URL is not repeated (it may hold a password)"
 
 
 def _timeout_reason(exc: Exception, timeout: httpx.Timeout) -> str:
