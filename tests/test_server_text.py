@@ -794,3 +794,18 @@ def test_a_proxy_that_cannot_be_used_is_a_usage_error_that_never_repeats_it(
         assert code == 2, err
         assert f"the proxy set in HTTPS_PROXY cannot be used: {says}" in err
         assert "pr0xyS3cret" not in out + err and "puser" not in out + err
+
+
+@pytest.mark.parametrize(("status", "utf8"), [(401, False), (418, True)])
+def test_a_reason_phrase_is_scrubbed_escaped_and_capped(server, capsys, offer, status, utf8):
+    # A 401's page is never echoed, so its reason phrase was shown instead: unscrubbed, and read
+    # by httpx without the bytes that are not ASCII (the password's `öß`), so that no scrubber
+    # could have recognised what was left of it.
+    reason = f"Denied {USERNAME}:{PASSWORD} \x1b[2J" + "r" * 1_000
+    # Written as Latin-1 (http.server's status line), or as UTF-8 (the raw, trickled answer).
+    server.script(Reply(status, b"", reason=reason, trickle=0.0001 if utf8 else 0.0))
+    code, _, err = send_to(server, capsys, offer)
+    assert code == 3
+    assert_safe(err)
+    assert "Denied <redacted> \\x1b[2Jrrr" in err and "more)" in err
+    assert PASSWORD.encode("ascii", "ignore").decode() not in err

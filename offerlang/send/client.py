@@ -916,7 +916,22 @@ def _error_body(
         return shown(scrub(data["message"].strip())), tuple(params) if isinstance(params, list) else ()
     text = scrub(body.decode("utf-8", "replace")) if echo else ""
     first_line = shown(text.strip().split("\n", 1)[0], 200)
-    return (first_line or shown(response.reason_phrase) or f"HTTP {response.status_code}"), ()
+    # The reason phrase is the server's text as much as its body (a proxy may put anything there).
+    reason = shown(scrub(_reason_phrase(response)), 200)
+    return (first_line or reason or f"HTTP {response.status_code}"), ()
+
+
+def _reason_phrase(response: httpx.Response) -> str:
+    """The status line's reason phrase as the server sent it. httpx's `reason_phrase` drops every
+    byte that is not ASCII, which would also drop part of an echoed password, leaving the rest
+    where no scrubber can recognise it: here UTF-8, or else Latin-1 (what HTTP/1.0 servers send)."""
+    raw = response.extensions.get("reason_phrase")
+    if not isinstance(raw, bytes):
+        return response.reason_phrase
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 class _BadBody(Exception):
