@@ -809,3 +809,26 @@ def test_a_reason_phrase_is_scrubbed_escaped_and_capped(server, capsys, offer, s
     assert_safe(err)
     assert "Denied <redacted> \\x1b[2Jrrr" in err and "more)" in err
     assert PASSWORD.encode("ascii", "ignore").decode() not in err
+
+
+def test_a_v2_send_is_bound_by_the_same_attempt_deadline(server):
+    from offerlang.compiler.targets import parse_checkout
+    from offerlang.send.v2 import SessionsV2Client
+
+    # The v2 client inherits the v1 client's attempt: a 201 trickled a byte every 50 ms (20 KB:
+    # 17 minutes) ends at the deadline, unreadable, and is never sent again.
+    body = json.dumps({"id": SESSION_ID, "expires": "2026-11-28T06:22:36Z", "pad": "x" * 20_000}).encode()
+    server.script(Reply(201, body, trickle=0.05), Reply(201, body))
+    client = SessionsV2Client(
+        checkout=parse_checkout("acme/web-main"),
+        test_store=False,
+        username=USERNAME,
+        password=PASSWORD,
+        api_url=server.url,
+        retry=RetryPolicy(base_delay=0.01),
+        attempt_timeout=0.5,
+    )
+    with client, pytest.raises(SendError) as caught:
+        client.create_session({"items": []})
+    assert "HTTP 201 with an unreadable answer (not complete after 0.5s)" in caught.value.message
+    assert caught.value.may_have_created and len(server.requests) == 1 and server.trickled < 100
