@@ -832,3 +832,62 @@ def test_a_v2_send_is_bound_by_the_same_attempt_deadline(server):
         client.create_session({"items": []})
     assert "HTTP 201 with an unreadable answer (not complete after 0.5s)" in caught.value.message
     assert caught.value.may_have_created and len(server.requests) == 1 and server.trickled < 100
+
+
+# ---- a rows file is a spreadsheet someone else filled --------------------------------------------
+
+
+# HOSTILE without its carriage return, which a CSV reader takes for the end of a line.
+CELL = HOSTILE.replace("\r", "")
+
+
+def rows_offer(folder: Path) -> Path:
+    path = folder / "annual-upgrade.offer"
+    path.write_text((EXAMPLES / "campaign" / "annual-upgrade.offer").read_text("utf-8"), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "email,first,last,country\n" + f"a{CELL}@example.com,A,B,GB\n" * 2,
+        f"email,first,last,country,x{CELL}\na@example.com,A,B,GB,1\n",
+        f"email,first,last,country,x{CELL},x{CELL}\na@example.com,A,B,GB,1,2\n",
+        "email,first,last,country\n" + f"a@example.com,A,B,G{CELL}" + "G" * 100_000 + "\n",
+    ],
+    ids=["a-key-twice", "a-column-name", "a-column-name-twice", "a-value"],
+)
+def test_a_rows_files_words_are_escaped_and_capped_in_its_problems(capsys, folder, rows):
+    (folder / "r.csv").write_text(rows, "utf-8")
+    code, out, err = run(capsys, "compile", str(rows_offer(folder)), "--rows", "r.csv")
+    assert code in (1, 2)
+    assert_safe(out + err)
+    assert "\\x1b]0;owned" in err and len(err) < 5_000
+
+
+def test_a_campaign_summary_escapes_the_rows_keys(server, capsys, folder):
+    keys = [f"k{i}{CELL}" for i in range(3)]
+    (folder / "r.csv").write_text(
+        "key,email,first,last,country\n"
+        + "".join(f"{k},a{i}@example.com,A,B,GB\n" for i, k in enumerate(keys)),
+        "utf-8",
+    )
+    server.script(Reply(400, {"message": "no"}), Reply(200, b"{not json"), created())
+    code, _, err = send(
+        capsys,
+        str(rows_offer(folder)),
+        "--rows",
+        "r.csv",
+        "--key",
+        "key",
+        "--store",
+        "acme",
+        "--api-url",
+        server.url,
+        "--concurrency",
+        "1",
+    )
+    assert code == 3
+    assert_safe(err)
+    assert "  k0\\x1b]0;owned\\x07\\x1b[2Jnot what it seems \\u202eevil\\u2066 \\x9b31m (line 2): no" in err
+    assert "uncertain (a request was started but its outcome is unknown): k1\\x1b]0;owned" in err
