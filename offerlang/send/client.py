@@ -787,7 +787,7 @@ def _decode_units(data: bytes, width: int, start: int, keep: Any, literal: Any) 
     part of one stays as it was written."""
     i = 0
     while i < len(data):
-        for n in (1, 2, 3, 4):
+        for n in range(1, min(4, len(data) - i) + 1):
             try:
                 char = data[i : i + n].decode("utf-8")
             except UnicodeDecodeError:
