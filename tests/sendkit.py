@@ -93,8 +93,13 @@ def campaign_server():
 @pytest.fixture
 def offer(tmp_path) -> Path:
     """A valid single offer, falcon.offer, in the test's own folder."""
-    path = tmp_path / "falcon.offer"
-    path.write_text(FALCON, "utf-8")
+    return write_offer(tmp_path)
+
+
+def write_offer(folder: Path, text: str = FALCON, name: str = "falcon.offer") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, "utf-8")
     return path
 
 

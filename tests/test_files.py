@@ -14,7 +14,7 @@ from offerlang.cli import main
 
 from .conftest import EXAMPLES
 from .fakefastspring import created
-from .sendkit import CAMPAIGN, FALCON, campaign_args, finish, send_args, sending_environment, start_send
+from .sendkit import CAMPAIGN, campaign_args, finish, send_args, sending_environment, start_send, write_offer
 
 SPRING = EXAMPLES / "spring-promotion.offer"
 REFUSED = "is a symbolic link; offerlang never writes through a link: remove it, or name the real file"
@@ -37,10 +37,7 @@ def victim(tmp_path) -> Path:
 @pytest.fixture
 def offer(tmp_path) -> Path:
     """tests/sendkit.py's offer, in a folder of its own and under a name a shell would run."""
-    path = tmp_path / "repo" / "$(touch PWNED).offer"
-    path.parent.mkdir()
-    path.write_text(FALCON)
-    return path
+    return write_offer(tmp_path / "repo", name="$(touch PWNED).offer")
 
 
 def one_buyer(tmp_path: Path) -> Path:

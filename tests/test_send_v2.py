@@ -25,7 +25,17 @@ from offerlang.send.receipts import payload_sha256
 from offerlang.send.v2 import SessionsV2Client
 
 from .fakev2 import EXPIRES_MS, V2Server
-from .sendkit import PASSWORD, PRINTED, SECRETS, TOKEN, USERNAME, receipts, send, sending_environment
+from .sendkit import (
+    PASSWORD,
+    PRINTED,
+    SECRETS,
+    TOKEN,
+    USERNAME,
+    receipts,
+    send,
+    sending_environment,
+    write_offer,
+)
 
 pytestmark = pytest.mark.usefixtures("berlin_time", "no_secret_anywhere")
 
@@ -59,9 +69,7 @@ def server():
 @pytest.fixture
 def offer(tmp_path) -> Path:
     """OFFER (in place of tests/sendkit.py's): a coupon and a discount for FastSpring to price."""
-    path = tmp_path / "falcon.offer"
-    path.write_text(OFFER, "utf-8")
-    return path
+    return write_offer(tmp_path, OFFER)
 
 
 def send_v2(server, capsys, offer: Path, *args: str) -> tuple[int, str, str]:
