@@ -13,6 +13,7 @@ import pytest
 from offerlang import __version__, jsonout
 from offerlang.send.receipts import payload_sha256
 
+from . import sendkit
 from .fakefastspring import EXPIRES_MS, SESSION_ID, FakeFastSpring, Reply, created
 from .sendkit import (
     FALCON,
@@ -33,8 +34,6 @@ from .sendkit import (
     start_send,
 )
 
-pytestmark = pytest.mark.usefixtures("berlin_time", "no_secret_anywhere")
-
 BODY = (
     b'{"account":"uKj7izONRfanVwBL9eiG_A","items":[{"product":"falcon","quantity":1,'
     b'"pricing":{"price":{"USD":19.99}}}]}'
@@ -42,8 +41,14 @@ BODY = (
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
+def environment(monkeypatch, berlin_time, no_secret_anywhere):
+    """The test credentials, whose every leaked form is looked for in all a test printed and
+    wrote; the zone pinned."""
     sending_environment(monkeypatch, USERNAME, PASSWORD)
+
+
+# tests/test_server_text.py runs under this module's fixtures, which it takes as test_send.NAME.
+no_secret_anywhere, offer, server = sendkit.no_secret_anywhere, sendkit.offer, sendkit.server
 
 
 def send_to(server: FakeFastSpring, capsys, offer: Path, *args: str) -> tuple[int, str, str]:

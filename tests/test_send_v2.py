@@ -37,8 +37,6 @@ from .sendkit import (
     write_offer,
 )
 
-pytestmark = pytest.mark.usefixtures("berlin_time", "no_secret_anywhere")
-
 OFFER = """\
 account uKj7izONRfanVwBL9eiG_A
 coupon SPRING10
@@ -52,7 +50,8 @@ item falcon {
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
+def environment(monkeypatch, berlin_time, no_secret_anywhere):
+    """As in test_send: the test credentials, looked for after each test; the zone pinned."""
     sending_environment(monkeypatch, USERNAME, PASSWORD)
     # No repository config applies to a test's files unless the test says so.
     monkeypatch.setattr(targeting, "repository_settings", lambda near: targeting.Settings())
