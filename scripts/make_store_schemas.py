@@ -18,10 +18,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from offerlang.language import INTERVALS, PRODUCT_PATH, QUANTITY_BEHAVIORS
+from offerlang.language import INTERVALS, MAX_COUNT, MAX_INTEGER_DIGITS, PRODUCT_PATH, QUANTITY_BEHAVIORS
 from offerlang.store.catalog import FORMAT_VERSION, PRICING_FIELDS
 from offerlang.store.config import CHECKOUT_TYPES, DEFAULT_TARGET, STORE_ID, TARGETS
-from offerlang.store.policy import RULES, SEVERITIES, Key, Rule
+from offerlang.store.policy import MAX_RATIO, RULES, SEVERITIES, Key, Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "offerlang" / "schemas"
@@ -31,7 +31,8 @@ ENDING = r"^[0-9]*(\.[0-9]+)?$"
 
 _KIND_DOC = {
     "percent": "a percent from 0 to 100",
-    "ratio": "a percent of the catalog price, above 0 (150 is one and a half times it)",
+    "ratio": "a percent of the catalog price, above 0 (150 is one and a half times it), at most "
+    f"{MAX_RATIO:,}",
     "days": "a whole number of days",
     "periods": "a whole number of billing periods",
     "currencies": "ISO 4217 currency codes",
@@ -48,7 +49,7 @@ def _key(spec: Key) -> dict[str, Any]:
     if kind == "percent":
         return {"type": "number", "minimum": 0, "maximum": 100, "description": doc}
     if kind == "ratio":
-        return {"type": "number", "exclusiveMinimum": 0, "description": doc}
+        return {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_RATIO), "description": doc}
     if kind in ("days", "periods"):
         out: dict[str, Any] = {"type": "integer", "minimum": spec.low, "description": doc}
         if spec.high is not None:
@@ -130,7 +131,7 @@ def _money(doc: str) -> dict[str, Any]:
         "type": "object",
         "description": doc,
         "propertyNames": {"pattern": CURRENCY},
-        "additionalProperties": {"type": "number", "minimum": 0},
+        "additionalProperties": {"type": "number", "minimum": 0, "exclusiveMaximum": 10**MAX_INTEGER_DIGITS},
     }
 
 
@@ -139,17 +140,17 @@ def catalog_schema() -> dict[str, Any]:
     pricing: dict[str, Any] = {
         "price": _money("price per currency (exact, with the currency's minor units)"),
         "interval": {"enum": list(INTERVALS), "description": "billing interval; absent: a one-time product"},
-        "intervalLength": {"type": "integer", "minimum": 1},
-        "trial": {"type": "integer", "minimum": 0, "description": "trial days"},
+        "intervalLength": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+        "trial": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT, "description": "trial days"},
         "quantityBehavior": {"enum": list(QUANTITY_BEHAVIORS)},
-        "quantityDefault": {"type": "integer", "minimum": 1},
+        "quantityDefault": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
         "quantityDiscounts": {
             "type": "object",
             "description": "minimum quantity -> percent off (catalog discounts are percents)",
             "propertyNames": {"pattern": "^[1-9][0-9]*$"},
             "additionalProperties": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
         },
-        "discountDuration": {"type": "integer", "minimum": 1},
+        "discountDuration": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
         "setupFee": {
             "type": "object",
             "properties": {"price": _money("the setup fee per currency"), "title": texts},

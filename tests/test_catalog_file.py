@@ -24,7 +24,7 @@ from offerlang.store.catalog import (
     product_from_fastspring,
 )
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, run
 
 SCHEMA = json.loads((ROOT / "offerlang" / "schemas" / "catalog.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -233,3 +233,139 @@ def test_a_file_in_another_layout_is_read_whole_every_time(tmp_path, monkeypatch
     for _ in range(2):
         catalog, _ = load(path, "c.json")
         assert catalog is not None and catalog._text == "" and catalog.get("a") is not None
+
+
+def _one_record(pricing: str) -> bytes:
+    return f'{{"catalog": 1, "store": "acme", "products": {{"p": {{"pricing": {pricing}}}}}}}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("1e30", "is too large: an amount has at most 12 digits before the point"),
+        ("1" + "0" * 40, "is too large: an amount has at most 12 digits before the point"),
+        ("1000000000000", "is too large: an amount has at most 12 digits before the point"),
+        ("0.0000000000000000000000000000001", "has more decimals than USD has (2)"),
+        ("1.0000000000000000000000000000001", "has more decimals than USD has (2)"),
+    ],
+)
+def test_an_amount_beyond_the_languages_limits_is_a_broken_record(amount, message):
+    """`"USD": 1e30` once raised InvalidOperation (exit 70) when the record was read."""
+    catalog, problems = parse(_one_record(f'{{"price": {{"USD": {amount}}}}}'), "c.json")
+    assert catalog is not None and problems == []
+    assert catalog.get("p") is None
+    [d] = catalog.problems
+    assert d.code == "E406" and d.message.endswith(f"`/products/p/pricing/price/USD`: {message}")
+
+
+def test_the_largest_amount_and_trailing_zeros_are_fine():
+    catalog, _ = parse(_one_record('{"price": {"USD": 999999999999.990, "JPY": 1200.00}}'), "c.json")
+    assert catalog is not None
+    product = catalog.get("p")
+    assert product is not None and product.prices == {
+        "JPY": Decimal("1200"),
+        "USD": Decimal("999999999999.99"),
+    }
+
+
+@pytest.mark.parametrize("count", ["1e4000", "1e30", "10000000000", "1.5", "0"])
+def test_a_count_beyond_the_languages_limits_is_a_broken_record(count):
+    catalog, _ = parse(_one_record(f'{{"interval": "month", "intervalLength": {count}}}'), "c.json")
+    assert catalog is not None and catalog.get("p") is None
+    assert catalog.problems[0].message.endswith("must be a whole number from 1 to 9,999,999,999")
+
+
+def _cached_index(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A catalog file in the canonical layout, and the index a first load left in the cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "c.json"
+    path.write_bytes((FIXTURES / "store" / "catalog.json").read_bytes())
+    first, _ = load(path, "c.json")
+    assert first is not None and first._text == ""
+    [index] = (tmp_path / "cache" / "offerlang" / "catalogs").iterdir()
+    second, _ = load(path, "c.json")
+    assert second is not None and second._text != ""  # the index is used
+    return path, index
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        ("x", {"prime-sub": (0, 5)}),  # the reviewer's: another store, a span that is no record
+        ("acme", {"prime-sub": (0, 5)}),
+        ("acme", {"prime-sub": (5, 0)}),
+        ("acme", {"prime-sub": (-3, 9)}),
+        ("acme", {"prime-sub": "0-5"}),
+        ("acme", {}),  # every product forgotten: each would be an unknown product (E401)
+        ("acme", {"../x": (0, 5)}),
+        ["acme", {}],
+        ("acme",),
+        "acme",
+    ],
+)
+def test_a_bad_cached_index_is_ignored_and_the_file_parsed_whole(tmp_path, monkeypatch, capsys, index):
+    import marshal
+
+    path, cached = _cached_index(tmp_path, monkeypatch)
+    cached.write_bytes(marshal.dumps(index))
+    catalog, problems = load(path, "c.json")
+    assert problems == [] and catalog is not None and catalog._text == ""  # parsed whole
+    assert catalog.store == "acme" and "prime-sub" in catalog and catalog.get("prime-sub") is not None
+    offer = tmp_path / "a.offer"
+    offer.write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem prime-sub\n", "utf-8")
+    cached.write_bytes(marshal.dumps(index))
+    code, out, _ = run(capsys, "check", "--isolated", "--catalog", str(path), str(offer))
+    assert (code, out) == (0, "1 file checked, 0 errors, 0 warnings\n")
+
+
+def test_an_index_shifted_by_one_record_is_not_used(tmp_path, monkeypatch):
+    """Spans of real records, each given to its neighbour: every check passes but the order."""
+    import marshal
+
+    path, cached = _cached_index(tmp_path, monkeypatch)
+    store, spans = marshal.loads(cached.read_bytes())
+    paths = list(spans)
+    swapped = {paths[i]: spans[paths[(i + 1) % len(paths)]] for i in range(len(paths))}
+    cached.write_bytes(marshal.dumps((store, swapped)))
+    catalog, _ = load(path, "c.json")
+    assert catalog is not None and catalog._text == ""
+
+
+def test_a_sealed_index_that_is_wrong_all_the_same_falls_back_to_the_whole_file(
+    tmp_path, monkeypatch, capsys
+):
+    """An index that passes the seal (made by hand) but places records wrongly, or forgets
+    some: the records come from the file itself, never a crash and never a false E401/E406."""
+    import marshal
+
+    from offerlang.store.catalog import _seal
+
+    path, cached = _cached_index(tmp_path, monkeypatch)
+    payload = marshal.dumps(("acme", {"prime-sub": (0, 5), "falcon": "here"}))
+    cached.write_bytes(payload + _seal(cached, payload))
+    catalog, problems = load(path, "c.json")
+    assert problems == [] and catalog is not None and catalog._text != ""  # the index was taken
+    assert catalog.get("prime-sub").name == "Prime Subscription"
+    assert catalog.get("falcon").prices["JPY"] == 12000 and catalog.get("annual-plan") is not None
+    assert catalog.problems == []
+    offer = tmp_path / "a.offer"
+    offer.write_text("account abCdE1FGH2Hij3KLMnOpqR\nitem prime-sub\nitem annual-plan\n", "utf-8")
+    code, out, _ = run(capsys, "check", "--isolated", "--catalog", str(path), str(offer))
+    assert (code, out) == (0, "1 file checked, 0 errors, 0 warnings\n")
+
+
+def test_the_cached_index_is_never_read_through_a_link(tmp_path, monkeypatch):
+    import marshal
+
+    path, cached = _cached_index(tmp_path, monkeypatch)
+    real = tmp_path / "elsewhere"
+    real.write_bytes(cached.read_bytes())
+    real.chmod(0o600)
+    cached.unlink()
+    cached.symlink_to(real)
+    opened: list[str] = []
+    original = marshal.loads
+    monkeypatch.setattr(marshal, "loads", lambda data: opened.append("read") or original(data))
+    catalog, _ = load(path, "c.json")
+    assert catalog is not None and catalog._text == "" and opened == []  # parsed whole, link unread
+    assert cached.is_symlink()  # and not replaced either

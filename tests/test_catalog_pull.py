@@ -227,3 +227,59 @@ def test_help_says_it_is_read_only(capsys):
 def test_the_fixture_catalog_could_have_been_pulled():
     text = (FIXTURES / "store" / "catalog.json").read_text("utf-8")
     assert json.loads(text)["catalog"] == 1 and Path(FIXTURES / "store" / "offers.toml").exists()
+
+
+@pytest.mark.parametrize("amount", [1e30, 10**40, 1234567890123.5])
+def test_an_amount_too_large_for_the_catalog_fails_the_pull_and_writes_nothing(
+    store, capsys, tmp_path, amount
+):
+    """USD 1e30 from the products API once ended the pull in an internal error (exit 70)."""
+    (tmp_path / "c.json").write_text("committed\n", "utf-8")
+    store.products["product-005"]["pricing"]["price"]["USD"] = amount
+    code, out, err = pull(capsys, store, "-o", "c.json")
+    assert (code, out) == (4, "")
+    assert "`product-005` at `/pricing/price/USD`: is too large: an amount has at most 12 digits" in err
+    assert "nothing was written" in err and (tmp_path / "c.json").read_text("utf-8") == "committed\n"
+
+
+def test_a_config_error_elsewhere_keeps_the_configs_store_and_catalog(store, capsys, tmp_path):
+    """A misspelt policy rule once made the pull drop the config: "give --store", and with
+    --store it wrote offers.catalog.json instead of the file the config names."""
+    (tmp_path / "offers.toml").write_text(
+        'store = "acme"\ncatalog = "store.json"\n[policy.max-discont]\npercent = 50\n', "utf-8"
+    )
+    for more in ((), ("--store", "acme")):
+        code, out, err = run(capsys, "catalog", "pull", "--api-url", store.url, *more)
+        assert code == 0, err
+        assert out in (
+            "store.json: written (120 products of store acme)\n",
+            "store.json: unchanged (120 products of store acme)\n",
+        )
+        assert "offers.toml:3:9: error[E403]: unknown key `max-discont`" in err
+        assert "none of them in" in err
+    assert not (tmp_path / "offers.catalog.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "doubt"),
+    [
+        ('store = "acme"\ncatalgo = "store.json"\n', "`catalog`"),  # a typo of `catalog`
+        ('store = "acme"\ncatalog = 7\n', "`catalog`"),
+        ('store = "acme"\ncatalog = "store.json"\n[policy\n', "`catalog`"),  # not TOML at all
+        ('store = "acme"\ncheckout = "other/web-main"\ncatalog = "s.json"\n', "`store`"),
+    ],
+)
+def test_a_config_error_about_the_catalog_file_refuses_the_pull(store, capsys, tmp_path, config, doubt):
+    (tmp_path / "offers.toml").write_text(config, "utf-8")
+    more = () if doubt == "`store`" else ("--store", "acme")
+    code, out, err = run(capsys, "catalog", "pull", "--api-url", store.url, *more)
+    assert (code, out) == (2, "")
+    assert f"leave its {doubt} in doubt; nothing was read or written" in err
+    assert "offers.toml:" in err and store.requests == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "offers.toml"]
+
+
+def test_store_and_output_given_need_nothing_from_a_broken_config(store, capsys, tmp_path):
+    (tmp_path / "offers.toml").write_text("[policy\n", "utf-8")
+    code, out, _ = pull(capsys, store, "-o", "c.json")
+    assert (code, out) == (0, "c.json: written (120 products of store acme)\n")

@@ -66,6 +66,26 @@ def test_an_identical_live_request_is_already_sent_whatever_else_is_recorded(tmp
     assert book.begin("b" * 64, TARGET, offer="a.offer", force=False, now_ms=2_000).action == "send"
 
 
+@pytest.mark.parametrize(
+    ("kind", "status", "outcome", "answered"),
+    [
+        ("interrupted", None, "interrupted", False),
+        ("network", None, "unanswered", False),  # a timeout, a dropped connection
+        ("network", 503, "unanswered", False),  # 503 last, but an earlier try timed out
+        ("network", 200, "unreadable", True),  # a 200 whose session could not be read
+    ],
+)
+def test_an_uncertain_attempt_says_what_is_known_of_it(tmp_path, kind, status, outcome, answered):
+    """Every recorded uncertain outcome used to read as "got an answer that may hide a session",
+    an interrupted attempt that got no answer included."""
+    book = opened(tmp_path / "r.jsonl")
+    first = book.begin(SHA, TARGET, offer="a.offer", force=False)
+    book.failed(first.attempt, kind, status, uncertain=True)
+    second = book.begin(SHA, TARGET, offer="a.offer", force=False)
+    assert second.action == "unresolved"
+    assert (second.unresolved.outcome, second.unresolved.answered) == (outcome, answered)
+
+
 def test_an_attempt_without_an_outcome_stops_the_next_one_until_forced(tmp_path):
     book = opened(tmp_path / "r.jsonl")
     first = book.begin(SHA, TARGET, offer="a.offer", force=False)

@@ -621,11 +621,17 @@ def test_failures_show_params_as_json_and_json_output_has_params_and_hint(server
 @pytest.mark.parametrize(
     ("may_have_created", "said"),
     [
-        (True, "FastSpring may have created a session that is not in the receipts"),
-        (False, "no request reached FastSpring, so no session was created"),
+        (
+            True,
+            "an attempt got no answer, so FastSpring may have created a session; the attempt is recorded "
+            "as uncertain in the receipts and is not sent again without --force (check the store first)",
+        ),
+        (False, "no session was created (FastSpring was not reached, or answered that it created none)"),
     ],
 )
 def test_ctrl_c_says_whether_a_session_may_exist(server, capsys, offer, monkeypatch, may_have_created, said):
+    """It used to say a session "that is not in the receipts" of an attempt it had just recorded
+    as uncertain; and the next run said that attempt "got an answer that may hide a session"."""
     from offerlang.send.client import FastSpringClient, SendInterrupted
 
     def interrupted(self, payload):
@@ -635,3 +641,17 @@ def test_ctrl_c_says_whether_a_session_may_exist(server, capsys, offer, monkeypa
     code, _, err = send_to(server, capsys, offer)
     assert code == 130
     assert f"{offer}: interrupted while sending: {said}\n" in err
+    book = records(offer.parent / ".offer" / "receipts.jsonl")
+    assert [(r["event"], r.get("uncertain")) for r in book] == [
+        ("started", None),
+        ("failed", may_have_created),
+    ]
+    code, _, err = send_to(server, capsys, offer)
+    if may_have_created:  # the next run: not sent, and told why truthfully
+        assert code == 4 and "may hide a session" not in err
+        assert (
+            "was interrupted (Ctrl-C or SIGTERM) after an attempt that got no answer, and may have "
+            "created a session; check the store, then use --force" in err
+        )
+    else:  # settled: the next run tries again
+        assert code == 130 and "not sent: the last attempt" not in err

@@ -18,7 +18,7 @@ from offerlang.campaign.ledger import read_ledger
 
 from .campaignserver import CampaignServer
 from .conftest import EXAMPLES
-from .fakefastspring import FakeFastSpring, Reply, created
+from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
 
 OFFER_BIN = str(Path(sys.executable).parent / "offer")
 CAMPAIGN = EXAMPLES / "campaign" / "annual-upgrade.offer"
@@ -98,25 +98,72 @@ def test_sigterm_mid_campaign_finishes_in_flight_records_writes_out_and_exits_14
     assert sum(r["status"] == "done" for r in table) == len(state)
 
 
-def test_sigterm_during_a_single_send_records_it_and_exits_143(server, tmp_path):
-    offer = tmp_path / "falcon.offer"
+def start_single_send(server: FakeFastSpring, offer: Path) -> subprocess.Popen[str]:
     offer.write_text("account uKj7izONRfanVwBL9eiG_A\n\nitem falcon\n")
-    server.script(Reply(200, created().body, hold=True))
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [OFFER_BIN, "send", str(offer), "--store", "acme", "--api-url", server.url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
     )
+
+
+def receipts_of(offer: Path) -> list[dict]:
+    return [
+        json.loads(line) for line in (offer.parent / ".offer" / "receipts.jsonl").read_text().splitlines()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated (SIGTERM)"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_a_signal_during_a_single_send_finishes_the_request_records_it_and_exits(
+    server, tmp_path, sig, code, said
+):
+    """The request in flight used to be abandoned (recorded as uncertain: a session FastSpring
+    created was lost to the receipts, and the next run refused to send without --force)."""
+    offer = tmp_path / "falcon.offer"
+    server.script(Reply(200, created().body, hold=True))
+    proc = start_single_send(server, offer)
+    server.wait_held(1)
+    proc.send_signal(sig)
+    err = read_until(proc.stderr, f"{offer}: finishing the request in flight, then stopping")
+    server.release.set()  # the answer arrives after the signal, while the request is in flight
+    out, rest = proc.communicate(timeout=60)
+    err += rest
+    assert proc.returncode == code, err
+    assert f"{offer}: session created" in out and SESSION_ID in out
+    assert f"offer: {said}" in err and "uncertain" not in err
+    book = receipts_of(offer)
+    assert [r.get("event") for r in book] == ["started", None] and book[1]["id"] == SESSION_ID
+    assert len(server.requests) == 1
+
+
+def test_a_signal_during_a_single_send_starts_no_retry(server, tmp_path):
+    """A 503 held until after SIGTERM: FastSpring answered (no session), and no retry starts;
+    the attempt is settled, so the next run sends it without --force."""
+    offer = tmp_path / "falcon.offer"
+    server.script(Reply(503, b"busy", hold=True), created())
+    proc = start_single_send(server, offer)
     server.wait_held(1)
     proc.send_signal(signal.SIGTERM)
-    _out, err = proc.communicate(timeout=60)
+    err = read_until(proc.stderr, f"{offer}: finishing the request in flight")
+    server.release.set()
+    _out, rest = proc.communicate(timeout=60)
+    err += rest
     assert proc.returncode == 143, err
-    assert f"{offer}: interrupted while sending: FastSpring may have created a session" in err
-    assert "offer: terminated (SIGTERM)" in err
-    book = [json.loads(line) for line in (tmp_path / ".offer" / "receipts.jsonl").read_text().splitlines()]
-    assert [(r["event"], r.get("uncertain")) for r in book] == [("started", None), ("failed", True)]
+    assert f"{offer}: interrupted while sending: no session was created" in err
+    assert len(server.requests) == 1, "no retry after the signal"
+    book = receipts_of(offer)
+    assert [(r["event"], r.get("kind"), r.get("uncertain")) for r in book] == [
+        ("started", None, None),
+        ("failed", "interrupted", False),
+    ]
+    again = start_single_send(server, offer)
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 0 and SESSION_ID in out, err
 
 
 def test_exit_143_is_documented(root):

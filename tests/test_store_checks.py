@@ -120,6 +120,73 @@ def test_rule_can_be_waived_with_a_reason(tmp_path, code):
     assert waiver["reason"] == "approved by finance, ticket 123"
 
 
+def test_max_discount_duration_reads_the_catalogs_duration_when_the_offer_gives_none(tmp_path):
+    """`discount 20%` on prime-sub lasts the catalog's discountDuration (1 period), as explain
+    says: P111 used to call it a discount "for as long as the subscription runs"."""
+    offer = "item prime-sub {\n  discount 20%\n}\n"
+    result, _ = _diagnostics(_project(tmp_path, _table("P111", "periods = 3"), offer))
+    assert result.diagnostics == []
+    doc = json.loads(CATALOG.read_text("utf-8"))
+    doc["products"]["prime-sub"]["pricing"]["discountDuration"] = 6
+    longer = tmp_path / "longer.json"
+    longer.write_text(json.dumps(doc), "utf-8")
+    result, _ = _diagnostics(_project(tmp_path, _table("P111", "periods = 3"), offer), catalog=str(longer))
+    [d] = result.diagnostics
+    assert (d.code, d.span.line) == ("P111", 4)
+    assert d.message == (
+        "the discount lasts 6 billing periods (the catalog's discount duration for `prime-sub`); the policy "
+        "allows at most 3"
+    )
+
+
+def test_max_discount_duration_without_any_duration_is_every_period(tmp_path):
+    # annual-plan's catalog record has no discountDuration: the discount never ends.
+    offer = "item annual-plan {\n  discount 20%\n}\n"
+    result, _ = _diagnostics(_project(tmp_path, _table("P111", "periods = 3"), offer))
+    [d] = result.diagnostics
+    assert d.code == "P111" and "for as long as the subscription runs" in d.message
+
+
+def test_effective_discount_counts_the_catalogs_quantity_tiers(tmp_path):
+    """prime-sub's catalog gives 5% from 10: at 36.90 a buyer of 10 pays 35.06, 61% below 89.90,
+    as the timeline computes it; P102 used to look at the override alone (59% below)."""
+    policy = _table("P102", "percent = 60") + _table("P103", "", "off")
+    offer = "item prime-sub {\n  price USD 36.90, EUR 35.90\n}\n"
+    result, _ = _diagnostics(_project(tmp_path, policy, offer))
+    [d] = result.diagnostics
+    assert d.code == "P102" and d.span.line == 4
+    assert d.message == (
+        "buyers pay as little as USD 35.06 for `prime-sub`, 61% below the catalog price USD 89.90; the "
+        "policy allows at most 60% off"
+    )
+    assert d.hint == (
+        "the price override and the catalog's quantity discount together make the effective discount"
+    )
+
+
+def test_the_offers_own_tiers_replace_the_catalogs_for_the_effective_discount(tmp_path):
+    policy = _table("P102", "percent = 60") + _table("P103", "", "off")
+    offer = "item prime-sub {\n  price USD 36.90, EUR 35.90\n  discount 1% for 2 periods\n}\n"
+    result, _ = _diagnostics(_project(tmp_path, policy, offer))
+    assert result.diagnostics == []  # 36.53 is 59.4% below: the catalog's 5% does not apply
+
+
+V2 = 'target = "sessions-v2"\ncheckout = "acme/web-main"\n'
+
+
+@pytest.mark.parametrize("clause", ["shipping fee GBP 4.99", "eds fee GBP 2.50"])
+def test_v2_fees_are_pricing_the_policy_sees(tmp_path, clause):
+    """`shipping fee` and `eds fee` (Sessions v2) passed P104 (currencies) and P112 (locked)."""
+    policy = V2 + _table("P104", 'allowed = ["USD", "EUR"]') + _table("P112", 'products = ["enterprise-*"]')
+    path = _project(tmp_path, policy, f"item enterprise-suite {{\n  {clause}\n}}\n")
+    result = compile_file(path, checks=Stores().for_path(str(path)), unbound_ok=True, target="v2")
+    assert sorted((d.code, d.span.line) for d in result.diagnostics) == [("P104", 4), ("P112", 4)]
+    keyword = clause.rsplit(" ", 2)[0]
+    assert f"its pricing cannot be overridden (`{keyword}`)" in next(
+        d.message for d in result.diagnostics if d.code == "P112"
+    )
+
+
 def test_rules_that_need_a_catalog_are_quiet_without_one(tmp_path):
     for code in ("P102", "P103", "P105"):
         body, offer = RULE_CASES[code]
@@ -191,6 +258,36 @@ def test_an_ordinary_comment_is_not_a_waiver(tmp_path):
     assert result.diagnostics == []
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# Offer: spring sale for returning buyers",
+        "# offer: all items ship free",
+        "# OFFER: approved by Dana",
+        "# offer:",
+    ],
+)
+def test_a_comment_that_starts_with_offer_is_not_a_waiver(tmp_path, comment):
+    """`# Offer: spring sale …` was an error: "`spring` is not a waiver"."""
+    result, _ = _diagnostics(_project(tmp_path, "", f"{comment}\nitem basic-laptop\n"))
+    assert result.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("comment", "hint"),
+    [
+        ("# offer: alow P103 — finance", "did you mean `allow`?"),
+        ("# Offer: Allows P103 — finance", "did you mean `allow`?"),
+        ("# offer: P103 — finance", "write `# offer: allow P103 — the reason finance agreed`"),
+        ("# offer: waive P103 — finance", "write `# offer: allow P103 — the reason finance agreed`"),
+    ],
+)
+def test_a_waiver_with_a_wrong_verb_is_still_an_error(tmp_path, comment, hint):
+    result, _ = _diagnostics(_project(tmp_path, "", f"{comment}\nitem basic-laptop\n"))
+    [d] = result.diagnostics
+    assert (d.code, d.hint) == ("E408", hint)
+
+
 # ---- the catalog ----------------------------------------------------------------------------
 
 
@@ -258,6 +355,30 @@ def test_a_broken_catalog_file_is_one_error_with_its_position(tmp_path, capsys):
     code, out, _ = run(capsys, "check", str(offer), "--catalog", str(broken), "--isolated")
     assert code == 1
     assert f"{broken}:3:2: error[E406]: the catalog file cannot be used: it is not valid JSON" in out
+
+
+def test_a_broken_record_is_one_error_not_also_an_unknown_product(tmp_path, capsys):
+    """A record that cannot be read was taken out of the catalog, so the offer naming it also
+    got a false E401 ("not a product of store acme"), and a second offer got none at all."""
+    doc = json.loads(CATALOG.read_text("utf-8"))
+    doc["products"]["prime-sub"]["pricing"]["price"]["USD"] = "cheap"
+    broken = tmp_path / "c.json"
+    broken.write_text(json.dumps(doc), "utf-8")
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.offer").write_text(BUYER + "item prime-sub\n", "utf-8")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--isolated",
+        "--catalog",
+        str(broken),
+        str(tmp_path / "a.offer"),
+        str(tmp_path / "b.offer"),
+    )
+    assert code == 1 and "E401" not in out
+    assert out.count("error[E406]") == 1
+    assert "`/products/prime-sub/pricing/price/USD`: must be an amount, not negative" in out
+    assert out.endswith("2 files checked, 1 error, 0 warnings\n")
 
 
 def test_catalog_option_errors_are_usage_errors(tmp_path, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,54 @@ def test_isolated_ignores_the_configs_target_too(tmp_path, capsys):
         0,
         "1 file checked, 0 errors, 0 warnings\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        (
+            "[policy.max-discount]\npercent = nan",
+            "percent = nan",
+            "`percent` must be a finite number, not NaN",
+        ),
+        ("[policy.max-discount]\npercent = 1e30", "percent = 1e30", "`percent` is a percent from 0 to 100"),
+        (
+            "[policy.price-range]\nceiling = inf",
+            "ceiling = inf",
+            "`ceiling` must be a finite number, not Infinity",
+        ),
+        (
+            "[policy.price-range]\nfloor = -inf",
+            "floor = -inf",
+            "`floor` must be a finite number, not -Infinity",
+        ),
+        (
+            "[policy.price-range]\nceiling = 1e30",
+            "ceiling = 1e30",
+            "`ceiling` is a percent of the catalog price above 0 and at most 10,000, not 1E+30",
+        ),
+    ],
+)
+def test_non_finite_or_huge_numbers_are_config_errors_not_crashes(tmp_path, capsys, table, line, message):
+    """`percent = nan` and `ceiling = inf` (or 1e30) once ended every command in exit 70."""
+    root = _repo(tmp_path)
+    shutil.copy(CATALOG, root / "catalog.json")
+    (root / "offers.toml").write_text(f'store = "acme"\ncatalog = "catalog.json"\n{table}\n', "utf-8")
+    (root / "x.offer").write_text(
+        "account abCdE1FGH2Hij3KLMnOpqR\ntag campaign spring\nitem prime-sub {\n  price USD 9.99, EUR 82.90\n"
+        "  discount 20% for 2 periods\n}\n",
+        "utf-8",
+    )
+    [d] = load_config(root / "offers.toml").diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("E404", 4, line.index("=") + 3)
+    assert d.message.startswith(message)
+    for command in ("check", "explain", "compile"):
+        code, out, err = run(capsys, command, str(root / "x.offer"))
+        assert code == 1, (command, out, err)
+        assert "offers.toml:4:" in out + err and "E404" in out + err
+
+
+def test_a_ceiling_at_the_bound_is_read_and_used(tmp_path):
+    (tmp_path / "offers.toml").write_text("[policy.price-range]\nceiling = 10000\n", "utf-8")
+    config = load_config(tmp_path / "offers.toml")
+    assert config.ok and config.policy.rules["P103"].values["ceiling"] == 10_000

@@ -161,7 +161,7 @@ class Campaign:
             journal.close()
         except OSError as exc:
             reason = exc.strerror or exc
-            summary.errors.append(f"the ledger {self.ledger_path} could not be closed ({reason})")
+            summary.unclosed = f"the ledger {self.ledger_path} could not be closed ({reason})"
         self.state = journal.state
         summary.rows_file_changed = self.row_set.changed_on_disk()
         return summary

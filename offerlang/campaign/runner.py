@@ -82,6 +82,9 @@ class Summary:
     duplicates: list[str] = field(default_factory=list)  # keys whose exact payload is done under another
     failures: list[str] = field(default_factory=list)  # "key: message", the first FAILURES_SHOWN
     errors: list[str] = field(default_factory=list)  # unexpected worker failures (a bug, a full disk)
+    # The ledger could not be closed at the end (a full disk): not a bug, and nothing is lost, as
+    # every record was fsynced when it was written.
+    unclosed: str | None = None
     interrupted: bool = False
     terminated: bool = False  # the interruption was SIGTERM, not Ctrl-C
     stopped: str | None = None  # why the run stopped early (authentication refused)
@@ -138,6 +141,11 @@ class Summary:
             if keys:
                 out.append(f"{label}: {listed(keys, FAILURES_SHOWN)}{advice}")
         out += [f"internal error: {e}" for e in self.errors]
+        if self.unclosed:
+            out.append(
+                f"error: {self.unclosed}; every outcome was written to it and flushed to disk as it "
+                "happened, so nothing is lost: make room, then run the same command again to resume"
+            )
         if self.rows_changed:
             out.append(f"stopped: the rows changed since they were checked: {self.rows_changed}")
         if self.stopped:

@@ -344,6 +344,8 @@ def _write_links(out: str, row_set: RowSet, state: dict, warnings: bool) -> bool
 def _exit_code(summary: Summary) -> int:
     if summary.errors:
         return EXIT_INTERNAL
+    if summary.unclosed:
+        return EXIT_USAGE  # the machine's problem (a full disk), like an --out that cannot be written
     if summary.rows_changed:
         return EXIT_INVALID
     if summary.interrupted:

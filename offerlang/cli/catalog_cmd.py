@@ -91,7 +91,8 @@ def pull(
     Exit codes:
       0  written, unchanged, or (--check) up to date
       1  --check: the file is stale (or missing, or unreadable)
-      2  usage error: no store, missing credentials, a wrong --api-url
+      2  usage error: no store, missing credentials, a wrong --api-url, or a config
+         whose errors leave its store or catalog in doubt (nothing is read or written)
       3  FastSpring refused the credentials or the request
       4  network failure, retries exhausted, or an answer that cannot be read
     """
@@ -110,7 +111,9 @@ def pull(
     from offerlang.store.pull import Unreadable
     from offerlang.store.pull import pull as pull_catalog
 
-    config = None if isolated else _config()
+    config = None if isolated else _config(store_given=store is not None, out_given=out is not None)
+    if isinstance(config, int):
+        return config
     store = store or (config.store if config is not None else None)
     if store is None:
         raise click.UsageError("give --store STORE (or set `store` in offers.toml)")
@@ -186,8 +189,12 @@ def pull(
     return EXIT_OK
 
 
-def _config() -> Config | None:
-    """The config of the current folder, or None; one with errors is reported and not used."""
+def _config(*, store_given: bool, out_given: bool) -> Config | int | None:
+    """The config of the current folder (None: there is none), its problems printed; or an exit
+    code when its errors leave the store or the catalog file it names in doubt. A pull takes
+    from the config only `store` and `catalog`: errors elsewhere (a misspelt policy rule) do not
+    change which store is read or which file is written, but a pull must never write a file the
+    config did not mean (`catalgo = …` would otherwise send it to offers.catalog.json)."""
     from offerlang.cli.common import use_color
     from offerlang.compiler.diagnostic_output import render_text
     from offerlang.store.config import find_config, load_config
@@ -199,7 +206,26 @@ def _config() -> Config | None:
     if config.diagnostics:
         shown = render_text(config.diagnostics, {config.shown: config.text}, use_color(sys.stderr))
         click.echo(shown, err=True, nl=False)
-    return config if config.ok else None
+    if config.ok:
+        return config
+    needed = [key for key, given in (("store", store_given), ("catalog", out_given)) if not given]
+    if not needed:
+        return None  # --store and -o say everything: nothing is taken from the config
+    if config.reliable(*needed):
+        click.echo(
+            f"offer catalog pull: note: {config.shown} has errors (above), none of them in "
+            f"{' or '.join(f'`{key}`' for key in needed)}: pulling as it says",
+            err=True,
+        )
+        return config
+    doubtful = [key for key in needed if key in config.broken] or needed  # or it could not be read
+    click.echo(
+        f"offer catalog pull: error: {config.shown} has errors (above) that leave its "
+        f"{' and '.join(f'`{key}`' for key in doubtful)} in doubt; nothing was read or written",
+        err=True,
+    )
+    click.echo("  help: fix the config, or give --store STORE and -o FILE", err=True)
+    return EXIT_USAGE
 
 
 def _read(path: Path) -> str | None:

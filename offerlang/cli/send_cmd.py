@@ -113,13 +113,15 @@ def command(
     Exit codes:
       0  every offer sent, or already sent and still valid
       1  an offer is invalid (nothing is sent)
-      2  usage error, or missing credentials (nothing is sent)
+      2  usage error, or missing credentials (nothing is sent); with --rows also: --out
+         could not be written, or the ledger closed, at the end (every outcome is in the ledger)
       3  FastSpring rejected a request (400, 401, 403)
       4  network failure, retries exhausted, an unreadable answer, or an
          earlier attempt without a known outcome (not sent without --force)
       5  sent (or sent before), but FastSpring warned about a session or priced it otherwise
          than the offer (--target v2: e.g. a coupon it did not apply)
-      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the outcome is recorded
+      130 interrupted (Ctrl-C); 143 terminated (SIGTERM): the request in flight finishes
+          and is recorded, then offerlang stops
       141 standard output was closed (sessions created are in the receipts)
 
     With --target v2 (FastSpring's current Sessions API), sessions are created in the checkout
@@ -130,7 +132,7 @@ def command(
     find invalid is not sent either.
     """
     from offerlang.interrupts import sigterm_as_interrupt
-    from offerlang.send.batch import ReceiptsUnusable, close_books, open_books, send_batch
+    from offerlang.send.batch import ReceiptsUnusable, Stopper, close_books, open_books, send_batch
     from offerlang.send.client import check_api_url, check_store
 
     target = resolve_target(target_flag, paths, isolated=isolated)
@@ -189,8 +191,12 @@ def command(
         return credentials
 
     sender = Sender(output_format)
+    stopper = Stopper()  # Ctrl-C or SIGTERM: the request in flight finishes, no retry starts
     client = make_client(
-        send, credentials, on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True)
+        send,
+        credentials,
+        before_attempt=stopper.before_attempt,
+        on_retry=lambda info: click.echo(f"{sender.current}: {info}", err=True),
     )
 
     def run() -> int:
@@ -204,7 +210,7 @@ def command(
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
             try:
-                outcome = send_batch(client, results, books, force, sender)
+                outcome = send_batch(client, results, books, force, sender, stopper)
             except ReceiptsUnusable as exc:
                 raise click.UsageError(str(exc)) from None
             finally:

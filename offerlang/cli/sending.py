@@ -170,15 +170,22 @@ class Sender:
         click.echo(f"{path}:{damage.line}: warning: not a receipt ({damage.reason}); ignored", err=True)
 
     def unresolved(self, result: CompileResult, attempt: Unresolved) -> None:
+        from offerlang.send.receipts import INTERRUPTED, UNANSWERED, UNREADABLE
+
         started = datetime.fromisoformat(attempt.at).astimezone()
         when = f"{started:%Y-%m-%d %H:%M:%S %Z}" + (f" by process {attempt.pid}" if attempt.pid else "")
-        if attempt.answered:
-            why = "got an answer that may hide a session (see the error it printed)"
-        else:
-            why = (
-                "has no recorded outcome: it may still be in flight in another run, or was cut off "
-                "and may have created a session"
-            )
+
+        why = {
+            UNREADABLE: "got an answer that may hide a session (see the error it printed)",
+            INTERRUPTED: "was interrupted (Ctrl-C or SIGTERM) after an attempt that got no answer, and "
+            "may have created a session",
+            UNANSWERED: "got no answer it could read (a timeout, a lost connection) and may have created "
+            "a session",
+        }.get(
+            attempt.outcome,
+            "has no recorded outcome: it may still be in flight in another run, or was cut off and may "
+            "have created a session",
+        )
         click.echo(
             f"{result.path}: not sent: the last attempt at this very request (started {when}) {why}; "
             "check the store, then use --force to send it anyway",
@@ -187,11 +194,18 @@ class Sender:
         if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "uncertain", "started": attempt.at}, None))
 
+    def finishing(self, result: CompileResult) -> None:
+        click.echo(f"{result.path}: finishing the request in flight, then stopping…", err=True)
+
     def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
         if may_have_created:
-            outcome = "FastSpring may have created a session that is not in the receipts"
+            outcome = (
+                "an attempt got no answer, so FastSpring may have created a session; the attempt is "
+                "recorded as uncertain in the receipts and is not sent again without --force (check the "
+                "store first)"
+            )
         else:
-            outcome = "no request reached FastSpring, so no session was created"
+            outcome = "no session was created (FastSpring was not reached, or answered that it created none)"
         click.echo(f"{result.path}: interrupted while sending: {outcome}", err=True)
 
     def not_recorded(self, path: Path, error: OSError) -> None:

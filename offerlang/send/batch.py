@@ -5,11 +5,20 @@ The decisions live here: which books the offers go to, which payloads were alrea
 outcome, perhaps in flight in another run), when a batch stops (bad credentials or an
 unreachable FastSpring fail every other offer the same way), and that every outcome is
 recorded before anyone is told about it. What is told, and how, is the caller's `BatchEvents`.
+
+Ctrl-C and SIGTERM (taken as Ctrl-C, interrupts.py) do not abandon a request in flight: it runs
+in a worker thread while the main thread, where signals arrive, waits for it. An interruption
+lets that request finish (its attempt is bounded by the client's deadline), starts no retry and
+no further offer, records the outcome as usual, and is then raised again (exit 130 or 143).
+Abandoned, the request could create a session no receipt knows of.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -21,7 +30,7 @@ from offerlang.send.receipts import Receipt, Receipts, Unresolved, default_path,
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
-    from offerlang.send.client import FastSpringClient, SendError
+    from offerlang.send.client import FastSpringClient, SendError, SessionCreated
 
 # How a batch ended: every offer sent (or already sent), some rejected, some left uncertain
 # (not sent: an earlier attempt may have created their session), or stopped early.
@@ -49,7 +58,25 @@ class BatchEvents(Protocol):
     def skipped(self, result: CompileResult) -> None:
         """Not sent: the batch stopped after an error that would fail it the same way."""
 
-    def interrupted(self, result: CompileResult, may_have_created: bool) -> None: ...
+    def finishing(self, result: CompileResult) -> None:
+        """Ctrl-C or SIGTERM arrived: the request in flight is finished, then the batch stops."""
+
+    def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
+        """Stopped before a retry: whether an attempt before it may have created a session."""
+
+
+class Stopper:
+    """What the client calls before every attempt (its `before_attempt`): once the batch is
+    interrupted, no further attempt starts. The KeyboardInterrupt it raises in the worker is
+    what create_session turns into SendInterrupted, saying whether an attempt before may have
+    created a session."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+
+    def before_attempt(self) -> None:
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
 
 
 def open_books(results: list[CompileResult], receipts_path: str | None) -> list[Receipts]:
@@ -94,10 +121,14 @@ def send_batch(
     books: list[Receipts],
     force: bool,
     events: BatchEvents,
+    stopper: Stopper | None = None,
 ) -> Outcome:
-    """Send each result not already sent (unless `force`), recording each outcome in its book."""
-    from offerlang.send.client import ErrorKind, SendError
+    """Send each result not already sent (unless `force`), recording each outcome in its book.
+    `stopper`: the one the client calls before each attempt (without it, an interruption still
+    lets the attempt in flight finish, but a retry after it may start)."""
+    from offerlang.send.client import ErrorKind, SendError, SendInterrupted
 
+    stopper = stopper or Stopper()
     outcome: Outcome = "ok"
     warned: set[Path] = set()
     target = client.target
@@ -107,7 +138,10 @@ def send_batch(
         sha256 = payload_sha256(payload)
         offer = offer_name(result.path)
         try:
-            decision = book.begin(sha256, target, offer=offer, force=force)
+            # Whole or not at all: a `started` record whose request never leaves would make the
+            # next run take this offer for uncertain.
+            with interrupts.deferred():
+                decision = book.begin(sha256, target, offer=offer, force=force)
         except OSError as exc:  # a full disk, say: without its `started` record it is not sent
             reason = exc.strerror or exc
             raise ReceiptsUnusable(
@@ -126,16 +160,17 @@ def send_batch(
                 outcome = "uncertain"
             continue
         attempt = decision.attempt or ""
-        try:
-            session = client.create_session(payload)
-        except KeyboardInterrupt as interrupt:
-            may_have_created = getattr(interrupt, "may_have_created", True)
+        answer, interrupt = _finish_in_flight(client, payload, stopper, partial(events.finishing, result))
+        if isinstance(answer, SendInterrupted):
+            # Stopped before a retry (or the client was interrupted some other way).
+            may_have_created = answer.may_have_created
             with interrupts.deferred(), contextlib.suppress(OSError):
                 # Unrecorded, the attempt stays without an outcome: as uncertain, which is safe.
                 book.failed(attempt, "interrupted", None, uncertain=may_have_created)
             events.interrupted(result, may_have_created)
-            raise
-        except SendError as error:
+            raise interrupt or KeyboardInterrupt()
+        if isinstance(answer, SendError):
+            error = answer
             with interrupts.deferred(), contextlib.suppress(OSError):
                 book.failed(
                     attempt,
@@ -144,6 +179,8 @@ def send_batch(
                     uncertain=uncertain(error.kind.value, error.status, error.may_have_created),
                 )
             events.failed(result, error)
+            if interrupt is not None:
+                raise interrupt
             if error.kind is ErrorKind.REJECTED:
                 outcome = "rejected"
                 continue
@@ -151,6 +188,9 @@ def send_batch(
             for skipped in results[index + 1 :]:
                 events.skipped(skipped)
             return "auth" if error.kind is ErrorKind.AUTH else "network"
+        if isinstance(answer, BaseException):
+            raise answer  # a bug: the attempt stays without an outcome, as uncertain (safe)
+        session = answer
         receipt = Receipt.new(
             offer,
             sha256,
@@ -171,4 +211,43 @@ def send_batch(
             except OSError as exc:
                 events.not_recorded(book.path, exc)
         events.created(result, receipt)
+        if interrupt is not None:
+            raise interrupt  # recorded and shown: now the interruption is taken
     return outcome
+
+
+def _finish_in_flight(
+    client: FastSpringClient, payload: dict[str, object], stopper: Stopper, finishing: Callable[[], None]
+) -> tuple[SessionCreated | BaseException, KeyboardInterrupt | None]:
+    """create_session's answer (or what it raised), and the Ctrl-C or SIGTERM that arrived while
+    it ran, if any. The request runs in a worker thread; the main thread waits for it, and an
+    interruption only stops retries: the request in flight finishes and its outcome is known."""
+    box: list[SessionCreated | BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box.append(client.create_session(payload))
+        except BaseException as exc:  # handed to the main thread, which decides
+            box.append(exc)
+        finally:
+            done.set()
+
+    # Started whole: a Ctrl-C between the `started` record and the thread's start would leave
+    # an attempt without an outcome although no request left.
+    with interrupts.deferred():
+        worker = threading.Thread(target=work, name="offer-send", daemon=True)
+        worker.start()
+    interrupt: KeyboardInterrupt | None = None
+    while True:
+        try:
+            # Not Thread.join: a join cut short by Ctrl-C marks the thread finished (CPython).
+            done.wait()
+            break
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
+            if interrupt is None:
+                interrupt = exc
+                stopper.stopping.set()
+                finishing()
+            # A second one changes nothing: the request is finished, at most until its deadline.
+    return box[0], interrupt

@@ -133,15 +133,37 @@ _FAILED: j.Fields = {"attempt": j.text, "kind": j.text, "status": j.http_status,
 _FIELDS = tuple(f.name for f in fields(Receipt))
 
 
+# What is known of an unresolved attempt (Unresolved.outcome).
+NO_OUTCOME = "none"  # nothing recorded: in flight in another run right now, or cut off by a kill
+INTERRUPTED = "interrupted"  # stopped (Ctrl-C, SIGTERM) after an attempt that got no answer
+UNANSWERED = "unanswered"  # no answer it could read: a timeout, a dropped connection, a garbled one
+UNREADABLE = "unreadable"  # a success answer (2xx) whose session could not be read
+
+
 @dataclass(frozen=True)
 class Unresolved:
     """The latest attempt at the same request, without a session to show for it."""
 
     at: str  # when it started (ISO 8601, UTC)
     pid: int | None  # the process that started it
-    answered: (
-        bool  # False: no outcome recorded (in flight, or cut off); True: an answer that may hide a session
-    )
+    outcome: str = NO_OUTCOME  # one of the four above
+
+    @property
+    def answered(self) -> bool:
+        """FastSpring answered, and the answer may hide a session."""
+        return self.outcome == UNREADABLE
+
+
+def _unresolved_outcome(failed: dict[str, Any] | None) -> str:
+    """What a `failed` record (or none) says of an uncertain attempt: an answer is only known
+    to have come for a 2xx (any other status settles the attempt, unless an earlier try of it
+    got none)."""
+    if failed is None:
+        return NO_OUTCOME
+    if failed["kind"] == "interrupted":
+        return INTERRUPTED
+    status = failed["status"]
+    return UNREADABLE if status is not None and 200 <= status < 300 else UNANSWERED
 
 
 @dataclass(frozen=True)
@@ -206,12 +228,14 @@ class Receipts:
                     return Decision("already-sent", receipt=valid)
                 if latest is not None:
                     outcome = outcomes.get(latest["attempt"])
-                    answered = isinstance(outcome, dict)
                     if outcome is None or (isinstance(outcome, dict) and outcome["uncertain"]):
                         pid = latest.get("pid")
+                        failed = outcome if isinstance(outcome, dict) else None
                         return Decision(
                             "unresolved",
-                            unresolved=Unresolved(latest["at"], pid if j.count(pid) else None, answered),
+                            unresolved=Unresolved(
+                                latest["at"], pid if j.count(pid) else None, _unresolved_outcome(failed)
+                            ),
                         )
             attempt = secrets.token_hex(8)
             self._journal.append(

@@ -34,7 +34,15 @@ from offerlang.compiler.nodes import Span
 from offerlang.compiler.schema import json_pointer
 from offerlang.errors import OfferlangError
 from offerlang.iso import CURRENCIES
-from offerlang.language import INTERVALS, PRODUCT_PATH, QUANTITY_BEHAVIORS, minor_units, round_money
+from offerlang.language import (
+    INTERVALS,
+    MAX_COUNT,
+    MAX_INTEGER_DIGITS,
+    PRODUCT_PATH,
+    QUANTITY_BEHAVIORS,
+    minor_units,
+    round_money,
+)
 
 FORMAT_VERSION = 1
 # The pricing fields a snapshot keeps, in the order it writes them.
@@ -100,6 +108,7 @@ class Catalog:
     _raw: dict[str, Any] = field(default_factory=dict)
     _products: dict[str, Product] = field(default_factory=dict)  # converted on first use
     problems: list[Diagnostic] = field(default_factory=list)  # records found broken so far
+    _broken: set[str] = field(default_factory=set)  # their paths
     _text: str = ""  # the file's text, when records are read from it one by one
 
     @classmethod
@@ -128,24 +137,42 @@ class Catalog:
         return len(self._raw)
 
     def get(self, path: str) -> Product | None:
-        """The product, or None when the catalog has no such path (or its record is broken:
-        that is reported once, in `problems`)."""
+        """The product, or None when the catalog has no such path or its record is broken (that
+        is reported once, in `problems`; the path is still the catalog's: `path in catalog`)."""
         if path in self._products:
             return self._products[path]
         raw = self._raw.get(path)
-        if raw is None:
+        if raw is None or path in self._broken:
             return None
         try:
             if isinstance(raw, tuple):
-                raw = jsonout.loads(self._text[raw[0] : raw[1]])
+                raw = self._record_at(path, raw)
             product = product_from_file(path, raw)
         except CatalogProblem as exc:
-            self._raw.pop(path)
+            self._broken.add(path)
             pointer = json_pointer(["products", path]) + exc.pointer
             self.problems.append(_broken(self.shown, f"`{pointer}`: {exc.message}", None))
             return None
         self._products[path] = product
         return product
+
+    def _record_at(self, path: str, span: tuple[Any, ...]) -> Any:
+        """The record a cached index places at `span`. The index is sealed for these very
+        bytes; should it be wrong all the same, the whole file is parsed after all (it was
+        parsed whole when the index was made) and the records are taken from there."""
+        try:
+            if len(span) == 2 and all(type(x) is int for x in span) and 0 <= span[0] < span[1]:
+                return jsonout.loads(self._text[span[0] : span[1]])
+        except (ValueError, RecursionError):
+            pass
+        try:
+            _, records = _document(jsonout.loads(self._text))
+        except (ValueError, RecursionError, CatalogProblem):
+            raise CatalogProblem("", "the file cannot be read whole") from None
+        self._raw = {p: records[p] for p in records}
+        if path not in records:
+            raise CatalogProblem("", "the file has no such record")
+        return records[path]
 
     def products(self) -> list[Product]:
         """Every product, sorted by path (reads every record)."""
@@ -205,21 +232,80 @@ def _index_file(data: bytes) -> Path | None:
 
 
 def _read_index(marker: Path, data: bytes) -> Catalog | None:
-    """The catalog from a cached index of these very bytes (validated when it was written)."""
+    """The catalog from a cached index of these very bytes, or None: no index, or one that is
+    not what `_write_index` wrote for them (then the file is parsed whole, and the index written
+    again). Like every cache file, it is opened without following a link, and only if it is the
+    user's own."""
     import marshal
 
     from offerlang import usercache
 
-    if not usercache.trusted(marker):
+    fh = usercache.open_file(marker)
+    if fh is None:
         return None
     try:
-        store, spans = marshal.loads(marker.read_bytes())
+        with fh:
+            blob = fh.read()
+        payload, seal = blob[:-_SEAL_BYTES], blob[-_SEAL_BYTES:]
+        if len(blob) <= _SEAL_BYTES or seal != _seal(marker, payload):
+            return None  # damaged, written by something else, or for other bytes
+        index = marshal.loads(payload)
         text = data.decode("utf-8")
     except (OSError, ValueError, EOFError, TypeError, UnicodeDecodeError):
         return None
+    if not (isinstance(index, tuple) and len(index) == 2):
+        return None
+    store, spans = index
     if not isinstance(store, str) or not isinstance(spans, dict):
         return None
     return Catalog(store, _raw=dict(spans), _text=text)
+
+
+# The index ends with a seal: sha256 of the file's own digest (the index's name) and the index,
+# so that a damaged or foreign index is ignored without checking each of its spans (that would
+# cost, for 2,000 products, more than reading the index saves).
+_SEAL_BYTES = 32
+
+
+def _seal(marker: Path, payload: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(marker.name.encode() + b"\0" + payload).digest()
+
+
+def _fits(text: str, store: str, spans: dict[Any, Any]) -> bool:
+    """Does the index describe this text: its store, and spans that are exactly the records of
+    the `products` object, one after the other, each where the canonical layout puts it (so
+    that no record is missed and none is read from the wrong place)? String comparisons only:
+    nothing is parsed."""
+    if f'\n  "store": {jsonout.dumps(store)},\n' not in text:
+        return False
+    order: list[tuple[int, int, str]] = []
+    for path, span in spans.items():
+        if not (isinstance(path, str) and PRODUCT_PATH.fullmatch(path)):
+            return False
+        if not (isinstance(span, tuple) and len(span) == 2 and all(type(x) is int for x in span)):
+            return False
+        start, end = span
+        if not 0 < start < end <= len(text) or text[start] != "{" or text[end - 1] != "}":
+            return False
+        if text[start:end] != "{}" and not text.startswith("\n    }", end - 6):
+            return False
+        order.append((start, end, path))
+    order.sort()
+    head = '\n  "products": {'  # a newline is never inside a JSON string: this is the key
+    if not order:
+        return f"{head}}}" in text
+    at = text.find(head)
+    if at < 0:
+        return False
+    at += len(head)
+    for i, (start, end, path) in enumerate(order):
+        lead = f'{"," if i else ""}\n    "{path}": '
+        if start - at != len(lead) or not text.startswith(lead, at):
+            return False
+        at = end
+    return text.startswith("\n  }", at)
 
 
 def _write_index(marker: Path, data: bytes, catalog: Catalog) -> None:
@@ -233,6 +319,8 @@ def _write_index(marker: Path, data: bytes, catalog: Catalog) -> None:
     spans = {m.group(1): (m.start(2), m.end(2)) for m in _RECORD.finditer(text)}
     if set(spans) != set(catalog._raw) or len(spans) != len(catalog._raw):
         return
+    if not _fits(text, catalog.store, spans):
+        return  # the next run could not use it
     try:
         if any(jsonout.loads(text[a:b]) != catalog._raw[p] for p, (a, b) in spans.items()):
             return
@@ -240,7 +328,8 @@ def _write_index(marker: Path, data: bytes, catalog: Catalog) -> None:
         return
 
     def fill(fh: BinaryIO) -> None:
-        fh.write(marshal.dumps((catalog.store, spans)))
+        payload = marshal.dumps((catalog.store, spans))
+        fh.write(payload + _seal(marker, payload))
 
     usercache.write(marker, fill)
 
@@ -414,9 +503,17 @@ def _number(value: Any) -> bool:
 
 
 def _whole(value: Any, pointer: str, low: int) -> int:
-    if not _number(value) or value != int(value) or value < low:
-        raise CatalogProblem(pointer, f"must be a whole number, at least {low}")
-    return int(value)
+    # Bounded like the language's counts: `1e999999999` must not become a billion-digit int.
+    number = Decimal(value) if _number(value) else None
+    if (
+        number is None
+        or not number.is_finite()
+        or number.adjusted() >= 10
+        or number != number.to_integral_value()
+        or not low <= number <= MAX_COUNT
+    ):
+        raise CatalogProblem(pointer, f"must be a whole number from {low} to {MAX_COUNT:,}")
+    return int(number)
 
 
 def _money(value: Any, pointer: str) -> dict[str, Decimal]:
@@ -428,11 +525,17 @@ def _money(value: Any, pointer: str) -> dict[str, Decimal]:
         where = json_pointer([*_parts(pointer), cur])
         if cur not in CURRENCIES:
             raise CatalogProblem(where, "not an ISO 4217 currency code")
-        if not _number(amount) or amount < 0:
+        if not _number(amount) or not Decimal(amount).is_finite() or amount < 0:
             raise CatalogProblem(where, "must be an amount, not negative")
         exact = Decimal(amount)
+        # The language's own limit on an amount (E230): `1e30` is a slip, and beyond it the
+        # arithmetic downstream would need more digits than a decimal context holds by default.
+        if exact.adjusted() >= MAX_INTEGER_DIGITS:
+            raise CatalogProblem(
+                where, f"is too large: an amount has at most {MAX_INTEGER_DIGITS} digits before the point"
+            )
         rounded = round_money(exact, cur)  # padded to the currency's decimals, or changed
-        if exact != rounded:
+        if exact != rounded:  # trailing zeros are fine (9.900), a third digit of cents is not
             raise CatalogProblem(where, f"has more decimals than {cur} has ({minor_units(cur)})")
         out[cur] = rounded
     return out

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic, Severity, error, warning
 from offerlang.iso import CURRENCIES
-from offerlang.language import ADHOC, INTERVAL_UNITS, PRODUCT_PATH, format_money
+from offerlang.language import ADHOC, EXACT, INTERVAL_UNITS, PRODUCT_PATH, format_money, round_money
 from offerlang.store.catalog import Catalog, Product
 from offerlang.store.config import matches
 from offerlang.store.policy import Active, Policy, price_range
@@ -37,6 +37,8 @@ PRICING_CLAUSES = (
     n.SetupFee,
     n.QuantityDefault,
     n.QuantityBehavior,
+    n.EdsFee,  # Sessions v2: fees in the item's custom price
+    n.ShippingFee,
 )
 # Enough digits that a ratio of two amounts is exact before it is rounded for a message.
 _EXACT = 60
@@ -76,7 +78,8 @@ def money(amount: Decimal, currency: str) -> str:
 
 def percent(value: Decimal) -> str:
     """A percent for a message: one decimal, half up, trailing `.0` dropped (`50%`, `33.4%`)."""
-    shown = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    with localcontext(EXACT):  # whatever its size: no quantize may run out of digits
+        shown = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{shown.normalize():f}" if shown == shown.to_integral_value() else f"{shown}"
 
 
@@ -406,13 +409,26 @@ class _StoreChecker:
                         None,
                     )
         if duration is not None and recurring and discounts and all(d.periods is None for d in discounts):
-            self.report(
-                duration,
-                "the discount applies to every billing period, for as long as the subscription runs; the "
-                f"policy allows at most {duration.values['periods']}",
-                discounts[0].span,
-                f"add `for {duration.values['periods']} periods`",
-            )
+            most_periods = duration.values["periods"]
+            # The offer leaves the duration to the catalog (as explain reads it): the catalog's
+            # discountDuration is how long this discount lasts.
+            theirs = product.pricing.get("discountDuration") if product is not None else None
+            if theirs is None:
+                self.report(
+                    duration,
+                    "the discount applies to every billing period, for as long as the subscription runs; "
+                    f"the policy allows at most {most_periods}",
+                    discounts[0].span,
+                    f"add `for {most_periods} periods`",
+                )
+            elif product is not None and theirs > most_periods:
+                self.report(
+                    duration,
+                    f"the discount lasts {theirs} billing periods (the catalog's discount duration for "
+                    f"`{product.path}`); the policy allows at most {most_periods}",
+                    discounts[0].span,
+                    f"add `for {most_periods} periods`",
+                )
         self._effective(product, prices, discounts, override)
 
     def _effective(
@@ -428,14 +444,22 @@ class _StoreChecker:
             return
         limit: Decimal = rule.values["percent"]
         worst: tuple[Decimal, str, Decimal, Decimal] | None = None
+        # The offer's discount tiers replace the catalog's; without any, the catalog's apply (a
+        # percent per minimum quantity), as explain and the timeline apply them.
+        tiers: list[Decimal] = []
+        if not discounts:
+            tiers = [Decimal(p) for p in product.pricing.get("quantityDiscounts", {}).values()]
         for cur, listed in product.prices.items():
             if listed == 0:
                 continue
             unit = override.get(cur, listed)
             lowest = unit
+            percents = [*tiers, *(d.percent.value for d in discounts if d.percent is not None)]
+            for pct in percents:
+                if Decimal(0) < pct <= 100:
+                    # Rounded as the buyer is charged (and as the timeline shows it).
+                    lowest = min(lowest, round_money(unit - share(unit * pct, Decimal(100)) / 100, cur))
             for d in discounts:
-                if d.percent is not None and Decimal(0) < d.percent.value <= 100:
-                    lowest = min(lowest, unit - share(unit * d.percent.value, Decimal(100)) / 100)
                 for m in d.amounts or []:
                     off = _amount(m)
                     if m.currency.value == cur and off is not None:
@@ -449,12 +473,14 @@ class _StoreChecker:
         anchor = (prices.span if prices is not None and cur in override else None) or (
             discounts[0].span if discounts else None
         )
+        which = "the catalog's quantity discount" if tiers else "the discount"
+        why = f"the price override and {which} together make the effective discount"
         self.report(
             rule,
             f"buyers pay as little as {money(lowest, cur)} for `{product.path}`, {percent(below)}% below the "
             f"catalog price {money(listed, cur)}; the policy allows at most {percent(limit)}% off",
             anchor,
-            "the price override and the discount together make the effective discount",
+            why,
         )
 
 
@@ -467,6 +493,8 @@ def _all_money(clauses: Iterable[n.Clause]) -> Iterable[n.Money]:
         elif isinstance(c, n.SetupFee):
             for p in c.prices:
                 yield from p.amounts
+        elif isinstance(c, n.EdsFee | n.ShippingFee):
+            yield from c.amounts
 
 
 def _period(unit: str | None, length: int) -> str:

@@ -18,12 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, sort_key
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, sort_key
 from offerlang.compiler.nodes import Span
 from offerlang.compiler.source import UnreadableFile, read_file
 from offerlang.iso import CURRENCIES
 from offerlang.language import minor_units
-from offerlang.store.policy import BY_NAME, RULES, SEVERITIES, Active, Key, Policy, Rule
+from offerlang.store.policy import BY_NAME, MAX_RATIO, RULES, SEVERITIES, Active, Key, Policy, Rule
 from offerlang.text import or_list
 
 if TYPE_CHECKING:
@@ -59,10 +59,19 @@ class Config:
     policy: Policy = field(default_factory=Policy.defaults)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     located: dict[KeyPath, Located] = field(default_factory=dict)
+    read: bool = False  # the file could be read as TOML (else nothing in it is known)
+    # Top-level keys an error is about (an unknown key counts as the key it looks like: a
+    # `catalgo` is a broken `catalog`).
+    broken: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
+
+    def reliable(self, *keys: str) -> bool:
+        """Are these top-level settings what the file means, whatever errors it has elsewhere?
+        False when the file could not be read, or an error is about one of them."""
+        return self.read and not self.broken.intersection(keys)
 
     def span(self, *path: str | int) -> Span | None:
         """Where a key of offerlang's table is written (its parent's place when it is not)."""
@@ -150,6 +159,7 @@ def load_config(path: Path) -> Config:
         config.diagnostics.append(_syntax_error(str(exc), src.text).at(config.shown))
         return config
     config.located = locate(src.text)
+    config.read = True
     table: Any = data
     for key in root:
         table = table.get(key, {}) if isinstance(table, dict) else {}
@@ -211,9 +221,15 @@ class _Reader:
 
     def problem(self, message: str, path: tuple[str | int, ...], hint: str | None = None) -> None:
         self.out.append(error("E404", message, self.config.span(*path), hint))
+        # An error about the whole table (`tool.offerlang` is not one) is about every key.
+        self.config.broken.update([str(path[0])] if path else TOP_KEYS)
 
     def unknown(self, key: str, path: tuple[str | int, ...], known: Iterable[str], where: str) -> None:
         known = list(known)
+        if len(path) == 1:
+            self.config.broken.add(did_you_mean(key, TOP_KEYS) or key)
+        else:
+            self.config.broken.add(str(path[0]))
         fallback = f"known {where}: " + ", ".join(known) if len(known) < 20 else None
         hint = did_you_mean_hint(key, known, fallback)
         self.out.append(error("E403", f"unknown key `{key}` {where}", self.config.key_span(*path), hint))
@@ -267,6 +283,7 @@ class _Reader:
                 c.policy = self.policy(value)
         owner = c.checkout.split("/")[0] if c.checkout else None
         if owner and c.store and owner != c.store:
+            self.config.broken.add("store")  # which of the two is meant, the file does not say
             self.problem(
                 f"checkout `{c.checkout}` belongs to store `{owner}`, but `store` is `{c.store}`",
                 ("checkout",),
@@ -351,6 +368,7 @@ class _Reader:
                         f"e.g. `{key} = {example}`, or remove the table",
                     )
                 )
+                self.config.broken.add("policy")
                 broken = True
         if rule.code == "P103" and not broken:
             floor, ceiling = values.get("floor"), values.get("ceiling")
@@ -368,14 +386,19 @@ class _Reader:
             if not self.expect(value, "number", at, name):
                 return None
             number = Decimal(value)
+            if not number.is_finite():
+                # TOML's `nan` and `inf`: no bound at all (and NaN cannot even be compared).
+                self.problem(f"`{name}` must be a finite number, not {value}", at, _BOUNDS[kind])
+                return None
             if kind == "percent" and not Decimal(0) <= number <= Decimal(100):
                 self.problem(f"`{name}` is a percent from 0 to 100, not {value}", at)
                 return None
-            if kind == "ratio" and not number > 0:
+            if kind == "ratio" and not Decimal(0) < number <= MAX_RATIO:
                 self.problem(
-                    f"`{name}` is a percent of the catalog price above 0, not {value}",
+                    f"`{name}` is a percent of the catalog price above 0 and at most {MAX_RATIO:,}, "
+                    f"not {value}",
                     at,
-                    "e.g. `floor = 50` (half the catalog price), `ceiling = 150`",
+                    _BOUNDS[kind],
                 )
                 return None
             return number
@@ -437,6 +460,13 @@ class _Reader:
             return False
         return True
 
+
+# How a percent or a ratio is written, for the message that refuses one.
+_BOUNDS = {
+    "percent": "e.g. `percent = 50`: a percent from 0 to 100",
+    "ratio": f"e.g. `floor = 50` (half the catalog price), `ceiling = 150`; at most {MAX_RATIO:,} "
+    f"({MAX_RATIO / 100:,.0f} times the catalog price)",
+}
 
 # What `needs KEY` suggests.
 _EXAMPLES = {

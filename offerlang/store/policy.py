@@ -144,6 +144,10 @@ BY_NAME = {r.name: r for r in RULES}
 # half to one and a half times it (P103, a warning).
 DEFAULT_FLOOR = Decimal(50)
 DEFAULT_CEILING = Decimal(150)
+# The largest floor or ceiling a policy may set: a hundred times the catalog price. A bound above
+# it guards nothing, and a number like `1e30` is a slip that would otherwise reach the messages'
+# arithmetic.
+MAX_RATIO = Decimal(10_000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ A waiver is a comment. Inside an item's braces, on its `item` line, or in the co
 directly above it (no blank line between), it covers that item; anywhere else, the whole offer.
 A rule about the session (required tags, coupons, expiration) is waived for the whole offer
 wherever its waiver stands.
+A comment is a waiver when its verb is `allow` (a near miss of it, `alow`, or a code where the
+verb belongs, is a waiver written wrong: an error); `# Offer: spring sale` is only a comment.
 It names one or more policy codes (`allow P103, P106 — …`) and must give a reason after `—`,
 `–`, `--`, `-` or `:`. Only policy rules (P1xx) can be waived: an error of the language or the
 catalog is fixed, not waived. Waivers show in `explain`, `diff` and the JSON output, so a
@@ -18,11 +20,12 @@ import re
 from dataclasses import dataclass, field
 
 from offerlang.compiler import nodes as n
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean_hint, error, warning
+from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, did_you_mean_hint, error, warning
 from offerlang.store.policy import BY_CODE
 
 _DIRECTIVE = re.compile(r"#\s*offer\s*:\s*(?P<verb>[^\s:]*)\s*(?P<rest>.*)$", re.IGNORECASE)
 _CODE = re.compile(r"[A-Za-z]\d{3}")
+_LEADING_CODE = re.compile(r"[A-Za-z]\d{3}\b")
 _RULE = re.compile(
     r"(?P<codes>[A-Za-z]\d{3}(?:\s*,\s*[A-Za-z]\d{3})*)\s*"
     r"(?:(?:—|–|--|-|:)\s*(?P<reason>.*?))?\s*$"
@@ -67,6 +70,8 @@ def read_waivers(offer: n.Offer) -> tuple[list[Waiver], list[Diagnostic]]:
         if m is None:
             continue
         verb, rest = m.group("verb"), m.group("rest")
+        if not _meant_as_waiver(verb, rest):
+            continue  # `# Offer: spring sale for returning buyers` is a comment, not a waiver
         if verb.lower() != "allow":
             problems.append(
                 error(
@@ -123,6 +128,16 @@ def read_waivers(offer: n.Offer) -> tuple[list[Waiver], list[Diagnostic]]:
             item, lines = _scope(offer, comment, comment_lines)
             waivers.append(Waiver(tuple(dict.fromkeys(codes)), reason, item, comment.span, lines))
     return waivers, problems
+
+
+def _meant_as_waiver(verb: str, rest: str) -> bool:
+    """Is an `# offer:` comment a waiver (or a misspelt one, worth an error)? Its verb is
+    `allow` or a near miss of it (`alow`, `allows`), or it names a code where the verb or the
+    first word after it stands (`# offer: P103 — …`, `# offer: waive P103 — …`). Anything else
+    is prose that happens to start with "offer:"."""
+    if verb.lower() == "allow" or did_you_mean(verb, ["allow"]) is not None:
+        return True
+    return bool(_CODE.fullmatch(verb.rstrip(",")) or _LEADING_CODE.match(rest))
 
 
 def apply(waivers: list[Waiver], diags: list[Diagnostic]) -> list[Diagnostic]:
