@@ -12,6 +12,13 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from offerlang import jsonout
 
 from .browser import browser, tab  # noqa: F401  (fixtures for the browser tests)
+from .sendkit import (  # noqa: F401  (fixtures for the tests that send: tests/sendkit.py)
+    berlin_time,
+    campaign_server,
+    no_secret_anywhere,
+    offer,
+    server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

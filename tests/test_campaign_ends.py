@@ -5,7 +5,6 @@ were checked are ever sent."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -14,53 +13,22 @@ from offerlang.campaign.ledger import read_ledger
 from offerlang.cli import main
 
 from .campaignserver import CampaignServer
-from .conftest import EXAMPLES
-
-OFFER = EXAMPLES / "campaign" / "annual-upgrade.offer"
+from .sendkit import buyer_keys, buyers, campaign_args, links, sending_environment
 
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", "ends-user")
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "ends-secret")
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-@pytest.fixture
-def server():
-    fake = CampaignServer().start()
-    yield fake
-    fake.stop()
-
-
-def keys(count: int, prefix: str = "b") -> list[str]:
-    return [f"{prefix}{i:05d}@example.com" for i in range(count)]
-
-
-def buyers(tmp_path: Path, count: int, prefix: str = "b") -> Path:
-    path = tmp_path / "buyers.csv"
-    lines = ["email,first,last,country"] + [f"{k},First,Last,DE" for k in keys(count, prefix)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    sending_environment(monkeypatch, "ends-user", "ends-secret", no_color=False)
 
 
 def send(server: CampaignServer, rows: Path, *args: str) -> int:
-    return main(
-        [
-            *("send", str(OFFER), "--rows", str(rows), "--store", "acme", "--api-url", server.url),
-            *("--rate", "6000/min", "--concurrency", "1", *args),
-        ]
-    )
-
-
-def links(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return main(campaign_args(server, rows, "--rate", "6000/min", "--concurrency", "1", *args))
 
 
 def other_buyers(rows: Path) -> None:
-    rows.write_text("email,first,last,country\n" + "".join(f"{k},X,Y,FR\n" for k in keys(3, "unchecked")))
+    rows.write_text(
+        "email,first,last,country\n" + "".join(f"{k},X,Y,FR\n" for k in buyer_keys(3, "unchecked"))
+    )
 
 
 def truncate(rows: Path) -> None:
@@ -77,27 +45,27 @@ def bad_row(rows: Path) -> None:
     [other_buyers, truncate, bad_row, Path.unlink],
     ids=["rewritten-with-other-buyers", "truncated", "bad-row-appended", "deleted"],
 )
-def test_only_checked_rows_are_sent_and_links_cover_every_row(server, tmp_path, capsys, change):
+def test_only_checked_rows_are_sent_and_links_cover_every_row(campaign_server, tmp_path, capsys, change):
     """A rewrite with other valid buyers used to send sessions to buyers never checked; a
     truncation left links.csv with 10 of the rows; a deletion ended in an internal error."""
     rows = buyers(tmp_path, 30)
     out = tmp_path / "links.csv"
 
     def change_after_first_request(_key: str, _attempt: int) -> None:
-        if sum(server.attempts.values()) == 1:
+        if sum(campaign_server.attempts.values()) == 1:
             change(rows)
 
-    server.faults = change_after_first_request
-    assert send(server, rows, "--out", str(out)) == 0
+    campaign_server.faults = change_after_first_request
+    assert send(campaign_server, rows, "--out", str(out)) == 0
     err = capsys.readouterr().err
-    assert server.sessions == dict.fromkeys(keys(30), 1), "the checked rows, and only those"
+    assert campaign_server.sessions == dict.fromkeys(buyer_keys(30), 1), "the checked rows, and only those"
     table = links(out)
-    assert [r["email"] for r in table] == keys(30) and {r["status"] for r in table} == {"done"}
+    assert [r["email"] for r in table] == buyer_keys(30) and {r["status"] for r in table} == {"done"}
     assert "note: the rows file changed during the run: the rows as they were checked were sent" in err
 
 
 def test_a_ledger_that_cannot_be_closed_still_gives_the_summary_and_links(
-    server, tmp_path, capsys, monkeypatch
+    campaign_server, tmp_path, capsys, monkeypatch
 ):
     from offerlang.campaign.ledger import Ledger
 
@@ -109,7 +77,7 @@ def test_a_ledger_that_cannot_be_closed_still_gives_the_summary_and_links(
     out = tmp_path / "links.csv"
     # Not exit 70 ("internal error … please report it"): every record was fsynced as it was
     # written, so this is the machine's problem, told as such (exit 2, like an unwritable --out).
-    assert send(server, rows, "--out", str(out)) == 2
+    assert send(campaign_server, rows, "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert "3 rows: 3 sessions created" in err
     ledger = tmp_path / "buyers.ledger.jsonl"
@@ -122,7 +90,7 @@ def test_a_ledger_that_cannot_be_closed_still_gives_the_summary_and_links(
     assert [r["status"] for r in links(out)] == ["done"] * 3
 
 
-def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(server, tmp_path, capsys):
+def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(campaign_server, tmp_path, capsys):
     """`"expires": "soon"` in a done record used to end the run in an internal error when
     links.csv was written."""
     rows = buyers(tmp_path, 3)
@@ -135,7 +103,7 @@ def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(server,
         '"at":"yesterday"}\n' + "[" * 100_000 + "]" * 100_000 + "\n"
     )
     out = tmp_path / "links.csv"
-    assert send(server, rows, "--out", str(out)) == 4
+    assert send(campaign_server, rows, "--out", str(out)) == 4
     err = capsys.readouterr().err
     assert (
         f"{ledger}:3: warning: damaged record ('expires' is \"soon\"); ignored; the row b00001@example.com"
@@ -144,13 +112,13 @@ def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(server,
     assert f"{ledger}:4: warning: damaged record ('at' is \"yesterday\"); ignored" in err
     assert f"{ledger}:5: warning: damaged record (not JSON: nested deeper than 64 levels); ignored" in err
     assert "3 rows: 1 session created, 0 already done, 0 rejected, 0 network failures, 2 uncertain" in err
-    assert server.sessions == {"b00000@example.com": 1}, "rows that may have a session are not sent"
+    assert campaign_server.sessions == {"b00000@example.com": 1}, "rows that may have a session are not sent"
     assert [r["status"] for r in links(out)] == ["done", "uncertain", "uncertain"]
     _header, state = read_ledger(ledger)
     assert state["b00000@example.com"].status == "done"
 
 
-def test_out_that_cannot_be_written_still_gives_the_summary(server, tmp_path, capsys, monkeypatch):
+def test_out_that_cannot_be_written_still_gives_the_summary(campaign_server, tmp_path, capsys, monkeypatch):
     import offerlang.cli.campaign as campaign_cli
 
     real = campaign_cli.open_atomic
@@ -161,11 +129,11 @@ def test_out_that_cannot_be_written_still_gives_the_summary(server, tmp_path, ca
     monkeypatch.setattr(campaign_cli, "open_atomic", full)
     rows = buyers(tmp_path, 2)
     out = tmp_path / "links.csv"
-    assert send(server, rows, "--out", str(out)) == 2
+    assert send(campaign_server, rows, "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert f"offer send: {out} could not be written (No space left on device); every outcome is in" in err
     assert "2 rows: 2 sessions created" in err
     monkeypatch.setattr(campaign_cli, "open_atomic", real)
-    assert send(server, rows, "--out", str(out)) == 0, "the same command writes it"
+    assert send(campaign_server, rows, "--out", str(out)) == 0, "the same command writes it"
     assert [r["status"] for r in links(out)] == ["done", "done"]
-    assert sum(server.sessions.values()) == 2
+    assert sum(campaign_server.sessions.values()) == 2

@@ -14,6 +14,7 @@ from offerlang.jsonout import loads
 
 from .conftest import FIXTURES, run
 from .fakefastspring import FakeFastSpring, Reply
+from .sendkit import sending_environment
 
 USERNAME = "catalog-reader"
 PASSWORD = "pa55-never-in-the-catalog-9c1d"
@@ -43,12 +44,7 @@ def store():
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
+    sending_environment(monkeypatch, USERNAME, PASSWORD)
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
 

@@ -6,45 +6,23 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from offerlang.cli import main
 
-from .campaignserver import CampaignServer
 from .conftest import EXAMPLES
-from .fakefastspring import FakeFastSpring, created
+from .fakefastspring import created
+from .sendkit import CAMPAIGN, campaign_args, finish, send_args, sending_environment, start_send, write_offer
 
-OFFER_BIN = str(Path(sys.executable).parent / "offer")
-CAMPAIGN = EXAMPLES / "campaign" / "annual-upgrade.offer"
 SPRING = EXAMPLES / "spring-promotion.offer"
-OFFER = "account uKj7izONRfanVwBL9eiG_A\n\nitem falcon {\n  quantity 1\n  price USD 19.99\n}\n"
 REFUSED = "is a symbolic link; offerlang never writes through a link: remove it, or name the real file"
 
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", "files-user")
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "files-secret")
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-@pytest.fixture
-def server():
-    fake = FakeFastSpring().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def campaign_server():
-    fake = CampaignServer().start()
-    yield fake
-    fake.stop()
+    sending_environment(monkeypatch, "files-user", "files-secret")
 
 
 @pytest.fixture
@@ -58,10 +36,14 @@ def victim(tmp_path) -> Path:
 
 @pytest.fixture
 def offer(tmp_path) -> Path:
-    path = tmp_path / "repo" / "$(touch PWNED).offer"
-    path.parent.mkdir()
-    path.write_text(OFFER)
-    return path
+    """tests/sendkit.py's offer, in a folder of its own and under a name a shell would run."""
+    return write_offer(tmp_path / "repo", name="$(touch PWNED).offer")
+
+
+def one_buyer(tmp_path: Path) -> Path:
+    rows = tmp_path / "buyers.csv"
+    rows.write_text("email,first,last,country\nada@example.com,Ada,Lovelace,GB\n")
+    return rows
 
 
 def link(path: Path, target: Path) -> Path:
@@ -80,25 +62,18 @@ def test_receipts_that_are_a_link_are_refused_before_sending(server, offer, vict
     target = victim.parent / "nothing-here" if dangling else victim
     book = link(offer.parent / ".offer" / "receipts.jsonl", target)
     server.script(created())
-    run = subprocess.run(
-        [OFFER_BIN, "send", str(offer), "--store", "acme", "--api-url", server.url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ),
-    )
-    assert run.returncode == 2, run.stderr
-    assert f"Error: {book}: {REFUSED}" in run.stderr
+    code, _, err = finish(start_send(server, str(offer)))
+    assert code == 2, err
+    assert f"Error: {book}: {REFUSED}" in err
     assert server.requests == [], "nothing was sent"
     assert victim.read_text() == "# my shell setup\n"
     assert not target.exists() if dangling else True
 
 
 def test_a_ledger_that_is_a_link_is_refused_before_sending(campaign_server, tmp_path, victim, capsys):
-    rows = tmp_path / "buyers.csv"
-    rows.write_text("email,first,last,country\nada@example.com,Ada,Lovelace,GB\n")
+    rows = one_buyer(tmp_path)
     ledger = link(tmp_path / "buyers.ledger.jsonl", victim)
-    args = ["send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme", "--api-url", campaign_server.url]
+    args = campaign_args(campaign_server, rows)
     assert main(args) == 2
     assert f"{ledger}: {REFUSED}" in capsys.readouterr().err
     assert campaign_server.attempts == {}
@@ -110,17 +85,10 @@ def test_a_ledger_that_is_a_link_is_refused_before_sending(campaign_server, tmp_
 def test_links_csv_that_is_a_link_is_refused_before_sending(
     campaign_server, tmp_path, victim, capsys, dangling
 ):
-    rows = tmp_path / "buyers.csv"
-    rows.write_text("email,first,last,country\nada@example.com,Ada,Lovelace,GB\n")
+    rows = one_buyer(tmp_path)
     target = tmp_path / "home" / "gone.csv" if dangling else victim
     out = link(tmp_path / "links.csv", target)
-    code = main(
-        [
-            *("send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme"),
-            *("--api-url", campaign_server.url, "--out", str(out)),
-        ]
-    )
-    assert code == 2
+    assert main(campaign_args(campaign_server, rows, "--out", str(out))) == 2
     assert f"--out {out}: {REFUSED}" in capsys.readouterr().err
     assert campaign_server.attempts == {}
     assert victim.read_text() == "# my shell setup\n" and out.is_symlink()
@@ -131,8 +99,7 @@ def test_links_csv_that_is_a_link_is_refused_before_sending(
 def test_outputs_that_are_links_are_refused(tmp_path, victim, capsys, command, dangling):
     target = tmp_path / "home" / "gone" if dangling else victim
     out = link(tmp_path / "out.txt", target)
-    rows = tmp_path / "buyers.csv"
-    rows.write_text("email,first,last,country\nada@example.com,Ada,Lovelace,GB\n")
+    rows = one_buyer(tmp_path)
     payload = tmp_path / "payload.json"
     payload.write_text('{"account":"abCdE1FGH2Hij3KLMnOpqR","items":[{"product":"basic-laptop"}]}')
     argv = {
@@ -200,20 +167,18 @@ def test_receipts_of_another_user_are_refused(server, offer, capsys, monkeypatch
     book.parent.mkdir()
     book.write_text("")
     monkeypatch.setattr(os, "geteuid", lambda: os.stat(book).st_uid + 1)
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 2
+    assert main(send_args(server, str(offer))) == 2
     err = capsys.readouterr().err
     assert f"Error: {book}: belongs to another user (uid {os.stat(book).st_uid})" in err
     assert server.requests == []
 
 
 def test_a_ledger_everyone_can_write_is_refused(campaign_server, tmp_path, capsys):
-    rows = tmp_path / "buyers.csv"
-    rows.write_text("email,first,last,country\nada@example.com,Ada,Lovelace,GB\n")
+    rows = one_buyer(tmp_path)
     ledger = tmp_path / "buyers.ledger.jsonl"
     ledger.write_text('{"event":"campaign","offer":"annual-upgrade.offer","key":"email"}\n')
     ledger.chmod(0o666)
-    args = ["send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme", "--api-url", campaign_server.url]
-    assert main(args) == 2
+    assert main(campaign_args(campaign_server, rows)) == 2
     assert "can be written by every user (mode 0666)" in capsys.readouterr().err
     assert campaign_server.attempts == {}
 
@@ -230,12 +195,7 @@ def test_links_csv_neutralises_cells_a_spreadsheet_would_evaluate(campaign_serve
         for i, key in enumerate(keys):
             writer.writerow([key, f"b{i}@example.com", "A", "B", "DE"])
     out = tmp_path / "links.csv"
-    code = main(
-        [
-            *("send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme", "--rate", "6000/min"),
-            *("--api-url", campaign_server.url, "--out", str(out)),
-        ]
-    )
+    code = main(campaign_args(campaign_server, rows, "--rate", "6000/min", "--out", str(out)))
     assert code == 0, capsys.readouterr().err
     with open(out, newline="") as fh:
         cells = [row[0] for row in csv.reader(fh)][1:]

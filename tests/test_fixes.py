@@ -139,3 +139,104 @@ def test_check_json_carries_the_fixes(broken):
         }
     ]
     assert fixes["E207"] == []
+
+
+def test_check_fix_keeps_a_byte_order_mark(tmp_path):
+    # The fixes and nothing else: --diff shows one changed word, and --fix must not also drop
+    # the mark the file began with (that is `offer fmt`'s to do).
+    path = tmp_path / "bom.offer"
+    path.write_bytes(b"\xef\xbb\xbfaccount abCdE1FGH2Hij3KLMnOpqR\nitem falcon {\n  renew automatic\n}\n")
+    assert _run("check", "--fix", str(path)).exit_code == EXIT_OK
+    assert (
+        path.read_bytes() == b"\xef\xbb\xbfaccount abCdE1FGH2Hij3KLMnOpqR\nitem falcon {\n  renew auto\n}\n"
+    )
+
+
+def test_check_fix_over_several_files_leaves_a_read_only_file_and_a_link_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    broken = "account abCdE1FGH2Hij3KLMnOpqR\nitem falcon {\n  pirce USD 1\n}\n"
+    for name in ("a.offer", "read-only.offer"):
+        (tmp_path / name).write_text(broken)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "c.offer").write_text(broken.replace("pirce", "price").replace("USD", "EUO"))
+    (tmp_path / "link.offer").symlink_to("real/c.offer")
+    (tmp_path / "read-only.offer").chmod(0o444)
+    crlf = broken.replace("\n", "\r\n")
+    (tmp_path / "crlf.offer").write_bytes(crlf.encode())
+    result = _run("check", "--fix", ".")
+    assert result.exit_code == EXIT_INVALID  # the two files left untouched still have their error
+    assert (tmp_path / "a.offer").read_text() == broken.replace("pirce", "price")
+    assert (tmp_path / "crlf.offer").read_bytes() == crlf.replace("pirce", "price").encode()
+    assert (tmp_path / "read-only.offer").read_text() == broken
+    assert (tmp_path / "link.offer").is_symlink()
+    # The link's target is fixed under its own name, never through the link.
+    assert (tmp_path / "real" / "c.offer").read_text() == broken.replace("pirce", "price").replace(
+        "USD", "EUR"
+    )
+    lines = sorted(result.stderr.splitlines())
+    assert lines[:2] == ["a.offer: 1 fix applied", "crlf.offer: 1 fix applied"]
+    assert lines[2].startswith("link.offer: cannot be written (is a symbolic link")
+    assert lines[2].endswith("left untouched")
+    assert lines[3].startswith("read-only.offer: cannot be written (is read-only") and len(lines) == 5
+    assert lines[4] == "real/c.offer: 1 fix applied"
+
+
+# Hints that say exactly what to write, and the text their fix makes (first fix: what --fix does).
+WRITTEN = [
+    ("v1", "  price JPY 7,400\n", "  price JPY 7400\n"),
+    ("v1", "  price EUR 7,40\n", "  price EUR 7.40\n"),
+    ("v1", "  renew opt-in\n", "  renew opt-auto\n"),
+    ("v1", "  renew opt-out\n", "  renew opt-manual\n"),
+    ("v1", "  billed every two weeks\n", "  billed every 2 weeks\n"),
+    ("v1", "  billed every 2 quarters\n", "  billed every 6 months\n"),
+    ("v1", "  billed every fortnightly\n", "  billed every 2 weeks\n"),
+    ("v2", "  billed every 1 quarter for 4 periods\n", "  billed every 3 months for 4 periods\n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "line", "fixed"), WRITTEN, ids=lambda v: v.strip() if isinstance(v, str) else v
+)
+def test_a_hint_that_says_what_to_write_is_a_fix_that_writes_it(target, line, fixed):
+    head = "account abCdE1FGH2Hij3KLMnOpqR\nitem falcon {\n"
+    text = head + line + "}\n"
+    result = compile_source(text, "x.offer", unbound_ok=True, target=target)
+    said = [d for d in result.diagnostics if d.span and d.span.line == 3]
+    assert len(said) == 1 and said[0].fixes, said
+    assert re.search(r"`([^`]+)`", said[0].hint or "").group(1) in fixed  # what the hint says
+    after, done = apply_fixes(text, said)
+    assert after == head + fixed + "}\n" and done == said
+    assert [d for d in compile_source(after, "x.offer", target=target).diagnostics if d.span.line == 3] == []
+
+
+def test_v2_locale_and_payment_method_spellings_are_fixes():
+    text = "account abCdE1FGH2Hij3KLMnOpqR\nlocale pt_br\npayment methods paypal, Card\nitem falcon\n"
+    result = compile_source(text, "x.offer", target="v2")
+    assert [(d.code, [f.title for f in d.fixes]) for d in result.diagnostics] == [
+        ("E512", ["Replace with `pt-BR`"]),
+        ("E513", ["Replace with `PAYPAL`"]),
+        ("E513", ["Replace with `CARD`"]),
+    ]
+    fixed, _ = apply_fixes(text, result.diagnostics)
+    assert (
+        fixed == "account abCdE1FGH2Hij3KLMnOpqR\nlocale pt-BR\npayment methods PAYPAL, CARD\nitem falcon\n"
+    )
+
+
+def test_a_v2_language_with_a_region_has_the_hints_two_fixes():
+    # The hint says: write `locale pt-BR` outside the contact in place of this line, or
+    # `language pt`. The fix was only the second, applied by --fix without a word: the region
+    # was dropped. Now the first fix (what --fix applies) is the hint's first way.
+    text = (
+        "contact {\n  first Ana\n  last Silva\n  email ana@example.com\n  country BR\n  language pt-BR\n}\n"
+        "item falcon\n"
+    )
+    (d,) = compile_source(text, "x.offer", target="v2").diagnostics
+    assert d.code == "E204"
+    assert [f.title for f in d.fixes] == ["Write `locale pt-BR` outside the contact", "Replace with `pt`"]
+    fixed, _ = apply_fixes(text, [d])
+    assert fixed.startswith("locale pt-BR\ncontact {\n") and "language" not in fixed
+    assert compile_source(fixed, "x.offer", target="v2").diagnostics == []
+    # With a locale already there (E511 says the language is given twice), the language alone.
+    said = compile_source("locale en-US\n" + text, "x.offer", target="v2").diagnostics
+    assert [[f.title for f in d.fixes] for d in said if d.code == "E204"] == [["Replace with `pt`"]]

@@ -17,12 +17,12 @@ from offerlang.send.client import Target
 from offerlang.send.journal import Damage, Journal, JournalBusy
 from offerlang.send.receipts import Receipt, Receipts, payload_sha256
 
-from .fakefastspring import FakeFastSpring, created
+from .fakefastspring import created
+from .sendkit import send_args, sending_environment
 
 SHA = "a" * 64
 TARGET = Target("acme", False, "https://api.fastspring.com")
 DEEP = "[" * 100_000 + "]" * 100_000
-OFFER = "account uKj7izONRfanVwBL9eiG_A\n\nitem falcon {\n  quantity 1\n  price USD 19.99\n}\n"
 BODY = {
     "account": "uKj7izONRfanVwBL9eiG_A",
     "items": [{"product": "falcon", "quantity": 1, "pricing": {"price": {"USD": Decimal("19.99")}}}],
@@ -33,17 +33,7 @@ LINK = "https://acme.onfastspring.com/session/S1"  # as offerlang writes them (j
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", "journal-user")
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "journal-secret")
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-@pytest.fixture
-def server():
-    fake = FakeFastSpring().start()
-    yield fake
-    fake.stop()
+    sending_environment(monkeypatch, "journal-user", "journal-secret")
 
 
 def opened(path: Path) -> Receipts:
@@ -151,10 +141,8 @@ def test_a_line_longer_than_a_record_can_be_is_damage_and_not_held(tmp_path):
     ],
 )
 def test_a_receipt_with_a_wrong_typed_field_is_damage_not_exit_70(
-    server, tmp_path, capsys, field, value, reason
+    server, offer, capsys, field, value, reason
 ):
-    offer = tmp_path / "falcon.offer"
-    offer.write_text(OFFER)
     receipt = Receipt.new(
         str(offer),
         payload_sha256(BODY),
@@ -170,7 +158,7 @@ def test_a_receipt_with_a_wrong_typed_field_is_damage_not_exit_70(
     book.parent.mkdir()
     book.write_text(text + "\n" + DEEP + "\n")
     server.script(created())
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 0
+    assert main(send_args(server, str(offer))) == 0
     err = capsys.readouterr().err
     assert f"{book}:1: warning: not a receipt ({reason}); ignored" in err
     assert f"{book}:2: warning: not a receipt (not JSON: nested deeper than 64 levels); ignored" in err
@@ -232,18 +220,14 @@ def test_records_are_on_disk_one_per_line(tmp_path):
     assert path.read_text() == '{"n":1}\n{"n":2}\n'
 
 
-def test_receipts_that_cannot_record_an_attempt_stop_before_its_request(
-    tmp_path, server, capsys, monkeypatch
-):
-    offer = tmp_path / "falcon.offer"
-    offer.write_text(OFFER)
+def test_receipts_that_cannot_record_an_attempt_stop_before_its_request(offer, server, capsys, monkeypatch):
     server.script(created())
 
     def disk_full(self, record):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Journal, "append", disk_full)
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 2
+    assert main(send_args(server, str(offer))) == 2
     err = capsys.readouterr().err
     assert f"No space left on device; {offer} was not sent" in err
     assert server.requests == []

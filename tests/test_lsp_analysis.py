@@ -3,6 +3,8 @@ no subprocess, every position of every example."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -100,3 +102,51 @@ def test_positions_round_trip_in_every_encoding(lines, encoding, data):
     width = {"utf-8": 1, "utf-16": 2, "utf-32": 4}[encoding]
     assert client == (line, len(lines[line][:char].encode(unit)) // width)
     assert pos.from_client(*client) == (line, char)
+
+
+# ---- didChange: where an edit lands ---------------------------------------------------------
+
+_LSP_BREAK = re.compile(r"\r\n|\r|\n")
+_UNIT = {"utf-8": ("utf-8", 1), "utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}
+
+
+def _client_position(text: str, offset: int, encoding: str) -> tuple[int, int]:
+    """Where a client puts an offset: lines broken at \\n, \\r\\n and \\r only (LSP's rule)."""
+    breaks = list(_LSP_BREAK.finditer(text, 0, offset))
+    begin = breaks[-1].end() if breaks else 0
+    codec, width = _UNIT[encoding]
+    return len(breaks), len(text[begin:offset].encode(codec)) // width
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x85", "😀", "é"]
+            ),
+            st.characters(exclude_categories=("Cs",)),
+        ),
+        max_size=40,
+    ).map("".join),
+    st.text(max_size=5),
+    st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+    st.data(),
+)
+def test_a_change_lands_where_the_client_put_it(text, new, encoding, data):
+    # Offsets between a \r and its \n are not positions a client can name.
+    offsets = [i for i in range(len(text) + 1) if i == 0 or text[i - 1 : i + 1] != "\r\n"]
+    first = data.draw(st.sampled_from(offsets))
+    last = data.draw(st.sampled_from([o for o in offsets if o >= first]))
+    start, end = _client_position(text, first, encoding), _client_position(text, last, encoding)
+    assert a.apply_change(text, start, end, new, encoding) == text[:first] + new + text[last:]
+
+
+def test_a_change_past_the_end_of_a_line_or_of_the_text_is_clamped():
+    # LSP: a character past the line's length means the end of the line (pygls took the one
+    # before it on the last line), a line past the text the end of the text.
+    text = "account abCdE1FGH2Hij3KLMnOpqR\ncoupon X"
+    assert a.apply_change(text, (1, 0), (1, 999), "coupon Y") == "account abCdE1FGH2Hij3KLMnOpqR\ncoupon Y"
+    assert a.apply_change(text, (0, 999), (0, 999), " #") == "account abCdE1FGH2Hij3KLMnOpqR #\ncoupon X"
+    assert a.apply_change(text, (7, 0), (9, 3), "\n") == text + "\n"
+    # Reversed ends are the same range.
+    assert a.apply_change("abc", (0, 2), (0, 1), "X") == "aXc"

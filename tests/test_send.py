@@ -2,98 +2,53 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import subprocess
 import sys
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from offerlang import __version__, jsonout
-from offerlang.cli import main
 from offerlang.send.receipts import payload_sha256
 
+from . import sendkit
 from .fakefastspring import EXPIRES_MS, SESSION_ID, FakeFastSpring, Reply, created
-
-USERNAME = "offer-test-user"
-# Quotes, a backslash, a colon and non-ASCII letters: each has an escaped form a leak could take.
-PASSWORD = 'pa55"W\\0rd:never-printed-7f3e-größe'
-TOKEN = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
-SECRETS = (
+from .sendkit import (
+    FALCON,
     PASSWORD,
+    PRINTED,
     TOKEN,
-    json.dumps(PASSWORD)[1:-1],
-    json.dumps(PASSWORD, ensure_ascii=False)[1:-1],
-    quote(PASSWORD, safe=""),
+    TOMORROW_MS,
+    USERNAME,
+    assert_no_secret,
+    finish,
+    into_a_closed_pipe,
+    receipts,
+    receipts_file,
+    records,
+    send,
+    send_args,
+    sending_environment,
+    start_send,
 )
-# Everything a test's runs printed, so that the check after each test sees it all.
-PRINTED: list[str] = []
 
-OFFER = """\
-account uKj7izONRfanVwBL9eiG_A
-
-item falcon {
-  quantity 1
-  price USD 19.99
-}
-"""
 BODY = (
     b'{"account":"uKj7izONRfanVwBL9eiG_A","items":[{"product":"falcon","quantity":1,'
     b'"pricing":{"price":{"USD":19.99}}}]}'
 )
-TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
-    # Expiry is shown in local time: pin the zone so the output is the same everywhere.
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def environment(monkeypatch, berlin_time, no_secret_anywhere):
+    """The test credentials, whose every leaked form is looked for in all a test printed and
+    wrote; the zone pinned."""
+    sending_environment(monkeypatch, USERNAME, PASSWORD)
 
 
-@pytest.fixture(autouse=True)
-def no_secret_anywhere(capsys, tmp_path):
-    """After every test: the password is in nothing printed and in no file the test wrote."""
-    PRINTED.clear()
-    yield
-    out, err = capsys.readouterr()
-    files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
-    assert_no_secret(*PRINTED, out, err, *files)
-
-
-@pytest.fixture
-def server():
-    fake = FakeFastSpring().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def offer(tmp_path) -> Path:
-    path = tmp_path / "falcon.offer"
-    path.write_text(OFFER, "utf-8")
-    return path
-
-
-def send(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["send", *args])
-    out, err = capsys.readouterr()
-    PRINTED.extend((out, err))
-    return code, out, err
+# tests/test_server_text.py runs under this module's fixtures, which it takes as test_send.NAME.
+no_secret_anywhere, offer, server = sendkit.no_secret_anywhere, sendkit.offer, sendkit.server
 
 
 def send_to(server: FakeFastSpring, capsys, offer: Path, *args: str) -> tuple[int, str, str]:
@@ -101,24 +56,8 @@ def send_to(server: FakeFastSpring, capsys, offer: Path, *args: str) -> tuple[in
 
 
 def receipts_text(offer: Path) -> str:
-    path = offer.parent / ".offer" / "receipts.jsonl"
+    path = receipts_file(offer)
     return path.read_text("utf-8") if path.exists() else ""
-
-
-def records(book: Path) -> list[dict]:
-    """Every record of a receipts file: `started` and `failed` ones, and the receipts."""
-    return [json.loads(line) for line in book.read_text("utf-8").splitlines()] if book.exists() else []
-
-
-def receipts(offer: Path) -> list[dict]:
-    """The receipts (sessions created) beside an offer: the records without an `event`."""
-    return [r for r in records(offer.parent / ".offer" / "receipts.jsonl") if "event" not in r]
-
-
-def assert_no_secret(*texts: str) -> None:
-    for text in texts:
-        for secret in SECRETS:
-            assert secret not in text
 
 
 # ---- the CLI against the stand-in ---------------------------------------------------------------
@@ -137,7 +76,7 @@ def test_success_sends_exact_request_and_prints_links(server, capsys, offer, sna
     assert seen.body == BODY
     assert out.replace(str(offer), "falcon.offer") == snapshot
     assert f"https://acme.onfastspring.com/session/{SESSION_ID}" in out
-    # 1490109872476 ms is 15:24:32 UTC, shown in the local zone (pinned to Berlin above).
+    # 1490109872476 ms is 15:24:32 UTC, shown in the local zone (pinned to Berlin: berlin_time).
     assert "2017-03-21 16:24:32 CET" in out
     [receipt] = receipts(offer)
     assert receipt["id"] == SESSION_ID
@@ -262,7 +201,7 @@ def test_malformed_json_answer_is_not_retried(server, capsys, offer):
     assert "HTTP 200 with an unreadable answer (not JSON" in err
     assert "a session may have been created" in err
     assert receipts(offer) == []
-    book = offer.parent / ".offer" / "receipts.jsonl"
+    book = receipts_file(offer)
     assert [(r["event"], r.get("uncertain")) for r in records(book)] == [("started", None), ("failed", True)]
 
 
@@ -358,20 +297,12 @@ def test_receipts_option_and_a_damaged_line(server, capsys, offer, tmp_path):
 
 def test_subprocess_run_never_shows_the_password(server, offer):
     server.script(Reply(503), created())
-    offer_cmd = Path(sys.executable).with_name("offer")
-    env = {**os.environ, "_OFFERLANG_TEST_RETRY_BASE": "0.01"}
-    run = subprocess.run(
-        [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url, "--verbose"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    PRINTED.extend((run.stdout, run.stderr))
-    assert run.returncode == 0, run.stderr
+    code, out, err = finish(start_send(server, str(offer), "--verbose"))
+    PRINTED.extend((out, err))
+    assert code == 0, err
     assert len(server.requests) == 2
-    assert "offer send: POST " in run.stderr  # --verbose logs each attempt
-    assert_no_secret(run.stdout, run.stderr, receipts_text(offer))
+    assert "offer send: POST " in err  # --verbose logs each attempt
+    assert_no_secret(out, err, receipts_text(offer))
 
 
 def test_help_does_not_import_httpx():
@@ -382,7 +313,7 @@ def test_help_does_not_import_httpx():
 
 def test_after_a_400_the_other_offers_are_still_sent(server, capsys, offer, tmp_path):
     other = tmp_path / "other.offer"
-    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    other.write_text(FALCON.replace("19.99", "29.99"), "utf-8")
     server.script(Reply(400, {"message": "Can not parse request body."}), created())
     code, out, err = send(capsys, str(offer), str(other), "--store", "acme", "--api-url", server.url)
     assert code == 3
@@ -393,7 +324,7 @@ def test_after_a_400_the_other_offers_are_still_sent(server, capsys, offer, tmp_
 
 def test_after_a_401_the_other_offers_are_skipped(server, capsys, offer, tmp_path):
     other = tmp_path / "other.offer"
-    other.write_text(OFFER.replace("19.99", "29.99"), "utf-8")
+    other.write_text(FALCON.replace("19.99", "29.99"), "utf-8")
     server.script(Reply(401, {"message": "Unauthorized"}), created())
     args = (str(offer), str(other), "--store", "acme", "--api-url", server.url, "--format", "json")
     code, out, _ = send(capsys, *args)
@@ -430,19 +361,7 @@ def test_a_folder_without_offers_is_a_usage_error(server, capsys, tmp_path):
 
 def test_closed_stdout_still_records_the_session(server, offer):
     server.script(created(expires_ms=TOMORROW_MS))
-    offer_cmd = Path(sys.executable).with_name("offer")
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before anything is printed: `offer send ... | true`
-    try:
-        run = subprocess.run(
-            [str(offer_cmd), "send", str(offer), "--store", "acme", "--api-url", server.url],
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
-    finally:
-        os.close(write_end)
+    run = into_a_closed_pipe(*send_args(server, str(offer)))
     PRINTED.append(run.stderr)
     assert len(server.requests) == 1
     assert receipts(offer)[0]["id"] == SESSION_ID
@@ -453,20 +372,11 @@ def test_closed_stdout_still_records_the_session(server, offer):
 
 
 def test_other_commands_still_exit_quietly_on_a_closed_pipe(offer):
-    offer_cmd = Path(sys.executable).with_name("offer")
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        run = subprocess.run(
-            [str(offer_cmd), "compile", str(offer)], stdout=write_end, stderr=subprocess.PIPE, timeout=60
-        )
-    finally:
-        os.close(write_end)
-    assert run.returncode == 0
+    assert into_a_closed_pipe("compile", str(offer)).returncode == 0
 
 
 def test_receipts_cut_mid_line_do_not_swallow_the_next_receipt(server, capsys, offer):
-    book = offer.parent / ".offer" / "receipts.jsonl"
+    book = receipts_file(offer)
     book.parent.mkdir()
     book.write_bytes(b'{"offer": "cut short by a cra')  # no newline: the writer died mid-line
     server.script(created(expires_ms=TOMORROW_MS), created(session_id="second_session_id_0001"))
@@ -495,7 +405,7 @@ def test_environment_proxies_are_not_used_for_plain_http(server, capsys, offer, 
 
 
 def test_undecodable_receipt_lines_are_damaged_lines(server, capsys, offer):
-    book = offer.parent / ".offer" / "receipts.jsonl"
+    book = receipts_file(offer)
     book.parent.mkdir()
     book.write_bytes(b'{"offer": "\xff\xfe not utf-8"}\n')
     server.script(created(expires_ms=TOMORROW_MS))
@@ -508,7 +418,7 @@ def test_undecodable_receipt_lines_are_damaged_lines(server, capsys, offer):
 def test_unreadable_receipts_stop_before_any_request(server, capsys, offer, monkeypatch):
     from offerlang.send.journal import Journal
 
-    book = offer.parent / ".offer" / "receipts.jsonl"
+    book = receipts_file(offer)
     book.parent.mkdir()
     book.write_text("", "utf-8")
 
@@ -641,7 +551,7 @@ def test_ctrl_c_says_whether_a_session_may_exist(server, capsys, offer, monkeypa
     code, _, err = send_to(server, capsys, offer)
     assert code == 130
     assert f"{offer}: interrupted while sending: {said}\n" in err
-    book = records(offer.parent / ".offer" / "receipts.jsonl")
+    book = records(receipts_file(offer))
     assert [(r["event"], r.get("uncertain")) for r in book] == [
         ("started", None),
         ("failed", may_have_created),

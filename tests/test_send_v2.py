@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,17 @@ from offerlang.send.receipts import payload_sha256
 from offerlang.send.v2 import SessionsV2Client
 
 from .fakev2 import EXPIRES_MS, V2Server
-from .test_send import PASSWORD, SECRETS, TOKEN, USERNAME, assert_no_secret
+from .sendkit import (
+    PASSWORD,
+    PRINTED,
+    SECRETS,
+    TOKEN,
+    USERNAME,
+    receipts,
+    send,
+    sending_environment,
+    write_offer,
+)
 
 OFFER = """\
 account uKj7izONRfanVwBL9eiG_A
@@ -38,37 +47,19 @@ item falcon {
   discount 10% on 2 or more
 }
 """
-PRINTED: list[str] = []
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", USERNAME)
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", PASSWORD)
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
+def environment(monkeypatch, berlin_time, no_secret_anywhere):
+    """As in test_send: the test credentials, looked for after each test; the zone pinned."""
+    sending_environment(monkeypatch, USERNAME, PASSWORD)
     # No repository config applies to a test's files unless the test says so.
     monkeypatch.setattr(targeting, "repository_settings", lambda near: targeting.Settings())
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture(autouse=True)
-def no_secret_anywhere(capsys, tmp_path):
-    PRINTED.clear()
-    yield
-    out, err = capsys.readouterr()
-    files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
-    assert_no_secret(*PRINTED, out, err, *files)
 
 
 @pytest.fixture
 def server():
+    """The Sessions v2 stand-in (in place of tests/sendkit.py's v1 one)."""
     fake = V2Server(credentials=(USERNAME, PASSWORD)).start()
     yield fake
     fake.stop()
@@ -76,29 +67,14 @@ def server():
 
 @pytest.fixture
 def offer(tmp_path) -> Path:
-    path = tmp_path / "falcon.offer"
-    path.write_text(OFFER, "utf-8")
-    return path
-
-
-def send(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["send", *args])
-    out, err = capsys.readouterr()
-    PRINTED.extend((out, err))
-    return code, out, err
+    """OFFER (in place of tests/sendkit.py's): a coupon and a discount for FastSpring to price."""
+    return write_offer(tmp_path, OFFER)
 
 
 def send_v2(server, capsys, offer: Path, *args: str) -> tuple[int, str, str]:
     return send(
         capsys, str(offer), "--target", "v2", "--checkout", "acme/web-main", "--api-url", server.url, *args
     )
-
-
-def receipts(offer: Path) -> list[dict]:
-    """The receipts (sessions created): the records without an `event` (`started`, `failed`)."""
-    path = offer.parent / ".offer" / "receipts.jsonl"
-    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
-    return [r for r in records if "event" not in r]
 
 
 def _plain(text: str, offer: Path) -> str:

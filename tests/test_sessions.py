@@ -6,79 +6,32 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from offerlang.cli import main
 
-from .campaignserver import CampaignServer
-from .conftest import EXAMPLES
 from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
-
-OFFER_BIN = str(Path(sys.executable).parent / "offer")
-CAMPAIGN = EXAMPLES / "campaign" / "annual-upgrade.offer"
-OFFER = """\
-account uKj7izONRfanVwBL9eiG_A
-
-item falcon {
-  quantity 1
-  price USD 19.99
-}
-"""
-TOMORROW_MS = int((datetime.now(UTC) + timedelta(days=1)).timestamp() * 1000)
+from .sendkit import (
+    CAMPAIGN,
+    FALCON,
+    TOMORROW_MS,
+    buyers,
+    campaign_args,
+    finish,
+    into_a_closed_pipe,
+    receipts_file,
+    records,
+    send_args,
+    sending_environment,
+    start_send,
+)
 
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", "sessions-user")
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "sessions-secret")
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
-
-
-@pytest.fixture
-def server():
-    fake = FakeFastSpring().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def campaign_server():
-    fake = CampaignServer().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def offer(tmp_path) -> Path:
-    path = tmp_path / "falcon.offer"
-    path.write_text(OFFER, "utf-8")
-    return path
-
-
-def records(book: Path) -> list[dict]:
-    return [json.loads(line) for line in book.read_text("utf-8").splitlines()] if book.exists() else []
-
-
-def start_send(server: FakeFastSpring, *args: str | bytes, cwd: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
-        [OFFER_BIN, "send", *args, "--store", "acme", "--api-url", server.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=dict(os.environ),
-        cwd=cwd,
-    )
-
-
-def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    sending_environment(monkeypatch, "sessions-user", "sessions-secret")
 
 
 # ---- single sends ---------------------------------------------------------------------------------
@@ -104,7 +57,7 @@ def test_two_concurrent_sends_of_one_offer_create_one_session(server, offer):
     code, out, err = finish(start_send(server, str(offer)))
     assert code == 0 and "already sent" in out
     assert len(server.requests) == 1
-    book = records(offer.parent / ".offer" / "receipts.jsonl")
+    book = records(receipts_file(offer))
     assert [r.get("event", "receipt") for r in book] == ["started", "receipt"]
 
 
@@ -113,7 +66,7 @@ def test_a_file_name_that_is_not_utf8_gets_its_receipt(server, tmp_path):
     every run created another session."""
     name = os.fsencode(tmp_path) + b"/bad\xff.offer"
     with open(name, "w", encoding="utf-8") as fh:
-        fh.write(OFFER)
+        fh.write(FALCON)
     server.script(created(expires_ms=TOMORROW_MS), created())
     code, out, err = finish(start_send(server, name))
     assert code == 0, err
@@ -128,19 +81,9 @@ def test_a_file_name_that_is_not_utf8_gets_its_receipt(server, tmp_path):
 def test_the_receipt_is_on_disk_before_the_link_is_printed(server, offer):
     """Standard output closed before anything is printed: the session is in the receipts."""
     server.script(created(expires_ms=TOMORROW_MS))
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        run = subprocess.run(
-            [OFFER_BIN, "send", str(offer), "--store", "acme", "--api-url", server.url],
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            timeout=60,
-        )
-    finally:
-        os.close(write_end)
+    run = into_a_closed_pipe(*send_args(server, str(offer)))
     assert run.returncode == 141
-    assert records(offer.parent / ".offer" / "receipts.jsonl")[-1]["id"] == SESSION_ID
+    assert records(receipts_file(offer))[-1]["id"] == SESSION_ID
 
 
 @pytest.mark.parametrize(
@@ -156,7 +99,7 @@ def test_a_200_too_deeply_nested_to_read_is_uncertain_and_needs_force(server, of
     assert code == 4, err
     assert "HTTP 200 with an unreadable answer (not JSON: nested deeper than 64 levels" in err
     assert "a session may have been created" in err and "internal error" not in err
-    book = offer.parent / ".offer" / "receipts.jsonl"
+    book = receipts_file(offer)
     assert [(r["event"], r.get("uncertain")) for r in records(book)] == [("started", None), ("failed", True)]
     code, out, err = finish(start_send(server, str(offer), "--format", "json"))
     assert code == 4 and "got an answer that may hide a session" in err and "--force" in err
@@ -169,26 +112,19 @@ def test_a_200_too_deeply_nested_to_read_is_uncertain_and_needs_force(server, of
 
 def test_an_uncertain_attempt_does_not_block_another_store(server, offer, capsys):
     server.script(Reply(200, b"<html>gateway</html>"), created(expires_ms=TOMORROW_MS))
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 4
+    assert main(send_args(server, str(offer))) == 4
     assert main(["send", str(offer), "--store", "other", "--api-url", server.url]) == 0
     assert len(server.requests) == 2
 
 
 def test_a_rejected_attempt_is_settled_and_sent_again(server, offer, capsys):
     server.script(Reply(400, {"message": "Invalid value."}), created(expires_ms=TOMORROW_MS))
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 3
-    assert main(["send", str(offer), "--store", "acme", "--api-url", server.url]) == 0
+    assert main(send_args(server, str(offer))) == 3
+    assert main(send_args(server, str(offer))) == 0
     assert len(server.requests) == 2
 
 
 # ---- campaigns -------------------------------------------------------------------------------------
-
-
-def buyers(tmp_path: Path, count: int) -> Path:
-    path = tmp_path / "buyers.csv"
-    lines = ["email,first,last,country"] + [f"b{i:05d}@example.com,First{i},Last{i},DE" for i in range(count)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def start_campaign(server: FakeFastSpring, rows: Path, *args: str) -> subprocess.Popen:
@@ -254,8 +190,7 @@ def test_identical_payloads_for_one_buyer_are_refused_while_checking(campaign_se
         "3,grace@example.com,Grace,Hopper,US\n"
         "4,ada@example.com,Ada,Lovelace,GB\n"
     )
-    args = ["send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme", "--api-url", campaign_server.url]
-    assert main([*args, "--concurrency", "1"]) == 1
+    assert main(campaign_args(campaign_server, rows, "--concurrency", "1")) == 1
     err = capsys.readouterr().err
     assert f"{rows}:3: the same session as line 2: the payload is identical and names the same buyer" in err
     assert f"{rows}:5: the same session as line 2" in err

@@ -4,82 +4,39 @@ and the exit code is 143. Real processes, answers held in the loopback stand-in.
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from offerlang.campaign.ledger import read_ledger
 
-from .campaignserver import CampaignServer
-from .conftest import EXAMPLES
 from .fakefastspring import SESSION_ID, FakeFastSpring, Reply, created
-
-OFFER_BIN = str(Path(sys.executable).parent / "offer")
-CAMPAIGN = EXAMPLES / "campaign" / "annual-upgrade.offer"
+from .sendkit import (
+    CAMPAIGN,
+    buyers,
+    links,
+    read_until,
+    receipts_file,
+    records,
+    sending_environment,
+    start_send,
+)
 
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch):
-    monkeypatch.setenv("FASTSPRING_API_USERNAME", "signals-user")
-    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "signals-secret")
-    monkeypatch.setenv("_OFFERLANG_TEST_RETRY_BASE", "0.01")
-    monkeypatch.setenv("NO_COLOR", "1")
-
-
-@pytest.fixture
-def campaign_server():
-    fake = CampaignServer().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def server():
-    fake = FakeFastSpring().start()
-    yield fake
-    fake.stop()
-
-
-def read_until(stream, start: str) -> str:
-    seen = ""
-    for line in stream:
-        seen += line
-        if line.startswith(start):
-            return seen
-    raise AssertionError(f"the run ended without printing {start!r}: {seen}")
+    sending_environment(monkeypatch, "signals-user", "signals-secret")
 
 
 def test_sigterm_mid_campaign_finishes_in_flight_records_writes_out_and_exits_143(campaign_server, tmp_path):
     campaign_server.hold_after = 10
-    rows = tmp_path / "buyers.csv"
-    rows.write_text(
-        "email,first,last,country\n" + "".join(f"b{i:05d}@example.com,F{i},L{i},DE\n" for i in range(60))
-    )
+    rows = buyers(tmp_path, 60)
     out = tmp_path / "links.csv"
-    proc = subprocess.Popen(
-        [
-            *(OFFER_BIN, "send", str(CAMPAIGN), "--rows", str(rows), "--store", "acme"),
-            *(
-                "--api-url",
-                campaign_server.url,
-                "--concurrency",
-                "4",
-                "--rate",
-                "6000/min",
-                "--out",
-                str(out),
-            ),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
+    proc = start_send(
+        campaign_server,
+        *(str(CAMPAIGN), "--rows", str(rows), "--concurrency", "4", "--rate", "6000/min", "--out", str(out)),
     )
     campaign_server.wait_held(4)
     proc.send_signal(signal.SIGTERM)
@@ -92,27 +49,14 @@ def test_sigterm_mid_campaign_finishes_in_flight_records_writes_out_and_exits_14
     _header, state = read_ledger(tmp_path / "buyers.ledger.jsonl")
     assert {e.status for e in state.values()} == {"done"}, "no row left without an outcome"
     assert sum(campaign_server.sessions.values()) == len(state) < 60
-    with open(out, newline="") as fh:
-        table = list(csv.DictReader(fh))
+    table = links(out)
     assert len(table) == 60, "--out was written, every row in it"
     assert sum(r["status"] == "done" for r in table) == len(state)
 
 
 def start_single_send(server: FakeFastSpring, offer: Path) -> subprocess.Popen[str]:
     offer.write_text("account uKj7izONRfanVwBL9eiG_A\n\nitem falcon\n")
-    return subprocess.Popen(
-        [OFFER_BIN, "send", str(offer), "--store", "acme", "--api-url", server.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ),
-    )
-
-
-def receipts_of(offer: Path) -> list[dict]:
-    return [
-        json.loads(line) for line in (offer.parent / ".offer" / "receipts.jsonl").read_text().splitlines()
-    ]
+    return start_send(server, str(offer))
 
 
 @pytest.mark.parametrize(
@@ -136,7 +80,7 @@ def test_a_signal_during_a_single_send_finishes_the_request_records_it_and_exits
     assert proc.returncode == code, err
     assert f"{offer}: session created" in out and SESSION_ID in out
     assert f"offer: {said}" in err and "uncertain" not in err
-    book = receipts_of(offer)
+    book = records(receipts_file(offer))
     assert [r.get("event") for r in book] == ["started", None] and book[1]["id"] == SESSION_ID
     assert len(server.requests) == 1
 
@@ -156,7 +100,7 @@ def test_a_signal_during_a_single_send_starts_no_retry(server, tmp_path):
     assert proc.returncode == 143, err
     assert f"{offer}: interrupted while sending: no session was created" in err
     assert len(server.requests) == 1, "no retry after the signal"
-    book = receipts_of(offer)
+    book = records(receipts_file(offer))
     assert [(r["event"], r.get("kind"), r.get("uncertain")) for r in book] == [
         ("started", None, None),
         ("failed", "interrupted", False),

@@ -118,7 +118,7 @@ async function activate(context) {
       }
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (event.affectsConfiguration("offerlang.server.command") || event.affectsConfiguration("offerlang.docsUrl")) {
+      if (["server.command", "docsUrl", "target"].some((key) => event.affectsConfiguration(`offerlang.${key}`))) {
         await stopServer();
         await startServer();
       }

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import stat
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +18,7 @@ from offerlang.cli import (
     EXIT_USAGE,
 )
 from offerlang.cli.common import write_atomic
+from offerlang.cli.sending import api_url_option, timeout_option
 from offerlang.text import and_more
 from offerlang.text import shown as escaped
 
@@ -56,22 +54,8 @@ def command() -> None:
     is_flag=True,
     help="Write nothing: exit 1 when the file differs from the store (for a scheduled CI job).",
 )
-@click.option(
-    "--api-url",
-    default="https://api.fastspring.com",
-    show_default=True,
-    metavar="URL",
-    help="FastSpring's API base URL (a proxy or a local stand-in). Plain http only for loopback hosts.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.001),
-    default=30.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
-    "10 seconds at most).",
-)
+@api_url_option("FastSpring's API base URL")
+@timeout_option
 @click.option("--isolated", is_flag=True, help="Ignore config files: --store (and -o) say everything.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request to standard error.")
 def pull(
@@ -101,9 +85,7 @@ def pull(
       3  FastSpring refused the credentials or the request
       4  network failure, retries exhausted, or an answer that cannot be read
     """
-    import httpx
-
-    from offerlang.cli.sending import retry_policy
+    from offerlang.cli.sending import attempt_timeouts, retry_policy, verbose_log
     from offerlang.send.client import (
         FastSpringReader,
         MissingCredentials,
@@ -143,15 +125,14 @@ def pull(
             username=username,
             password=password,
             retry=retry_policy(),
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            attempt_timeout=timeout,  # --timeout bounds each attempt as a whole
+            **attempt_timeouts(timeout),
             on_retry=lambda info: click.echo(f"offer catalog pull: {info}", err=True),
             api_url=api_url,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     try:
-        with reader, _verbose(verbose):
+        with reader, verbose_log(verbose, "offer catalog pull"):
             pulled = pull_catalog(reader, reader.store, note=lambda text: _note(text, verbose))
     except SendInterrupted:
         click.echo("offer catalog pull: interrupted; nothing was written", err=True)
@@ -293,20 +274,3 @@ def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
 def _note(text: str, verbose: bool) -> None:
     if verbose:
         click.echo(f"offer catalog pull: {text}", err=True)
-
-
-@contextmanager
-def _verbose(enabled: bool) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    logger = logging.getLogger("offerlang")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("offer catalog pull: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)

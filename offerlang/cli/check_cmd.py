@@ -125,7 +125,9 @@ def _fixed(
             out.append(result)
             continue
         try:
-            write_atomic(path, text)
+            # The fixes and nothing else: a byte order mark the file began with stays (the
+            # compiler reads past it; `offer fmt` is what drops it).
+            write_atomic(path, ("\ufeff" if _has_bom(path) else "") + text)
         except InputError as exc:  # the original is still in place: report it as it is
             click.echo(f"{exc.format_message()}; left untouched", err=True)
             out.append(result)
@@ -133,3 +135,13 @@ def _fixed(
         click.echo(f"{result.path}: {noun} applied", err=True)
         out.append(check(path))
     return out, pending
+
+
+def _has_bom(path: str) -> bool:
+    import codecs
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    except OSError:  # write_atomic says what is wrong with the path
+        return False

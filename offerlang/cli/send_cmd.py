@@ -17,9 +17,11 @@ from offerlang.cli.common import compile_path, offer_files, print_diagnostics
 from offerlang.cli.sending import (
     Sender,
     SendOptions,
+    api_url_option,
     credentials_or_exit,
     make_client,
     retry_policy,
+    timeout_option,
     unless_stdout_closes,
     verbose_log,
 )
@@ -45,13 +47,7 @@ EXIT_CODES = {
     help="FastSpring store id: the STORE in STORE.onfastspring.com (for v2, --checkout names it).",
 )
 @click.option("--test-store", is_flag=True, help="Build checkout links for the store's test mode.")
-@click.option(
-    "--api-url",
-    default="https://api.fastspring.com",
-    show_default=True,
-    metavar="URL",
-    help="Where to POST /sessions (a proxy or a local stand-in). Plain http only for loopback hosts.",
-)
+@api_url_option("Where to POST /sessions")
 @click.option("--dry-run", is_flag=True, help="Print the exact request (credentials redacted); send nothing.")
 @click.option(
     "--format",
@@ -72,15 +68,7 @@ EXIT_CODES = {
     is_flag=True,
     help="Send even when an identical session is still valid, or the last attempt has no known outcome.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.001),
-    default=30.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
-    "10 seconds at most).",
-)
+@timeout_option
 @click.option("-v", "--verbose", is_flag=True, help="Log each attempt to standard error.")
 @target_option
 @checkout_option

@@ -1,5 +1,7 @@
 """What `offer send` and `offer send --rows` share on the terminal: credentials and client from
-the command line, the sessions and failures printed, and a closed standard output."""
+the command line, the sessions and failures printed, and a closed standard output; and what
+`offer catalog pull` shares with them: the options that say how to reach FastSpring, the
+client's timeouts and retries, and --verbose's log."""
 
 from __future__ import annotations
 
@@ -32,6 +34,39 @@ if TYPE_CHECKING:
 RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
 # Lines of FastSpring's price preview printed after a v2 send; the rest are counted.
 PRICE_LINES_SHOWN = 50
+# offerlang.send.client.DEFAULT_API_URL, spelt out: importing the client (ssl, ipaddress) only
+# to show `--help` would slow every command that has the option.
+DEFAULT_API_URL = "https://api.fastspring.com"
+
+
+def api_url_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--api-url, for a command that talks to FastSpring; WHAT says what is done at the URL."""
+    return click.option(
+        "--api-url",
+        default=DEFAULT_API_URL,
+        show_default=True,
+        metavar="URL",
+        help=f"{what} (a proxy or a local stand-in). Plain http only for loopback hosts.",
+    )
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.001),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds each attempt may take, from connecting to the answer's last byte (connecting has "
+    "10 seconds at most).",
+)
+
+
+def attempt_timeouts(seconds: float) -> dict[str, Any]:
+    """The client's timeouts for --timeout SECONDS: the whole of each attempt (connecting, sending,
+    the answer's last byte) within SECONDS, connecting within 10 seconds at most."""
+    import httpx
+
+    return {"timeout": httpx.Timeout(seconds, connect=min(10.0, seconds)), "attempt_timeout": seconds}
 
 
 def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
@@ -109,8 +144,6 @@ def make_client(
     on_rate_limited: Callable[[float], None] | None = None,
 ) -> FastSpringClient:
     """The Sessions v1 client, or with a checkout (Sessions v2) the v2 one."""
-    import httpx
-
     from offerlang.send.client import FastSpringClient
 
     username, password = credentials
@@ -120,9 +153,7 @@ def make_client(
         "password": password,
         "api_url": options.api_url,
         "retry": options.retry,
-        "timeout": httpx.Timeout(options.timeout, connect=min(10.0, options.timeout)),
-        # --timeout bounds each attempt as a whole (connecting, sending, the answer's last byte).
-        "attempt_timeout": options.timeout,
+        **attempt_timeouts(options.timeout),
         "before_attempt": before_attempt,
         "on_retry": on_retry,
         "on_rate_limited": on_rate_limited,
@@ -409,14 +440,15 @@ def _pointer_of(field: Any) -> str | None:
 
 
 @contextmanager
-def verbose_log(enabled: bool) -> Iterator[None]:
-    """With --verbose, the client's log lines go to standard error for the length of the command."""
+def verbose_log(enabled: bool, command: str = "offer send") -> Iterator[None]:
+    """With --verbose, the client's log lines go to standard error for the length of the command,
+    each after the command's name."""
     if not enabled:
         yield
         return
     logger = logging.getLogger("offerlang")  # every module logs under __name__
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("offer send: %(message)s"))
+    handler.setFormatter(logging.Formatter(f"{command}: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:

@@ -15,10 +15,13 @@ from decimal import Decimal
 from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import (
     Diagnostic,
+    Edit,
+    Fix,
     Suggestion,
     did_you_mean,
     did_you_mean_hint,
     error,
+    replacement_fix,
     suggest,
     warning,
 )
@@ -499,11 +502,23 @@ class Checker:
                 if problem is not None and locale is not None:
                     # Sessions v2 can say the language with its country: that is `locale`.
                     language = locale.split("-")[0]
+                    # The hint's two ways, as two fixes (the first is what --fix applies): the
+                    # line moved out as a locale (unless the offer has one), or the language alone.
+                    move = Fix(
+                        f"Write `locale {locale}` outside the contact",
+                        (
+                            Edit(n.Span(c.span.line, 1, c.span.line, 1), f"locale {locale}\n"),
+                            Edit(f.span, ""),
+                        ),
+                    )
+                    alone = replacement_fix(f.value.span, language)
+                    has_locale = any(isinstance(x, n.Locale) for x in self.offer.clauses)
                     problem = replace(
                         problem,
                         hint=f"on Sessions v2 a language with its country is a locale: write "
                         f"`locale {locale}` outside the contact, in place of this line (or `language "
                         f"{language}` for the language alone)",
+                        fixes=tuple(x for x in (None if has_locale else move, alone) if x is not None),
                     )
                 if problem is not None:
                     self.out.append(problem)
@@ -609,7 +624,8 @@ class Checker:
             f"write `renew {meant}`: it {RENEW_MEANINGS[meant]}; "
             f"`renew {other}` is the other way round: it {RENEW_MEANINGS[other]}"
         )
-        self.out.append(error("E219", f"`{mode.value}` is not a renewal mode", mode.span, hint))
+        problem = error("E219", f"`{mode.value}` is not a renewal mode", mode.span, hint)
+        self.out.append(_rewriting(problem, mode.span, meant))
 
     def _billed(self, c: n.Billed) -> None:
         unit = c.unit.value
@@ -647,27 +663,33 @@ class Checker:
             return
         if said not in INTERVAL_UNITS and said not in UNIT_MULTIPLES:
             adverb = INTERVAL_ADVERBS.get(said)
-            hint = (
-                f"write `billed every {plural(*adverb)}{tail}`"
-                if adverb
-                else did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
-            )
+            if adverb:
+                rewrite = f"billed every {plural(*adverb)}{tail}"
+                problem = error("E219", f"`{unit}` is not a billing unit", c.unit.span, f"write `{rewrite}`")
+                self.out.append(_rewriting(problem, c.span, rewrite))
+                return
+            hint = did_you_mean_hint(unit, INTERVAL_UNITS, "use days, weeks, months or years")
             self.out.append(error("E219", f"`{unit}` is not a billing unit", c.unit.span, hint))
             return
         per, base = UNIT_MULTIPLES.get(said) or (1, INTERVAL_UNITS[said])
         if c.count is not None:
             number = NUMBER_WORDS.get(c.count.value.lower())
+            meant = f"billed every {plural(number * per, base)}{tail}" if number is not None else None
             hint = (
-                f"write `billed every {plural(number * per, base)}{tail}`"
-                if number is not None
+                f"write `{meant}`"
+                if meant is not None
                 else f"write the number in digits, e.g. `billed every 2 {base}s{tail}`"
             )
             self.out.append(
-                error(
-                    "E218",
-                    f"write the billing interval's length in digits, not `{c.count.value}`",
-                    c.count.span,
-                    hint,
+                _rewriting(
+                    error(
+                        "E218",
+                        f"write the billing interval's length in digits, not `{c.count.value}`",
+                        c.count.span,
+                        hint,
+                    ),
+                    c.span,
+                    meant,
                 )
             )
             return
@@ -685,14 +707,17 @@ class Checker:
             length = c.length.value
             written = f"{c.length.text} {unit}"
             whole = length == length.to_integral_value()
+            rewritten = f"billed every {plural(int(length) * per, base)}{tail}" if whole else None
             self.out.append(
-                error(
-                    "E219",
-                    f"`{unit}` is not a billing unit FastSpring has",
-                    c.unit.span,
-                    f"write `billed every {plural(int(length) * per, base)}{tail}`"
-                    if whole
-                    else f"write `{written}` in {base}s",
+                _rewriting(
+                    error(
+                        "E219",
+                        f"`{unit}` is not a billing unit FastSpring has",
+                        c.unit.span,
+                        f"write `{rewritten}`" if rewritten else f"write `{written}` in {base}s",
+                    ),
+                    c.span,
+                    rewritten,
                 )
             )
             return
@@ -882,6 +907,13 @@ def product_error(product: str, span: n.Span) -> Diagnostic | None:
         span,
         suggest(suggestion) if suggestion else None,
     )
+
+
+def _rewriting(problem: Diagnostic, span: n.Span, text: str | None) -> Diagnostic:
+    """`problem` with the fix its hint spells out: `text` written over `span` (the statement the
+    hint rewrites, where the problem points at one word of it). Unchanged without a text."""
+    fix = replacement_fix(span, text) if text is not None else None
+    return replace(problem, fixes=(fix,)) if fix is not None else problem
 
 
 def _write(statement: str) -> Suggestion:

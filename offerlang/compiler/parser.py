@@ -436,6 +436,11 @@ def _line_hint(text: str, line: int) -> str | None:
     return None
 
 
+def _write_instead(written: str, meant: str) -> Suggestion:
+    """ "write `7.40`": the number as it should be, a fix of the number as written."""
+    return Suggestion(f"write `{meant}`", meant, written)
+
+
 def _thousands(text: str, pos: int) -> Diagnostic | None:
     """A number written with a thousands separator (`JPY 7,400`) whose comma made the error at
     `pos`: the parser read `7` as the amount and `400` as the next currency."""
@@ -453,7 +458,7 @@ def _thousands(text: str, pos: int) -> Diagnostic | None:
                 "E102",
                 f"`{written}` has a thousands separator; numbers in an offer have none",
                 span,
-                f"write `{written.replace(',', '')}`",
+                _write_instead(written, written.replace(",", "")),
             )
     # One or two digits after the comma: a decimal comma (`USD 7,40`), not thousands.
     for m in DECIMAL_COMMA.finditer(source):
@@ -466,7 +471,7 @@ def _thousands(text: str, pos: int) -> Diagnostic | None:
                 "E102",
                 f"`{written}` has a decimal comma; numbers in an offer have a decimal point",
                 span,
-                f"write `{written.replace(',', '.')}`",
+                _write_instead(written, written.replace(",", ".")),
             )
     return None
 

@@ -10,7 +10,7 @@ recover one and answers nothing rather than fail when it could not.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ from offerlang.compiler import nodes as n
 from offerlang.compiler.diagnostics import Diagnostic
 from offerlang.compiler.parser import code_only
 from offerlang.compiler.pipeline import ExtraChecks, parse_source
+from offerlang.compiler.targets import parse_target
 from offerlang.iso import COUNTRIES, CURRENCIES, LANGUAGES
 from offerlang.language import (
     CONTACT_FIELDS,
+    DEFAULT_TARGET,
     FEE_KEYWORDS,
     ITEM_KEYWORDS,
     PARAM_NAME,
@@ -88,6 +90,37 @@ class Positions:
         return sum(len(s) + 1 for s in self.lines[:line]) + min(char, len(self.lines[line]))
 
 
+# LSP's line breaks: a client counts lines at these and only these (the specification's
+# "\n, \r\n and \r"); str.splitlines also breaks at \x0b, \x0c, \x1c-\x1e, \x85, U+2028 and
+# U+2029, which an offer may hold in a comment or a string.
+_LSP_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def apply_change(
+    text: str, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str = "utf-16"
+) -> str:
+    """`text` with the range from `start` to `end` replaced by `new_text`: positions as the
+    client sends them in a didChange (line, units of `encoding`), lines counted as LSP counts
+    them. A character past the end of its line means the end of the line, a line past the end
+    of the text the end of the text (as the specification says)."""
+    first, last = sorted((_client_offset(text, *start, encoding), _client_offset(text, *end, encoding)))
+    return text[:first] + new_text + text[last:]
+
+
+def _client_offset(text: str, line: int, units: int, encoding: str) -> int:
+    begin = 0
+    if line < 0:
+        return 0
+    for _ in range(line):
+        m = _LSP_LINE_BREAK.search(text, begin)
+        if m is None:
+            return len(text)
+        begin = m.end()
+    m = _LSP_LINE_BREAK.search(text, begin)
+    content = text[begin : m.start() if m else len(text)]
+    return begin + Positions(content, encoding).from_client(0, units)[1]
+
+
 # ---- the document ---------------------------------------------------------------------------
 
 
@@ -99,12 +132,21 @@ class Analysis:
     text: str
     offer: n.Offer | None
     diagnostics: list[Diagnostic]
+    target: str = DEFAULT_TARGET
 
     @classmethod
-    def of(cls, text: str, path: str = "<editor>", checks: ExtraChecks | None = None) -> Analysis:
-        """`checks`: the store's checks for this document (lsp/stores.py), when any apply."""
-        offer, diagnostics = parse_source(text, path, checks=checks)
-        return cls(text.removeprefix("\ufeff"), offer, diagnostics)
+    def of(
+        cls,
+        text: str,
+        path: str = "<editor>",
+        checks: ExtraChecks | None = None,
+        target: str = DEFAULT_TARGET,
+    ) -> Analysis:
+        """`checks`: the store's checks for this document (lsp/stores.py), when any apply;
+        `target`: the API it is checked for (`v1`, `v2`, or a config's `sessions-v2`)."""
+        resolved = parse_target(target)
+        offer, diagnostics = parse_source(text, path, resolved, checks=checks)
+        return cls(text.removeprefix("\ufeff"), offer, diagnostics, resolved.value)
 
 
 # ---- completion -----------------------------------------------------------------------------
@@ -552,14 +594,21 @@ def valid_param_name(name: str) -> bool:
 # ---- hover on an item: what the buyer pays --------------------------------------------------
 
 
-def explain_item_markdown(text: str, path: str, product: str) -> str | None:
+def explain_item_markdown(
+    text: str,
+    path: str,
+    product: str,
+    target: str = DEFAULT_TARGET,
+    catalog: Mapping[str, dict[str, Any]] | None = None,
+) -> str | None:
     """The `offer explain` facts and timeline of one item, as markdown; None when the offer
-    does not compile (the diagnostics say why) or has no such item."""
+    does not compile (the diagnostics say why) or has no such item. `target` and `catalog`
+    (product path -> record, the store's) as `offer explain` takes them for this file."""
     from offerlang.compiler.pipeline import compile_source
     from offerlang.review.document import Heading, Line, Table, to_markdown
     from offerlang.review.explain import explain, timeline_table
 
-    result = compile_source(text, path, unbound_ok=True)
+    result = compile_source(text, path, unbound_ok=True, target=target)
     if result.template_only:
         return (
             f"**item {product}**\n\nThis offer is a campaign template: what the buyer pays is known "
@@ -567,7 +616,7 @@ def explain_item_markdown(text: str, path: str, product: str) -> str | None:
         )
     if not result.ok or result.payload is None:
         return None
-    explanation = explain(result.payload, path)
+    explanation = explain(result.payload, path, result.target.value, catalog=catalog)
     for it in explanation.items:
         if it.product != product:
             continue

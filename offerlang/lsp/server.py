@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from offerlang import __version__
 from offerlang.compiler.diagnostics import Diagnostic, Severity
+from offerlang.compiler.targets import parse_target
 from offerlang.lsp import analysis as a
-from offerlang.lsp.stores import StoreSeam
+from offerlang.lsp.stores import StoreSeam, config_target
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,31 @@ class _Protocol(LanguageServerProtocol):
             utf8 = t.PositionEncodingKind.Utf8
             general.position_encodings = [utf8 if utf8 in offered else t.PositionEncodingKind.Utf16]
         return (yield from super().lsp_initialize(params))
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams):
+        # pygls applies an incremental change to lines it splits with str.splitlines, which also
+        # breaks at \x0c, \x1c, \x85, U+2028 ... (a client breaks at \n, \r\n and \r only), and
+        # it takes a character past the end of the last line for the one before it: the edit
+        # lands elsewhere than in the editor. Each change is applied here, as LSP counts, and
+        # handed to pygls as the whole new text.
+        document = self.workspace.get_text_document(params.text_document.uri)
+        encoding = _encoding_name(self.workspace.position_encoding)
+        for change in params.content_changes:
+            if isinstance(change, t.TextDocumentContentChangePartial):
+                r = change.range
+                change = t.TextDocumentContentChangeWholeDocument(
+                    text=a.apply_change(
+                        document.source,
+                        (r.start.line, r.start.character),
+                        (r.end.line, r.end.character),
+                        change.text,
+                        encoding,
+                    )
+                )
+            self.workspace.update_text_document(params.text_document, change)
+        if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
 
     def _handle_notification(self, method_name: str, params: Any) -> None:
         # pygls 2.1 files the future of every notification whose handler is a generator (its own
@@ -83,6 +110,8 @@ class OfferServer(LanguageServer):
             text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
         )
         self.docs_url: str | None = None
+        # The `target` setting, like `offer check --target`; None: the project config's, else v1.
+        self.target: str | None = None
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self.documents: dict[str, _Document] = {}
         self.stores = StoreSeam()
@@ -91,8 +120,7 @@ class OfferServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        encoding = self.workspace.position_encoding or t.PositionEncodingKind.Utf16
-        return encoding.value if isinstance(encoding, t.PositionEncodingKind) else str(encoding)
+        return _encoding_name(self.workspace.position_encoding)
 
     def text(self, uri: str) -> str:
         # A leading byte order mark becomes a space: the compiler drops it, the editor may
@@ -115,7 +143,8 @@ class OfferServer(LanguageServer):
         except Exception:
             self.report(f"reading the store config for {uri}")
             checks = None
-        analysis = a.Analysis.of(text, _path_of(uri), checks)
+        target = self.target or config_target(checks)
+        analysis = a.Analysis.of(text, _path_of(uri), checks, target)
         if doc is not None:  # a document that is not open is not kept
             doc.analysis = analysis
         return analysis
@@ -186,11 +215,34 @@ class OfferServer(LanguageServer):
         url = settings.get("docsUrl")
         if isinstance(url, str):
             self.docs_url = url.split("#")[0] or None
+        if "target" in settings:
+            target = settings["target"]
+            try:
+                self.target = parse_target(target).value if isinstance(target, str) and target else None
+            except ValueError:
+                self.target = None
+                self.window_show_message(
+                    t.ShowMessageParams(
+                        type=t.MessageType.Warning,
+                        message=f"offerlang: the target setting `{target}` is not v1 or v2; "
+                        "the project config's target applies",
+                    )
+                )
         debounce = settings.get("debounceMs")
         if isinstance(debounce, int | float) and 0 <= debounce <= 10_000:
             self.debounce = debounce / 1000
 
 
+class _Refusals(logging.Filter):
+    """pygls logs every error answer with a traceback; a refusal (a rename to a name that cannot
+    be) is an answer for the user, not a fault of the server: it is not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, JsonRpcException) and exc.code == t.LSPErrorCodes.RequestFailed)
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_Refusals())
 server = OfferServer()
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -203,6 +255,8 @@ def guarded(what: str, default: Any = None) -> Callable[[F], F]:
         def wrapper(ls: OfferServer, params: Any) -> Any:
             try:
                 return fn(ls, params)
+            except JsonRpcException:
+                raise  # an answer for the user (a refused rename), not an internal error
             except Exception:
                 ls.report(what)
                 return default
@@ -311,7 +365,14 @@ def hover(ls: OfferServer, params: t.HoverParams) -> t.Hover | None:
     text = ls.text(uri)
     pos = ls.positions(uri, text)
     line, char = pos.from_client(params.position.line, params.position.character)
-    found = a.hover(text, line, char, lambda product: a.explain_item_markdown(text, _path_of(uri), product))
+
+    def explain_item(product: str) -> str | None:
+        # As `offer explain` shows this file: for its target, with its catalog's records.
+        store = ls.stores.context(a.document_path(uri))
+        records = store.records() if store is not None else None
+        return a.explain_item_markdown(text, _path_of(uri), product, ls.current(uri).target, records)
+
+    found = a.hover(text, line, char, explain_item)
     if found is None:
         return None
     return t.Hover(
@@ -326,7 +387,8 @@ def hover(ls: OfferServer, params: t.HoverParams) -> t.Hover | None:
 @server.feature(
     t.TEXT_DOCUMENT_CODE_ACTION,
     t.CodeActionOptions(
-        code_action_kinds=[t.CodeActionKind.QuickFix, t.CodeActionKind.Source, SOURCE_FIX_ALL]
+        code_action_kinds=[t.CodeActionKind.QuickFix, t.CodeActionKind.Source, SOURCE_FIX_ALL],
+        resolve_provider=True,
     ),
 )
 @guarded("listing code actions", None)
@@ -352,28 +414,51 @@ def code_action(ls: OfferServer, params: t.CodeActionParams) -> list[t.CodeActio
                         edit=_workspace_edit(uri, [_text_edit(pos, e.span, e.new_text) for e in fix.edits]),
                     )
                 )
-    if _wanted(only, SOURCE_FIX_ALL):
-        fixable = [d for d in analysis.diagnostics if d.fixes]
-        if fixable:
-            from offerlang.authoring.fixes import apply_fixes
+    # The whole-file actions are offered on every request without a kind (VS Code asks at each
+    # move of the cursor): their edits, a format or every fix over the whole text, are made
+    # when one is chosen (codeAction/resolve) where the client can resolve them.
+    lazy = _resolves_edits(ls)
+    if _wanted(only, SOURCE_FIX_ALL) and any(d.fixes for d in analysis.diagnostics):
+        action = t.CodeAction(title="Apply every suggested fix", kind=SOURCE_FIX_ALL, data={"uri": uri})
+        actions.append(action if lazy else _resolved(ls, action))
+    formattable = analysis.offer is not None and not any(
+        d.is_error and d.code.startswith("E1") for d in analysis.diagnostics
+    )
+    if _wanted(only, t.CodeActionKind.Source) and formattable:
+        action = t.CodeAction(title="Format file", kind=t.CodeActionKind.Source, data={"uri": uri})
+        actions.append(action if lazy else _resolved(ls, action))
+    return [a for a in actions if a.edit is None or a.edit.changes]
 
-            fixed, _ = apply_fixes(analysis.text, fixable)
-            actions.append(
-                t.CodeAction(
-                    title="Apply every suggested fix",
-                    kind=SOURCE_FIX_ALL,
-                    edit=_workspace_edit(uri, _diff_edits(analysis.text, fixed, pos)),
-                )
-            )
-    if _wanted(only, t.CodeActionKind.Source):
+
+@server.feature(t.CODE_ACTION_RESOLVE)
+@guarded("making a code action's edit", None)
+def resolve_code_action(ls: OfferServer, action: t.CodeAction) -> t.CodeAction:
+    return _resolved(ls, action)
+
+
+def _resolved(ls: OfferServer, action: t.CodeAction) -> t.CodeAction:
+    """The action with its edit over the document as it is now (none when nothing changes)."""
+    uri = action.data["uri"] if isinstance(action.data, dict) else None
+    if not isinstance(uri, str) or action.edit is not None:
+        return action
+    analysis = ls.current(uri)
+    pos = ls.positions(uri, analysis.text)
+    edits: list[t.TextEdit] | None = []
+    if action.kind == SOURCE_FIX_ALL:
+        from offerlang.authoring.fixes import apply_fixes
+
+        fixed, _ = apply_fixes(analysis.text, [d for d in analysis.diagnostics if d.fixes])
+        edits = _diff_edits(analysis.text, fixed, pos)
+    elif action.kind == t.CodeActionKind.Source:
         edits = _format_edits(analysis.text, pos, _path_of(uri))
-        if edits:
-            actions.append(
-                t.CodeAction(
-                    title="Format file", kind=t.CodeActionKind.Source, edit=_workspace_edit(uri, edits)
-                )
-            )
-    return actions
+    action.edit = t.WorkspaceEdit(changes={uri: edits} if edits else {})
+    return action
+
+
+def _resolves_edits(ls: OfferServer) -> bool:
+    cap = ls.client_capabilities.text_document
+    support = cap.code_action.resolve_support if cap and cap.code_action else None
+    return support is not None and "edit" in support.properties
 
 
 def _wanted(only: Sequence[str] | None, kind: str) -> bool:
@@ -413,7 +498,11 @@ def _diff_edits(before: str, after: str, pos: a.Positions) -> list[t.TextEdit]:
     for line in old:
         starts.append(starts[-1] + len(line))
     edits = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    # autojunk (difflib's default): a large offer repeats its lines (`}`, `renew auto`) hundreds
+    # of times, and matching on each of them made this quadratic: 12 s for a 2,000-line file
+    # whose items gained blank lines, two minutes for 5,000. Popular lines are not used as
+    # anchors; the edits are as correct, at most a little larger.
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
         if tag == "equal":
             continue
         start = pos.to_client(*_line_char(before, starts[i1]))
@@ -507,19 +596,25 @@ def prepare_rename(ls: OfferServer, params: t.PrepareRenameParams) -> t.Range | 
 def rename(ls: OfferServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
     uri = params.text_document.uri
     new = params.new_name.removeprefix("$")
+    # A refused rename is an error answer (LSP's RequestFailed): the editor shows its message
+    # where the new name was typed, and nothing changes.
     if not a.valid_param_name(new):
-        ls.window_show_message(
-            t.ShowMessageParams(
-                type=t.MessageType.Error,
-                message=f"offerlang: `{params.new_name}` cannot name a parameter: letters, digits and `_`, "
-                "not starting with a digit",
-            )
+        raise _refused(
+            f"`{params.new_name}` cannot name a parameter: letters, digits and `_`, not starting with a digit"
         )
-        return None
     pos, found = _occurrences(ls, uri, params.position)
     if not found:
         return None
+    old = a.param_at(ls.text(uri), *pos.from_client(params.position.line, params.position.character))
+    declared = a.declared_params(ls.text(uri))
+    # (An undeclared `$name` may be renamed to a declared one: that is fixing a typo.)
+    if new != old and old in declared and new in declared:
+        raise _refused(f"`${new}` is already a parameter of this offer: renaming `${old}` would merge them")
     return _workspace_edit(uri, [t.TextEdit(range=_occurrence_range(pos, o), new_text=new) for o in found])
+
+
+def _refused(message: str) -> JsonRpcException:
+    return JsonRpcException(f"offerlang: {message}", code=t.LSPErrorCodes.RequestFailed)
 
 
 # ---- conversions ----------------------------------------------------------------------------
@@ -537,6 +632,11 @@ def _text_edit(pos: a.Positions, span: Any, new_text: str) -> t.TextEdit:
 
 def _workspace_edit(uri: str, edits: list[t.TextEdit]) -> t.WorkspaceEdit:
     return t.WorkspaceEdit(changes={uri: edits})
+
+
+def _encoding_name(encoding: t.PositionEncodingKind | str | None) -> str:
+    encoding = encoding or t.PositionEncodingKind.Utf16
+    return encoding.value if isinstance(encoding, t.PositionEncodingKind) else str(encoding)
 
 
 def _path_of(uri: str) -> str:

@@ -44,6 +44,9 @@ function initializationOptions(config) {
   const options = {};
   const docsUrl = get("docsUrl", "");
   if (typeof docsUrl === "string" && /^https?:\/\//.test(docsUrl)) options.docsUrl = docsUrl;
+  // Only a target the server knows; anything else leaves it to the project config.
+  const target = get("target", "");
+  if (target === "v1" || target === "v2") options.target = target;
   return options;
 }
 

@@ -41,6 +41,18 @@ test("initialization options carry an http(s) docs URL only", () => {
   assert.deepEqual(s.initializationOptions(undefined), {});
 });
 
+test("initialization options carry the target when it is v1 or v2", () => {
+  const config = (values) => ({ get: (key) => values[key] });
+  assert.deepEqual(s.initializationOptions(config({ target: "v2" })), { target: "v2" });
+  assert.deepEqual(s.initializationOptions(config({ target: "v1", docsUrl: "https://x.test/l.md" })), {
+    docsUrl: "https://x.test/l.md",
+    target: "v1",
+  });
+  for (const unset of ["", "v3", "sessions-v2 ", 2, null]) {
+    assert.deepEqual(s.initializationOptions(config({ target: unset })), {}, String(unset));
+  }
+});
+
 test("a failed explain is read as no HTML card, an invalid offer, or a missing command", () => {
   const usage =
     "Usage: offer explain [OPTIONS] FILE...\nError: Invalid value for '--format': 'html' is not one of 'text', 'markdown', 'json'.\n";

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from offerlang.compiler import nodes as n
 from offerlang.compiler.checks import Checker, keyword_of
-from offerlang.compiler.diagnostics import Diagnostic, did_you_mean, error, warning
+from offerlang.compiler.diagnostics import Diagnostic, Suggestion, did_you_mean, error, suggest, warning
 from offerlang.iso import COUNTRIES, LANGUAGES
 from offerlang.language import (
     CODE_MISTAKES,
@@ -43,7 +43,7 @@ def locale_error(value: n.Value) -> Diagnostic | None:
     if m is not None and m.group("language") in LANGUAGES and (m.group("region") or "US") in COUNTRIES:
         return None
     guess = _locale_guess(text)
-    hint = f"did you mean `{guess}`?" if guess and guess != text else None
+    hint = suggest(guess, text) if guess and guess != text else None
     return error(
         "E512",
         f"`{text}` is not a locale: a language code, optionally with a country (`de`, `pt-BR`)",
@@ -95,7 +95,9 @@ class _Statements(Checker):
                 if not PAYMENT_METHOD_NAME.fullmatch(name):
                     known = did_you_mean(name, V2_PAYMENT_METHODS)
                     hint = (
-                        f"did you mean `{known}`?" if known else f"write it in upper case: `{name.upper()}`"
+                        suggest(known, name)
+                        if known
+                        else Suggestion(f"write it in upper case: `{name.upper()}`", name.upper(), name)
                     )
                     self.out.append(
                         error(
