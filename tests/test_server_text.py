@@ -891,3 +891,20 @@ def test_a_campaign_summary_escapes_the_rows_keys(server, capsys, folder):
     assert_safe(err)
     assert "  k0\\x1b]0;owned\\x07\\x1b[2Jnot what it seems \\u202eevil\\u2066 \\x9b31m (line 2): no" in err
     assert "uncertain (a request was started but its outcome is unknown): k1\\x1b]0;owned" in err
+
+
+def test_a_listed_path_that_spells_the_password_is_left_out_unnamed(capsys, folder, monkeypatch):
+    # A product path is server text too: one echoing the password was asked for, and named in
+    # "the product records answer has no entry for `…`" once the records (scrubbed) lacked it.
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "longsecretpassword99")
+    record = {"display": {"en": "A"}, "pricing": {"price": {"USD": 1}}}
+    names = ("ok-1", "longsecretpassword99", "x-longsecretpassword99-y")
+    store = FakeFastSpring(products=dict.fromkeys(names, record)).start()
+    try:
+        code, out, err = run(capsys, "catalog", "pull", "--store", "acme", "--api-url", store.url)
+    finally:
+        store.stop()
+    assert code == 0 and out == "offers.catalog.json: written (1 product of store acme)\n"
+    assert "warning: `x-<redacted>-y` left out: it holds the API credentials" in err
+    assert "longsecretpassword99" not in err and all("longsecret" not in r.path for r in store.requests)
+    assert "longsecretpassword99" not in (folder / "offers.catalog.json").read_text("utf-8")

@@ -16,7 +16,7 @@ from typing import Any
 from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps
 from offerlang.language import PRODUCT_PATH
-from offerlang.send.client import FastSpringReader, SendError, scrub_value
+from offerlang.send.client import REDACTED, FastSpringReader, SendError, scrub_value
 from offerlang.store.catalog import Catalog, CatalogProblem, Product, product_from_fastspring
 from offerlang.text import shown, visible
 
@@ -75,6 +75,10 @@ def list_paths(reader: FastSpringReader) -> tuple[list[str], int, list[tuple[str
                 raise Unreadable(f"the product list (page {page}) holds a path that is not a string")
             if not PRODUCT_PATH.fullmatch(path):
                 skipped.append((_theirs(reader, path), "not a product path an offer can name"))
+            elif REDACTED in reader._scrub(path):
+                # Server text like any other: a path that spells the credentials (an echo) is not
+                # asked for, kept or named.
+                skipped.append((_theirs(reader, path), "it holds the API credentials"))
             else:
                 seen.setdefault(path, None)
         following = answer.get("nextPage")
