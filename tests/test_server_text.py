@@ -908,3 +908,18 @@ def test_a_listed_path_that_spells_the_password_is_left_out_unnamed(capsys, fold
     assert "warning: `x-<redacted>-y` left out: it holds the API credentials" in err
     assert "longsecretpassword99" not in err and all("longsecret" not in r.path for r in store.requests)
     assert "longsecretpassword99" not in (folder / "offers.catalog.json").read_text("utf-8")
+
+
+def test_a_session_id_that_spells_the_password_is_not_a_session_id(server, capsys, tmp_path, monkeypatch):
+    # It would be printed in the link and kept in the receipts: an answer that echoes the
+    # credentials as its id is unreadable (a session may exist: recorded as uncertain).
+    monkeypatch.setenv("FASTSPRING_API_PASSWORD", "longsecretpassword99")
+    offer_file = tmp_path / "v1.offer"
+    offer_file.write_text(V2_OFFER, "utf-8")
+    server.script(Reply(200, {"id": "longsecretpassword99", "expires": 1490109872476}))
+    code, out, err = send(capsys, str(offer_file), "--store", "acme", "--api-url", server.url)
+    assert code == 4 and "HTTP 200 with an unreadable answer (no valid session id)" in err
+    code, out, err = send_v2(server, capsys, tmp_path, v2_answer(id="x_longsecretpassword99"))
+    assert code == 4 and "HTTP 201 with an unreadable answer (no valid session id)" in err
+    written = "".join(p.read_text("utf-8") for p in tmp_path.rglob("*.jsonl"))
+    assert "longsecretpassword99" not in out + err + written

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote, quote_plus, urlsplit
 
 from offerlang import __version__
@@ -569,7 +569,7 @@ class FastSpringClient:
         if not isinstance(data, dict):
             raise unreadable("not a JSON object")
         session_id, expires = data.get("id"), data.get("expires")
-        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        if not self._is_session_id(session_id):
             raise unreadable("no valid session id")
         if isinstance(expires, bool) or not isinstance(expires, int) or not 0 < expires <= LAST_MS:
             raise unreadable("no expiry time in epoch milliseconds")
@@ -579,6 +579,15 @@ class FastSpringClient:
             url=checkout_url(self.store, self.test_store, session_id),
             popup=popup_snippet(session_id),
             response=data,
+        )
+
+    def _is_session_id(self, value: Any) -> TypeGuard[str]:
+        """A session id FastSpring could have given: its shape, and no form of the credentials
+        (an id that spells the password would put it in the link printed and kept)."""
+        return (
+            isinstance(value, str)
+            and bool(SESSION_ID.fullmatch(value))
+            and REDACTED not in self._scrub(value)
         )
 
     def _error(

@@ -24,7 +24,6 @@ from offerlang.language import CHECKOUT_LINK, V2_ASSUMED_LIFETIME_MS
 from offerlang.send.client import (
     LAST_MS,
     REDACTED,
-    SESSION_ID,
     ErrorKind,
     FastSpringClient,
     SendError,
@@ -142,7 +141,7 @@ class SessionsV2Client(FastSpringClient):
         if not isinstance(data, dict):
             raise unreadable("not a JSON object")
         session_id = data.get("id")
-        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        if not self._is_session_id(session_id):
             raise unreadable("no valid session id")
         # From here on the session exists: it is recorded whatever else the answer lacks (a rerun
         # must not create it twice), and what offerlang had to assume is a warning of its own.
