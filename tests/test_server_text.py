@@ -923,3 +923,33 @@ def test_a_session_id_that_spells_the_password_is_not_a_session_id(server, capsy
     assert code == 4 and "HTTP 201 with an unreadable answer (no valid session id)" in err
     written = "".join(p.read_text("utf-8") for p in tmp_path.rglob("*.jsonl"))
     assert "longsecretpassword99" not in out + err + written
+
+
+# ---- a file name from a folder walked is anyone's text ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--format", "github", "o"],
+        ["fmt", "--check", "o"],
+        ["fmt", "--diff", "o"],
+        ["migrate", "--to", "v2", "o"],
+        ["send", "--dry-run", "--store", "acme", "o/a{}.offer"],
+        ["send", "--store", "acme", "--api-url", "{url}", "o/a{}.offer"],
+    ],
+    ids=lambda argv: " ".join(argv[:3]),
+)
+def test_a_file_name_is_escaped_in_every_command_that_names_it(server, capsys, folder, argv):
+    # A repository may hold `a\x1b]0;…\x07.offer`: `offer check o` walks to it, and the file's
+    # name was printed raw by fmt, send, migrate and GitHub annotations.
+    (folder / "o").mkdir()
+    (folder / "o" / f"a{HOSTILE}.offer").write_text(V2_OFFER.replace("  quantity", "quantity"), "utf-8")
+    (folder / "o" / f"b{HOSTILE}.offer").write_text("pirce USD 1\n", "utf-8")
+    server.script(created())
+    argv = [a.replace("{url}", server.url).replace("{}", HOSTILE) for a in argv]
+    code, out, err = run(capsys, *argv)
+    PRINTED.extend((out, err))
+    assert code in (0, 1), err
+    assert_safe((out + err).replace("\n", " "))
+    assert "\\x1b]0;owned\\x07" in out + err

@@ -21,6 +21,7 @@ from offerlang.cli.targeting import resolve_target, target_option
 from offerlang.compiler.diagnostic_output import render_github, render_json, summary
 from offerlang.compiler.diagnostics import has_errors
 from offerlang.compiler.pipeline import CompileResult
+from offerlang.text import visible
 
 
 @click.command("check")
@@ -120,7 +121,7 @@ def _fixed(
         noun = f"{len(fixed)} fix{'es' * (len(fixed) != 1)}"
         if not write:
             click.echo(unified_diff(result.text, text, result.path), nl=False)
-            click.echo(f"{result.path}: {noun} would be applied", err=True)
+            click.echo(f"{visible(result.path)}: {noun} would be applied", err=True)
             pending += len(fixed)
             out.append(result)
             continue
@@ -132,7 +133,7 @@ def _fixed(
             click.echo(f"{exc.format_message()}; left untouched", err=True)
             out.append(result)
             continue
-        click.echo(f"{result.path}: {noun} applied", err=True)
+        click.echo(f"{visible(result.path)}: {noun} applied", err=True)
         out.append(check(path))
     return out, pending
 

@@ -111,12 +111,15 @@ def unified_diff(before: str, after: str, path: str) -> str:
     import difflib
     import re
 
+    from offerlang.text import visible
+
     # Only `\n` ends a line in an offer; str.splitlines would also split at \x0c, \x1c, \u2028...
     def lines(text: str) -> list[str]:
         return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
     out = []
-    for line in difflib.unified_diff(lines(before), lines(after), path, path):
+    shown = visible(path)  # a file name is anyone's text: a folder walked may hold any
+    for line in difflib.unified_diff(lines(before), lines(after), shown, shown):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 

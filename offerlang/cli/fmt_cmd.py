@@ -9,7 +9,7 @@ import click
 from offerlang.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from offerlang.cli.common import InputError, offer_files, print_diagnostics, read_source, unified_diff
 from offerlang.compiler.pipeline import CompileResult
-from offerlang.text import plural
+from offerlang.text import plural, visible
 
 
 @click.command("fmt")
@@ -63,7 +63,7 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
             before = ("\ufeff" if src.bom else "") + (src.text or "")
             click.echo(unified_diff(before, formatted, src.path), nl=False)
         if check:
-            click.echo(src.path)
+            click.echo(visible(src.path))
         if not (check or diff):
             read = ("\ufeff" if src.bom else "") + (src.text or "")
             try:
@@ -75,22 +75,26 @@ def command(paths: tuple[str, ...], check: bool, diff: bool) -> int:
                     fh.write(formatted)
             except Changed:
                 click.echo(
-                    f"{src.path}: changed while it was being formatted; left as it is (run again)", err=True
+                    f"{visible(src.path)}: changed while it was being formatted; left as it is (run again)",
+                    err=True,
                 )
                 changed.pop()
                 failed += 1
                 continue
             except Refused as exc:
-                click.echo(f"{src.path}: {exc.strerror}; not formatted", err=True)
+                click.echo(f"{visible(src.path)}: {exc.strerror}; not formatted", err=True)
                 changed.pop()
                 refused += 1
                 continue
             except OSError as exc:  # the write failed; the original is still in place
-                click.echo(f"{src.path}: cannot be written ({exc.strerror or exc}); left untouched", err=True)
+                click.echo(
+                    f"{visible(src.path)}: cannot be written ({exc.strerror or exc}); left untouched",
+                    err=True,
+                )
                 changed.pop()
                 failed += 1
                 continue
-            click.echo(src.path)
+            click.echo(visible(src.path))
     if paths != ("-",):
         click.echo(_summary(len(files), len(changed), failed + refused, dry_run=check or diff), err=True)
     if refused:

@@ -17,6 +17,7 @@ from offerlang.cli import EXIT_INVALID, EXIT_OK
 from offerlang.cli.common import InputError, compile_path, offer_files, print_diagnostics
 from offerlang.compiler.diagnostics import CODES, Diagnostic
 from offerlang.compiler.pipeline import CompileResult
+from offerlang.text import visible
 
 
 @click.command("migrate")
@@ -60,25 +61,29 @@ def _report(path: str, target) -> tuple[bool, set[str]]:
     """Print one file's report; (does it move as it is, the codes of what stops it)."""
     before = compile_path(path, unbound_ok=True)
     if not before.ok:
-        click.echo(f"{path}: does not compile for Sessions v1; fix it first (offer check {path})")
+        click.echo(
+            f"{visible(path)}: does not compile for Sessions v1; fix it first (offer check {visible(path)})"
+        )
         _show(before.errors, before)
         return False, {"v1"}
     after = compile_path(path, unbound_ok=True, target=target)
     lost = [d for d in after.diagnostics if d.is_error]
     if lost:
         count = len(lost)
-        click.echo(f"{path}: cannot move to {target.short}: {count} statement{'s' * (count != 1)} to change")
+        click.echo(
+            f"{visible(path)}: cannot move to {target.short}: {count} statement{'s' * (count != 1)} to change"
+        )
         _show(lost, after)
         _notes(after)
         return False, {d.code for d in lost}
     changes = _changes(before, after)
     if changes:
-        click.echo(f"{path}: moves to {target.short}, but buyers would see a change:")
+        click.echo(f"{visible(path)}: moves to {target.short}, but buyers would see a change:")
         for line in changes:
             click.echo(f"  {line}")
         _notes(after)
         return False, {"changes"}
-    click.echo(f"{path}: moves to {target.short} as it is")
+    click.echo(f"{visible(path)}: moves to {target.short} as it is")
     _notes(after)
     return True, set()
 

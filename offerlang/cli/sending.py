@@ -20,7 +20,7 @@ import click
 from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_OK, EXIT_USAGE, silence_stdout
 from offerlang.cli.common import print_diagnostics
 from offerlang.jsonout import dumps
-from offerlang.text import and_more
+from offerlang.text import and_more, visible
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
@@ -192,7 +192,7 @@ class Sender:
         if self.shown:
             click.echo("")
         self.shown += 1
-        click.echo(f"# {result.path}: not sent (--dry-run)")
+        click.echo(f"# {visible(result.path)}: not sent (--dry-run)")
         click.echo(f"{method} {url}")
         for name, value in headers:
             click.echo(f"{name}: {value}")
@@ -204,7 +204,9 @@ class Sender:
         self.current = result.path
 
     def damaged_receipt(self, path: Path, damage: Damage) -> None:
-        click.echo(f"{path}:{damage.line}: warning: not a receipt ({damage.reason}); ignored", err=True)
+        click.echo(
+            f"{visible(str(path))}:{damage.line}: warning: not a receipt ({damage.reason}); ignored", err=True
+        )
 
     def unresolved(self, result: CompileResult, attempt: Unresolved) -> None:
         from offerlang.send.receipts import INTERRUPTED, UNANSWERED, UNREADABLE
@@ -224,15 +226,15 @@ class Sender:
             "have created a session",
         )
         click.echo(
-            f"{result.path}: not sent: the last attempt at this very request (started {when}) {why}; "
-            "check the store, then use --force to send it anyway",
+            f"{visible(result.path)}: not sent: the last attempt at this very request (started {when}) "
+            f"{why}; check the store, then use --force to send it anyway",
             err=True,
         )
         if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "uncertain", "started": attempt.at}, None))
 
     def finishing(self, result: CompileResult) -> None:
-        click.echo(f"{result.path}: finishing the request in flight, then stopping…", err=True)
+        click.echo(f"{visible(result.path)}: finishing the request in flight, then stopping…", err=True)
 
     def interrupted(self, result: CompileResult, may_have_created: bool) -> None:
         if may_have_created:
@@ -243,26 +245,28 @@ class Sender:
             )
         else:
             outcome = "no session was created (FastSpring was not reached, or answered that it created none)"
-        click.echo(f"{result.path}: interrupted while sending: {outcome}", err=True)
+        click.echo(f"{visible(result.path)}: interrupted while sending: {outcome}", err=True)
 
     def not_recorded(self, path: Path, error: OSError) -> None:
         click.echo(
-            f"{path}: warning: the session below was created but could not be recorded "
+            f"{visible(str(path))}: warning: the session below was created but could not be recorded "
             f"({error.strerror or error}); keep its link",
             err=True,
         )
 
     def created(self, result: CompileResult, receipt: Receipt) -> None:
-        self._session(result.path, receipt, "created", f"{result.path}: session created", result)
+        self._session(result.path, receipt, "created", f"{visible(result.path)}: session created", result)
 
     def already_sent(self, result: CompileResult, receipt: Receipt) -> None:
         offer = result.path
         sent = datetime.fromisoformat(receipt.created).astimezone()
-        headline = f"{offer}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
+        headline = (
+            f"{visible(offer)}: already sent on {sent:%Y-%m-%d %H:%M:%S %Z}; that session is still valid"
+        )
         # A v2 session keeps what FastSpring said of it: shown again, with its exit code, since
         # the link handed out now is the same one it warned about.
         self._session(offer, receipt, "already-sent", headline, result)
-        click.echo(f"{offer}: note: not sent again; use --force to create another session", err=True)
+        click.echo(f"{visible(offer)}: note: not sent again; use --force to create another session", err=True)
 
     def _session(
         self, offer: str, receipt: Receipt, status: str, headline: str, result: CompileResult | None = None
@@ -312,7 +316,7 @@ class Sender:
                 ErrorKind.REJECTED: f"FastSpring rejected the session (HTTP {error.status})",
                 ErrorKind.AUTH: f"FastSpring refused the credentials (HTTP {error.status})",
             }.get(error.kind, "not sent")
-            click.echo(f"{result.path}: error: {lead}: {error.message}", err=True)
+            click.echo(f"{visible(result.path)}: error: {lead}: {error.message}", err=True)
             if error.params:
                 click.echo(f"  params: {dumps(list(error.params), None)}", err=True)
             if error.hint:
@@ -328,7 +332,7 @@ class Sender:
             click.echo(dumps({"offer": result.path, "status": "failed", "error": failure}, None))
 
     def skipped(self, result: CompileResult) -> None:
-        click.echo(f"{result.path}: not sent (stopped after the error above)", err=True)
+        click.echo(f"{visible(result.path)}: not sent (stopped after the error above)", err=True)
         if self.output_format == "json":
             click.echo(dumps({"offer": result.path, "status": "skipped"}, None))
 

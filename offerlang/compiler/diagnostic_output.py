@@ -176,7 +176,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
     out = []
     for d in diags:
         kind = "error" if d.severity is Severity.ERROR else "warning"
-        props = [f"file={escape_github(d.path or '', True)}"]
+        props = [f"file={escape_github(visible(d.path or ''), True)}"]
         if d.span is not None:
             props += [
                 f"line={d.span.line}",
