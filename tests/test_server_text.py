@@ -147,11 +147,29 @@ ECHOES = {
 }
 
 
+def echoed(where: str, echo: str) -> Reply:
+    """An answer that echoes `echo` in a message and its params, a redirect's Location, an HTML
+    error page, or a Sessions v2 error envelope."""
+    if where == "location":  # written raw (the trickle path): http.server takes Latin-1 only
+        return Reply(302, b"{}", headers={"Location": f"https://x.example/?q={echo}"}, trickle=0.0001)
+    if where == "html-page":
+        page = f"<html><body><pre>Authorization: {echo}</pre></body></html>"
+        return Reply(418, page.encode(), {"Content-Type": "text/html"})
+    if where == "v2-envelope":
+        error = {"errorCode": "X", "field": f"cart.{echo}", "message": echo, "more": {"echo": echo}}
+        return Reply(400, {"status": "400 BAD_REQUEST", "message": f"m {echo}", "errors": [error]})
+    return Reply(400, {"message": f"you sent {echo} to us", "params": [echo]})
+
+
+@pytest.mark.parametrize("where", ["message", "location", "html-page", "v2-envelope"])
 @pytest.mark.parametrize("form", sorted(ECHOES))
-def test_the_password_is_scrubbed_in_every_encoding_a_server_may_echo(server, capsys, offer, form):
-    echo = ECHOES[form]
-    server.script(Reply(400, {"message": f"you sent {echo} to us", "params": [echo]}))
-    code, out, err = send_to(server, capsys, offer, "--format", "json")
+def test_the_password_is_scrubbed_in_every_encoding_a_server_may_echo(server, capsys, offer, form, where):
+    reply = echoed(where, ECHOES[form])
+    if where == "v2-envelope":
+        code, out, err = send_v2(server, capsys, offer.parent, reply, "--format", "json", "--verbose")
+    else:
+        server.script(reply)
+        code, out, err = send_to(server, capsys, offer, "--format", "json", "--verbose")
     assert code == 3
     for secret in (PASSWORD.encode(), f"{USERNAME}:{PASSWORD}".encode()):
         assert not leaked(out + err, secret), form
@@ -536,13 +554,14 @@ def v2_answer(**changes) -> dict:
 
 
 def send_v2(
-    server: FakeFastSpring, capsys, tmp_path: Path, answer: dict | bytes, *args: str
+    server: FakeFastSpring, capsys, tmp_path: Path, answer: dict | bytes | Reply, *args: str
 ) -> tuple[int, str, str]:
+    """`offer send --target v2` of a small offer, answered with `answer` (a 201's body, or a Reply)."""
     from offerlang.cli import targeting
 
     offer_file = tmp_path / "v2.offer"
     offer_file.write_text(V2_OFFER, "utf-8")
-    server.script(Reply(201, answer))
+    server.script(answer if isinstance(answer, Reply) else Reply(201, answer))
     with pytest.MonkeyPatch.context() as patch:  # no repository config near the test's files
         patch.setattr(targeting, "repository_settings", lambda near: targeting.Settings())
         return send(
