@@ -8,23 +8,47 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from offerlang.errors import OfferlangError
+from offerlang.text import BIDI_CONTROLS
 
-_encode_string = json.encoder.encode_basestring  # keeps non-ASCII text as written
+_encode_basestring = json.encoder.encode_basestring  # keeps non-ASCII text as written
+# Characters JSON may hold as they are but a terminal or an editor acts on (C1 controls such as
+# CSI, the line and paragraph separators, the bidirectional controls that reorder what is shown:
+# offerlang.text.BIDI_CONTROLS) and lone surrogates (which no UTF-8 file can hold): written as
+# \u escapes, the same JSON value, so that no JSON offerlang prints or writes carries them raw.
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
+
+
+def _encode_string(text: str) -> str:
+    encoded = _encode_basestring(text)
+    if _UNSAFE_IN_JSON.search(encoded):
+        encoded = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", encoded)
+    return encoded
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:
-    """JSON text for a payload: `indent` spaces per level, or one compact line for None."""
+    """JSON text for a payload: `indent` spaces per level, or one compact line for None. Control,
+    bidi and separator characters in strings are written as \\u escapes (_UNSAFE_IN_JSON)."""
     out: list[str] = []
-    _write(value, out, indent, 0)
+    _write(value, out, indent, 0, _encode_string)
     return "".join(out)
 
 
-def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
+def canonical(value: Any) -> str:
+    """The compact JSON text payload hashes are made of, as offerlang has always written it:
+    characters outside _encode_basestring's escapes stay as they are. Never change it: the
+    journals of earlier runs hold hashes of this text, which is how an identical request is
+    known again (a different text would let it be sent twice)."""
+    out: list[str] = []
+    _write(value, out, None, 0, _encode_basestring)
+    return "".join(out)
+
+
+def _write(value: Any, out: list[str], indent: int | None, level: int, encode: Callable[[str], str]) -> None:
     if value is None:
         out.append("null")
     elif value is True:
@@ -32,7 +56,7 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(_encode_string(value))
+        out.append(encode(value))
     elif isinstance(value, Decimal):
         out.append(_decimal(value))
     elif isinstance(value, int):
@@ -42,9 +66,9 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
         # write NaN and Infinity, which are not JSON.
         raise TypeError(f"cannot write the float {value!r} as JSON: use Decimal or int")
     elif isinstance(value, dict):
-        _container("{", "}", list(value.items()), out, indent, level, is_dict=True)
+        _container("{", "}", list(value.items()), out, indent, level, encode, is_dict=True)
     elif isinstance(value, list | tuple):
-        _container("[", "]", list(value), out, indent, level, is_dict=False)
+        _container("[", "]", list(value), out, indent, level, encode, is_dict=False)
     else:
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
@@ -56,6 +80,7 @@ def _container(
     out: list[str],
     indent: int | None,
     level: int,
+    encode: Callable[[str], str],
     *,
     is_dict: bool,
 ) -> None:
@@ -70,10 +95,10 @@ def _container(
             out.append("\n" + " " * (indent * (level + 1)))
         if is_dict:
             key, val = entry
-            out.append(_encode_string(str(key)) + (": " if indent is not None else ":"))
-            _write(val, out, indent, level + 1)
+            out.append(encode(str(key)) + (": " if indent is not None else ":"))
+            _write(val, out, indent, level + 1, encode)
         else:
-            _write(entry, out, indent, level + 1)
+            _write(entry, out, indent, level + 1, encode)
     if indent is not None:
         out.append("\n" + " " * (indent * level))
     out.append(close)
@@ -128,9 +153,24 @@ def _decimal_in_range(text: str) -> Decimal:
     return value
 
 
+class _NotANumber(Exception):
+    def __init__(self, word: str) -> None:
+        super().__init__(word)
+        self.word = word
+
+
+def _refuse_constant(word: str) -> Any:
+    # NaN, Infinity and -Infinity: Python's reader takes them (as floats, which nothing offerlang
+    # writes can hold: dumps refuses a float), but they are not JSON (RFC 8259).
+    raise _NotANumber(word)
+
+
+# Outside strings, these words can only be the constants Python's reader accepts.
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
 # What json.loads(text, parse_float=…) would build anew for every call (a journal of 300,000
 # records spent a sixth of its reading time making decoders).
-_DECODER = json.JSONDecoder(parse_float=_decimal_in_range)
+_DECODER = json.JSONDecoder(parse_float=_decimal_in_range, parse_constant=_refuse_constant)
 
 
 def loads(
@@ -140,7 +180,8 @@ def loads(
 
     Raises json.JSONDecodeError (a ValueError, with the position) for text that is not JSON and
     for JSON beyond what offerlang reads: nested deeper than MAX_DEPTH, an integer longer than
-    MAX_INT_DIGITS digits, a number beyond 1e±MAX_INT_DIGITS; with `unique_keys` an object that
+    MAX_INT_DIGITS digits, a number beyond 1e±MAX_INT_DIGITS, NaN or Infinity (which Python's
+    reader takes, as floats, but JSON does not have); with `unique_keys` an object that
     gives a key twice (DuplicateKey); with `refuse_lone_surrogates` a string holding a lone
     UTF-16 surrogate (`"\\ud800"`: not a character, so not text a row can hold; the journal
     writes one on purpose for a key read from bytes that were not UTF-8, and reads it back).
@@ -152,11 +193,17 @@ def loads(
         _check_depth(text)
     if unique_keys:
         hooks["object_pairs_hook"] = _unique_pairs
+    if hooks:
+        hooks.setdefault("parse_constant", _refuse_constant)
     decoder = json.JSONDecoder(parse_float=_decimal_in_range, **hooks) if hooks else _DECODER
     try:
         value = decoder.decode(text)
     except json.JSONDecodeError:
         raise
+    except _NotANumber as exc:
+        # The reader does not say where it is; the first such word outside a string is the one.
+        where = next((m.start(1) for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1)), 0)
+        raise json.JSONDecodeError(f"{exc.word} is not a JSON number", text, where) from None
     except _Repeated as exc:
         raise DuplicateKey(exc.key, text, _repeated_key_at(text)) from None
     except _OutOfRange:

@@ -530,6 +530,13 @@ V2_ANSWER_GAPS: Final[dict[str, str]] = {
     "FastSpring app",
     "OFFERLANG_UNREADABLE_WARNING": "check the session in the FastSpring app before sending its link",
 }
+# A FastSpring session id: URL-safe base64 (22 characters in every example). Anything else would
+# end up inside a checkout link, so an answer (or a journal line) with another is not trusted.
+SESSION_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# A checkout link offerlang hands out (prints, keeps in receipts, ledgers and links.csv): https,
+# a host name, and a path of printable ASCII (a URL is ASCII: RFC 3986) of a length a link can
+# have. Not an escape sequence, a bidi control or a megabyte from a server or a tampered file.
+CHECKOUT_LINK: Final = re.compile(r"https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?/[!-~]{0,2000}")
 # How long a v2 session lives when its answer does not say (the contract's example: 24 hours).
 V2_ASSUMED_LIFETIME_MS: Final = 24 * 60 * 60 * 1000
 # Top-level fields of a v2 request (SESSIONS-V2.md, "v2 only") that offerlang does not support

@@ -39,6 +39,7 @@ class Reply:
     # stops when the client hangs up; `release` (teardown) sends the rest at once.
     trickle: float = 0.0
     trickle_head: bool = False
+    reason: str | None = None  # the status line's reason phrase, when not the standard one
 
 
 def created(session_id: str = SESSION_ID, expires_ms: int = EXPIRES_MS) -> Reply:
@@ -113,7 +114,7 @@ class FakeFastSpring:
                     self._trickle(reply, data)
                     return
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(reply.status, reply.reason)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     for name, value in reply.headers.items():
@@ -141,7 +142,10 @@ class FakeFastSpring:
 
             def _trickle(self, reply: Reply, data: bytes) -> None:
                 self.close_connection = True
-                head = [f"HTTP/1.1 {reply.status} Whatever", "Content-Type: application/json"]
+                head = [
+                    f"HTTP/1.1 {reply.status} {reply.reason or 'Whatever'}",
+                    "Content-Type: application/json",
+                ]
                 head.append(f"Content-Length: {len(data)}")
                 head += [f"{name}: {value}" for name, value in reply.headers.items()]
                 raw = ("\r\n".join(head) + "\r\n\r\n").encode("utf-8")

@@ -98,7 +98,7 @@ def test_a_damaged_ledger_field_is_warned_about_and_its_row_is_uncertain(campaig
     ledger.write_text(
         '{"event":"campaign","offer":"annual-upgrade.offer","key":"email","at":"2026-01-01T00:00:00Z"}\n'
         '{"event":"started","key":"b00001@example.com","line":3,"hash":"h"}\n'
-        '{"event":"done","key":"b00001@example.com","hash":"h","session":"S1","url":"u","expires":"soon"}\n'
+        '{"event":"done","key":"b00001@example.com","hash":"h","session":"S1","url":"https://acme.onfastspring.com/session/S1","expires":"soon"}\n'
         '{"event":"started","key":"b00002@example.com","line":4,"hash":"h2","created":"yesterday",'
         '"at":"yesterday"}\n' + "[" * 100_000 + "]" * 100_000 + "\n"
     )

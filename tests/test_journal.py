@@ -28,6 +28,7 @@ BODY = {
     "items": [{"product": "falcon", "quantity": 1, "pricing": {"price": {"USD": Decimal("19.99")}}}],
 }
 FAR_FUTURE_MS = 4_102_444_800_000  # 2100-01-01
+LINK = "https://acme.onfastspring.com/session/S1"  # as offerlang writes them (journal.link)
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,7 @@ def test_an_identical_live_request_is_already_sent_whatever_else_is_recorded(tmp
     for session_id, expires in (("old", 1_000), ("live", 5_000)):
         decision = book.begin(SHA, TARGET, offer="a.offer", force=True, now_ms=0)
         assert decision.action == "send" and decision.attempt
-        receipt = Receipt.new("a.offer", SHA, TARGET, session_id=session_id, url="u", expires_ms=expires)
+        receipt = Receipt.new("a.offer", SHA, TARGET, session_id=session_id, url=LINK, expires_ms=expires)
         book.created(decision.attempt, receipt)
     found = book.begin(SHA, TARGET, offer="a.offer", force=False, now_ms=2_000)
     assert found.action == "already-sent" and found.receipt.id == "live"
@@ -90,7 +91,7 @@ def test_an_attempt_without_an_outcome_stops_the_next_one_until_forced(tmp_path)
 
 def test_receipts_written_by_earlier_versions_still_count(tmp_path):
     path = tmp_path / "r.jsonl"
-    old = Receipt.new("a.offer", SHA, TARGET, session_id="S1", url="u", expires_ms=FAR_FUTURE_MS)
+    old = Receipt.new("a.offer", SHA, TARGET, session_id="S1", url=LINK, expires_ms=FAR_FUTURE_MS)
     path.write_text(json.dumps(old.__dict__) + "\n")
     decision = opened(path).begin(SHA, TARGET, offer="a.offer", force=False)
     assert decision.action == "already-sent" and decision.receipt == old
@@ -147,7 +148,7 @@ def test_a_receipt_with_a_wrong_typed_field_is_damage_not_exit_70(
         payload_sha256(BODY),
         Target("acme", False, server.url),
         session_id="S1",
-        url="u",
+        url=LINK,
         expires_ms=FAR_FUTURE_MS,
     ).__dict__
     text = json.dumps(receipt)

@@ -285,3 +285,51 @@ def test_a_dry_run_into_a_closed_pipe_does_not_claim_sessions_were_recorded(tmp_
     assert "recorded" not in done.stderr and "receipts" not in done.stderr
     assert "Traceback" not in done.stderr
     assert done.returncode == 0  # nothing was sent: it ends like any command that only prints
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["send", str(CAMPAIGN), "--rows", "fifo.csv", "--dry-run"], "fifo.csv: is a named pipe (FIFO)"),
+        (["send", str(CAMPAIGN), "--rows", "b.csv", "--ledger", "fifo"], "fifo: is not a regular file"),
+        (["send", str(CAMPAIGN), "--rows", "b.csv", "--out", "fifo"], "--out fifo: is not a regular file"),
+        (["send", "v.offer", "--receipts", "fifo"], "fifo: is not a regular file"),
+        (["send", "v.offer", "--catalog", "fifo"], "--catalog fifo: is not a regular file"),
+        (["check", "v.offer", "--catalog", "fifo"], "--catalog fifo: is not a regular file"),
+        (["compile", "v.offer", "-o", "fifo"], "fifo: cannot be written (is not a regular file)"),
+        (["import", "p.json", "-o", "fifo", "--force"], "fifo: cannot be written (is not a regular file)"),
+        (["catalog", "pull", "-o", "fifo"], "fifo: cannot be written (is not a regular file)"),
+        (["catalog", "pull", "-o", "fifo", "--check"], "fifo: cannot be read (is not a regular file)"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_every_path_option_refuses_a_named_pipe_before_any_request(tmp_path, argv, says):
+    from .fakefastspring import FakeFastSpring
+
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    os.mkfifo(tmp_path / "fifo.csv")
+    (tmp_path / "b.csv").write_text("email,first,last,country\na@example.com,A,B,GB\n")
+    (tmp_path / "v.offer").write_text(VALID)
+    (tmp_path / "p.json").write_text('{"items": [{"product": "falcon", "quantity": 1}]}')
+    # A store that answers: `catalog pull -o fifo` read the pipe after the pull (and hung there).
+    server = FakeFastSpring(products={"falcon": {"pricing": {"price": {"USD": 1}}}}).start()
+    try:
+        if argv[0] in ("send", "catalog"):
+            argv = [*argv, "--store", "acme", "--api-url", server.url]
+        env = {**os.environ, "FASTSPRING_API_USERNAME": "u", "FASTSPRING_API_PASSWORD": "p4ssw0rd"}
+        done = offer(*argv, cwd=tmp_path, env=env, timeout=60, stdin=subprocess.DEVNULL)
+    finally:
+        server.stop()
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr
+    assert server.requests == []  # refused before anything was asked of the store
+
+
+def test_nan_and_infinity_are_refused_where_they_stand():
+    for text, word, at in (("[1, NaN]", "NaN", 4), ('{"NaN": "Infinity", "b": -Infinity}', "-Infinity", 25)):
+        with pytest.raises(json.JSONDecodeError) as caught:
+            jsonout.loads(text)
+        assert (caught.value.msg, caught.value.pos) == (f"{word} is not a JSON number", at)
+    assert jsonout.loads('["NaN"]', unique_keys=True) == ["NaN"]

@@ -47,6 +47,7 @@ from offerlang import jsonout
 from offerlang.errors import OfferlangError
 from offerlang.send import journal as j
 from offerlang.send.journal import Damage, Journal, JournalBusy, payload_hash
+from offerlang.text import BIDI_CONTROLS
 
 DONE = "done"
 FAILED = "failed"
@@ -82,14 +83,17 @@ class LedgerState:
 
 
 def _warning_list(value: Any) -> bool:
-    """Sessions v2: the warnings FastSpring created a session with, one object each."""
-    return isinstance(value, list) and all(isinstance(w, dict) for w in value)
+    """Sessions v2: the warnings FastSpring created a session with, one object each, its code as
+    offerlang writes them (escaped and capped server text: a summary and links.csv repeat it)."""
+    return isinstance(value, list) and all(
+        isinstance(w, dict) and isinstance(w.get("code"), str) and _CODE.fullmatch(w["code"]) for w in value
+    )
 
 
 _FIELDS: dict[str, j.Fields] = {
     "campaign": {"offer": j.text},
     STARTED: {"key": j.text, "hash": j.text},
-    DONE: {"key": j.text, "hash": j.text, "session": j.text, "url": j.text, "expires": j.epoch_ms},
+    DONE: {"key": j.text, "hash": j.text, "session": j.session_id, "url": j.link, "expires": j.epoch_ms},
     FAILED: {"key": j.text, "hash": j.text, "kind": j.text, "status": j.http_status},
 }
 _OPTIONAL: dict[str, j.Fields] = {
@@ -98,6 +102,10 @@ _OPTIONAL: dict[str, j.Fields] = {
     DONE: {"at": j.timestamp, "warnings": _warning_list},
     FAILED: {"message": j.optional_text, "uncertain": j.flag, "at": j.timestamp},
 }
+# A warning's code as offerlang records it: FastSpring's, escaped and capped (text.shown), or its
+# own (OFFERLANG_…); no control, separator or bidi character (a summary and links.csv repeat it),
+# and not longer than a shown text can be.
+_CODE = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}]{{1,600}}")
 # The key of a row in a line too damaged to read as JSON (a torn or garbled record).
 _KEY_IN_TEXT = re.compile(rb'"key"\s*:\s*"((?:[^"\\]|\\.)*)"')
 

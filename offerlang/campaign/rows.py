@@ -23,7 +23,7 @@ from offerlang.compiler.pipeline import CompileResult, Template
 from offerlang.compiler.source import NotRegularFile
 from offerlang.errors import OfferlangError
 from offerlang.language import BUYER_KEYWORDS, ParamType
-from offerlang.text import and_more, plural
+from offerlang.text import and_more, plural, shown
 
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -32,8 +32,18 @@ PROBLEMS_SHOWN = 50
 SAVE_AS_UTF8 = '; save it as "CSV UTF-8 (Comma delimited)"'
 
 
+# Characters of one problem's line: a rows file is a spreadsheet someone else filled, so its
+# words (keys, column names, values) in a message are escaped (text.shown) and a 5 MB cell
+# does not become a 5 MB line.
+PROBLEM_SHOWN = 1000
+
+
 class RowsError(OfferlangError):
-    """The rows file cannot be used at all (unreadable, no header, unknown key column)."""
+    """The rows file cannot be used at all (unreadable, no header, unknown key column). Its
+    message quotes the file's words: escaped and capped, like every line about the rows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(shown(message, PROBLEM_SHOWN))
 
 
 class _Unreadable(Exception):
@@ -88,7 +98,7 @@ class RowProblems:
             self.errors += 1
         if len(self.shown) < self.limit:
             where = f' column "{column}":' if column is not None else ""
-            self.shown.append(f"{self.path}:{line}:{where} {message}")
+            self.shown.append(shown(f"{self.path}:{line}:{where} {message}", PROBLEM_SHOWN))
 
     @property
     def ok(self) -> bool:

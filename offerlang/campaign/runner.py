@@ -27,12 +27,16 @@ from offerlang import interrupts
 from offerlang.campaign.ledger import DONE, UNCERTAIN, Entry, Ledger, payload_hash
 from offerlang.campaign.ratelimit import Stopped
 from offerlang.campaign.rows import Row, RowProblems, RowSet
-from offerlang.text import and_more, listed, plural
+from offerlang.text import and_more, listed, plural, shown, visible
 
 if TYPE_CHECKING:
     from offerlang.send.client import SendError
 
 FAILURES_SHOWN = 20
+# Distinct warning codes named in the summary line; the rest are counted (links.csv has every one).
+WARNING_CODES_SHOWN = 10
+# Characters of a row's key named in the summary.
+KEY_SHOWN = 100
 log = logging.getLogger(__name__)
 
 # What `decide()` says about a row.
@@ -109,7 +113,9 @@ class Summary:
             f"{plural(self.network, 'network failure', grouped=True)}, {len(self.uncertain):,} uncertain"
         ]
         if self.warned:
-            codes = ", ".join(f"{code} {n:,}" for code, n in sorted(self.warnings.items()))
+            # FastSpring's codes (escaped when recorded), as many as a line takes in.
+            counted = [f"{visible(code)} {n:,}" for code, n in sorted(self.warnings.items())]
+            codes = listed(counted, WARNING_CODES_SHOWN)
             earlier = f" ({self.warned_before:,} in an earlier run)" if self.warned_before else ""
             out.append(
                 f"FastSpring warned about {plural(self.warned, 'session', grouped=True)} it created"
@@ -139,7 +145,7 @@ class Summary:
             ),
         ):
             if keys:
-                out.append(f"{label}: {listed(keys, FAILURES_SHOWN)}{advice}")
+                out.append(f"{label}: {listed([shown_key(k) for k in keys], FAILURES_SHOWN)}{advice}")
         out += [f"internal error: {e}" for e in self.errors]
         if self.unclosed:
             out.append(
@@ -161,6 +167,12 @@ class Summary:
         if self.without_session and (self.interrupted or self.stopped or self.errors or self.rows_changed):
             out.append(f"{plural(self.without_session, 'row', grouped=True)} of the file have no session yet")
         return out
+
+
+def shown_key(key: str) -> str:
+    """A row's key in a line for the terminal: the rows file is a spreadsheet someone else
+    filled, so its words are escaped and capped (text.shown) like a server's."""
+    return shown(key, KEY_SHOWN)
 
 
 class Progress(Protocol):
@@ -417,7 +429,7 @@ class Runner:
             else:
                 self.summary.failed += 1
             if len(self.summary.failures) < FAILURES_SHOWN:
-                self.summary.failures.append(f"{row.key} (line {row.line}): {exc.message}")
+                self.summary.failures.append(f"{shown_key(row.key)} (line {row.line}): {exc.message}")
             if exc.kind is ErrorKind.AUTH:
                 self.summary.stopped = f"FastSpring refused the credentials: {exc.message}"
                 self._stop.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,12 +19,16 @@ from offerlang.cli import (
 )
 from offerlang.cli.common import write_atomic
 from offerlang.cli.sending import api_url_option, timeout_option
+from offerlang.text import and_more
+from offerlang.text import shown as escaped
 
 if TYPE_CHECKING:
     from offerlang.store.catalog import Catalog
     from offerlang.store.config import Config
 
 DEFAULT_OUTPUT = "offers.catalog.json"
+# Paths the listing gave that no offer can name, each warned about; past this many, counted.
+SKIPPED_SHOWN = 20
 
 
 @click.group("catalog")
@@ -102,6 +107,7 @@ def pull(
     target = Path(out) if out else (config.catalog if config is not None and config.catalog else None)
     target = target or Path(DEFAULT_OUTPUT)
     shown = out or shown_path(target)
+    _refuse_target(target, shown, check)
     try:
         api_url = check_api_url(api_url)
     except ValueError as exc:
@@ -150,8 +156,12 @@ def pull(
         )
         return EXIT_NETWORK
 
-    for path, why in pulled.skipped:
+    # Paths from the answer (escaped and capped by the pull), as many as a reader takes in.
+    for path, why in pulled.skipped[:SKIPPED_SHOWN]:
         click.echo(f"offer catalog pull: warning: `{path}` left out: {why}", err=True)
+    if len(pulled.skipped) > SKIPPED_SHOWN:
+        hidden = len(pulled.skipped) - SKIPPED_SHOWN
+        click.echo(f"offer catalog pull: warning: … {and_more(hidden, 'product')} left out", err=True)
     text = pulled.catalog.to_text()
     count = f"{len(pulled.catalog):,} product{'s' * (len(pulled.catalog) != 1)}"
     before = _read(target)
@@ -209,10 +219,33 @@ def _config(*, store_given: bool, out_given: bool) -> Config | int | None:
     return EXIT_USAGE
 
 
-def _read(path: Path) -> str | None:
+def _refuse_target(target: Path, shown: str, check: bool) -> None:
+    """A catalog file that is a link, a named pipe, a device (or, to be replaced, read-only) is
+    refused before any request: reading a named pipe would wait forever."""
+    from offerlang.files import Refused, check_replaceable, refuse_symlink
+
     try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        if not check:
+            check_replaceable(target)
+            return
+        st = refuse_symlink(target)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise Refused(target, "is not a regular file")
+    except OSError as exc:
+        raise click.UsageError(
+            f"{shown}: cannot be {'read' if check else 'written'} ({exc.strerror or exc})"
+        ) from None
+
+
+def _read(path: Path) -> str | None:
+    """The catalog file's text; None if it cannot be read. Opened without blocking: a named pipe
+    put there since the check is refused, not waited for."""
+    from offerlang.compiler.source import UnreadableFile, open_regular
+
+    try:
+        with open_regular(path) as fh:
+            return fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, UnreadableFile):
         return None
 
 
@@ -225,7 +258,8 @@ def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
         return "the file does not exist (or cannot be read)"
     old, problems = parse(before.encode("utf-8"), shown)
     if old is None:
-        return "it cannot be read as a catalog: " + "; ".join(p.message for p in problems)
+        # The file's words (a key, a store): anyone's text, so escaped and capped like a server's.
+        return "it cannot be read as a catalog: " + escaped("; ".join(p.message for p in problems))
     added, removed, changed = differences(old, pulled)
     parts = []
     for label, paths in (("changed", changed), ("added", added), ("removed", removed)):
@@ -233,7 +267,7 @@ def _what_changed(before: str | None, pulled: Catalog, shown: str) -> str:
             listed = ", ".join(paths[:5]) + (", …" if len(paths) > 5 else "")
             parts.append(f"{len(paths)} {label} ({listed})")
     if old.store != pulled.store:
-        parts.insert(0, f"it is a snapshot of store {old.store}")
+        parts.insert(0, f"it is a snapshot of store {escaped(old.store, 100)}")
     return "; ".join(parts) if parts else "the same products, written differently (hand-edited?)"
 
 

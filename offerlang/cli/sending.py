@@ -20,6 +20,7 @@ import click
 from offerlang.cli import EXIT_BROKEN_PIPE, EXIT_OK, EXIT_USAGE, silence_stdout
 from offerlang.cli.common import print_diagnostics
 from offerlang.jsonout import dumps
+from offerlang.text import and_more
 
 if TYPE_CHECKING:
     from offerlang.compiler.pipeline import CompileResult
@@ -64,6 +65,10 @@ def attempt_timeouts(seconds: float) -> dict[str, Any]:
     import httpx
 
     return {"timeout": httpx.Timeout(seconds, connect=min(10.0, seconds)), "attempt_timeout": seconds}
+
+
+# Lines of FastSpring's price preview printed after a v2 send; the rest are counted.
+PRICE_LINES_SHOWN = 50
 
 
 def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
@@ -155,11 +160,14 @@ def make_client(
         "on_retry": on_retry,
         "on_rate_limited": on_rate_limited,
     }
-    if options.checkout is not None:
-        from offerlang.send.v2 import SessionsV2Client
+    try:
+        if options.checkout is not None:
+            from offerlang.send.v2 import SessionsV2Client
 
-        return SessionsV2Client(checkout=options.checkout, **common)
-    return FastSpringClient(store=options.store, **common)
+            return SessionsV2Client(checkout=options.checkout, **common)
+        return FastSpringClient(store=options.store, **common)
+    except ValueError as exc:  # a proxy from the environment that cannot be used, say
+        raise click.UsageError(str(exc)) from None
 
 
 def local_time(epoch_ms: int) -> datetime:
@@ -374,11 +382,16 @@ class _AnswerV2:
         currency = f" in {p.currency}" if p.currency else ""
         totals = ", ".join(f"{words} {amount}" for words, amount in p.totals)
         click.echo(f"  prices   FastSpring's preview{currency} ({tax}){': ' + totals if totals else ''}")
-        width = max((len(product) for product, _ in p.lines), default=0)
-        for product, shown in p.lines:
+        # The answer's lines, as many as a reader takes in (FastSpring's answer is the server's
+        # to size: --format json has every one).
+        lines = p.lines[:PRICE_LINES_SHOWN]
+        width = max((len(product) for product, _ in lines), default=0)
+        for product, shown in lines:
             click.echo(
                 f"    {product:<{width}}  " + ", ".join(f"{words} {amount}" for words, amount in shown)
             )
+        if len(p.lines) > len(lines):
+            click.echo(f"    … {and_more(len(p.lines) - len(lines), 'line')}")
 
     def print_diagnostics(self) -> None:
         from offerlang.compiler.diagnostics import warning

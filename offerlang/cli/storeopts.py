@@ -42,6 +42,9 @@ def make_stores(catalog: str | None, isolated: bool) -> Stores:
         path = Path(catalog)
         if path.is_dir():
             raise InputError(f"--catalog {catalog}: is a directory, not a catalog file")
+        if path.exists() and not path.is_file():
+            # A named pipe or a device: not a file to read a catalog from (a pipe would block).
+            raise InputError(f"--catalog {catalog}: is not a regular file, not a catalog file")
         if not path.is_file():
             raise InputError(f"--catalog {catalog}: no such file (write one with `offer catalog pull`)")
     return Stores(catalog, isolated)

@@ -3,11 +3,11 @@ GitHub annotations. Whether a terminal gets colour is the CLI's to decide (`colo
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from offerlang import jsonout
 from offerlang.compiler.diagnostics import Diagnostic, Severity
 from offerlang.text import and_more, plural, visible
 
@@ -157,7 +157,9 @@ def render_json(diags: Iterable[Diagnostic], files: list[dict[str, Any]]) -> str
         "files": files,
         "diagnostics": [d.to_dict() for d in diags],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    # jsonout's writer: the same text as json.dumps(indent=2, ensure_ascii=False), but no C1,
+    # bidi or separator character of an author's (or a catalog's) words raw in it.
+    return jsonout.dumps(doc)
 
 
 def escape_github(value: str, prop: bool = False) -> str:
@@ -183,6 +185,7 @@ def render_github(diags: Iterable[Diagnostic]) -> str:
                 f"endColumn={d.span.end_column}",
             ]
         props.append(f"title={escape_github(d.code, True)}")
-        message = d.message + (f"\n\nhelp: {d.hint}" if d.hint else "")
+        # Escaped like the text output (a CI log shows ANSI sequences), then for the command.
+        message = visible(d.message) + (f"\n\nhelp: {visible(d.hint)}" if d.hint else "")
         out.append(f"::{kind} {','.join(props)}::{escape_github(message)}")
     return "\n".join(out) + ("\n" if out else "")

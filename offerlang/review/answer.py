@@ -21,6 +21,7 @@ from typing import Any
 
 from offerlang.language import round_money
 from offerlang.review.timeline import discounted_unit, item_quantity
+from offerlang.text import shown
 
 # The cart's totals and each line's price fields, in the order they are shown, with their words.
 TOTALS = (("netTotal", "net total"), ("taxTotal", "tax"), ("listTotal", "list total"))
@@ -58,19 +59,35 @@ class Mismatch:
         )
 
 
+# FastSpring's amounts, from its answer: an amount beyond 10^±MAX_AMOUNT_DIGITS is not a price
+# (the offer's own are 12 digits at most), and written out in full (`9e99999999` as digits) it
+# would be a gigabyte; such an amount is not read.
+MAX_AMOUNT_DIGITS = 30
+# Characters of a display string or a product path from the answer shown in a line.
+SHOWN_VALUE = 100
+
+
 def _amount(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         return None
     try:
-        return Decimal(value)
+        amount = Decimal(value)
     except InvalidOperation:
         return None
+    if not amount.is_finite() or (
+        amount and not -MAX_AMOUNT_DIGITS <= amount.adjusted() <= MAX_AMOUNT_DIGITS
+    ):
+        return None
+    if amount.as_tuple().exponent < -MAX_AMOUNT_DIGITS:  # type: ignore[operator]
+        return None
+    return amount
 
 
 def _shown(part: dict[str, Any], name: str) -> str | None:
+    """An amount as FastSpring displays it (server text: escaped and capped), else its digits."""
     display = part.get(name + "Display")
     if isinstance(display, str) and display:
-        return display
+        return shown(display, SHOWN_VALUE)
     value = _amount(part.get(name))
     return None if value is None else format(value, "f")
 
@@ -87,9 +104,10 @@ def preview(answer: dict[str, Any] | None) -> Preview | None:
         if not isinstance(line, dict) or not isinstance(line.get("price"), dict):
             continue
         price = line["price"]
-        shown = [(words, s) for name, words in LINE_PRICES if (s := _shown(price, name)) is not None]
+        amounts = [(words, s) for name, words in LINE_PRICES if (s := _shown(price, name)) is not None]
         product = str(line.get("productPath", "?"))
-        lines.append((product, shown))
+        # Server text, shown in a line: escaped and capped; --format json gets it as it came.
+        lines.append((shown(product, SHOWN_VALUE), amounts))
         raw_lines.append({"product": product, "quantity": line.get("quantity"), "price": price})
     if not totals and not lines:
         return None
@@ -102,7 +120,7 @@ def preview(answer: dict[str, Any] | None) -> Preview | None:
         **{name + "Display": cart[name + "Display"] for name, _ in TOTALS if name + "Display" in cart},
         "lines": raw_lines,
     }
-    return Preview(currency, included, totals, lines, raw)
+    return Preview(None if currency is None else shown(currency, SHOWN_VALUE), included, totals, lines, raw)
 
 
 def compare(body: dict[str, Any], answer: dict[str, Any] | None) -> list[Mismatch]:

@@ -43,6 +43,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 from offerlang import __version__
 from offerlang.errors import OfferlangError
 from offerlang.jsonout import dumps, loads
+from offerlang.language import SESSION_ID
 from offerlang.text import SHOWN, plural, shown, visible
 
 if TYPE_CHECKING:
@@ -53,10 +54,9 @@ PASSWORD_ENV = "FASTSPRING_API_PASSWORD"
 DEFAULT_API_URL = "https://api.fastspring.com"
 USER_AGENT = f"offerlang/{__version__}"
 REDACTED = "<redacted>"
+# Where httpx finds a proxy for https (a lower-case name counts too).
+PROXY_ENV = ("HTTPS_PROXY", "ALL_PROXY")
 
-# FastSpring ids are URL-safe base64 (22 characters in every example); anything else would end
-# up inside a checkout URL, so it is refused rather than trusted.
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _STORE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,6})?")
 # Epoch milliseconds of 9999-12-31: a later "expiry" is not a time this program can show.
@@ -335,21 +335,26 @@ class FastSpringClient:
         self._scrub = secret_scrubber(username, password)
         # The header is set here, not through httpx's auth flow, so that build_request() (and
         # with it the dry run) shows exactly the request that is sent.
-        self._http = httpx.Client(
-            # Plain http goes only to this machine: a proxy from HTTP_PROXY / ALL_PROXY would carry
-            # the Basic credentials in clear text over the network. https keeps the environment
-            # (HTTPS_PROXY, SSL_CERT_FILE) and its certificate checks.
-            trust_env=urlsplit(self.api_url).scheme == "https",
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                # Fixed, so that a request is the same whichever decoders httpx finds installed.
-                "Accept-Encoding": "gzip, deflate",
-                "Authorization": f"Basic {token}",
-            },
-            timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
-            follow_redirects=False,  # a redirect would re-send the credentials somewhere else
-        )
+        try:
+            self._http = httpx.Client(
+                # Plain http goes only to this machine: a proxy from HTTP_PROXY / ALL_PROXY would
+                # carry the Basic credentials in clear text over the network. https keeps the
+                # environment (HTTPS_PROXY, SSL_CERT_FILE) and its certificate checks.
+                trust_env=urlsplit(self.api_url).scheme == "https",
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    # Fixed, so that a request is the same whichever decoders httpx finds installed.
+                    "Accept-Encoding": "gzip, deflate",
+                    "Authorization": f"Basic {token}",
+                },
+                timeout=timeout if timeout is not None else httpx.Timeout(30.0, connect=10.0),
+                follow_redirects=False,  # a redirect would re-send the credentials somewhere else
+            )
+        except (httpx.InvalidURL, ValueError, ImportError) as exc:
+            # Only the proxy from the environment can be wrong here. Its URL is not repeated (nor
+            # httpx's message, which quotes it): a proxy URL may carry a user and password.
+            raise ValueError(_proxy_problem(exc)) from None
         _bound_by_attempt_deadline(self._http)
 
     @property
@@ -432,19 +437,8 @@ class FastSpringClient:
     def _attempt(self, request: httpx.Request, attempt: int, time_left: float) -> SessionCreated | _Retryable:
         import httpx
 
-        # The whole attempt, from connecting to the last byte of the answer, has `budget` seconds:
-        # every phase's timeout is cut to it, and every read and write on the connection to what
-        # is left of it (_DeadlineStream), so the deadline holds whatever the server does.
         budget = min(self.attempt_timeout, time_left)
-        configured = self._http.timeout
-        timeout = httpx.Timeout(
-            **{
-                phase: min(limit, budget) if limit is not None else budget
-                for phase, limit in configured.as_dict().items()
-            }
-        )
-        request.extensions["timeout"] = timeout.as_dict()
-
+        timeout = self._timeouts(request, budget)
         log.debug(
             "POST %s (attempt %d of %d, %d bytes)",
             request.url,
@@ -453,41 +447,22 @@ class FastSpringClient:
             len(request.content),
         )
         sent = self._clock()
-        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
-        _ATTEMPT.deadline = time.monotonic() + budget
         try:
-            try:
-                response = self._http.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                # A connection that was never made cannot have created a session.
-                unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
-            except httpx.TransportError as exc:
-                if _certificate_failure(exc):
-                    raise self._error(
-                        ErrorKind.NETWORK,
-                        f"the TLS certificate of {request.url.host} could not be verified: {exc}",
-                        hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses "
-                        "its own CA",
-                    ) from None
-                unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
-                reason = shown(self._scrub(_transport_reason(exc)))
-                return _Retryable(reason, may_have_created=not unsent)
-            try:
-                body, problem = _read_body(response, budget), None
-            except _BadBody as exc:
-                body, problem = b"", exc.reason
-            finally:
-                response.close()
-            # The same answer with its body read (bounded, decoded): `.content` for the readers below.
-            response = _with_body(response, body)
-        finally:
-            _ATTEMPT.deadline = None
+            response, problem = self._exchange(request, budget, MAX_ANSWER_BYTES)
+        except httpx.TimeoutException as exc:
+            # A connection that was never made cannot have created a session.
+            unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            return _Retryable(self._scrub(_timeout_reason(exc, timeout)), may_have_created=not unsent)
+        except httpx.TransportError as exc:
+            self._refuse_certificate(exc, request)
+            unsent = isinstance(exc, (httpx.ConnectError, httpx.ProxyError))
+            reason = shown(self._scrub(_transport_reason(exc)))
+            return _Retryable(reason, may_have_created=not unsent)
         log.debug("HTTP %d in %.2fs", response.status_code, self._clock() - sent)
         status = response.status_code
         if 200 <= status < 300:
             if problem is not None:
-                raise self._unreadable(status, problem)
+                raise self._unreadable(status, problem.reason)
             return self._session_from(response)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (404, 429):
@@ -506,7 +481,7 @@ class FastSpringClient:
         # login page, say), which may repeat the request: it is not shown at all.
         message, params = self._error_body(response, echo=status not in (401, 403))
         if problem is not None:
-            message = f"{message} (the rest of the answer was not read: {problem})"
+            message = f"{message} (the rest of the answer was not read: {problem.reason})"
         if status in (401, 403):
             raise self._error(
                 ErrorKind.AUTH,
@@ -520,6 +495,54 @@ class FastSpringClient:
                 ErrorKind.REJECTED, f"unexpected redirect to {where}", status, hint="check --api-url"
             )
         raise self._error(ErrorKind.REJECTED, message, status, params=params)
+
+    def _timeouts(self, request: httpx.Request, budget: float) -> httpx.Timeout:
+        """Every phase's timeout of `request` cut to the attempt's `budget` of seconds."""
+        import httpx
+
+        configured = self._http.timeout
+        timeout = httpx.Timeout(
+            **{
+                phase: min(limit, budget) if limit is not None else budget
+                for phase, limit in configured.as_dict().items()
+            }
+        )
+        request.extensions["timeout"] = timeout.as_dict()
+        return timeout
+
+    def _exchange(
+        self, request: httpx.Request, budget: float, limit: int
+    ) -> tuple[httpx.Response, _BadBody | None]:
+        """Send `request` and read its answer, the whole exchange (connecting, the request, the
+        answer's last byte) within `budget` seconds: every read and write on the connection gets
+        only what is left of it (_DeadlineStream), so the deadline holds whatever the server does.
+        The body is read bounded and decoded by _read_body, `limit` bytes at most; an answer
+        whose body could not be read whole comes back with an empty body and the _BadBody that
+        says why. The one reader of answers, for sessions (POST) and the catalog (GET) alike.
+        Raises httpx's TimeoutException or TransportError when there is no answer at all."""
+        # Real time, not the clock a test may give: the sockets' timeouts are real seconds.
+        _ATTEMPT.deadline = time.monotonic() + budget
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body, problem = _read_body(response, budget, limit), None
+            except _BadBody as exc:
+                body, problem = b"", exc
+            finally:
+                response.close()
+        finally:
+            _ATTEMPT.deadline = None
+        # The same answer with its body read (bounded, decoded): `.content` for the readers.
+        return _with_body(response, body), problem
+
+    def _refuse_certificate(self, exc: Exception, request: httpx.Request) -> None:
+        """A TLS certificate that could not be verified is no passing failure: never retried."""
+        if _certificate_failure(exc):
+            raise self._error(
+                ErrorKind.NETWORK,
+                f"the TLS certificate of {request.url.host} could not be verified: {exc}",
+                hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
+            ) from None
 
     def _unreadable(self, status: int, what: str) -> SendError:
         return self._error(
@@ -593,37 +616,206 @@ def secret_scrubber(username: str, password: str) -> Callable[[str], str]:
     percent-encoded, HTML-escaped (named or numeric entities), and base64-encoded, the pair and
     the password alone, at any of the three byte alignments inside a longer base64 text.
 
+    Beyond the forms an encoder gives (found as they are, fast), the text is also read decoded
+    (_decoded_view: percent-escapes, JSON escapes and HTML entities of any kind, in any case,
+    nested up to three layers deep, white space inside base64 ignored) and whatever spells a
+    secret there is masked where it stands in the text: `%70%61…`, `\\u0070…`, `&#112;…`,
+    `&ouml;` and base64 that was then percent-encoded or wrapped onto lines are masked too.
+
     A very short secret does not blank every message: a form shorter than
     _MIN_SCRUBBED_ANYWHERE characters is masked only where it stands alone as a word, and a
     base64 fragment that short (from a password of 1 or 2 characters) is not masked at all."""
     pair = f"{username}:{password}"
     masks: dict[str, Callable[[str], str]] = {}
+    # What is looked for in the decoded text: (pattern, whether to look where white space is
+    # left out, as base64 may be wrapped onto lines).
+    plain: set[str] = set()
+    wrapped: set[str] = set()
 
     for secret in (password, username, pair, basic_token(username, password)):
         if not secret:
             continue
+        anywhere = len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair
         for form in _encoded_forms(secret):
-            if len(secret) >= _MIN_SCRUBBED_ANYWHERE or secret == pair:
+            if anywhere:
                 masks[form] = partial(_mask_everywhere, form)
             else:
                 # A short secret is masked only as a token of its own, not inside every word.
                 masks[form] = partial(_mask_standalone, re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"))
+        plain.add(re.escape(secret) if anywhere else rf"(?<!\w){re.escape(secret)}(?!\w)")
     for secret in (pair, password):
         if secret:
             for fragment in _base64_fragments(secret.encode("utf-8", "surrogateescape")):
                 if len(fragment) >= _MIN_SCRUBBED_ANYWHERE:
                     masks[fragment] = partial(_mask_everywhere, fragment)
+                    wrapped.add(re.escape(fragment))
+    wrapped.add(re.escape(basic_token(username, password)))
     # Longest first, so that a password inside the token cannot leave the rest of the token behind.
     ordered = [masks[form] for form in sorted(masks, key=len, reverse=True)]
+    in_decoded = _alternatives(plain | wrapped)
+    in_unwrapped = _alternatives(wrapped)
 
     def scrub(text: str) -> str:
         # Escapes in one case, so that `\u00F6`, `%C3%b6` or `&#X22;` match the forms above.
         text = _lower_escapes(text)
         for mask in ordered:
             text = mask(text)
-        return text
+        return _mask_decoded(text, in_decoded, in_unwrapped)
 
     return scrub
+
+
+def _alternatives(patterns: set[str]) -> re.Pattern[str] | None:
+    # Longest first: where two forms start at one place, the longer one is masked whole.
+    ordered = sorted(patterns, key=len, reverse=True)
+    return re.compile("|".join(ordered)) if ordered else None
+
+
+def _mask_decoded(text: str, in_decoded: re.Pattern[str] | None, in_unwrapped: re.Pattern[str] | None) -> str:
+    """`text` with every span masked that spells a secret once decoded (`in_decoded`), or once
+    decoded with its white space left out (`in_unwrapped`: base64 wrapped onto lines)."""
+    spans: list[tuple[int, int]] = []
+    views = [(in_decoded, False)]
+    # Only white space (maybe escaped, as `\n` in JSON) can make the unwrapped view differ.
+    if in_unwrapped is not None and (_SPACE.search(text) or _AN_ESCAPE.search(text)):
+        views.append((in_unwrapped, True))
+    for pattern, unwrap in views:
+        if pattern is None:
+            continue
+        view, starts, ends = _decoded_view(text, unwrap)
+        for m in pattern.finditer(view):
+            if m.end() > m.start():
+                spans.append((starts[m.start()], ends[m.end() - 1]))
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start < at:  # overlaps the span masked before it: one mask for both
+            at = max(at, end)
+            continue
+        out += [text[at:start], REDACTED]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+# One layer of the escapes an echo may hold: a run of percent-escapes (UTF-8 bytes), a run of
+# JSON \u escapes (surrogate pairs), JSON's short escapes, HTML's numeric and named entities.
+_AN_ESCAPE = re.compile(
+    r"(?:%[0-9A-Fa-f]{2})+|(?:\\u[0-9A-Fa-f]{4})+|\\[\"\\/bfnrt]"
+    r"|&#[0-9]{1,7};|&#[xX][0-9A-Fa-f]{1,6};|&[A-Za-z][A-Za-z0-9]{1,31};"
+)
+_SPACE = re.compile(r"\s")
+_JSON_SHORT = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# Layers of escapes decoded, one inside another (HTML of JSON of a percent-encoded text).
+_LAYERS = 3
+
+
+def _decoded_view(text: str, unwrap: bool) -> tuple[str, list[int], list[int]]:
+    """`text` with its escapes decoded (up to _LAYERS deep), and for each character of the
+    result where in `text` the escape it came from starts and ends. With `unwrap`, white space
+    is left out as well. Text without escapes or white space costs one regex search."""
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+    view = text
+    for _ in range(_LAYERS):
+        if not _AN_ESCAPE.search(view):
+            break
+        view, layer_starts, layer_ends = _decode_layer(view)
+        if starts is None or ends is None:
+            starts, ends = layer_starts, layer_ends
+        else:
+            starts, ends = [starts[i] for i in layer_starts], [ends[i - 1] for i in layer_ends]
+    if unwrap and _SPACE.search(view):
+        kept = [i for i, c in enumerate(view) if not c.isspace()]
+        view = "".join(view[i] for i in kept)
+        if starts is None or ends is None:
+            starts, ends = kept, [i + 1 for i in kept]
+        else:
+            starts, ends = [starts[i] for i in kept], [ends[i] for i in kept]
+    if starts is None or ends is None:
+        return view, range(len(view)), range(1, len(view) + 1)  # type: ignore[return-value]
+    return view, starts, ends
+
+
+def _decode_layer(text: str) -> tuple[str, list[int], list[int]]:
+    import html.entities
+
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def keep(chars: str, start: int, end: int) -> None:
+        for c in chars:
+            out.append(c)
+            starts.append(start)
+            ends.append(end)
+
+    def literal(start: int, end: int) -> None:
+        for i in range(start, end):
+            keep(text[i], i, i + 1)
+
+    at = 0
+    for m in _AN_ESCAPE.finditer(text):
+        literal(at, m.start())
+        at = m.end()
+        token, start = m[0], m.start()
+        if token[0] == "%":
+            _decode_units(bytes.fromhex(token.replace("%", "")), 3, start, keep, literal)
+        elif token.startswith("\\u"):
+            units = [int(token[i + 2 : i + 6], 16) for i in range(0, len(token), 6)]
+            _decode_utf16(units, start, keep, literal)
+        elif token[0] == "\\":
+            keep(_JSON_SHORT[token[1]], start, m.end())
+        elif token.startswith("&#"):
+            code = int(token[3:-1], 16) if token[2] in "xX" else int(token[2:-1])
+            if code < 0x110000 and not 0xD800 <= code <= 0xDFFF:
+                keep(chr(code), start, m.end())
+            else:
+                literal(start, m.end())
+        elif token[1:] in html.entities.html5:
+            keep(html.entities.html5[token[1:]], start, m.end())
+        else:
+            literal(start, m.end())
+    literal(at, len(text))
+    return "".join(out), starts, ends
+
+
+def _decode_units(data: bytes, width: int, start: int, keep: Any, literal: Any) -> None:
+    """Percent-escaped bytes (`width` characters each) as UTF-8 characters; a byte that is not
+    part of one stays as it was written."""
+    i = 0
+    while i < len(data):
+        for n in (1, 2, 3, 4):
+            try:
+                char = data[i : i + n].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            keep(char, start + width * i, start + width * (i + n))
+            i += n
+            break
+        else:
+            literal(start + width * i, start + width * (i + 1))
+            i += 1
+
+
+def _decode_utf16(units: list[int], start: int, keep: Any, literal: Any) -> None:
+    """JSON's \\u escapes (6 characters each) as characters, surrogate pairs joined; a lone
+    surrogate stays as it was written."""
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        at = start + 6 * i
+        if 0xD800 <= unit <= 0xDBFF and i + 1 < len(units) and 0xDC00 <= units[i + 1] <= 0xDFFF:
+            keep(chr(0x10000 + ((unit - 0xD800) << 10) + (units[i + 1] - 0xDC00)), at, at + 12)
+            i += 2
+        elif 0xD800 <= unit <= 0xDFFF:
+            literal(at, at + 6)
+            i += 1
+        else:
+            keep(chr(unit), at, at + 6)
+            i += 1
 
 
 def _mask_everywhere(form: str, text: str) -> str:
@@ -724,41 +916,67 @@ def _error_body(
         return shown(scrub(data["message"].strip())), tuple(params) if isinstance(params, list) else ()
     text = scrub(body.decode("utf-8", "replace")) if echo else ""
     first_line = shown(text.strip().split("\n", 1)[0], 200)
-    return (first_line or shown(response.reason_phrase) or f"HTTP {response.status_code}"), ()
+    # The reason phrase is the server's text as much as its body (a proxy may put anything there).
+    reason = shown(scrub(_reason_phrase(response)), 200)
+    return (first_line or reason or f"HTTP {response.status_code}"), ()
+
+
+def _reason_phrase(response: httpx.Response) -> str:
+    """The status line's reason phrase as the server sent it. httpx's `reason_phrase` drops every
+    byte that is not ASCII, which would also drop part of an echoed password, leaving the rest
+    where no scrubber can recognise it: here UTF-8, or else Latin-1 (what HTTP/1.0 servers send)."""
+    raw = response.extensions.get("reason_phrase")
+    if not isinstance(raw, bytes):
+        return response.reason_phrase
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 class _BadBody(Exception):
-    """The answer's body could not be read whole: `reason` says why (too big, too slow, ...)."""
+    """The answer's body could not be read whole: `reason` says why (too big, too slow, ...).
+    `transient`: it was cut off (too slow, the connection closed), so asking again may get it
+    whole; otherwise the answer is what it is (too big, not decodable)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.transient = transient
 
 
-def _read_body(response: httpx.Response, budget: float) -> bytes:
+def _read_body(response: httpx.Response, budget: float, limit: int = MAX_ANSWER_BYTES) -> bytes:
     """The body, decoded, or _BadBody. Read chunk by chunk as it arrives and decoded by us, not
-    by httpx, so that nothing past MAX_ANSWER_BYTES is ever held: a 100 MB answer or a gzip bomb
-    costs one chunk of memory, not the whole of it."""
+    by httpx, so that nothing past `limit` bytes is ever held: a 100 MB answer or a gzip bomb
+    costs one chunk of memory, not the whole of it; and a body that cannot be decoded (garbled
+    gzip, a coding not asked for, a compressed stream cut short) is a bad answer, not a crash."""
     import httpx
 
     decode = _decoder(response.headers.get("Content-Encoding", ""))
     body = bytearray()
     received = 0
+    too_large = f"larger than {_size(limit)}"
     try:
         for chunk in response.iter_raw():
             received += len(chunk)
-            body += decode(chunk, MAX_ANSWER_BYTES - len(body)) if decode else chunk
-            if len(body) > MAX_ANSWER_BYTES or received > MAX_ANSWER_BYTES:
-                raise _BadBody(f"larger than {MAX_ANSWER_BYTES // 2**20} MiB")
+            body += decode.feed(chunk, limit - len(body)) if decode else chunk
+            if len(body) > limit or received > limit:
+                raise _BadBody(too_large)
             if time.monotonic() > (_ATTEMPT.deadline or math.inf):
-                raise _BadBody(f"not complete after {format_seconds(budget)}")
+                raise _BadBody(f"not complete after {format_seconds(budget)}", transient=True)
+        if decode is not None and received:
+            decode.finish()
     except httpx.TimeoutException:
-        raise _BadBody(f"not complete after {format_seconds(budget)}") from None
+        raise _BadBody(f"not complete after {format_seconds(budget)}", transient=True) from None
     except httpx.TransportError:
-        raise _BadBody("the connection closed before its end") from None
+        raise _BadBody("the connection closed before its end", transient=True) from None
     except zlib.error as exc:
         raise _BadBody(f"could not be decoded: {exc}") from None
     return bytes(body)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
 
 
 def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
@@ -776,9 +994,9 @@ def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
     )
 
 
-def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
-    """A function that decodes the next chunk of a body, producing at most `room` + 1 bytes (one
-    more than fits is enough to know it does not). None for an unencoded body."""
+def _decoder(content_encoding: str) -> _Inflater | None:
+    """What decodes a body sent with this Content-Encoding, chunk by chunk; None for an
+    unencoded body."""
     codings = [
         c for c in (c.strip().lower() for c in content_encoding.split(",")) if c not in ("", "identity")
     ]
@@ -786,25 +1004,56 @@ def _decoder(content_encoding: str) -> Callable[[bytes, int], bytes] | None:
         return None
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         # Only "gzip, deflate" is asked for (Accept-Encoding), and one coding at a time.
-        raise _BadBody(f"could not be decoded: content encoding {visible(content_encoding)!r}")
-    wbits = zlib.MAX_WBITS | 16 if codings[0] != "deflate" else zlib.MAX_WBITS
-    inflate = zlib.decompressobj(wbits)
-    first = True
+        raise _BadBody(f"could not be decoded: content encoding '{shown(content_encoding, 100)}'")
+    return _Inflater(gzip=codings[0] != "deflate")
 
-    def decode(chunk: bytes, room: int) -> bytes:
-        nonlocal inflate, first
+
+class _Inflater:
+    """A gzip or deflate body, decoded a chunk at a time, each call producing at most `room` + 1
+    bytes (one more than fits is enough to know it does not fit). Unlike a bare decompressobj it
+    reads a gzip body of several members (RFC 1952 allows them) and zeros after the end (as
+    gzip(1) does), takes "deflate" as some servers send it (raw, without the zlib header, as
+    httpx does), and refuses a stream that stops before its end (its checksum never read) or
+    goes on with something else after it."""
+
+    def __init__(self, *, gzip: bool) -> None:
+        self._gzip = gzip
+        self._wbits = zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS
+        self._inflate = zlib.decompressobj(self._wbits)
+        self._head = b""  # a deflate body's first bytes, until its zlib header has been read
+        self._padded = False  # zeros came after the end
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        if self._wbits != zlib.MAX_WBITS or len(self._head) >= 2:
+            return self._decompress(chunk, room)
+        self._head += chunk
         try:
-            out = inflate.decompress(chunk, room + 1)
+            return self._decompress(chunk, room)
         except zlib.error:
-            if not first or wbits != zlib.MAX_WBITS:
-                raise
-            # "deflate" as some servers send it: raw, without the zlib header (httpx does the same).
-            inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = inflate.decompress(chunk, room + 1)
-        first = False
+            # "deflate" sent raw: start again without the header, from the first byte.
+            self._wbits = -zlib.MAX_WBITS
+            self._inflate = zlib.decompressobj(self._wbits)
+            return self._decompress(self._head, room)
+
+    def _decompress(self, data: bytes, room: int) -> bytes:
+        out = b""
+        while data and len(out) <= room:
+            if self._inflate.eof:
+                if not data.strip(b"\0"):
+                    self._padded = True
+                    break
+                magic = b"\x1f\x8b"[: len(data)]  # a gzip member's first bytes (maybe one so far)
+                if self._padded or not self._gzip or data[:2] != magic:
+                    raise zlib.error("data after the end of the compressed stream")
+                self._inflate = zlib.decompressobj(self._wbits)  # the next member of a gzip body
+            out += self._inflate.decompress(data, room + 1 - len(out))
+            data = self._inflate.unused_data if self._inflate.eof else b""
         return out
 
-    return decode
+    def finish(self) -> None:
+        """At the body's last byte: the stream must have ended there, its checksum checked."""
+        if not self._inflate.eof:
+            raise zlib.error("the compressed stream stops before its end")
 
 
 class _DeadlineBackend:
@@ -884,6 +1133,18 @@ def _bound_by_attempt_deadline(client: httpx.Client) -> None:
         backend = getattr(pool, "_network_backend", None)
         if backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+
+
+def _proxy_problem(exc: Exception) -> str:
+    named = (
+        " or ".join(n for n in PROXY_ENV if os.environ.get(n) or os.environ.get(n.lower()))
+        or "the environment"
+    )
+    if isinstance(exc, ImportError):
+        why = "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+    else:
+        why = "it is not a proxy URL that can be used (http://, https:// or socks5://HOST:PORT)"
+    return f"the proxy set in {named} cannot be used: {why}; its URL is not repeated (it may hold a password)"
 
 
 def _timeout_reason(exc: Exception, timeout: httpx.Timeout) -> str:
@@ -979,52 +1240,39 @@ class FastSpringReader(FastSpringClient):
     def _get_attempt(self, request: httpx.Request, attempt: int, time_left: float) -> Any:
         import httpx
 
-        configured = self._http.timeout
-        timeout = httpx.Timeout(
-            **{
-                phase: min(limit, time_left) if limit is not None else time_left
-                for phase, limit in configured.as_dict().items()
-            }
-        )
-        request.extensions["timeout"] = timeout.as_dict()
+        # The attempt's deadline, as for sessions: every read gets only the time left of it, so a
+        # server trickling its answer cannot stretch an attempt past --timeout.
+        budget = min(self.attempt_timeout, time_left)
+        timeout = self._timeouts(request, budget)
         log.debug(
             "GET %s (attempt %d of %d)", self._scrub(str(request.url)), attempt, self.retry.max_attempts
         )
-        # The attempt's deadline, as for sessions: every read gets only the time left of it, so a
-        # server trickling its answer cannot stretch an attempt past --timeout.
-        _ATTEMPT.deadline = time.monotonic() + min(self.attempt_timeout, time_left)
         try:
-            response = self._http.send(request, stream=True)
-            try:
-                body = _read_capped(response)
-            finally:
-                response.close()
+            response, problem = self._exchange(request, budget, MAX_READ_BYTES)
         except httpx.TimeoutException as exc:
             return _Retryable(self._scrub(_timeout_reason(exc, timeout)))
         except httpx.TransportError as exc:
-            if _certificate_failure(exc):
-                raise self._error(
-                    ErrorKind.NETWORK,
-                    f"the TLS certificate of {request.url.host} could not be verified: {exc}",
-                    hint="check the system clock and any proxy; set SSL_CERT_FILE if a proxy uses its own CA",
-                ) from None
-            return _Retryable(self._scrub(_transport_reason(exc)))
-        except _TooLarge:
-            too_large = f"the answer is larger than {MAX_READ_BYTES // 2**20} MiB: not an answer to read"
-            raise self._error(ErrorKind.NETWORK, too_large) from None
-        finally:
-            _ATTEMPT.deadline = None
+            self._refuse_certificate(exc, request)
+            return _Retryable(shown(self._scrub(_transport_reason(exc))))
         status = response.status_code
+        body = response.content
         log.debug("HTTP %d, %d bytes", status, len(body))
+        if problem is not None and problem.transient:
+            # Cut off (too slow, the connection dropped): a GET may simply be asked again.
+            return _Retryable(f"HTTP {status} with an answer cut off ({problem.reason})", status)
         if 200 <= status < 300:
+            if problem is not None:
+                raise self._error(
+                    ErrorKind.NETWORK, f"HTTP {status} with an unreadable answer ({problem.reason})", status
+                )
             try:
                 return loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            except (UnicodeDecodeError, ValueError) as exc:
                 raise self._error(
                     ErrorKind.NETWORK, f"HTTP {status} with an answer that is not JSON ({exc})", status
                 ) from None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if status == 404 and not _fastspring_shaped(body):
+        if status == 404 and (problem is not None or not _fastspring_shaped(body)):
             raise self._error(
                 ErrorKind.URL,
                 f"HTTP 404 from {self._scrub(str(request.url.copy_with(query=None)))} with a page that is "
@@ -1043,10 +1291,9 @@ class FastSpringReader(FastSpringClient):
             )
         if status >= 500:
             return _Retryable(f"HTTP {status}", status, retry_after)
-        # The streamed (already decoded) body, as a whole response for the reader sessions use.
-        kind = response.headers.get("Content-Type")
-        whole = httpx.Response(status, headers={"Content-Type": kind} if kind else {}, content=body)
-        message, params = _error_body(whole, self._scrub, echo=status not in (401, 403))
+        message, params = self._error_body(response, echo=status not in (401, 403))
+        if problem is not None:
+            message = f"{message} (the rest of the answer was not read: {problem.reason})"
         if status in (401, 403):
             raise self._error(
                 ErrorKind.AUTH,
@@ -1055,26 +1302,10 @@ class FastSpringReader(FastSpringClient):
                 hint=f"check the store's API credentials in {USERNAME_ENV} and {PASSWORD_ENV}",
             )
         if 300 <= status < 400:
-            where = self._scrub(response.headers.get("Location", "elsewhere"))
+            where = shown(self._scrub(response.headers.get("Location", "elsewhere")))
             moved = f"unexpected redirect to {where}"
             raise self._error(ErrorKind.REJECTED, moved, status, hint="check --api-url")
         raise self._error(ErrorKind.REJECTED, message, status, params=params)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _read_capped(response: httpx.Response) -> bytes:
-    """The decoded body, refusing more than MAX_READ_BYTES (a gzip bomb stops at the cap)."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_READ_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _fastspring_shaped(body: bytes) -> bool:

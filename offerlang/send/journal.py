@@ -30,6 +30,7 @@ from typing import Any
 
 from offerlang import files, jsonout
 from offerlang.errors import OfferlangError
+from offerlang.language import CHECKOUT_LINK, SESSION_ID
 
 # Epoch milliseconds of 9999-12-31: a later expiry is not a time that can be shown.
 LAST_MS = 253_402_300_799_999
@@ -55,8 +56,9 @@ class Damage:
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
-    """SHA-256 of the request body exactly as sent (compact, exact decimals)."""
-    return hashlib.sha256(jsonout.dumps(payload, None).encode("utf-8")).hexdigest()
+    """SHA-256 of the request body (compact, exact decimals) in the one text hashes have always
+    been made of (jsonout.canonical), so that an identical request is known across versions."""
+    return hashlib.sha256(jsonout.canonical(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def now_utc() -> str:
@@ -99,6 +101,17 @@ def http_status(value: Any) -> bool:
 
 def epoch_ms(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LAST_MS
+
+
+def session_id(value: Any) -> bool:
+    """A FastSpring session id: anything else is not one a session was recorded with."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+def link(value: Any) -> bool:
+    """A checkout link as offerlang hands them out: a plain https address (CHECKOUT_LINK), so
+    that a tampered line cannot put an escape sequence or a bidi control in front of anyone."""
+    return isinstance(value, str) and CHECKOUT_LINK.fullmatch(value) is not None
 
 
 def sha256_hex(value: Any) -> bool:

@@ -122,8 +122,8 @@ _TARGET: j.Fields = {"sha256": j.sha256_hex, "store": j.text, "test_store": j.fl
 _RECEIPT: j.Fields = {
     "offer": j.text,
     **_TARGET,
-    "id": j.text,
-    "url": j.text,
+    "id": j.session_id,
+    "url": j.link,
     "expires_ms": j.epoch_ms,
     "expires": j.timestamp,
     "created": j.timestamp,

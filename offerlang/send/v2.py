@@ -15,15 +15,15 @@ and every message scrubbed. What differs is read here:
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from offerlang.jsonout import dumps, loads
-from offerlang.language import V2_ASSUMED_LIFETIME_MS
+from offerlang.language import CHECKOUT_LINK, V2_ASSUMED_LIFETIME_MS
 from offerlang.send.client import (
     LAST_MS,
+    REDACTED,
     SESSION_ID,
     ErrorKind,
     FastSpringClient,
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 
     from offerlang.compiler.targets import Checkout
 
-# A checkout link FastSpring hands out: https, no white space (a test-mode checkout's has `.test.`).
-_LINK = re.compile(r"https://[^\s/?#]+/\S*")
 # A 404 from v2 may mean a rate limit (as in v1) or a checkout that does not exist.
 _NOT_FOUND_HINT = (
     "FastSpring answers 404 when rate-limited, and when the store has no such checkout: "
@@ -171,13 +169,19 @@ class SessionsV2Client(FastSpringClient):
             )
         urls = data.get("checkoutUrls")
         link = urls.get("webcheckoutUrl") if isinstance(urls, dict) else None
-        if not isinstance(link, str) or not _LINK.fullmatch(link):
+        # A link that holds a secret (an echo of the credentials) is not one to hand out either.
+        if not isinstance(link, str) or not CHECKOUT_LINK.fullmatch(link) or REDACTED in self._scrub(link):
+            said = (
+                ""
+                if link is None
+                else " offerlang can hand out (not a plain https address, or one holding the credentials)"
+            )
             link = session_link(self.checkout.store, session_id)
             warnings.append(
                 SessionWarning(
                     "OFFERLANG_NO_LINK",
                     "checkoutUrls.webcheckoutUrl",
-                    f"FastSpring's answer had no checkout link; offerlang built it from the session id "
+                    f"FastSpring's answer had no checkout link{said}; offerlang built it from the session id "
                     f"as FastSpring documents it ({link})",
                 )
             )

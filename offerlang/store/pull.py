@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offerlang.errors import OfferlangError
+from offerlang.jsonout import dumps
 from offerlang.language import PRODUCT_PATH
 from offerlang.send.client import FastSpringReader, SendError, scrub_value
 from offerlang.store.catalog import Catalog, CatalogProblem, Product, product_from_fastspring
+from offerlang.text import shown, visible
 
 # Paths per records call: URLs have length limits (CATALOG.md: "keep batches modest").
 BATCH = 50
@@ -24,6 +26,8 @@ BATCH = 50
 PAGE_SIZE = 50
 # A store with more pages than this is a paging loop, not a store.
 MAX_PAGES = 10_000
+# Characters of a value from an answer shown in a message.
+SHOWN_VALUE = 100
 
 
 @dataclass
@@ -70,7 +74,7 @@ def list_paths(reader: FastSpringReader) -> tuple[list[str], int, list[tuple[str
             if not isinstance(path, str):
                 raise Unreadable(f"the product list (page {page}) holds a path that is not a string")
             if not PRODUCT_PATH.fullmatch(path):
-                skipped.append((path, "not a product path an offer can name"))
+                skipped.append((_theirs(reader, path), "not a product path an offer can name"))
             else:
                 seen.setdefault(path, None)
         following = answer.get("nextPage")
@@ -78,7 +82,8 @@ def list_paths(reader: FastSpringReader) -> tuple[list[str], int, list[tuple[str
             return list(seen), pages, skipped
         if isinstance(following, bool) or not isinstance(following, int) or following <= page:
             raise Unreadable(
-                f"the product list (page {page}) names next page {following!r}, not a later page"
+                f"the product list (page {page}) names next page {_theirs(reader, following)}, "
+                "not a later page"
             )
         if pages >= MAX_PAGES:
             raise Unreadable(f"the product list has more than {MAX_PAGES} pages")
@@ -108,8 +113,16 @@ def fetch(reader: FastSpringReader, paths: list[str]) -> tuple[list[Product], li
         try:
             found.append(product_from_fastspring(entry))
         except CatalogProblem as exc:
-            raise Unreadable(f"the record of `{path}` at `{exc.pointer or '/'}`: {exc.message}") from None
+            where = _theirs(reader, exc.pointer or "/")
+            raise Unreadable(f"the record of `{path}` at `{where}`: {visible(exc.message)}") from None
     return found, missing
+
+
+def _theirs(reader: FastSpringReader, value: Any) -> str:
+    """A value from FastSpring's answer, for a message: server text, so scrubbed of the
+    credentials, escaped and capped (a path, a page number, a key may be anything)."""
+    text = value if isinstance(value, str) else dumps(value, None)
+    return shown(reader._scrub(text), SHOWN_VALUE)
 
 
 def differences(old: Catalog, new: Catalog) -> tuple[list[str], list[str], list[str]]:
