@@ -50,7 +50,7 @@ def test_a_damaged_line_in_the_middle_is_warned_about_and_skipped(tmp_path):
     path = tmp_path / "l.jsonl"
     path.write_text(
         '{"event":"campaign","offer":"a.offer"}\nnot json\n{"event":"started","key":"k","hash":"h"}\n'
-        '{"event":"done","key":"k","hash":"h","session":"S","url":"u","expires":1000}\n'
+        '{"event":"done","key":"k","hash":"h","session":"S","url":"https://acme.onfastspring.com/session/S","expires":1000}\n'
     )
     state = read_state(path)
     assert [(d.line, d.reason) for d in state.damaged] == [(2, "not JSON: Expecting value")]
@@ -97,6 +97,6 @@ def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(tmp_path):
 def test_done_payload_hashes_are_known(tmp_path):
     path = tmp_path / "l.jsonl"
     ledger = Ledger(path, "a.offer", "email")
-    ledger.done("a@example.com", "h1", "S1", "u", 1)
+    ledger.done("a@example.com", "h1", "S1", "https://acme.onfastspring.com/session/S1", 1)
     ledger.close()
     assert Ledger(path, "a.offer", "email").done_hashes == {"h1"}
