@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 # Seconds before the first retry, for the tests only (so that none waits for a real backoff):
 # the leading underscore marks it private, and it is deliberately not documented.
 RETRY_BASE_ENV = "_OFFERLANG_TEST_RETRY_BASE"
-# Lines of FastSpring's price preview printed after a v2 send; the rest are counted.
-PRICE_LINES_SHOWN = 50
 # offerlang.send.client.DEFAULT_API_URL, spelt out: importing the client (ssl, ipaddress) only
 # to show `--help` would slow every command that has the option.
 DEFAULT_API_URL = "https://api.fastspring.com"
@@ -67,6 +65,10 @@ def attempt_timeouts(seconds: float) -> dict[str, Any]:
     import httpx
 
     return {"timeout": httpx.Timeout(seconds, connect=min(10.0, seconds)), "attempt_timeout": seconds}
+
+
+# Lines of FastSpring's price preview printed after a v2 send; the rest are counted.
+PRICE_LINES_SHOWN = 50
 
 
 def unless_stdout_closes(run: Callable[[], int], dry_run: bool = False) -> int:
